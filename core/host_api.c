@@ -1,0 +1,163 @@
+/*
+ * The services table handed to every plugin at init().  Each entry receives
+ * the caller's own struct bh_host, so the core knows which plugin speaks
+ * (for log prefixes, replay requests and status).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_internal.h"
+#include "log.h"
+
+static void host_log(struct bh_host *host, enum bh_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, host->instance->origin, fmt, ap);
+	va_end(ap);
+}
+
+static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)
+{
+	return loop_timer_new(host->daemon->loop, cb, arg);
+}
+
+static int host_timer_arm(struct bh_host *host, struct bh_timer *timer, uint64_t delay_ms)
+{
+	(void)host;
+	return loop_timer_arm(timer, delay_ms);
+}
+
+static void host_timer_disarm(struct bh_host *host, struct bh_timer *timer)
+{
+	(void)host;
+	loop_timer_disarm(timer);
+}
+
+static void host_timer_free(struct bh_host *host, struct bh_timer *timer)
+{
+	(void)host;
+	loop_timer_free(timer);
+}
+
+static struct bh_watch *host_watch_add(struct bh_host *host, int fd, unsigned events,
+				       bh_watch_cb cb, void *arg)
+{
+	return loop_watch_add(host->daemon->loop, fd, events, cb, arg);
+}
+
+static int host_watch_set(struct bh_host *host, struct bh_watch *watch, unsigned events)
+{
+	(void)host;
+	return loop_watch_set(watch, events);
+}
+
+static void host_watch_remove(struct bh_host *host, struct bh_watch *watch)
+{
+	(void)host;
+	loop_watch_remove(watch);
+}
+
+static uint64_t host_now_ms(struct bh_host *host)
+{
+	(void)host;
+	return loop_now_ms();
+}
+
+/* Registrations come only from the configured inspector. */
+static bool is_inspector(const struct bh_host *host, const char *what)
+{
+	if (host->instance == &host->daemon->inspector)
+		return true;
+	log_error("%s: called %s, which only an inspector may call; ignored", host->instance->origin,
+		  what);
+	return false;
+}
+
+static void host_container_up(struct bh_host *host, const struct bh_container *container)
+{
+	if (is_inspector(host, "container_up"))
+		registrations_container_up(host->daemon, container);
+}
+
+static void host_container_down(struct bh_host *host, const char *name, const char *reason)
+{
+	if (is_inspector(host, "container_down"))
+		registrations_container_down(host->daemon, name, reason);
+}
+
+static void host_container_missing(struct bh_host *host, const char *name, const char *reason)
+{
+	if (is_inspector(host, "container_missing"))
+		registrations_container_missing(host->daemon, name, reason);
+}
+
+static void host_pass_begin(struct bh_host *host)
+{
+	if (is_inspector(host, "pass_begin"))
+		registrations_pass_begin(host->daemon);
+}
+
+static void host_pass_end(struct bh_host *host, int complete)
+{
+	if (is_inspector(host, "pass_end"))
+		registrations_pass_end(host->daemon, complete);
+}
+
+static void host_report_error(struct bh_host *host, const char *container, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	daemon_report_error(host->daemon, host->instance->origin, container,
+			    msg ? msg : "(out of memory)");
+	free(msg);
+}
+
+static void host_set_status(struct bh_host *host, const char *text)
+{
+	char *copy = text ? strdup(text) : NULL;
+	free(host->instance->status);
+	host->instance->status = copy;
+	log_debug("%s: status: %s", host->instance->origin, copy ? copy : "");
+}
+
+static void host_request_replay(struct bh_host *host)
+{
+	if (host->instance->loaded.table->kind != BH_PLUGIN_PUBLISHER) {
+		log_error("%s: request_replay is for publishers; ignored", host->instance->origin);
+		return;
+	}
+	host->instance->replay_requested = true;
+	daemon_schedule_replay(host->daemon);
+}
+
+const struct bh_host_api host_api = {
+	.abi_major = BH_ABI_MAJOR,
+	.abi_minor = BH_ABI_MINOR,
+	.size = sizeof(struct bh_host_api),
+	.log = host_log,
+	.timer_new = host_timer_new,
+	.timer_arm = host_timer_arm,
+	.timer_disarm = host_timer_disarm,
+	.timer_free = host_timer_free,
+	.watch_add = host_watch_add,
+	.watch_set = host_watch_set,
+	.watch_remove = host_watch_remove,
+	.now_ms = host_now_ms,
+	.container_up = host_container_up,
+	.container_down = host_container_down,
+	.container_missing = host_container_missing,
+	.pass_begin = host_pass_begin,
+	.pass_end = host_pass_end,
+	.report_error = host_report_error,
+	.set_status = host_set_status,
+	.request_replay = host_request_replay,
+};

@@ -1,0 +1,178 @@
+#include "config.h"
+
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *message(const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	return msg;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case BH_PLUGIN_INSPECTOR:
+		return "inspector";
+	case BH_PLUGIN_PUBLISHER:
+		return "publisher";
+	}
+	return "unknown";
+}
+
+char *loader_check_table(const struct bh_plugin *t, enum bh_plugin_kind kind)
+{
+	if (t->abi_major != BH_ABI_MAJOR)
+		return message("built for plugin ABI %u.%u, but this daemon has ABI %u.%u "
+			       "(major versions differ)",
+			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
+	if (t->abi_minor > BH_ABI_MINOR)
+		return message("built for plugin ABI %u.%u, newer than this daemon's ABI %u.%u",
+			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
+	if (t->struct_size < BH_PLUGIN_SIZE_1_0)
+		return message("symbol table is %u bytes, smaller than the %zu bytes that "
+			       "ABI %u.0 requires",
+			       t->struct_size, (size_t)BH_PLUGIN_SIZE_1_0, BH_ABI_MAJOR);
+	if (t->kind != (uint32_t)kind)
+		return message("is a%s %s plugin (kind %u), but this slot needs a%s %s",
+			       t->kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(t->kind), t->kind,
+			       kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(kind));
+	if (!t->name || !t->name[0])
+		return message("has no name");
+	const char *missing = NULL;
+	if (!t->init)
+		missing = "init";
+	else if (!t->start)
+		missing = "start";
+	else if (!t->stop)
+		missing = "stop";
+	else if (!t->destroy)
+		missing = "destroy";
+	else if (kind == BH_PLUGIN_INSPECTOR && !t->resync)
+		missing = "resync";
+	else if (kind == BH_PLUGIN_PUBLISHER && !t->publish)
+		missing = "publish";
+	else if (kind == BH_PLUGIN_PUBLISHER && !t->withdraw)
+		missing = "withdraw";
+	else if (kind == BH_PLUGIN_PUBLISHER && !t->pending)
+		missing = "pending";
+	if (missing)
+		return message("required function '%s' is missing (NULL)", missing);
+	return NULL;
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Returns a malloc'd path of an existing file, or NULL. */
+static char *find_in_dirs(const char *name, const char *dirs)
+{
+	if (!dirs)
+		return NULL;
+	const char *p = dirs;
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		if (len > 0) {
+			char *candidate = message("%.*s/%s.so", (int)len, p, name);
+			if (candidate && is_regular_file(candidate))
+				return candidate;
+			free(candidate);
+		}
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
+static char *resolve(const char *name_or_path, const char *search_path, char **error)
+{
+	if (strchr(name_or_path, '/')) {
+		if (!is_regular_file(name_or_path)) {
+			*error = message("plugin file %s: %s", name_or_path,
+					 access(name_or_path, F_OK) == 0 ? "not a regular file" : "no such file");
+			return NULL;
+		}
+		char *copy = strdup(name_or_path);
+		if (!copy)
+			*error = message("out of memory");
+		return copy;
+	}
+	char *found = find_in_dirs(name_or_path, search_path);
+	if (!found)
+		found = find_in_dirs(name_or_path, BH_PKGLIBDIR);
+	if (!found)
+		*error = message("plugin '%s': no %s.so in %s%s%s", name_or_path, name_or_path,
+				 search_path ? search_path : "", search_path ? ":" : "", BH_PKGLIBDIR);
+	return found;
+}
+
+int loader_load(const char *name_or_path, const char *search_path, enum bh_plugin_kind kind,
+		struct loaded_plugin *out, char **error)
+{
+	memset(out, 0, sizeof *out);
+	*error = NULL;
+	char *path = resolve(name_or_path, search_path, error);
+	if (!path)
+		return -1;
+	/* RTLD_LOCAL: plugins cannot see each other's symbols, and RTLD_NOW
+	 * surfaces a missing dependency here rather than mid-run. */
+	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		const char *why = dlerror();
+		*error = message("plugin file %s: cannot load: %s", path, why ? why : "unknown error");
+		free(path);
+		return -1;
+	}
+	(void)dlerror();
+	const struct bh_plugin *table = dlsym(handle, BH_PLUGIN_SYMBOL);
+	if (!table) {
+		*error = message("plugin file %s: does not export the symbol '%s' "
+				 "(not a beachhead-companion plugin?)",
+				 path, BH_PLUGIN_SYMBOL);
+		dlclose(handle);
+		free(path);
+		return -1;
+	}
+	char *reason = loader_check_table(table, kind);
+	if (reason) {
+		*error = message("plugin file %s: refused: %s", path, reason);
+		free(reason);
+		dlclose(handle);
+		free(path);
+		return -1;
+	}
+	out->handle = handle;
+	out->path = path;
+	out->table = table;
+	return 0;
+}
+
+void loader_unload(struct loaded_plugin *plugin)
+{
+	/* Under the sanitizers, keep modules mapped so that leak reports can
+	 * still symbolize plugin frames. */
+	if (plugin->handle && !getenv("BEACHHEAD_NO_DLCLOSE"))
+		dlclose(plugin->handle);
+	free(plugin->path);
+	memset(plugin, 0, sizeof *plugin);
+}

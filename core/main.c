@@ -1,0 +1,49 @@
+/* beachhead-companion: publishes container domain registrations. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "log.h"
+#include "settings.h"
+
+int main(int argc, char **argv)
+{
+	struct cli_options opts;
+	if (cli_parse(argc, argv, &opts, stderr) < 0)
+		return EXIT_CONFIG_ERROR;
+	if (opts.help) {
+		cli_usage(stdout);
+		return EXIT_OK;
+	}
+	if (opts.version) {
+		printf("%s %s (plugin ABI %d.%d)\n", PACKAGE_NAME, PACKAGE_VERSION, BH_ABI_MAJOR,
+		       BH_ABI_MINOR);
+		return EXIT_OK;
+	}
+	/* Log before the file is read with what the command line says. */
+	log_setup(opts.verbose ? BH_LOG_DEBUG : opts.quiet ? BH_LOG_WARNING : BH_LOG_INFO,
+		  !opts.no_timestamp);
+
+	struct settings settings;
+	char *error = NULL;
+	if (settings_load(&settings, &opts, &error) < 0) {
+		log_error("%s", error ? error : "out of memory");
+		free(error);
+		settings_free(&settings);
+		return EXIT_CONFIG_ERROR;
+	}
+	log_setup(settings.log_level, settings.timestamps);
+	/* --plugin-dir and plugin_dir win over the environment. */
+	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
+	if (env_path && !settings.plugin_path && !(settings.plugin_path = strdup(env_path))) {
+		settings_free(&settings);
+		return EXIT_RUNTIME_ERROR;
+	}
+	int status = daemon_run(&settings, opts.check_config);
+	settings_free(&settings);
+	return status;
+}

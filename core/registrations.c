@@ -1,0 +1,238 @@
+/*
+ * The core's half of the consumer contract: what the inspector reports about
+ * containers becomes publish (SET) and withdraw (DEL) calls on every
+ * publisher.  A container whose specs are invalid is never half-published:
+ * its registration is withdrawn and the error names container, domain and
+ * option; other containers are untouched.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_internal.h"
+#include "domain_spec.h"
+#include "log.h"
+#include "registration_json.h"
+
+static struct bh_registration to_registration(const struct daemon *d,
+					      const struct registration_entry *e)
+{
+	struct bh_registration reg = {
+		.size = sizeof reg,
+		.key = e->key,
+		.container = e->container,
+		.value = e->value,
+		.value_len = strlen(e->value),
+		.ttl = d->settings->expire,
+	};
+	return reg;
+}
+
+static void publish_all(struct daemon *d, const struct registration_entry *e)
+{
+	struct bh_registration reg = to_registration(d, e);
+	for (size_t i = 0; i < d->n_publishers; i++) {
+		struct plugin_instance *p = &d->publishers[i];
+		if (p->started && p->loaded.table->publish(p->self, &reg) != BH_OK)
+			log_debug("%s: publish of %s refused", p->origin, e->key);
+	}
+}
+
+/* Withdraws the container's registration from every publisher, if it has one. */
+static void withdraw(struct daemon *d, const char *container, const char *reason)
+{
+	struct registration_entry *e = registry_find(&d->registry, container);
+	if (!e)
+		return;
+	log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
+	for (size_t i = 0; i < d->n_publishers; i++) {
+		struct plugin_instance *p = &d->publishers[i];
+		if (p->started && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
+			log_debug("%s: withdrawal of %s refused", p->origin, e->key);
+	}
+	registry_remove(&d->registry, container);
+}
+
+static void report(struct daemon *d, const char *container, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct daemon *d, const char *container, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
+	free(msg);
+}
+
+struct warn_ctx {
+	const char *container;
+	const char *source;
+};
+
+static void spec_warning(void *arg, const char *message)
+{
+	const struct warn_ctx *ctx = arg;
+	log_warning("container %s: %s: %s", ctx->container, ctx->source, message);
+}
+
+static bool missing_is_error(const struct daemon *d, const struct bh_container *c)
+{
+	switch (d->settings->missing_envvar) {
+	case MISSING_ENVVAR_ERROR:
+		return true;
+	case MISSING_ENVVAR_IGNORE:
+		return false;
+	case MISSING_ENVVAR_AUTO:
+		break;
+	}
+	return c->explicitly_named;
+}
+
+static char *make_key(const struct daemon *d, const char *container)
+{
+	char *key = NULL;
+	if (asprintf(&key, "%s%s", d->settings->key_prefix, container) < 0)
+		return NULL;
+	return key;
+}
+
+void registrations_container_up(struct daemon *d, const struct bh_container *c)
+{
+	if (d->draining || !c || !c->name || !c->name[0])
+		return;
+	const char *source = c->spec_source ? c->spec_source : "domain specs";
+	if (!c->specs) {
+		if (missing_is_error(d, c))
+			report(d, c->name, "no %s on this container", source);
+		else
+			log_debug("container %s: no %s, skipped", c->name, source);
+		withdraw(d, c->name, "its domain specs are gone");
+		return;
+	}
+	if (!c->address || !c->address[0]) {
+		report(d, c->name, "no address to register (the inspector found none)");
+		withdraw(d, c->name, "it has no address");
+		return;
+	}
+	struct domain_spec_list specs;
+	char *error = NULL;
+	struct warn_ctx warn = {c->name, source};
+	if (domain_spec_parse(c->specs, &specs, &error, spec_warning, &warn) < 0) {
+		report(d, c->name, "%s: %s; registration not published", source,
+		       error ? error : "out of memory");
+		free(error);
+		withdraw(d, c->name, "its domain specs are invalid");
+		return;
+	}
+	if (specs.count == 0) {
+		log_info("container %s: %s lists no domain, nothing to register", c->name, source);
+		domain_spec_list_free(&specs);
+		withdraw(d, c->name, "it lists no domain");
+		return;
+	}
+	char *value = registration_json(&specs, c->address);
+	char *key = make_key(d, c->name);
+	domain_spec_list_free(&specs);
+	struct registration_entry *existing = registry_find(&d->registry, c->name);
+	bool changed = !existing || !value || strcmp(existing->value, value) != 0;
+	struct registration_entry *e = key && value ? registry_put(&d->registry, c->name, key, value) : NULL;
+	free(key);
+	free(value);
+	if (!e) {
+		report(d, c->name, "out of memory building its registration");
+		return;
+	}
+	e->seen_pass = d->pass;
+	if (changed)
+		log_info("container %s: registering %s = %s", c->name, e->key, e->value);
+	else
+		log_debug("container %s: refreshing %s", c->name, e->key);
+	publish_all(d, e);
+}
+
+void registrations_container_down(struct daemon *d, const char *name, const char *reason)
+{
+	if (!name)
+		return;
+	withdraw(d, name, reason ? reason : "container stopped");
+}
+
+void registrations_container_missing(struct daemon *d, const char *name, const char *reason)
+{
+	if (!name)
+		return;
+	if (d->settings->error_missing_container)
+		report(d, name, "container missing: %s", reason ? reason : "not found");
+	else
+		log_info("container %s: missing (%s)", name, reason ? reason : "not found");
+	withdraw(d, name, "container missing");
+}
+
+void registrations_pass_begin(struct daemon *d)
+{
+	d->pass++;
+	d->pass_running = true;
+	log_debug("full pass %llu begins", (unsigned long long)d->pass);
+}
+
+struct sweep_ctx {
+	uint64_t pass;
+	char **stale;
+	size_t n_stale;
+};
+
+static void collect_stale(void *arg, struct registration_entry *e)
+{
+	struct sweep_ctx *ctx = arg;
+	if (e->seen_pass >= ctx->pass)
+		return;
+	char *copy = ctx->stale ? strdup(e->container) : NULL;
+	if (copy)
+		ctx->stale[ctx->n_stale++] = copy;
+}
+
+void registrations_pass_end(struct daemon *d, int complete)
+{
+	if (!d->pass_running)
+		return;
+	d->pass_running = false;
+	log_debug("full pass %llu ends (%s)", (unsigned long long)d->pass,
+		  complete ? "complete" : "incomplete");
+	if (complete && d->registry.count > 0) {
+		/* Collect first: withdrawing changes the registry. */
+		struct sweep_ctx ctx = {d->pass, calloc(d->registry.count, sizeof(char *)), 0};
+		registry_each(&d->registry, collect_stale, &ctx);
+		for (size_t i = 0; i < ctx.n_stale; i++) {
+			withdraw(d, ctx.stale[i], "not seen in the full pass");
+			free(ctx.stale[i]);
+		}
+		free(ctx.stale);
+	}
+	daemon_pass_finished(d);
+}
+
+struct replay_ctx {
+	struct daemon *daemon;
+	struct plugin_instance *publisher;
+};
+
+static void replay_one(void *arg, struct registration_entry *e)
+{
+	struct replay_ctx *ctx = arg;
+	struct bh_registration reg = to_registration(ctx->daemon, e);
+	(void)ctx->publisher->loaded.table->publish(ctx->publisher->self, &reg);
+}
+
+void registrations_replay(struct daemon *d, struct plugin_instance *publisher)
+{
+	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.count);
+	struct replay_ctx ctx = {d, publisher};
+	registry_each(&d->registry, replay_one, &ctx);
+}

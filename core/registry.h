@@ -1,0 +1,39 @@
+/*
+ * The registrations the daemon currently holds, by container name: what was
+ * last published for each container, so that withdrawals, sweeps after a
+ * full pass and replays to a reconnected publisher need no engine round trip.
+ */
+#ifndef BH_REGISTRY_H
+#define BH_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct registration_entry {
+	char *container;
+	char *key;
+	char *value;
+	uint64_t seen_pass; /* last full pass that reported the container */
+	struct registration_entry *next; /* hash chain */
+};
+
+struct registry {
+	struct registration_entry **buckets;
+	size_t n_buckets;
+	size_t count;
+};
+
+int registry_init(struct registry *reg);
+void registry_free(struct registry *reg);
+
+struct registration_entry *registry_find(const struct registry *reg, const char *container);
+/* Creates or updates; copies the strings. Returns the entry or NULL (OOM). */
+struct registration_entry *registry_put(struct registry *reg, const char *container,
+					const char *key, const char *value);
+void registry_remove(struct registry *reg, const char *container);
+
+typedef void (*registry_visit_cb)(void *arg, struct registration_entry *entry);
+/* Visits every entry; the callback must not add or remove entries. */
+void registry_each(const struct registry *reg, registry_visit_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * beachhead-companion plugin ABI.
+ *
+ * Every plugin is a shared object that exports exactly one data symbol,
+ * BH_PLUGIN_SYMBOL, of type `const struct bh_plugin`.  The core dlopen()s the
+ * file, looks the symbol up and validates the leading frozen fields before it
+ * touches anything else:
+ *
+ *   - abi_major must equal the core's BH_ABI_MAJOR,
+ *   - abi_minor must be <= the core's BH_ABI_MINOR,
+ *   - struct_size must cover every field the core reads,
+ *   - kind must be the kind the configuration slot asks for,
+ *   - the lifecycle and kind-specific function pointers must be non-NULL.
+ *
+ * Evolution is append-only: adding a field at the end of a struct (or a
+ * function at the end of struct bh_host_api) bumps BH_ABI_MINOR; changing or
+ * removing anything bumps BH_ABI_MAJOR.  See docs/PLUGINS.md.
+ *
+ * Plugins never call core symbols directly: everything they need (logging,
+ * timers, fd watches, emitting registrations) comes through the
+ * struct bh_host_api table handed to init().  The daemon is therefore linked
+ * without -export-dynamic and a plugin links only against the libraries it
+ * uses itself.
+ *
+ * Threading: the core is single-threaded.  Every plugin function and every
+ * callback runs on the core loop's thread and must never block.
+ */
+#ifndef BEACHHEAD_PLUGIN_H
+#define BEACHHEAD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libconfig.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BH_ABI_MAJOR 1
+#define BH_ABI_MINOR 0
+
+/* Name of the one data symbol every plugin exports. */
+#define BH_PLUGIN_SYMBOL "beachhead_plugin"
+
+/* Use on the definition of the exported symbol so that it stays visible when
+ * the plugin is compiled with -fvisibility=hidden. */
+#define BH_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+#if defined(__GNUC__)
+#define BH_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define BH_PRINTF(fmt_index, first_arg)
+#endif
+
+enum bh_plugin_kind {
+	BH_PLUGIN_INSPECTOR = 1, /* finds containers and their domain specs */
+	BH_PLUGIN_PUBLISHER = 2  /* stores registrations (Redis, stdout, ...) */
+};
+
+enum bh_log_level {
+	BH_LOG_ERROR = 0,
+	BH_LOG_WARNING = 1,
+	BH_LOG_INFO = 2,
+	BH_LOG_DEBUG = 3
+};
+
+/* Flags for fd watches (bit set). */
+#define BH_EV_READ 0x1u
+#define BH_EV_WRITE 0x2u
+#define BH_EV_ERROR 0x4u /* delivered only: hang-up or error on the fd */
+
+/* Opaque handles owned by the core. */
+struct bh_host;  /* one per plugin instance; identifies the caller */
+struct bh_timer; /* a re-armable one-shot timer */
+struct bh_watch; /* an fd registered with the core loop */
+
+typedef void (*bh_timer_cb)(void *arg);
+typedef void (*bh_watch_cb)(void *arg, int fd, unsigned events);
+
+/*
+ * What an inspector reports about one running container.  All strings are
+ * borrowed for the duration of the call only; the core copies what it keeps.
+ */
+struct bh_container {
+	size_t size;             /* sizeof(struct bh_container) of the caller */
+	const char *name;        /* container name, no leading '/' */
+	const char *id;          /* engine id, may be NULL */
+	const char *address;     /* host to put into the registration */
+	const char *specs;       /* raw domain specs; NULL = variable/label absent */
+	const char *spec_source; /* for messages, e.g. "env BEACHHEAD_DOMAINS" */
+	int explicitly_named;    /* named on the command line / in config */
+};
+
+/*
+ * One registration as handed to publishers.  The key and the JSON value are
+ * the consumer contract (see README): publishers store them unchanged.
+ */
+struct bh_registration {
+	size_t size;
+	const char *key;       /* key prefix + container name */
+	const char *container; /* container name, for messages */
+	const char *value;     /* JSON array, NUL-terminated */
+	size_t value_len;      /* strlen(value) */
+	unsigned ttl;          /* seconds; 0 = no expiry */
+};
+
+/*
+ * Services the core offers to plugins.  Every function takes the caller's own
+ * struct bh_host handle (from struct bh_init).  Append-only.
+ */
+struct bh_host_api {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	size_t size; /* sizeof(struct bh_host_api) of the core */
+
+	/* Logging: one line, the core adds timestamp, level and plugin name. */
+	void (*log)(struct bh_host *host, enum bh_log_level level, const char *fmt, ...)
+		BH_PRINTF(3, 4);
+
+	/* Timers: persistent handles, one-shot when armed; arming an armed
+	 * timer re-arms it.  A timer may be disarmed or freed from any
+	 * callback, including its own. */
+	struct bh_timer *(*timer_new)(struct bh_host *host, bh_timer_cb cb, void *arg);
+	int (*timer_arm)(struct bh_host *host, struct bh_timer *timer, uint64_t delay_ms);
+	void (*timer_disarm)(struct bh_host *host, struct bh_timer *timer);
+	void (*timer_free)(struct bh_host *host, struct bh_timer *timer);
+
+	/* Fd watches: events is a BH_EV_READ|BH_EV_WRITE mask (0 = paused).
+	 * A watch may be changed or removed from any callback. */
+	struct bh_watch *(*watch_add)(struct bh_host *host, int fd, unsigned events,
+				       bh_watch_cb cb, void *arg);
+	int (*watch_set)(struct bh_host *host, struct bh_watch *watch, unsigned events);
+	void (*watch_remove)(struct bh_host *host, struct bh_watch *watch);
+
+	/* Monotonic milliseconds. */
+	uint64_t (*now_ms)(struct bh_host *host);
+
+	/* --- inspector -> core --- */
+	/* A container runs (or changed): the core parses its specs and
+	 * publishes or withdraws its registration. */
+	void (*container_up)(struct bh_host *host, const struct bh_container *container);
+	/* A container stopped, died, was removed or renamed away: withdraw. */
+	void (*container_down)(struct bh_host *host, const char *name, const char *reason);
+	/* An explicitly named container does not exist or does not run. */
+	void (*container_missing)(struct bh_host *host, const char *name, const char *reason);
+	/* A full resync pass begins / ends.  A complete pass lets the core
+	 * withdraw registrations of containers the pass did not see (healing
+	 * missed events); complete = 0 (engine unreachable) withdraws nothing. */
+	void (*pass_begin)(struct bh_host *host);
+	void (*pass_end)(struct bh_host *host, int complete);
+
+	/* --- any plugin -> core --- */
+	/* An error the operator must see; counts towards a non-zero exit status
+	 * in one-pass mode.  container may be NULL. */
+	void (*report_error)(struct bh_host *host, const char *container, const char *fmt, ...)
+		BH_PRINTF(3, 4);
+	/* Short live status text (systemd STATUS=, logs). */
+	void (*set_status)(struct bh_host *host, const char *text);
+
+	/* --- publisher -> core --- */
+	/* Call this publisher's publish() for every current registration (for
+	 * example after a reconnect to an emptied store).  The calls happen
+	 * from the loop shortly after, never from inside this call. */
+	void (*request_replay)(struct bh_host *host);
+};
+
+/* Everything a plugin gets at init().  Borrowed: valid until destroy(). */
+struct bh_init {
+	size_t size;
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	/* The plugin's own libconfig group (never NULL; empty when the
+	 * configuration gives none).  libconfig owns its strings: copy what
+	 * you keep. */
+	const config_setting_t *config;
+	const char *config_file; /* for messages; "(built-in defaults)" if none */
+	const char *instance;    /* e.g. "publishers[1]", for messages */
+
+	/* Global settings. */
+	const char *key_prefix;
+	unsigned expire;  /* seconds, 0 = no expiry */
+	unsigned refresh; /* seconds, 0 = one pass then exit */
+	/* Containers named explicitly (NULL-terminated; may be empty). */
+	const char *const *containers;
+	int enumerate; /* also enumerate all running containers */
+};
+
+/* Return codes of plugin functions. */
+#define BH_OK 0
+#define BH_ERR (-1)
+
+/*
+ * The exported symbol table.  The first four fields are frozen forever.
+ */
+struct bh_plugin {
+	/* --- frozen --- */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t struct_size; /* sizeof(struct bh_plugin) the plugin was built with */
+	uint32_t kind;        /* enum bh_plugin_kind */
+
+	const char *name;    /* e.g. "publisher-redis" */
+	const char *version; /* the plugin's own version */
+	const char *description;
+
+	/* Lifecycle (all required).
+	 * init: parse own config, allocate; no I/O.  Report bad settings with
+	 *       file:line through api->log and return BH_ERR.
+	 * start: open connections, register fds/timers.  Failing to reach a
+	 *       server is not an error here: retry from the loop.
+	 * stop: stop producing work; publishers keep flushing what is pending.
+	 * destroy: release everything; no callbacks after it returns. */
+	int (*init)(const struct bh_init *args, void **self);
+	int (*start)(void *self);
+	void (*stop)(void *self);
+	void (*destroy)(void *self);
+
+	/* Inspector (required for BH_PLUGIN_INSPECTOR): start a full pass over
+	 * the configured containers; report each through container_up /
+	 * container_missing between pass_begin and pass_end.  Asynchronous. */
+	int (*resync)(void *self);
+
+	/* Publisher (required for BH_PLUGIN_PUBLISHER). Asynchronous: queue
+	 * and return; failures are reported through report_error. */
+	int (*publish)(void *self, const struct bh_registration *registration);
+	int (*withdraw)(void *self, const char *key, const char *container);
+	/* Operations queued but not yet acknowledged by the store; the core
+	 * waits for 0 (bounded) before exiting. */
+	size_t (*pending)(void *self);
+};
+
+/* Size of struct bh_plugin in ABI 1.0: the minimum the core accepts. */
+#define BH_PLUGIN_SIZE_1_0 (offsetof(struct bh_plugin, pending) + sizeof(size_t (*)(void *)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BEACHHEAD_PLUGIN_H */
