@@ -350,7 +350,6 @@ int loop_run(struct loop *loop)
 {
 	enum { BATCH = 64 };
 	struct epoll_event events[BATCH];
-	loop->quit = false;
 	while (!loop->quit) {
 		int n = epoll_wait(loop->epfd, events, BATCH, -1);
 		if (n < 0) {

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Bad configuration files: one line with file:line and what is wrong, exit 2,
+# and nothing started.
+. "$top_srcdir/tests/lib/common.sh"
+bh_setup_tmp
+printf 'up web 10.0.0.1 example.org\n' >"$BH_TMP/script"
+
+bad_config() { # bad_config LINE 'message' <<config text on stdin
+	line=$1
+	msg=$2
+	cat >"$BH_TMP/c.conf"
+	"$BEACHHEAD" -c "$BH_TMP/c.conf" --no-timestamp --enumerate >"$BH_TMP/out" 2>"$BH_TMP/err"
+	status=$?
+	[ "$status" -eq 2 ] || { cat "$BH_TMP/err" >&2; bh_fail "'$msg': exit $status, expected 2"; }
+	grep -q -- "$BH_TMP/c.conf:$line: .*$msg" "$BH_TMP/err" ||
+		{ cat "$BH_TMP/err" >&2; bh_fail "no '$BH_TMP/c.conf:$line: ...$msg'"; }
+	[ ! -s "$BH_TMP/out" ] || bh_fail "'$msg': something was published"
+}
+
+bad_config 3 "syntax error" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+expire = ;
+CONF
+bad_config 3 "unknown setting 'expiry'" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+expiry = 60;
+CONF
+bad_config 4 "'expire' must be an integer, not a string" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+
+expire = "60";
+CONF
+bad_config 2 "publishers\[1\]: missing 'plugin'" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; }, { host = "x"; } );
+CONF
+bad_config 3 "'missing_envvar' must be \"auto\", \"error\" or \"ignore\"" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+missing_envvar = "sometimes";
+CONF
+# A plugin reports its own bad settings with file:line too.
+bad_config 3 "publishers\[0\]: unknown setting 'colour'" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout";
+                 colour = "blue"; } );
+CONF
+bad_config 2 "publishers\[0\]: plugin 'publisher-nonexistent': no publisher-nonexistent.so in" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-nonexistent"; } );
+CONF
+
+# --check-config accepts a good file without starting anything.
+cat >"$BH_TMP/good.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; }, { plugin = "publisher-stdout"; } );
+enumerate = true;
+expire = 30;
+key_prefix = "/x/";
+log_level = "debug";
+timestamps = false;
+CONF
+"$BEACHHEAD" -c "$BH_TMP/good.conf" --check-config >"$BH_TMP/out" 2>"$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "--check-config refused a good file"; }
+grep -q "configuration $BH_TMP/good.conf is valid" "$BH_TMP/err" || bh_fail "--check-config said nothing"
+[ ! -s "$BH_TMP/out" ] || bh_fail "--check-config published"
+
+# Fan-out: two publishers each get every registration.
+"$BEACHHEAD" -c "$BH_TMP/good.conf" --refresh 0 >"$BH_TMP/out" 2>"$BH_TMP/err" || bh_fail "fan-out run"
+[ "$(grep -c '"key":"/x/web"' "$BH_TMP/out")" -eq 4 ] || bh_fail "fan-out: $(cat "$BH_TMP/out")"
+grep -q 'publisher-stdout\[1\]' "$BH_TMP/err" || grep -q '2 publisher(s)' "$BH_TMP/err" || bh_fail "two publishers not started"
+exit 0

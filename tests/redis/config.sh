@@ -1,0 +1,54 @@
+#!/bin/sh
+# Bad publisher-redis settings are refused at load time with FILE:LINE and
+# the instance; the password never appears in any message.
+. "$top_srcdir/tests/lib/common.sh"
+bh_setup_tmp
+echo 'up web 10.9.0.2 example.org' >"$BH_TMP/script"
+
+check() { # check NAME 'publisher settings' 'expected message (grep -E)'
+	cat >"$BH_TMP/$1.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+enumerate = true;
+publishers = ( { plugin = "publisher-stdout"; },
+  { plugin = "publisher-redis";
+    $2
+  } );
+CONF
+	$(bh_daemon_cmd) -c "$BH_TMP/$1.conf" --no-timestamp --check-config 2>"$BH_TMP/$1.err"
+	status=$?
+	if [ "$status" -ne 2 ]; then
+		cat "$BH_TMP/$1.err" >&2
+		bh_fail "$1: exit status $status, expected 2"
+	fi
+	grep -Eq "$3" "$BH_TMP/$1.err" || { cat "$BH_TMP/$1.err" >&2; bh_fail "$1: no message matching: $3"; }
+	! grep -q 'T0pS3cret' "$BH_TMP/$1.err" || bh_fail "$1: the password was logged"
+}
+
+F="$BH_TMP"
+check unknown 'hots = "x";' "$F/unknown.conf:5: publishers\[1\]: unknown setting 'hots'"
+check port_range 'port = 70000;' "$F/port_range.conf:5: publishers\[1\]: 'port' must be between 1 and 65535, not 70000"
+check port_type 'port = "6379";' "$F/port_type.conf:5: publishers\[1\]: 'port' must be an integer"
+check host_type 'host = 5;' "$F/host_type.conf:5: publishers\[1\]: 'host' must be a string"
+check db 'database = -1;' "$F/db.conf:5: publishers\[1\]: 'database' must be between 0"
+check timeout 'command_timeout_ms = 0;' "$F/timeout.conf:5: publishers\[1\]: 'command_timeout_ms' must be between 1"
+check both 'password = "T0pS3cret";
+    password_file = "/nonexistent";' "$F/both.conf:6: publishers\[1\]: give either 'password' or 'password_file', not both"
+check pwtype 'password = 12345;' "$F/pwtype.conf:5: publishers\[1\]: 'password' must be a non-empty string"
+check nofile 'password_file = "/nonexistent/pw";' "$F/nofile.conf:5: publishers\[1\]: password_file /nonexistent/pw: No such file or directory"
+: >"$BH_TMP/empty"
+check emptyfile "password_file = \"$BH_TMP/empty\";" "password_file $BH_TMP/empty: is empty"
+check user_only 'user = "u";' "$F/user_only.conf:5: publishers\[1\]: 'user' needs 'password' or 'password_file'"
+
+# A good configuration passes --check-config without touching the network.
+printf 'T0pS3cret\r\n' >"$BH_TMP/pw"
+cat >"$BH_TMP/good.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+enumerate = true;
+publishers = ( { plugin = "publisher-redis"; host = "192.0.2.1"; port = 6380; user = "u";
+                 password_file = "$BH_TMP/pw"; database = 2; connect_timeout_ms = 100;
+                 command_timeout_ms = 200; notify_channel = "beachhead"; socket = "/x.sock"; } );
+CONF
+$(bh_daemon_cmd) -c "$BH_TMP/good.conf" --no-timestamp --check-config 2>"$BH_TMP/good.err" ||
+	{ cat "$BH_TMP/good.err" >&2; bh_fail "good configuration refused"; }
+! grep -q 'T0pS3cret' "$BH_TMP/good.err" || bh_fail "the password was logged"
+bh_check_valgrind
