@@ -288,7 +288,7 @@ int daemon_run(struct settings *settings, bool check_only)
 	struct daemon d = {0};
 	d.settings = settings;
 	int status = EXIT_OK;
-	if (registry_init(&d.registry) < 0 || setup_loop(&d) < 0) {
+	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 || setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
@@ -320,6 +320,7 @@ int daemon_run(struct settings *settings, bool check_only)
 out:
 	teardown_all(&d);
 	registry_free(&d.registry);
+	registry_free(&d.rejections);
 	loop_free(d.loop);
 	return status;
 }

@@ -40,6 +40,7 @@ struct daemon {
 	size_t n_publishers;
 
 	struct registry registry;
+	struct registry rejections; /* container -> last error reported for it */
 	uint64_t pass;     /* number of the latest pass begun */
 	bool pass_running;
 	unsigned errors;   /* report_error calls: one-pass exit status */

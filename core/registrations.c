@@ -67,8 +67,25 @@ static void report(struct daemon *d, const char *container, const char *fmt, ...
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
+	/* A broken container is re-reported on every pass; say it once per
+	 * change so the log stays readable, but count it every time (the
+	 * one-pass exit status depends on it). */
+	struct registration_entry *seen = msg ? registry_find(&d->rejections, container) : NULL;
+	if (seen && strcmp(seen->value, msg) == 0) {
+		d->errors++;
+		log_debug("container %s: still: %s", container, msg);
+	} else {
+		daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
+		if (msg)
+			(void)registry_put(&d->rejections, container, "", msg);
+	}
 	free(msg);
+}
+
+/* The container is fine again (or gone): its next error is news. */
+static void forget_rejection(struct daemon *d, const char *container)
+{
+	registry_remove(&d->rejections, container);
 }
 
 struct warn_ctx {
@@ -150,6 +167,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 		return;
 	}
 	e->seen_pass = d->pass;
+	forget_rejection(d, c->name);
 	if (changed)
 		log_info("container %s: registering %s = %s", c->name, e->key, e->value);
 	else
@@ -161,6 +179,7 @@ void registrations_container_down(struct daemon *d, const char *name, const char
 {
 	if (!name)
 		return;
+	forget_rejection(d, name);
 	withdraw(d, name, reason ? reason : "container stopped");
 }
 
