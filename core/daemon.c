@@ -13,10 +13,13 @@
 
 #include "daemon_internal.h"
 #include "log.h"
+#include "notify.h"
 
 /* How long publishers may take to flush at exit, and how often we look. */
 #define DRAIN_TIMEOUT_MS 5000u
 #define DRAIN_POLL_MS 10u
+/* The systemd status line is refreshed at most this often. */
+#define STATUS_DELAY_MS 1000u
 
 static void begin_drain(struct daemon *d, const char *why);
 
@@ -24,38 +27,43 @@ void daemon_report_error(struct daemon *d, const char *origin, const char *conta
 			 const char *message)
 {
 	d->errors++;
-	if (container)
-		log_msg(BH_LOG_ERROR, origin, "container %s: %s", container, message);
-	else
-		log_msg(BH_LOG_ERROR, origin, "%s", message);
+	char *line = NULL;
+	int rc = container ? asprintf(&line, "container %s: %s", container, message)
+			   : asprintf(&line, "%s", message);
+	if (rc < 0)
+		line = NULL;
+	log_msg(BH_LOG_ERROR, origin, "%s", line ? line : message);
+	free(d->last_error);
+	d->last_error = line;
+	daemon_status_changed(d);
 }
 
-/* --- loading --- */
+/* --- plugin sets --- */
 
-static char *instance_origin(const struct daemon *d, const struct plugin_instance *inst,
+static char *instance_origin(const struct plugin_set *set, const struct plugin_instance *inst,
 			     size_t index)
 {
 	const char *name = inst->loaded.table->name;
 	size_t same = 0;
-	for (size_t i = 0; i < d->n_publishers; i++)
-		if (d->publishers[i].loaded.table && strcmp(d->publishers[i].loaded.table->name, name) == 0)
+	for (size_t i = 0; i < set->n_publishers; i++)
+		if (set->publishers[i].loaded.table &&
+		    strcmp(set->publishers[i].loaded.table->name, name) == 0)
 			same++;
 	char *origin = NULL;
 	int rc = same > 1 ? asprintf(&origin, "%s[%zu]", name, index) : asprintf(&origin, "%s", name);
 	return rc < 0 ? NULL : origin;
 }
 
-static int load_instance(struct daemon *d, struct plugin_instance *inst,
+static int load_instance(struct daemon *d, const struct settings *st, struct plugin_instance *inst,
 			 const struct plugin_slot *slot, enum bh_plugin_kind kind)
 {
 	char *error = NULL;
 	inst->slot = slot;
 	inst->host.daemon = d;
 	inst->host.instance = inst;
-	if (loader_load(slot->plugin, d->settings->plugin_path, kind, &inst->loaded, &error) < 0) {
-		log_error("%s:%u: %s: %s", d->settings->config_file,
-			  config_setting_source_line(slot->group), slot->instance,
-			  error ? error : "out of memory");
+	if (loader_load(slot->plugin, st->plugin_path, kind, &inst->loaded, &error) < 0) {
+		log_error("%s:%u: %s: %s", st->config_file, config_setting_source_line(slot->group),
+			  slot->instance, error ? error : "out of memory");
 		free(error);
 		return -1;
 	}
@@ -64,12 +72,12 @@ static int load_instance(struct daemon *d, struct plugin_instance *inst,
 	return 0;
 }
 
-static int init_instance(struct daemon *d, struct plugin_instance *inst, size_t index)
+static int init_instance(const struct plugin_set *set, struct plugin_instance *inst, size_t index)
 {
-	inst->origin = instance_origin(d, inst, index);
+	inst->origin = instance_origin(set, inst, index);
 	if (!inst->origin)
 		return -1;
-	const struct settings *st = d->settings;
+	const struct settings *st = set->settings;
 	struct bh_init args = {
 		.size = sizeof args,
 		.api = &host_api,
@@ -91,25 +99,65 @@ static int init_instance(struct daemon *d, struct plugin_instance *inst, size_t 
 	return 0;
 }
 
-static int load_all(struct daemon *d)
+struct plugin_set *plugin_set_create(struct daemon *d, struct settings *settings)
 {
-	struct settings *st = d->settings;
-	int rc = load_instance(d, &d->inspector, &st->inspector, BH_PLUGIN_INSPECTOR);
-	d->publishers = calloc(st->n_publishers, sizeof *d->publishers);
-	if (!d->publishers)
-		return -1;
-	d->n_publishers = st->n_publishers;
-	for (size_t i = 0; i < st->n_publishers; i++)
-		if (load_instance(d, &d->publishers[i], &st->publishers[i], BH_PLUGIN_PUBLISHER) < 0)
+	struct plugin_set *set = calloc(1, sizeof *set);
+	if (!set) {
+		settings_free(settings);
+		free(settings);
+		return NULL;
+	}
+	set->settings = settings;
+	set->publishers = calloc(settings->n_publishers, sizeof *set->publishers);
+	if (!set->publishers) {
+		plugin_set_destroy(set);
+		return NULL;
+	}
+	set->n_publishers = settings->n_publishers;
+	/* Load every plugin before giving up, so that one run reports every
+	 * refused file. */
+	int rc = load_instance(d, settings, &set->inspector, &settings->inspector, BH_PLUGIN_INSPECTOR);
+	for (size_t i = 0; i < set->n_publishers; i++)
+		if (load_instance(d, settings, &set->publishers[i], &settings->publishers[i],
+				  BH_PLUGIN_PUBLISHER) < 0)
 			rc = -1;
-	if (rc < 0)
-		return -1; /* every refusal reported, then stop */
-	if (init_instance(d, &d->inspector, 0) < 0)
-		return -1;
-	for (size_t i = 0; i < d->n_publishers; i++)
-		if (init_instance(d, &d->publishers[i], i) < 0)
+	if (rc == 0)
+		rc = init_instance(set, &set->inspector, 0);
+	for (size_t i = 0; rc == 0 && i < set->n_publishers; i++)
+		rc = init_instance(set, &set->publishers[i], i);
+	if (rc < 0) {
+		plugin_set_destroy(set);
+		return NULL;
+	}
+	return set;
+}
+
+int plugin_set_start(struct daemon *d, struct plugin_set *set)
+{
+	(void)d;
+	/* Publishers first, so that the inspector's first reports have a sink. */
+	for (size_t i = 0; i < set->n_publishers; i++) {
+		struct plugin_instance *p = &set->publishers[i];
+		if (p->loaded.table->start(p->self) != BH_OK) {
+			log_error("%s: failed to start", p->origin);
 			return -1;
+		}
+		p->started = true;
+	}
+	if (set->inspector.loaded.table->start(set->inspector.self) != BH_OK) {
+		log_error("%s: failed to start", set->inspector.origin);
+		return -1;
+	}
+	set->inspector.started = true;
 	return 0;
+}
+
+void plugin_set_stop_inspector(struct plugin_set *set)
+{
+	if (set->inspector.started) {
+		set->inspector.loaded.table->stop(set->inspector.self);
+		set->inspector.started = false;
+	}
 }
 
 static void teardown_instance(struct plugin_instance *inst)
@@ -125,42 +173,60 @@ static void teardown_instance(struct plugin_instance *inst)
 	inst->origin = inst->status = NULL;
 }
 
-static void teardown_all(struct daemon *d)
+void plugin_set_destroy(struct plugin_set *set)
 {
+	if (!set)
+		return;
 	/* The inspector first: nothing new reaches publishers afterwards. */
-	teardown_instance(&d->inspector);
-	for (size_t i = 0; i < d->n_publishers; i++)
-		teardown_instance(&d->publishers[i]);
-	free(d->publishers);
-	d->publishers = NULL;
-	d->n_publishers = 0;
+	teardown_instance(&set->inspector);
+	for (size_t i = 0; i < set->n_publishers; i++)
+		teardown_instance(&set->publishers[i]);
+	free(set->publishers);
+	if (set->settings) {
+		settings_free(set->settings);
+		free(set->settings);
+	}
+	free(set);
+}
+
+size_t daemon_set_pending(const struct plugin_set *set)
+{
+	size_t pending = 0;
+	for (size_t i = 0; set && i < set->n_publishers; i++) {
+		const struct plugin_instance *p = &set->publishers[i];
+		if (p->started)
+			pending += p->loaded.table->pending(p->self);
+	}
+	return pending;
 }
 
 /* --- passes --- */
 
-static void start_pass(struct daemon *d)
+void daemon_start_pass(struct daemon *d)
 {
+	struct plugin_set *set = d->set;
 	if (d->draining)
 		return;
 	if (d->pass_running) {
 		log_warning("the previous full pass has not finished after %u s; skipping this one",
-			    d->settings->refresh);
-	} else if (d->inspector.loaded.table->resync(d->inspector.self) != BH_OK) {
-		log_warning("%s: could not start a full pass", d->inspector.origin);
+			    set->settings->refresh);
+	} else if (set->inspector.loaded.table->resync(set->inspector.self) != BH_OK) {
+		log_warning("%s: could not start a full pass", set->inspector.origin);
 	}
-	if (d->settings->refresh > 0 &&
-	    loop_timer_arm(d->refresh_timer, (uint64_t)d->settings->refresh * 1000u) < 0)
+	if (set->settings->refresh > 0 &&
+	    loop_timer_arm(d->refresh_timer, (uint64_t)set->settings->refresh * 1000u) < 0)
 		d->fatal = true;
 }
 
 static void on_refresh_timer(void *arg)
 {
-	start_pass(arg);
+	daemon_start_pass(arg);
 }
 
 void daemon_pass_finished(struct daemon *d)
 {
-	if (d->settings->refresh == 0)
+	daemon_status_changed(d);
+	if (d->set->settings->refresh == 0)
 		begin_drain(d, "one pass done");
 }
 
@@ -169,8 +235,8 @@ void daemon_pass_finished(struct daemon *d)
 static void on_replay_timer(void *arg)
 {
 	struct daemon *d = arg;
-	for (size_t i = 0; i < d->n_publishers; i++) {
-		struct plugin_instance *p = &d->publishers[i];
+	for (size_t i = 0; i < d->set->n_publishers; i++) {
+		struct plugin_instance *p = &d->set->publishers[i];
 		if (p->replay_requested && p->started) {
 			p->replay_requested = false;
 			registrations_replay(d, p);
@@ -185,23 +251,43 @@ void daemon_schedule_replay(struct daemon *d)
 		(void)loop_timer_arm(d->replay_timer, 0);
 }
 
-/* --- shutdown --- */
+/* --- systemd status and watchdog --- */
 
-static size_t total_pending(const struct daemon *d)
+static void on_status_timer(void *arg)
 {
-	size_t pending = 0;
-	for (size_t i = 0; i < d->n_publishers; i++) {
-		const struct plugin_instance *p = &d->publishers[i];
-		if (p->started)
-			pending += p->loaded.table->pending(p->self);
+	struct daemon *d = arg;
+	char *text = NULL;
+	int rc = asprintf(&text, "%zu registered, %u errors%s%s%s", d->registry.count, d->errors,
+			  d->last_error ? "; last: " : "", d->last_error ? d->last_error : "",
+			  d->draining ? "; stopping" : "");
+	if (rc >= 0) {
+		notify_status(text);
+		free(text);
 	}
-	return pending;
 }
+
+void daemon_status_changed(struct daemon *d)
+{
+	if (notify_enabled() && d->status_timer && !loop_timer_armed(d->status_timer))
+		(void)loop_timer_arm(d->status_timer, STATUS_DELAY_MS);
+}
+
+/* The ping comes from the loop itself: a stuck loop stops pinging and
+ * systemd kills it, which a helper thread would hide. */
+static void on_watchdog_timer(void *arg)
+{
+	struct daemon *d = arg;
+	notify_watchdog();
+	if (loop_timer_arm(d->watchdog_timer, d->watchdog_interval_ms) < 0)
+		log_error("cannot re-arm the watchdog timer");
+}
+
+/* --- shutdown --- */
 
 static void on_drain_timer(void *arg)
 {
 	struct daemon *d = arg;
-	size_t pending = total_pending(d);
+	size_t pending = daemon_set_pending(d->set);
 	if (pending == 0) {
 		loop_quit(d->loop);
 		return;
@@ -223,11 +309,9 @@ static void begin_drain(struct daemon *d, const char *why)
 		return;
 	d->draining = true;
 	log_info("stopping: %s", why);
+	notify_stopping();
 	loop_timer_disarm(d->refresh_timer);
-	if (d->inspector.started) {
-		d->inspector.loaded.table->stop(d->inspector.self);
-		d->inspector.started = false;
-	}
+	plugin_set_stop_inspector(d->set);
 	d->drain_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
 	on_drain_timer(d);
 }
@@ -236,7 +320,8 @@ static void on_signal(void *arg, int signo)
 {
 	struct daemon *d = arg;
 	if (signo == SIGHUP) {
-		log_warning("SIGHUP: configuration reload is not supported yet; ignored");
+		if (!d->draining)
+			reload_configuration(d);
 		return;
 	}
 	if (d->draining) {
@@ -248,25 +333,6 @@ static void on_signal(void *arg, int signo)
 }
 
 /* --- life cycle --- */
-
-static int start_all(struct daemon *d)
-{
-	/* Publishers first, so that the inspector's first reports have a sink. */
-	for (size_t i = 0; i < d->n_publishers; i++) {
-		struct plugin_instance *p = &d->publishers[i];
-		if (p->loaded.table->start(p->self) != BH_OK) {
-			log_error("%s: failed to start", p->origin);
-			return -1;
-		}
-		p->started = true;
-	}
-	if (d->inspector.loaded.table->start(d->inspector.self) != BH_OK) {
-		log_error("%s: failed to start", d->inspector.origin);
-		return -1;
-	}
-	d->inspector.started = true;
-	return 0;
-}
 
 static int setup_loop(struct daemon *d)
 {
@@ -280,23 +346,45 @@ static int setup_loop(struct daemon *d)
 	d->refresh_timer = loop_timer_new(d->loop, on_refresh_timer, d);
 	d->replay_timer = loop_timer_new(d->loop, on_replay_timer, d);
 	d->drain_timer = loop_timer_new(d->loop, on_drain_timer, d);
-	return d->refresh_timer && d->replay_timer && d->drain_timer ? 0 : -1;
+	d->status_timer = loop_timer_new(d->loop, on_status_timer, d);
+	d->watchdog_timer = loop_timer_new(d->loop, on_watchdog_timer, d);
+	return d->refresh_timer && d->replay_timer && d->drain_timer && d->status_timer &&
+			       d->watchdog_timer
+		       ? 0
+		       : -1;
 }
 
-int daemon_run(struct settings *settings, bool check_only)
+static void setup_systemd(struct daemon *d)
+{
+	if (!notify_setup(d->set->settings->systemd))
+		return;
+	uint64_t usec = notify_watchdog_usec();
+	if (usec > 0) {
+		d->watchdog_interval_ms = usec / 2000u ? usec / 2000u : 1u;
+		log_debug("systemd watchdog: pinging every %llu ms",
+			  (unsigned long long)d->watchdog_interval_ms);
+		on_watchdog_timer(d);
+	}
+}
+
+int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only)
 {
 	struct daemon d = {0};
-	d.settings = settings;
+	d.opts = opts;
 	int status = EXIT_OK;
 	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 || setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
+		settings_free(settings);
+		free(settings);
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
-	if (load_all(&d) < 0) {
+	d.set = plugin_set_create(&d, settings);
+	if (!d.set) {
 		status = EXIT_CONFIG_ERROR;
 		goto out;
 	}
+	settings = d.set->settings;
 	if (check_only) {
 		log_info("configuration %s is valid", settings->config_file);
 		goto out;
@@ -305,22 +393,27 @@ int daemon_run(struct settings *settings, bool check_only)
 		log_warning("refresh (%u s) is not shorter than expire (%u s): registrations will "
 			    "lapse between refreshes",
 			    settings->refresh, settings->expire);
-	if (start_all(&d) < 0) {
+	if (plugin_set_start(&d, d.set) < 0) {
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
 	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
-		 d.inspector.origin, d.n_publishers, settings->expire, settings->refresh,
+		 d.set->inspector.origin, d.set->n_publishers, settings->expire, settings->refresh,
 		 settings->refresh == 0 ? " (one pass)" : "");
-	start_pass(&d);
+	setup_systemd(&d);
+	notify_ready();
+	daemon_status_changed(&d);
+	daemon_start_pass(&d);
 	if (loop_run(d.loop) < 0 || d.fatal)
 		status = EXIT_RUNTIME_ERROR;
-	else if (settings->refresh == 0 && d.errors > 0)
+	else if (d.set->settings->refresh == 0 && d.errors > 0)
 		status = EXIT_RUNTIME_ERROR;
 out:
-	teardown_all(&d);
+	plugin_set_destroy(d.next);
+	plugin_set_destroy(d.set);
 	registry_free(&d.registry);
 	registry_free(&d.rejections);
+	free(d.last_error);
 	loop_free(d.loop);
 	return status;
 }

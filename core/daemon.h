@@ -15,8 +15,9 @@
 #define EXIT_RUNTIME_ERROR 1
 #define EXIT_CONFIG_ERROR 2
 
-/* Runs the whole life cycle; returns the process exit status.  With
+/* Runs the whole life cycle; returns the process exit status.  Takes
+ * ownership of settings (heap-allocated); opts is kept for reloads.  With
  * check_only, stops after every plugin's init(). */
-int daemon_run(struct settings *settings, bool check_only);
+int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only);
 
 #endif

@@ -1,4 +1,4 @@
-/* State shared by daemon.c, registrations.c and host_api.c. */
+/* State shared by daemon.c, reload.c, registrations.c and host_api.c. */
 #ifndef BH_DAEMON_INTERNAL_H
 #define BH_DAEMON_INTERNAL_H
 
@@ -7,6 +7,7 @@
 
 #include <beachhead/plugin.h>
 
+#include "cli.h"
 #include "loader.h"
 #include "loop.h"
 #include "registry.h"
@@ -32,23 +33,39 @@ struct plugin_instance {
 	char *status;
 };
 
-struct daemon {
-	struct settings *settings;
-	struct loop *loop;
+/* One configuration's plugins.  Heap-allocated so that the instances (which
+ * plugins know through their bh_host) never move; a reload builds a new set
+ * and retires the old one. */
+struct plugin_set {
+	struct settings *settings; /* owned: the slots point into it */
 	struct plugin_instance inspector;
 	struct plugin_instance *publishers;
 	size_t n_publishers;
+};
+
+struct daemon {
+	const struct cli_options *opts; /* re-applied on every reload */
+	struct plugin_set *set;         /* the running configuration */
+	struct plugin_set *next;        /* a reloaded configuration waiting for the
+					 * old publishers to flush their withdrawals */
+	uint64_t switch_deadline_ms;
+	struct loop *loop;
 
 	struct registry registry;
 	struct registry rejections; /* container -> last error reported for it */
-	uint64_t pass;     /* number of the latest pass begun */
+	uint64_t pass;              /* number of the latest pass begun */
 	bool pass_running;
-	unsigned errors;   /* report_error calls: one-pass exit status */
-	bool fatal;        /* a runtime failure that ends the daemon */
+	unsigned errors;            /* report_error calls: one-pass exit status */
+	char *last_error;           /* for the systemd status line */
+	bool fatal;                 /* a runtime failure that ends the daemon */
 
 	struct bh_timer *refresh_timer;
 	struct bh_timer *replay_timer;
 	struct bh_timer *drain_timer;
+	struct bh_timer *switch_timer;
+	struct bh_timer *status_timer;
+	struct bh_timer *watchdog_timer;
+	uint64_t watchdog_interval_ms;
 	bool draining;
 	uint64_t drain_deadline_ms;
 };
@@ -62,11 +79,26 @@ void registrations_container_missing(struct daemon *d, const char *name, const c
 void registrations_pass_begin(struct daemon *d);
 void registrations_pass_end(struct daemon *d, int complete);
 void registrations_replay(struct daemon *d, struct plugin_instance *publisher);
+/* Withdraws every current registration from one publisher only. */
+void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *publisher);
 
 /* daemon.c */
 void daemon_report_error(struct daemon *d, const char *origin, const char *container,
 			 const char *message);
 void daemon_pass_finished(struct daemon *d);
 void daemon_schedule_replay(struct daemon *d);
+void daemon_status_changed(struct daemon *d);
+void daemon_start_pass(struct daemon *d);
+size_t daemon_set_pending(const struct plugin_set *set);
+
+/* Plugin sets (daemon.c): load + init every plugin of a configuration;
+ * returns NULL (everything reported) when any is refused. */
+struct plugin_set *plugin_set_create(struct daemon *d, struct settings *settings);
+int plugin_set_start(struct daemon *d, struct plugin_set *set);
+void plugin_set_stop_inspector(struct plugin_set *set);
+void plugin_set_destroy(struct plugin_set *set);
+
+/* reload.c */
+void reload_configuration(struct daemon *d);
 
 #endif

@@ -71,7 +71,7 @@ static uint64_t host_now_ms(struct bh_host *host)
 /* Registrations come only from the configured inspector. */
 static bool is_inspector(const struct bh_host *host, const char *what)
 {
-	if (host->instance == &host->daemon->inspector)
+	if (host->instance == &host->daemon->set->inspector)
 		return true;
 	log_error("%s: called %s, which only an inspector may call; ignored", host->instance->origin,
 		  what);

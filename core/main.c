@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "daemon.h"
@@ -28,22 +27,17 @@ int main(int argc, char **argv)
 	log_setup(opts.verbose ? BH_LOG_DEBUG : opts.quiet ? BH_LOG_WARNING : BH_LOG_INFO,
 		  !opts.no_timestamp);
 
-	struct settings settings;
+	struct settings *settings = calloc(1, sizeof *settings);
 	char *error = NULL;
-	if (settings_load(&settings, &opts, &error) < 0) {
+	if (!settings)
+		return EXIT_RUNTIME_ERROR;
+	if (settings_load(settings, &opts, &error) < 0) {
 		log_error("%s", error ? error : "out of memory");
 		free(error);
-		settings_free(&settings);
+		settings_free(settings);
+		free(settings);
 		return EXIT_CONFIG_ERROR;
 	}
-	log_setup(settings.log_level, settings.timestamps);
-	/* --plugin-dir and plugin_dir win over the environment. */
-	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
-	if (env_path && !settings.plugin_path && !(settings.plugin_path = strdup(env_path))) {
-		settings_free(&settings);
-		return EXIT_RUNTIME_ERROR;
-	}
-	int status = daemon_run(&settings, opts.check_config);
-	settings_free(&settings);
-	return status;
+	log_setup(settings->log_level, settings->timestamps);
+	return daemon_run(settings, &opts, opts.check_config);
 }

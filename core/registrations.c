@@ -26,7 +26,7 @@ static struct bh_registration to_registration(const struct daemon *d,
 		.container = e->container,
 		.value = e->value,
 		.value_len = strlen(e->value),
-		.ttl = d->settings->expire,
+		.ttl = d->set->settings->expire,
 	};
 	return reg;
 }
@@ -34,8 +34,8 @@ static struct bh_registration to_registration(const struct daemon *d,
 static void publish_all(struct daemon *d, const struct registration_entry *e)
 {
 	struct bh_registration reg = to_registration(d, e);
-	for (size_t i = 0; i < d->n_publishers; i++) {
-		struct plugin_instance *p = &d->publishers[i];
+	for (size_t i = 0; i < d->set->n_publishers; i++) {
+		struct plugin_instance *p = &d->set->publishers[i];
 		if (p->started && p->loaded.table->publish(p->self, &reg) != BH_OK)
 			log_debug("%s: publish of %s refused", p->origin, e->key);
 	}
@@ -48,12 +48,13 @@ static void withdraw(struct daemon *d, const char *container, const char *reason
 	if (!e)
 		return;
 	log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
-	for (size_t i = 0; i < d->n_publishers; i++) {
-		struct plugin_instance *p = &d->publishers[i];
+	for (size_t i = 0; i < d->set->n_publishers; i++) {
+		struct plugin_instance *p = &d->set->publishers[i];
 		if (p->started && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
 			log_debug("%s: withdrawal of %s refused", p->origin, e->key);
 	}
 	registry_remove(&d->registry, container);
+	daemon_status_changed(d);
 }
 
 static void report(struct daemon *d, const char *container, const char *fmt, ...)
@@ -101,7 +102,7 @@ static void spec_warning(void *arg, const char *message)
 
 static bool missing_is_error(const struct daemon *d, const struct bh_container *c)
 {
-	switch (d->settings->missing_envvar) {
+	switch (d->set->settings->missing_envvar) {
 	case MISSING_ENVVAR_ERROR:
 		return true;
 	case MISSING_ENVVAR_IGNORE:
@@ -115,7 +116,7 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 static char *make_key(const struct daemon *d, const char *container)
 {
 	char *key = NULL;
-	if (asprintf(&key, "%s%s", d->settings->key_prefix, container) < 0)
+	if (asprintf(&key, "%s%s", d->set->settings->key_prefix, container) < 0)
 		return NULL;
 	return key;
 }
@@ -168,8 +169,10 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	}
 	e->seen_pass = d->pass;
 	forget_rejection(d, c->name);
-	if (changed)
+	if (changed) {
 		log_info("container %s: registering %s = %s", c->name, e->key, e->value);
+		daemon_status_changed(d);
+	}
 	else
 		log_debug("container %s: refreshing %s", c->name, e->key);
 	publish_all(d, e);
@@ -187,7 +190,7 @@ void registrations_container_missing(struct daemon *d, const char *name, const c
 {
 	if (!name)
 		return;
-	if (d->settings->error_missing_container)
+	if (d->set->settings->error_missing_container)
 		report(d, name, "container missing: %s", reason ? reason : "not found");
 	else
 		log_info("container %s: missing (%s)", name, reason ? reason : "not found");
@@ -247,6 +250,26 @@ static void replay_one(void *arg, struct registration_entry *e)
 	struct replay_ctx *ctx = arg;
 	struct bh_registration reg = to_registration(ctx->daemon, e);
 	(void)ctx->publisher->loaded.table->publish(ctx->publisher->self, &reg);
+}
+
+struct withdraw_ctx {
+	struct plugin_instance *publisher;
+};
+
+static void withdraw_one(void *arg, struct registration_entry *e)
+{
+	struct withdraw_ctx *ctx = arg;
+	(void)ctx->publisher->loaded.table->withdraw(ctx->publisher->self, e->key, e->container);
+}
+
+void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *publisher)
+{
+	if (!publisher->started || d->registry.count == 0)
+		return;
+	log_info("%s: withdrawing its %zu registrations (no longer configured)", publisher->origin,
+		 d->registry.count);
+	struct withdraw_ctx ctx = {publisher};
+	registry_each(&d->registry, withdraw_one, &ctx);
 }
 
 void registrations_replay(struct daemon *d, struct plugin_instance *publisher)

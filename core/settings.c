@@ -258,8 +258,11 @@ static int read_top_level(struct load_ctx *ctx)
 			rc = read_log_level(ctx, s);
 		else if (strcmp(name, "timestamps") == 0)
 			rc = read_bool(ctx, s, &st->timestamps);
-		else if (strcmp(name, "systemd") == 0)
-			rc = read_bool(ctx, s, &st->systemd);
+		else if (strcmp(name, "systemd") == 0) {
+			bool on = false;
+			rc = read_bool(ctx, s, &on);
+			st->systemd = on ? 1 : 0;
+		}
 		if (rc < 0)
 			return -1;
 	}
@@ -404,7 +407,7 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 	if (opts->no_timestamp)
 		st->timestamps = false;
 	if (opts->systemd)
-		st->systemd = true;
+		st->systemd = 1;
 	st->dry_run = opts->dry_run;
 
 	/* Plugin-specific options of the original go into the groups of the
@@ -438,6 +441,7 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 	st->expire = DEFAULT_EXPIRE;
 	st->log_level = BH_LOG_INFO;
 	st->timestamps = true;
+	st->systemd = -1;
 	struct load_ctx ctx = {st, error};
 	if (read_source(&ctx, opts->config_file) < 0)
 		return -1;
@@ -450,6 +454,10 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 		return fail(&ctx, NULL, "out of memory");
 	if (apply_cli(&ctx, opts, refresh_given) < 0)
 		return -1;
+	/* --plugin-dir and plugin_dir win over the environment. */
+	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
+	if (env_path && !st->plugin_path && !(st->plugin_path = strdup(env_path)))
+		return fail(&ctx, NULL, "out of memory");
 	if (!st->enumerate && !st->containers[0])
 		return fail(&ctx, NULL, "nothing to inspect: name containers or use --enumerate "
 				  "(enumerate = true;)");

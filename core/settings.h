@@ -47,7 +47,7 @@ struct settings {
 	char *plugin_path; /* colon-separated, may be NULL */
 	enum bh_log_level log_level;
 	bool timestamps;
-	bool systemd;
+	int systemd; /* 1 on, 0 off, -1 automatic (NOTIFY_SOCKET) */
 	bool dry_run;
 };
 
