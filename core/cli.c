@@ -123,7 +123,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 	opts->redis_port = -1;
 	opts->expire = -1;
 	opts->refresh = -1;
-	optind = 1;
+	/* 0, not 1: glibc then also resets its position inside a cluster of
+	 * short options left over from an earlier call. */
+	optind = 0;
 	opterr = 0;
 	for (;;) {
 		int index = 0;
@@ -213,8 +215,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 			fprintf(err, "beachhead-companion: option '%s' needs a value\n", argv[optind - 1]);
 			return -1;
 		default:
-			fprintf(err, "beachhead-companion: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			/* Inside a cluster like -xn, optind has not moved on yet. */
+			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
+				fprintf(err, "beachhead-companion: unknown option '-%c' (see --help)\n",
+					optopt);
+			else
+				fprintf(err, "beachhead-companion: unknown option '%s' (see --help)\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -152,18 +152,22 @@ int plugin_set_start(struct daemon *d, struct plugin_set *set)
 	return 0;
 }
 
+static void stop_instance(struct plugin_instance *inst)
+{
+	if (inst->started && !inst->stopped) {
+		inst->loaded.table->stop(inst->self);
+		inst->stopped = true;
+	}
+}
+
 void plugin_set_stop_inspector(struct plugin_set *set)
 {
-	if (set->inspector.started) {
-		set->inspector.loaded.table->stop(set->inspector.self);
-		set->inspector.started = false;
-	}
+	stop_instance(&set->inspector);
 }
 
 static void teardown_instance(struct plugin_instance *inst)
 {
-	if (inst->started)
-		inst->loaded.table->stop(inst->self);
+	stop_instance(inst);
 	if (inst->initialized)
 		inst->loaded.table->destroy(inst->self);
 	inst->started = inst->initialized = false;
@@ -237,7 +241,7 @@ static void on_replay_timer(void *arg)
 	struct daemon *d = arg;
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->replay_requested && p->started) {
+		if (p->replay_requested && p->started && !p->stopped) {
 			p->replay_requested = false;
 			registrations_replay(d, p);
 		}
@@ -311,7 +315,10 @@ static void begin_drain(struct daemon *d, const char *why)
 	log_info("stopping: %s", why);
 	notify_stopping();
 	loop_timer_disarm(d->refresh_timer);
+	/* The inspector produces nothing more; publishers flush what they hold. */
 	plugin_set_stop_inspector(d->set);
+	for (size_t i = 0; i < d->set->n_publishers; i++)
+		stop_instance(&d->set->publishers[i]);
 	d->drain_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
 	on_drain_timer(d);
 }

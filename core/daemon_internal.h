@@ -29,6 +29,7 @@ struct plugin_instance {
 	void *self;
 	bool initialized;
 	bool started;
+	bool stopped; /* stop() called: flushing, no new work */
 	bool replay_requested;
 	char *status;
 };

@@ -92,7 +92,10 @@ static char *find_in_dirs(const char *name, const char *dirs)
 	while (*p) {
 		size_t len = strcspn(p, ":");
 		if (len > 0) {
-			char *candidate = message("%.*s/%s.so", (int)len, p, name);
+			/* "name" and "name.so" both mean name.so. */
+			size_t name_len = strlen(name);
+			bool has_suffix = name_len > 3 && strcmp(name + name_len - 3, ".so") == 0;
+			char *candidate = message("%.*s/%s%s", (int)len, p, name, has_suffix ? "" : ".so");
 			if (candidate && is_regular_file(candidate))
 				return candidate;
 			free(candidate);

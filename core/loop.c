@@ -317,7 +317,13 @@ static void dispatch(struct source *source, uint32_t epoll_events)
 			events |= BH_EV_WRITE;
 		if (epoll_events & (EPOLLERR | EPOLLHUP))
 			events |= BH_EV_ERROR;
-		watch->cb(watch->arg, source->fd, events);
+		/* An earlier callback of this batch may have paused or changed
+		 * the watch: deliver only what is still asked for. */
+		if (watch->events == 0)
+			break;
+		events &= watch->events | BH_EV_ERROR;
+		if (events)
+			watch->cb(watch->arg, source->fd, events);
 		break;
 	}
 	case SOURCE_TIMER: {

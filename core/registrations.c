@@ -36,7 +36,7 @@ static void publish_all(struct daemon *d, const struct registration_entry *e)
 	struct bh_registration reg = to_registration(d, e);
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->started && p->loaded.table->publish(p->self, &reg) != BH_OK)
+		if (p->started && !p->stopped && p->loaded.table->publish(p->self, &reg) != BH_OK)
 			log_debug("%s: publish of %s refused", p->origin, e->key);
 	}
 }
@@ -50,7 +50,7 @@ static void withdraw(struct daemon *d, const char *container, const char *reason
 	log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->started && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
+		if (p->started && !p->stopped && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
 			log_debug("%s: withdrawal of %s refused", p->origin, e->key);
 	}
 	registry_remove(&d->registry, container);

@@ -112,6 +112,10 @@ struct registration_entry *registry_put(struct registry *reg, const char *contai
 		entry_free(e);
 		return NULL;
 	}
+	if (!reg->n_buckets && registry_init(reg) < 0) {
+		entry_free(e);
+		return NULL;
+	}
 	maybe_grow(reg);
 	size_t b = hash_name(container) % reg->n_buckets;
 	e->next = reg->buckets[b];

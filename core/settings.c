@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,8 +371,13 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		st->refresh = (unsigned)opts->refresh;
 		refresh_given = true;
 	}
-	if (!refresh_given)
-		st->refresh = st->expire * 45u / 100u;
+	/* 45% of expire, as the original; never 0 for a non-zero expire, since
+	 * 0 would silently mean "one pass, then exit". */
+	if (!refresh_given) {
+		st->refresh = (unsigned)((uint64_t)st->expire * 45u / 100u);
+		if (st->expire > 0 && st->refresh == 0)
+			st->refresh = 1;
+	}
 	if (opts->key_prefix) {
 		free(st->key_prefix);
 		st->key_prefix = strdup(opts->key_prefix);
@@ -400,7 +406,7 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		if (!(st->plugin_path = strdup(opts->plugin_path)))
 			return fail(ctx, NULL, "out of memory");
 	}
-	if (opts->quiet)
+	if (opts->quiet && st->log_level > BH_LOG_WARNING)
 		st->log_level = BH_LOG_WARNING;
 	if (opts->verbose)
 		st->log_level = BH_LOG_DEBUG;
@@ -420,14 +426,20 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 	    (opts->docker_network && override_string(st->inspector.group, "address", "name") < 0) ||
 	    (opts->envvar && override_string(st->inspector.group, "envvar", opts->envvar) < 0))
 		return fail(ctx, NULL, "out of memory");
+	bool redis_options = opts->redis_host || opts->redis_port > 0;
+	bool redis_found = false;
 	for (size_t i = 0; i < st->n_publishers; i++) {
 		struct plugin_slot *slot = &st->publishers[i];
 		if (!slot_is(slot, "publisher-redis"))
 			continue;
+		redis_found = true;
 		if ((opts->redis_host && override_string(slot->group, "host", opts->redis_host) < 0) ||
 		    (opts->redis_port > 0 && override_int(slot->group, "port", opts->redis_port) < 0))
 			return fail(ctx, NULL, "out of memory");
 	}
+	if (redis_options && !redis_found)
+		return fail(ctx, NULL, "--redis-host and --redis-port need a publisher-redis publisher, "
+				 "but the configuration has none");
 	if (st->dry_run && replace_publishers_with_stdout(ctx) < 0)
 		return -1;
 	return 0;

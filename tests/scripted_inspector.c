@@ -204,9 +204,10 @@ static int scripted_init(const struct bh_init *args, void **self)
 		if (strcmp(name, "script") == 0 && config_setting_type(st) == CONFIG_TYPE_STRING) {
 			path = config_setting_get_string(st);
 		} else if (strcmp(name, "plugin") != 0) {
+			const char *file = config_setting_source_file(st);
 			args->api->log(args->host, BH_LOG_ERROR, "%s:%u: %s: unknown or bad setting '%s'",
-				       args->config_file, config_setting_source_line(st), args->instance,
-				       name);
+				       file ? file : args->config_file, config_setting_source_line(st),
+				       args->instance, name);
 			return BH_ERR;
 		}
 	}

@@ -30,7 +30,7 @@ fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
 
 bh_wait_for 10 "[ \"\$(bh_redis_cli dbsize)\" = 50 ]" "50 keys" || fail "keys never appeared"
 bh_redis_kill KILL
-sleep 0.9 # retries at +100, +300, +700 ms fail (refused); the next is at +1.5 s
+sleep 0.35 # the retries at +100 and +300 ms fail (refused); the next is at +700 ms
 kill -0 $pid || fail "the daemon died with redis"
 bh_redis_restart
 up=$(( $(date +%s%N) / 1000000 ))

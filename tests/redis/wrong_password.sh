@@ -49,11 +49,35 @@ cat "$BH_TMP/err" >&2
 # waiting out the core's 5 s drain limit.
 bh_redis_cli config set requirepass right-one >/dev/null || bh_fail "CONFIG SET back"
 PASS=right-one
-start=$(date +%s)
 $(bh_daemon_cmd) -c "$BH_TMP/beachhead.conf" --no-timestamp --refresh 0 2>"$BH_TMP/once.err"
 status=$?
 cat "$BH_TMP/once.err" >&2
 [ "$status" -eq 1 ] || bh_fail "one pass with a wrong password: exit status $status, expected 1"
-[ $(( $(date +%s) - start )) -le 3 ] || bh_fail "one pass with a wrong password took more than 3 s"
 ! grep -q 'still unacknowledged' "$BH_TMP/once.err" || bh_fail "waited for the drain limit"
+bh_check_valgrind
+
+# No password configured for a server that requires one, and a database the
+# server does not have: each is one clear error, exit status 1.
+cat >"$BH_TMP/nopass.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK"; } );
+enumerate = true;
+CONF
+$(bh_daemon_cmd) -c "$BH_TMP/nopass.conf" --no-timestamp --refresh 0 2>"$BH_TMP/nopass.err"
+status=$?
+cat "$BH_TMP/nopass.err" >&2
+[ "$status" -eq 1 ] || bh_fail "no password: exit status $status, expected 1"
+grep -q "redis unix:$BH_REDIS_SOCK refused access without a password (NOAUTH" "$BH_TMP/nopass.err" ||
+	bh_fail "no password: no clear error"
+cat >"$BH_TMP/baddb.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK"; password = "right-one";
+                 database = 4711; } );
+enumerate = true;
+CONF
+$(bh_daemon_cmd) -c "$BH_TMP/baddb.conf" --no-timestamp --refresh 0 2>"$BH_TMP/baddb.err"
+status=$?
+cat "$BH_TMP/baddb.err" >&2
+[ "$status" -eq 1 ] || bh_fail "bad database: exit status $status, expected 1"
+grep -q "refused SELECT (ERR DB index is out of range" "$BH_TMP/baddb.err" || bh_fail "bad database: no clear error"
 bh_check_valgrind

@@ -110,7 +110,7 @@ START_TEST(test_timers_fire_in_order)
 	ck_assert_int_eq(o.fired[0], 2);
 	ck_assert_int_eq(o.fired[1], 3);
 	ck_assert_int_eq(o.fired[2], 1);
-	ck_assert_uint_ge(loop_now_ms() - start, 150);
+	ck_assert_uint_ge(loop_now_ms() - start, 140); /* ms rounding, valgrind */
 	/* One-shot: fired timers are no longer armed. */
 	ck_assert(!loop_timer_armed(t1));
 	ck_assert(!loop_timer_armed(t2));
@@ -153,24 +153,44 @@ static void count_cb(void *arg)
 	++*(int *)arg;
 }
 
+struct postpone_check {
+	struct bh_timer *t;
+	int *fired;
+	int fired_at_check;
+	bool armed_at_check;
+	bool checked;
+};
+
+static void postpone_check_cb(void *arg)
+{
+	struct postpone_check *pc = arg;
+	pc->checked = true;
+	pc->fired_at_check = *pc->fired;
+	pc->armed_at_check = loop_timer_armed(pc->t);
+}
+
 START_TEST(test_timer_rearm_postpones)
 {
 	int fired = 0;
 	struct bh_timer *t = loop_timer_new(loop, count_cb, &fired);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(loop_timer_arm(t, 20), 0);
-	ck_assert_int_eq(loop_timer_arm(t, 400), 0); /* re-arming an armed timer */
-	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
-	ck_assert_int_eq(loop_timer_arm(q, 100), 0);
-	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_int_eq(fired, 0);
-	ck_assert(loop_timer_armed(t));
-	/* It still fires at the later time. */
-	ck_assert_int_eq(loop_timer_arm(q, 1000), 0);
+	ck_assert_int_eq(loop_timer_arm(t, 300), 0); /* re-arming an armed timer */
+	/* At 100 ms it has not fired and is still armed ... */
+	struct postpone_check pc = {t, &fired, -1, false, false};
+	struct bh_timer *check = loop_timer_new(loop, postpone_check_cb, &pc);
+	ck_assert_int_eq(loop_timer_arm(check, 100), 0);
+	/* ... and it fires once, at the later time. */
 	struct bh_timer *stop = loop_timer_new(loop, quit_cb, loop);
-	ck_assert_int_eq(loop_timer_arm(stop, 600), 0);
+	ck_assert_int_eq(loop_timer_arm(stop, 500), 0);
+	uint64_t start = loop_now_ms();
 	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert(pc.checked);
+	ck_assert_int_eq(pc.fired_at_check, 0);
+	ck_assert(pc.armed_at_check);
 	ck_assert_int_eq(fired, 1);
+	ck_assert(!loop_timer_armed(t));
+	ck_assert_uint_ge(loop_now_ms() - start, 480); /* ms rounding, valgrind */
 }
 END_TEST
 
@@ -305,8 +325,8 @@ START_TEST(test_timer_rearm_pending_in_same_batch)
 	ck_assert_int_eq(p.fired[0], 1);
 	ck_assert_int_eq(p.fired[1], 1);
 	int first = p.when[0] <= p.when[1] ? 0 : 1;
-	ck_assert_uint_lt(p.when[first] - start, 90);
-	ck_assert_uint_ge(p.when[1 - first] - start, 100);
+	ck_assert_uint_lt(p.when[first] - start, 80);
+	ck_assert_uint_ge(p.when[1 - first] - start, 90); /* re-armed for 100 ms */
 }
 END_TEST
 
@@ -321,7 +341,6 @@ static void self_free_cb(void *arg)
 	sf->fired++;
 	loop_timer_free(sf->timer);
 	sf->timer = NULL;
-	loop_quit(loop);
 }
 
 START_TEST(test_timer_free_from_own_callback)
@@ -330,18 +349,19 @@ START_TEST(test_timer_free_from_own_callback)
 	sf.timer = loop_timer_new(loop, self_free_cb, &sf);
 	ck_assert_ptr_nonnull(sf.timer);
 	ck_assert_int_eq(loop_timer_arm(sf.timer, 5), 0);
-	struct bh_timer *wd = arm_watchdog(5000);
+	/* The loop keeps working after reaping the freed timer: a later
+	 * timer still fires and ends the run. */
+	struct order o = {{0}, 0, 1};
+	struct tagged tag = {&o, 7};
+	struct bh_timer *later = loop_timer_new(loop, record_cb, &tag);
+	ck_assert_int_eq(loop_timer_arm(later, 40), 0);
+	arm_watchdog(5000);
 	ck_assert_int_eq(loop_run(loop), 0);
 	ck_assert(!watchdog_fired);
 	ck_assert_int_eq(sf.fired, 1);
 	ck_assert_ptr_null(sf.timer);
-	/* The loop keeps working after reaping the freed timer. */
-	int fired = 0;
-	struct bh_timer *t = loop_timer_new(loop, count_cb, &fired);
-	ck_assert_int_eq(loop_timer_arm(t, 5), 0);
-	ck_assert_int_eq(loop_timer_arm(wd, 60), 0);
-	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_int_eq(fired, 1);
+	ck_assert_int_eq(o.n, 1);
+	ck_assert_int_eq(o.fired[0], 7);
 }
 END_TEST
 
@@ -442,42 +462,68 @@ START_TEST(test_watch_idle_until_data)
 	ck_assert(!watchdog_fired);
 	ck_assert_int_eq(pw.calls, 1);
 	ck_assert_int_eq(pw.got, 1);
-	ck_assert_uint_ge(loop_now_ms() - start, 30);
+	ck_assert_uint_ge(loop_now_ms() - start, 25); /* ms rounding, valgrind */
 	close(pw.fds[0]);
 	close(pw.fds[1]);
 }
 END_TEST
 
+/* Write readiness, pause (events 0) and resume, in one run:
+ * call 1 pauses the watch and arms a timer; the timer checks that the
+ * paused watch stayed silent and resumes it; call 2 ends the run. */
+struct pause_state {
+	struct bh_watch *watch;
+	struct bh_timer *resume;
+	int fd;
+	int calls;
+	unsigned events[2];
+	int calls_while_paused;
+};
+
+static void pause_watch_cb(void *arg, int fd, unsigned events)
+{
+	struct pause_state *ps = arg;
+	ck_assert_int_eq(fd, ps->fd);
+	if (ps->calls < 2)
+		ps->events[ps->calls] = events;
+	ps->calls++;
+	if (ps->calls == 1) {
+		ck_assert_int_eq(loop_watch_set(ps->watch, 0), 0);
+		ck_assert_int_eq(loop_timer_arm(ps->resume, 60), 0);
+	} else {
+		loop_quit(loop);
+	}
+}
+
+static void resume_cb(void *arg)
+{
+	struct pause_state *ps = arg;
+	ps->calls_while_paused = ps->calls - 1;
+	ck_assert_int_eq(loop_watch_set(ps->watch, BH_EV_WRITE), 0);
+}
+
 START_TEST(test_watch_write_and_pause)
 {
-	struct pipe_watch pw = {{-1, -1}, NULL, 0, 0, -1, {0}, 0};
-	ck_assert_int_eq(pipe2(pw.fds, O_NONBLOCK | O_CLOEXEC), 0);
+	int fds[2];
+	ck_assert_int_eq(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	struct pause_state ps = {NULL, NULL, fds[1], 0, {0, 0}, -1};
 	/* An empty pipe's write end is writable at once. */
-	pw.watch = loop_watch_add(loop, pw.fds[1], BH_EV_WRITE, read_cb, &pw);
-	ck_assert_ptr_nonnull(pw.watch);
+	ps.watch = loop_watch_add(loop, fds[1], BH_EV_WRITE, pause_watch_cb, &ps);
+	ck_assert_ptr_nonnull(ps.watch);
+	ps.resume = loop_timer_new(loop, resume_cb, &ps);
+	ck_assert_ptr_nonnull(ps.resume);
 	arm_watchdog(5000);
 	ck_assert_int_eq(loop_run(loop), 0);
 	ck_assert(!watchdog_fired);
-	ck_assert_int_eq(pw.calls, 1);
-	ck_assert_int_eq(pw.last_fd, pw.fds[1]);
-	ck_assert(pw.last_events & BH_EV_WRITE);
-
-	/* Paused (events 0): no more calls although still writable. */
-	ck_assert_int_eq(loop_watch_set(pw.watch, 0), 0);
-	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
-	ck_assert_int_eq(loop_timer_arm(q, 50), 0);
-	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_int_eq(pw.calls, 1);
-
-	/* Resumed. */
-	ck_assert_int_eq(loop_watch_set(pw.watch, BH_EV_WRITE), 0);
-	ck_assert_int_eq(loop_timer_arm(q, 2000), 0);
-	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_int_eq(pw.calls, 2);
-	loop_watch_remove(pw.watch);
-	ck_assert_int_eq(loop_watch_set(pw.watch, BH_EV_READ), -1); /* dead until reaped */
-	close(pw.fds[0]);
-	close(pw.fds[1]);
+	ck_assert_int_eq(ps.calls, 2);
+	ck_assert_int_eq(ps.calls_while_paused, 0);
+	ck_assert(ps.events[0] & BH_EV_WRITE);
+	ck_assert(!(ps.events[0] & BH_EV_READ));
+	ck_assert(ps.events[1] & BH_EV_WRITE);
+	loop_watch_remove(ps.watch);
+	ck_assert_int_eq(loop_watch_set(ps.watch, BH_EV_READ), -1); /* dead until reaped */
+	close(fds[0]);
+	close(fds[1]);
 }
 END_TEST
 
@@ -575,6 +621,150 @@ START_TEST(test_watch_remove_other_in_same_batch)
 }
 END_TEST
 
+/* Two readable pipes in one batch; whichever callback runs first pauses the
+ * other watch (events 0): a paused watch must not be called, even though
+ * its readiness was already collected in the current batch. */
+struct two_paused {
+	int fds[2][2];
+	struct bh_watch *watch[2];
+	int calls[2];
+	unsigned events[2];
+};
+
+static void paused_cb(struct two_paused *tp, int me, unsigned events)
+{
+	tp->calls[me]++;
+	tp->events[me] = events;
+	ck_assert_int_eq(loop_watch_set(tp->watch[1 - me], 0), 0);
+	ck_assert_int_eq(loop_watch_set(tp->watch[me], 0), 0);
+}
+
+static void paused0_cb(void *arg, int fd, unsigned events)
+{
+	(void)fd;
+	paused_cb(arg, 0, events);
+}
+
+static void paused1_cb(void *arg, int fd, unsigned events)
+{
+	(void)fd;
+	paused_cb(arg, 1, events);
+}
+
+START_TEST(test_watch_paused_in_same_batch)
+{
+	struct two_paused tp;
+	memset(&tp, 0, sizeof tp);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(pipe2(tp.fds[i], O_NONBLOCK | O_CLOEXEC), 0);
+		ck_assert_int_eq(write(tp.fds[i][1], "d", 1), 1);
+	}
+	tp.watch[0] = loop_watch_add(loop, tp.fds[0][0], BH_EV_READ, paused0_cb, &tp);
+	tp.watch[1] = loop_watch_add(loop, tp.fds[1][0], BH_EV_READ, paused1_cb, &tp);
+	ck_assert_ptr_nonnull(tp.watch[0]);
+	ck_assert_ptr_nonnull(tp.watch[1]);
+	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
+	ck_assert_int_eq(loop_timer_arm(q, 50), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_msg(tp.calls[0] + tp.calls[1] == 1, "calls %d + %d: a paused watch was called",
+		      tp.calls[0], tp.calls[1]);
+	for (int i = 0; i < 2; i++) {
+		close(tp.fds[i][0]);
+		close(tp.fds[i][1]);
+	}
+}
+END_TEST
+
+/* A watch switched from READ to WRITE by another callback in the same
+ * batch is not handed the stale READ event.  Both fds are readable before
+ * the watches are added, and epoll queues already-ready fds in the order of
+ * EPOLL_CTL_ADD, so the first watch's callback runs first. */
+struct switched {
+	int a[2];
+	int b[2];
+	struct bh_watch *first;
+	struct bh_watch *second;
+	int first_calls;
+	int second_calls;
+	unsigned second_events;
+};
+
+static void switch_first_cb(void *arg, int fd, unsigned events)
+{
+	struct switched *sw = arg;
+	(void)fd;
+	(void)events;
+	sw->first_calls++;
+	/* The second fd is a pipe's read end: never writable. */
+	ck_assert_int_eq(loop_watch_set(sw->second, BH_EV_WRITE), 0);
+	ck_assert_int_eq(loop_watch_set(sw->first, 0), 0);
+}
+
+static void switch_second_cb(void *arg, int fd, unsigned events)
+{
+	struct switched *sw = arg;
+	(void)fd;
+	sw->second_calls++;
+	sw->second_events |= events;
+	ck_assert_int_eq(loop_watch_set(sw->second, 0), 0);
+}
+
+START_TEST(test_watch_changed_in_same_batch)
+{
+	struct switched sw;
+	memset(&sw, 0, sizeof sw);
+	ck_assert_int_eq(pipe2(sw.a, O_NONBLOCK | O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(sw.b, O_NONBLOCK | O_CLOEXEC), 0);
+	ck_assert_int_eq(write(sw.a[1], "d", 1), 1);
+	ck_assert_int_eq(write(sw.b[1], "d", 1), 1);
+	sw.first = loop_watch_add(loop, sw.a[0], BH_EV_READ, switch_first_cb, &sw);
+	sw.second = loop_watch_add(loop, sw.b[0], BH_EV_READ, switch_second_cb, &sw);
+	ck_assert_ptr_nonnull(sw.first);
+	ck_assert_ptr_nonnull(sw.second);
+	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
+	ck_assert_int_eq(loop_timer_arm(q, 50), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_int_eq(sw.first_calls, 1);
+	ck_assert_msg(sw.second_calls == 0,
+		      "watch switched to WRITE (never ready) was called with events %#x",
+		      sw.second_events);
+	close(sw.a[0]);
+	close(sw.a[1]);
+	close(sw.b[0]);
+	close(sw.b[1]);
+}
+END_TEST
+
+START_TEST(test_watch_added_paused)
+{
+	struct pipe_watch pw = {{-1, -1}, NULL, 0, 0, -1, {0}, 0};
+	ck_assert_int_eq(pipe2(pw.fds, O_NONBLOCK | O_CLOEXEC), 0);
+	ck_assert_int_eq(write(pw.fds[1], "ab", 2), 2);
+	/* Added with events 0: silent although readable ... */
+	pw.watch = loop_watch_add(loop, pw.fds[0], 0, read_cb, &pw);
+	ck_assert_ptr_nonnull(pw.watch);
+	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
+	ck_assert_int_eq(loop_timer_arm(q, 40), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_int_eq(pw.calls, 0);
+	loop_timer_free(q);
+	loop_free(loop);
+	loop = loop_new(); /* a quit loop stays quit: use a fresh one */
+	ck_assert_ptr_nonnull(loop);
+	/* ... and called once enabled. */
+	pw.watch = loop_watch_add(loop, pw.fds[0], 0, read_cb, &pw);
+	ck_assert_ptr_nonnull(pw.watch);
+	ck_assert_int_eq(loop_watch_set(pw.watch, BH_EV_READ), 0);
+	arm_watchdog(5000);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert(!watchdog_fired);
+	ck_assert_int_eq(pw.calls, 1);
+	ck_assert_int_eq(pw.got, 2);
+	close(pw.fds[0]);
+	close(pw.fds[1]);
+}
+END_TEST
+
 /* A watch callback frees a timer whose expiry is in the same batch. */
 struct cross {
 	struct bh_timer *timer;
@@ -628,18 +818,20 @@ END_TEST
 
 /* --- quit, signals, free --- */
 
-START_TEST(test_quit_and_run_again)
+START_TEST(test_quit_before_run)
 {
-	struct bh_timer *q = loop_timer_new(loop, quit_cb, loop);
-	ck_assert_int_eq(loop_timer_arm(q, 1), 0);
-	ck_assert_int_eq(loop_run(loop), 0);
-	/* A quit from a previous run does not end the next one at once. */
+	/* A quit requested before loop_run (for example by a one-pass run
+	 * that finished synchronously during start) is honored: loop_run
+	 * returns at once instead of waiting for events. */
 	int fired = 0;
 	struct bh_timer *t = loop_timer_new(loop, count_cb, &fired);
-	ck_assert_int_eq(loop_timer_arm(t, 10), 0);
-	ck_assert_int_eq(loop_timer_arm(q, 60), 0);
+	ck_assert_int_eq(loop_timer_arm(t, 50), 0);
+	loop_quit(loop);
+	uint64_t start = loop_now_ms();
 	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_int_eq(fired, 1);
+	ck_assert_uint_lt(loop_now_ms() - start, 40);
+	ck_assert_int_eq(fired, 0);
+	ck_assert(loop_timer_armed(t));
 }
 END_TEST
 
@@ -762,13 +954,16 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, test_watch_hangup_reported);
 	tcase_add_test(tc, test_watch_same_fd_twice_refused);
 	tcase_add_test(tc, test_watch_remove_other_in_same_batch);
+	tcase_add_test(tc, test_watch_paused_in_same_batch);
+	tcase_add_test(tc, test_watch_changed_in_same_batch);
+	tcase_add_test(tc, test_watch_added_paused);
 	tcase_add_test(tc, test_watch_frees_timer_in_same_batch);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("control");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_quit_and_run_again);
+	tcase_add_test(tc, test_quit_before_run);
 	tcase_add_test(tc, test_quit_finishes_batch);
 	tcase_add_test(tc, test_signal_delivered_through_loop);
 	tcase_add_test(tc, test_free_with_live_sources);

@@ -171,6 +171,19 @@ START_TEST(test_registration_json_id_keeps_underscores)
 }
 END_TEST
 
+START_TEST(test_registration_json_unmapped_domain)
+{
+	/* http/https appear only when mapped (a hand-built spec with neither). */
+	struct domain_spec items[2] = {{(char *)"a.org", 0, 0}, {(char *)"b.org", 81, 0}};
+	struct domain_spec_list list = {items, 2, 2};
+	char *json = registration_json(&list, "h");
+	ck_assert_ptr_nonnull(json);
+	ck_assert_str_eq(json, "[{\"id\":\"a_org\",\"domain\":\"a.org\"},"
+			       "{\"id\":\"b_org\",\"domain\":\"b.org\",\"http\":{\"host\":\"h\",\"port\":81}}]");
+	free(json);
+}
+END_TEST
+
 struct quote_case {
 	const char *text;
 	const char *quoted;
@@ -212,6 +225,7 @@ static Suite *registration_json_suite(void)
 			    (int)(sizeof escape_cases / sizeof escape_cases[0]));
 	tcase_add_test(tc, test_registration_json_empty_list_struct);
 	tcase_add_test(tc, test_registration_json_id_keeps_underscores);
+	tcase_add_test(tc, test_registration_json_unmapped_domain);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json_quote");

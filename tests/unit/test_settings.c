@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,13 +23,16 @@
 #define MAX_FILES 8
 static char *files[MAX_FILES];
 static int n_files;
+/* One directory per run, made by main(): check skips the teardown of a
+ * failed test in fork mode, so main() sweeps the directory at the end. */
+static char tmpdir[64];
 
-/* Writes text into a fresh file under /tmp; removed by the teardown. */
+/* Writes text into a fresh file in tmpdir; removed by the teardown. */
 static const char *write_config(const char *text)
 {
 	ck_assert_int_lt(n_files, MAX_FILES);
-	char *path = strdup("/tmp/bh-unit-settings-XXXXXX");
-	ck_assert_ptr_nonnull(path);
+	char *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/beachhead-XXXXXX", tmpdir), 0);
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	size_t len = strlen(text);
@@ -38,7 +42,26 @@ static const char *write_config(const char *text)
 	return path;
 }
 
-static void files_teardown(void)
+static void remove_tmpdir(void)
+{
+	DIR *dir = opendir(tmpdir);
+	if (dir) {
+		struct dirent *e;
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			char path[512];
+			snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(tmpdir);
+}
+
+static void loaded_teardown(void);
+
+static void remove_files(void)
 {
 	for (int i = 0; i < n_files; i++) {
 		unlink(files[i]);
@@ -46,6 +69,12 @@ static void files_teardown(void)
 		files[i] = NULL;
 	}
 	n_files = 0;
+}
+
+static void files_teardown(void)
+{
+	loaded_teardown();
+	remove_files();
 }
 
 /*
@@ -114,9 +143,36 @@ static int parse_args(struct args *a, struct cli_options *opts, const char **mes
 	return rc;
 }
 
+/*
+ * Everything a test loads is freed by the teardown even when an assertion
+ * fails half-way (CK_FORK=no under valgrind): the tests keep their settings
+ * in static storage, settings_free is idempotent, and the error text is
+ * copied into a static buffer.
+ */
+#define MAX_LOADED 8
+static struct settings *loaded[MAX_LOADED];
+static int n_loaded;
+static char load_error[1024];
+
+static void remember_settings(struct settings *st)
+{
+	for (int i = 0; i < n_loaded; i++)
+		if (loaded[i] == st)
+			return;
+	ck_assert_int_lt(n_loaded, MAX_LOADED);
+	loaded[n_loaded++] = st;
+}
+
+static void loaded_teardown(void)
+{
+	for (int i = 0; i < n_loaded; i++)
+		settings_free(loaded[i]);
+	n_loaded = 0;
+}
+
 /* cli_parse + settings_load; the argv must stay alive until settings_load
  * has copied the container names, so both happen here. */
-static int load(struct settings *st, char **error, ...)
+static int load(struct settings *st, const char **error, ...)
 {
 	struct args a;
 	va_list ap;
@@ -133,7 +189,12 @@ static int load(struct settings *st, char **error, ...)
 	snprintf(usage_error, sizeof usage_error, "%s", buf ? buf : "");
 	free(buf);
 	ck_assert_msg(rc == 0, "cli_parse failed: %s", usage_error);
-	rc = settings_load(st, &opts, error);
+	char *message = NULL;
+	rc = settings_load(st, &opts, &message);
+	remember_settings(st);
+	snprintf(load_error, sizeof load_error, "%s", message ? message : "");
+	*error = message ? load_error : NULL;
+	free(message);
 	return rc;
 }
 
@@ -361,8 +422,8 @@ START_TEST(test_full_file)
 		"log_level = \"debug\";\n"
 		"timestamps = false;\n"
 		"systemd = true;\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert_ptr_null(error);
@@ -391,7 +452,7 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(st.plugin_path, "/opt/bh:/usr/lib/bh");
 	ck_assert_int_eq(st.log_level, BH_LOG_DEBUG);
 	ck_assert(!st.timestamps);
-	ck_assert(st.systemd);
+	ck_assert_int_eq(st.systemd, 1);
 	ck_assert(!st.dry_run);
 	settings_free(&st);
 }
@@ -401,8 +462,8 @@ START_TEST(test_builtin_defaults)
 {
 	ck_assert_msg(access(DEFAULT_CONFIG_FILE, F_OK) != 0,
 		      "%s exists: the built-in defaults cannot be tested here", DEFAULT_CONFIG_FILE);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "web", NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert_str_eq(st.config_file, BUILTIN_CONFIG_NAME);
@@ -422,7 +483,7 @@ START_TEST(test_builtin_defaults)
 	ck_assert_ptr_null(st.plugin_path);
 	ck_assert_int_eq(st.log_level, BH_LOG_INFO);
 	ck_assert(st.timestamps);
-	ck_assert(!st.systemd);
+	ck_assert_int_eq(st.systemd, -1); /* automatic: NOTIFY_SOCKET decides */
 	settings_free(&st);
 }
 END_TEST
@@ -430,8 +491,8 @@ END_TEST
 START_TEST(test_minimal_file_defaults)
 {
 	const char *path = write_config(minimal_config);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, "--enumerate", NULL), 0);
 	ck_assert_uint_eq(st.expire, 60);
 	ck_assert_uint_eq(st.refresh, 27);
@@ -474,8 +535,8 @@ START_TEST(test_refresh_default)
 	char text[512];
 	snprintf(text, sizeof text, "%s%s", minimal_config, c->file_extra);
 	const char *path = write_config(text);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "web", c->cli[0], c->cli[1], c->cli[2], NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert_uint_eq(st.expire, c->expire);
@@ -490,8 +551,8 @@ START_TEST(test_refresh_default_never_zero)
 	 * must not silently turn the daemon into a one-pass run. */
 	const char *cli_expire = _i == 0 ? "--expire=1" : _i == 1 ? "--expire=2" : "--expire=3";
 	const char *path = write_config(minimal_config);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, "web", cli_expire, NULL), 0);
 	ck_assert_uint_eq(st.expire, (unsigned)_i + 1);
 	ck_assert_msg(st.refresh >= 1, "expire %u gave refresh %u (one-pass mode)", st.expire,
@@ -558,8 +619,8 @@ START_TEST(test_bad_file)
 {
 	const struct bad_file_case *c = &bad_files[_i];
 	const char *path = write_config(c->text);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "web", NULL);
 	ck_assert_msg(rc == -1, "case %d accepted", _i);
 	ck_assert_ptr_nonnull(error);
@@ -572,21 +633,19 @@ START_TEST(test_bad_file)
 		      error, prefix);
 	assert_contains(error, c->needle);
 	ck_assert_ptr_null(strchr(error, '\n'));
-	free(error);
 	settings_free(&st);
 }
 END_TEST
 
 START_TEST(test_missing_config_file)
 {
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	const char *path = "/tmp/bh-unit-settings-does-not-exist/beachhead.conf";
 	ck_assert_int_eq(load(&st, &error, "-c", path, "web", NULL), -1);
 	ck_assert_ptr_nonnull(error);
 	assert_contains(error, path);
 	assert_contains(error, "No such file");
-	free(error);
 	settings_free(&st);
 }
 END_TEST
@@ -599,8 +658,8 @@ START_TEST(test_cli_overrides_globals)
 					"expire = 120;\nrefresh = 30;\nkey_prefix = \"/file/\";\n"
 					"containers = [\"a\", \"b\", \"c\"];\nplugin_dir = \"/file\";\n"
 					"log_level = \"error\";\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "--expire", "10", "--refresh", "4", "--key-prefix",
 		      "/cli/", "--plugin-dir", "/cli", "--no-timestamp", "--systemd",
 		      "--error-missing-container", "--enumerate", "x", "y", NULL);
@@ -610,7 +669,7 @@ START_TEST(test_cli_overrides_globals)
 	ck_assert_str_eq(st.key_prefix, "/cli/");
 	ck_assert_str_eq(st.plugin_path, "/cli");
 	ck_assert(!st.timestamps);
-	ck_assert(st.systemd);
+	ck_assert_int_eq(st.systemd, 1);
 	ck_assert(st.error_missing_container);
 	ck_assert(st.enumerate);
 	/* Container names on the command line replace the file's. */
@@ -623,11 +682,51 @@ START_TEST(test_cli_overrides_globals)
 }
 END_TEST
 
+START_TEST(test_systemd_setting)
+{
+	const char *path = write_config(MIN_INSPECTOR MIN_PUBLISHERS "systemd = false;\n");
+	static struct settings st;
+	const char *error = NULL;
+	ck_assert_int_eq(load(&st, &error, "-c", path, "web", NULL), 0);
+	ck_assert_int_eq(st.systemd, 0);
+	settings_free(&st);
+	/* --systemd turns it on whatever the file says. */
+	ck_assert_int_eq(load(&st, &error, "-c", path, "--systemd", "web", NULL), 0);
+	ck_assert_int_eq(st.systemd, 1);
+	settings_free(&st);
+}
+END_TEST
+
+START_TEST(test_plugin_path_environment)
+{
+	/* $BEACHHEAD_PLUGIN_PATH is used when neither --plugin-dir nor
+	 * plugin_dir is given; both of those win over it. */
+	ck_assert_int_eq(setenv("BEACHHEAD_PLUGIN_PATH", "/env/a:/env/b", 1), 0);
+	const char *plain = write_config(minimal_config);
+	const char *with_dir = write_config(MIN_INSPECTOR MIN_PUBLISHERS "plugin_dir = \"/file\";\n");
+	static struct settings st;
+	const char *error = NULL;
+	ck_assert_int_eq(load(&st, &error, "-c", plain, "web", NULL), 0);
+	ck_assert_str_eq(st.plugin_path, "/env/a:/env/b");
+	settings_free(&st);
+	ck_assert_int_eq(load(&st, &error, "-c", with_dir, "web", NULL), 0);
+	ck_assert_str_eq(st.plugin_path, "/file");
+	settings_free(&st);
+	ck_assert_int_eq(load(&st, &error, "-c", plain, "--plugin-dir=/cli", "web", NULL), 0);
+	ck_assert_str_eq(st.plugin_path, "/cli");
+	settings_free(&st);
+	ck_assert_int_eq(unsetenv("BEACHHEAD_PLUGIN_PATH"), 0);
+	ck_assert_int_eq(load(&st, &error, "-c", plain, "web", NULL), 0);
+	ck_assert_ptr_null(st.plugin_path);
+	settings_free(&st);
+}
+END_TEST
+
 START_TEST(test_file_containers_kept_without_cli_names)
 {
 	const char *path = write_config(MIN_INSPECTOR MIN_PUBLISHERS "containers = [\"a\", \"b\"];\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, NULL), 0);
 	ck_assert_str_eq(st.containers[0], "a");
 	ck_assert_str_eq(st.containers[1], "b");
@@ -646,8 +745,8 @@ START_TEST(test_redis_options_into_redis_publishers)
 		"  { plugin = \"/usr/lib/beachhead/publisher-redis.so\"; db = 2; },\n"
 		"  { plugin = \"publisher-redis-cluster\"; }\n"
 		");\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "--redis-host", "redis.example", "--redis-port", "7000",
 		      "web", NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
@@ -677,8 +776,8 @@ END_TEST
 START_TEST(test_redis_options_with_builtin_defaults)
 {
 	ck_assert_msg(access(DEFAULT_CONFIG_FILE, F_OK) != 0, "%s exists", DEFAULT_CONFIG_FILE);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "--redis-host=r", "--redis-port=1", "web", NULL), 0);
 	ck_assert_str_eq(group_string(st.publishers[0].group, "host"), "r");
 	int port = 0;
@@ -693,8 +792,8 @@ START_TEST(test_docker_options_into_inspector)
 	const char *path = write_config(
 		"inspector = { plugin = \"inspector-docker\"; url = \"unix:///old\"; address = 3; };\n"
 		MIN_PUBLISHERS);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "--docker-url", "tcp://docker:2375", "--docker-network",
 		      "--envvar", "MY_DOMAINS", "web", NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
@@ -712,8 +811,8 @@ START_TEST(test_docker_options_by_path)
 {
 	const char *path = write_config(
 		"inspector = { plugin = \"/usr/lib/beachhead/inspector-docker.so\"; };\n" MIN_PUBLISHERS);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, "--envvar", "E", "web", NULL), 0);
 	ck_assert_str_eq(group_string(st.inspector.group, "envvar"), "E");
 	settings_free(&st);
@@ -734,15 +833,14 @@ START_TEST(test_docker_options_need_docker_inspector)
 {
 	const char *path = write_config("inspector = { plugin = \"inspector-scripted\"; };\n" MIN_PUBLISHERS);
 	const struct docker_option_case *c = &docker_option_cases[_i];
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, "web", c->args[0], c->args[1], c->args[2], NULL),
 			 -1);
 	ck_assert_ptr_nonnull(error);
 	assert_contains(error, path);
 	assert_contains(error, "inspector-docker");
 	assert_contains(error, "'inspector-scripted'");
-	free(error);
 	settings_free(&st);
 }
 END_TEST
@@ -752,8 +850,8 @@ START_TEST(test_dry_run_replaces_publishers)
 	const char *path = write_config(MIN_INSPECTOR
 					"publishers = (\n  { plugin = \"publisher-redis\"; },\n"
 					"  { plugin = \"publisher-other\"; x = 1; }\n);\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "--dry-run", "--redis-host", "h", "web", NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert(st.dry_run);
@@ -776,8 +874,8 @@ END_TEST
 START_TEST(test_dry_run_with_builtin_defaults)
 {
 	ck_assert_msg(access(DEFAULT_CONFIG_FILE, F_OK) != 0, "%s exists", DEFAULT_CONFIG_FILE);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-n", "web", NULL), 0);
 	ck_assert_uint_eq(st.n_publishers, 1);
 	ck_assert_str_eq(st.publishers[0].plugin, "publisher-stdout");
@@ -807,12 +905,12 @@ START_TEST(test_missing_envvar_mode)
 {
 	const struct envvar_case *c = &envvar_cases[_i];
 	char text[512];
-	snprintf(text, sizeof text, "%s%s%s%s%s", MIN_INSPECTOR MIN_PUBLISHERS,
+	snprintf(text, sizeof text, "%s%s%s%s", MIN_INSPECTOR MIN_PUBLISHERS,
 		 c->file_value ? "missing_envvar = \"" : "", c->file_value ? c->file_value : "",
-		 c->file_value ? "\";\n" : "", "");
+		 c->file_value ? "\";\n" : "");
 	const char *path = write_config(text);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "web", c->flags[0], c->flags[1], c->flags[2], NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert_int_eq(st.missing_envvar, c->expected);
@@ -849,8 +947,8 @@ START_TEST(test_log_level)
 		 c->file_level ? "log_level = \"" : "", c->file_level ? c->file_level : "",
 		 c->file_level ? "\";\n" : "");
 	const char *path = write_config(text);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	int rc = load(&st, &error, "-c", path, "web", c->flags[0], c->flags[1], c->flags[2], NULL);
 	ck_assert_msg(rc == 0, "settings_load: %s", error);
 	ck_assert_int_eq(st.log_level, c->expected);
@@ -861,20 +959,18 @@ END_TEST
 START_TEST(test_nothing_to_inspect)
 {
 	const char *path = write_config(minimal_config);
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, NULL), -1);
 	ck_assert_ptr_nonnull(error);
 	assert_contains(error, path);
 	assert_contains(error, "nothing to inspect");
-	free(error);
 	settings_free(&st);
 
 	/* An empty containers list in the file is no better. */
 	path = write_config(MIN_INSPECTOR MIN_PUBLISHERS "containers = [];\nenumerate = false;\n");
 	ck_assert_int_eq(load(&st, &error, "-c", path, NULL), -1);
 	assert_contains(error, "nothing to inspect");
-	free(error);
 	settings_free(&st);
 
 	/* Either one is enough. */
@@ -890,10 +986,9 @@ START_TEST(test_free_after_failure_and_twice)
 	/* The caller frees after a failed load; freeing twice is harmless. */
 	const char *path = write_config(MIN_INSPECTOR MIN_PUBLISHERS
 					"containers = (\"a\", \"b\", 3);\n");
-	struct settings st;
-	char *error = NULL;
+	static struct settings st;
+	const char *error = NULL;
 	ck_assert_int_eq(load(&st, &error, "-c", path, NULL), -1);
-	free(error);
 	settings_free(&st);
 	ck_assert_ptr_null(st.containers);
 	ck_assert_ptr_null(st.publishers);
@@ -933,6 +1028,8 @@ static Suite *settings_suite(void)
 	tcase_add_checked_fixture(tc, NULL, files_teardown);
 	tcase_add_test(tc, test_cli_overrides_globals);
 	tcase_add_test(tc, test_file_containers_kept_without_cli_names);
+	tcase_add_test(tc, test_systemd_setting);
+	tcase_add_test(tc, test_plugin_path_environment);
 	tcase_add_test(tc, test_redis_options_into_redis_publishers);
 	tcase_add_test(tc, test_redis_options_with_builtin_defaults);
 	tcase_add_test(tc, test_docker_options_into_inspector);
@@ -951,10 +1048,19 @@ static Suite *settings_suite(void)
 
 int main(void)
 {
+	/* make check exports BEACHHEAD_PLUGIN_PATH; the expectations here
+	 * are about the file and the command line. */
+	unsetenv("BEACHHEAD_PLUGIN_PATH");
+	strcpy(tmpdir, "/tmp/bh-unit-settings-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
 	SRunner *sr = srunner_create(settings_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	pool_free();
+	remove_tmpdir();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

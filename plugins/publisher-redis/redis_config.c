@@ -1,0 +1,222 @@
+/*
+ * Reads the publisher-redis group.  Every unknown or malformed key is an
+ * error that names file and line, so that typos never silently fall back to
+ * defaults.  The password is never echoed in any message.
+ */
+#include "config.h"
+
+#include "redis_config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_HOST "localhost"
+#define DEFAULT_PORT 6379
+#define DEFAULT_CONNECT_TIMEOUT_MS 2000u
+/* Shorter than the core's 5 s drain limit, so a hung server is dropped (and
+ * pending() drains) before the core gives up on us at exit. */
+#define DEFAULT_COMMAND_TIMEOUT_MS 3000u
+/* A password file is a secret, not a document: refuse anything bigger. */
+#define MAX_PASSWORD_FILE 4096
+
+struct parse_ctx {
+	const struct bh_init *args;
+	struct redis_config *cfg;
+};
+
+static const char *source_file(const struct parse_ctx *ctx, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	return file ? file : ctx->args->config_file;
+}
+
+#define BAD(ctx, s, fmt, ...)                                                                  \
+	((ctx)->args->api->log((ctx)->args->host, BH_LOG_ERROR, "%s:%u: %s: " fmt,             \
+			       source_file((ctx), (s)), config_setting_source_line(s),          \
+			       (ctx)->args->instance, __VA_ARGS__),                             \
+	 BH_ERR)
+
+static int get_string(struct parse_ctx *ctx, const config_setting_t *s, char **out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return BAD(ctx, s, "'%s' must be a string", config_setting_name(s));
+	const char *value = config_setting_get_string(s);
+	if (value[0] == '\0')
+		return BAD(ctx, s, "'%s' must not be empty", config_setting_name(s));
+	char *copy = strdup(value);
+	if (!copy)
+		return BAD(ctx, s, "'%s': out of memory", config_setting_name(s));
+	free(*out);
+	*out = copy;
+	return BH_OK;
+}
+
+static int get_int(struct parse_ctx *ctx, const config_setting_t *s, long long min, long long max,
+		   long long *out)
+{
+	int type = config_setting_type(s);
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+		return BAD(ctx, s, "'%s' must be an integer", config_setting_name(s));
+	long long value = config_setting_get_int64(s);
+	if (value < min || value > max)
+		return BAD(ctx, s, "'%s' must be between %lld and %lld, not %lld",
+			   config_setting_name(s), min, max, value);
+	*out = value;
+	return BH_OK;
+}
+
+/* Reads the whole file; strips one trailing "\n" or "\r\n" (editors add it,
+ * nobody means it as part of the password). */
+static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+		return BAD(ctx, s, "'%s' must be a non-empty path", config_setting_name(s));
+	const char *path = config_setting_get_string(s);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return BAD(ctx, s, "password_file %s: %s", path, strerror(errno));
+	char *buf = malloc(MAX_PASSWORD_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return BAD(ctx, s, "password_file %s: out of memory", path);
+	}
+	size_t len = fread(buf, 1, MAX_PASSWORD_FILE + 1, f);
+	int failed = ferror(f);
+	fclose(f);
+	if (failed || len > MAX_PASSWORD_FILE) {
+		free(buf);
+		return failed ? BAD(ctx, s, "password_file %s: read error", path)
+			      : BAD(ctx, s, "password_file %s: larger than %d bytes", path,
+				    MAX_PASSWORD_FILE);
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\0', len)) {
+		free(buf);
+		return BAD(ctx, s, "password_file %s: %s", path,
+			   len == 0 ? "is empty" : "contains a NUL byte");
+	}
+	free(ctx->cfg->password);
+	ctx->cfg->password = buf;
+	return BH_OK;
+}
+
+static int read_one(struct parse_ctx *ctx, const config_setting_t *s, const config_setting_t **pw,
+		    const config_setting_t **pw_file)
+{
+	struct redis_config *cfg = ctx->cfg;
+	const char *name = config_setting_name(s);
+	long long n;
+	if (strcmp(name, "plugin") == 0)
+		return BH_OK;
+	if (strcmp(name, "host") == 0)
+		return get_string(ctx, s, &cfg->host);
+	if (strcmp(name, "socket") == 0)
+		return get_string(ctx, s, &cfg->socket);
+	if (strcmp(name, "user") == 0)
+		return get_string(ctx, s, &cfg->user);
+	if (strcmp(name, "notify_channel") == 0)
+		return get_string(ctx, s, &cfg->notify_channel);
+	if (strcmp(name, "password") == 0) {
+		/* Never print the value, not even in a type error. */
+		if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+			return BAD(ctx, s, "'%s' must be a non-empty string", name);
+		*pw = s;
+		return BH_OK;
+	}
+	if (strcmp(name, "password_file") == 0) {
+		*pw_file = s;
+		return BH_OK;
+	}
+	if (strcmp(name, "port") == 0) {
+		if (get_int(ctx, s, 1, 65535, &n) != BH_OK)
+			return BH_ERR;
+		cfg->port = (int)n;
+		return BH_OK;
+	}
+	if (strcmp(name, "database") == 0) {
+		if (get_int(ctx, s, 0, INT_MAX, &n) != BH_OK)
+			return BH_ERR;
+		cfg->database = (int)n;
+		return BH_OK;
+	}
+	if (strcmp(name, "connect_timeout_ms") == 0 || strcmp(name, "command_timeout_ms") == 0) {
+		if (get_int(ctx, s, 1, 3600 * 1000, &n) != BH_OK)
+			return BH_ERR;
+		if (strcmp(name, "connect_timeout_ms") == 0)
+			cfg->connect_timeout_ms = (unsigned)n;
+		else
+			cfg->command_timeout_ms = (unsigned)n;
+		return BH_OK;
+	}
+	return BAD(ctx, s, "unknown setting '%s' (publisher-redis knows host, port, socket, "
+			   "user, password, password_file, database, connect_timeout_ms, "
+			   "command_timeout_ms, notify_channel)",
+		   name);
+}
+
+static int parse(struct parse_ctx *ctx)
+{
+	struct redis_config *cfg = ctx->cfg;
+	const config_setting_t *group = ctx->args->config;
+	const config_setting_t *pw = NULL, *pw_file = NULL;
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		if (read_one(ctx, s, &pw, &pw_file) != BH_OK)
+			return BH_ERR;
+	}
+	if (pw && pw_file)
+		return BAD(ctx, pw_file, "%s", "give either 'password' or 'password_file', not both");
+	if (pw && !(cfg->password = strdup(config_setting_get_string(pw))))
+		return BAD(ctx, pw, "%s", "out of memory");
+	if (pw_file && read_password_file(ctx, pw_file) != BH_OK)
+		return BH_ERR;
+	if (cfg->user && !cfg->password) {
+		const config_setting_t *user = config_setting_get_member(group, "user");
+		return BAD(ctx, user, "%s", "'user' needs 'password' or 'password_file'");
+	}
+	if (!cfg->host && !(cfg->host = strdup(DEFAULT_HOST)))
+		return BH_ERR;
+	int rc = cfg->socket ? asprintf(&cfg->server, "unix:%s", cfg->socket)
+			     : asprintf(&cfg->server, "%s:%d", cfg->host, cfg->port);
+	if (rc < 0) {
+		cfg->server = NULL;
+		return BH_ERR;
+	}
+	return BH_OK;
+}
+
+int redis_config_parse(const struct bh_init *args, struct redis_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->port = DEFAULT_PORT;
+	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	cfg->command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
+	struct parse_ctx ctx = {args, cfg};
+	if (parse(&ctx) != BH_OK) {
+		redis_config_free(cfg);
+		return BH_ERR;
+	}
+	return BH_OK;
+}
+
+void redis_config_free(struct redis_config *cfg)
+{
+	free(cfg->host);
+	free(cfg->socket);
+	free(cfg->user);
+	if (cfg->password) {
+		/* Do not leave the secret lying around in freed heap. */
+		explicit_bzero(cfg->password, strlen(cfg->password));
+		free(cfg->password);
+	}
+	free(cfg->notify_channel);
+	free(cfg->server);
+	memset(cfg, 0, sizeof *cfg);
+}

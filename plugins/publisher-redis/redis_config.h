@@ -1,0 +1,28 @@
+/*
+ * publisher-redis settings: parsed from the plugin's libconfig group at
+ * init().  The only I/O here is reading password_file.
+ */
+#ifndef BH_REDIS_CONFIG_H
+#define BH_REDIS_CONFIG_H
+
+#include <beachhead/plugin.h>
+
+struct redis_config {
+	char *host;   /* default "localhost" */
+	int port;     /* default 6379 */
+	char *socket; /* unix socket path; wins over host/port */
+	char *user;   /* ACL user (AUTH user password), may be NULL */
+	char *password; /* from `password` or `password_file`, may be NULL */
+	int database;   /* SELECT n when > 0 */
+	unsigned connect_timeout_ms;
+	unsigned command_timeout_ms;
+	char *notify_channel; /* PUBLISH target after changes, may be NULL */
+	char *server;         /* "host:port" or "unix:/path", for messages */
+};
+
+/* Returns BH_OK, or logs "FILE:LINE: instance: problem" and returns BH_ERR.
+ * On error *cfg holds nothing that needs freeing. */
+int redis_config_parse(const struct bh_init *args, struct redis_config *cfg);
+void redis_config_free(struct redis_config *cfg);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * A small set of keys, each with a 64-bit tag: the withdrawals that still owe
+ * a DEL (made while Redis was unreachable) and, when notifications are on,
+ * a hash of the last value stored per key (to notify only on real changes).
+ */
+#ifndef BH_REDIS_KEYSET_H
+#define BH_REDIS_KEYSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct keyset_entry;
+
+struct keyset {
+	struct keyset_entry **buckets;
+	size_t n_buckets;
+	size_t count;
+};
+
+void keyset_init(struct keyset *set);
+void keyset_clear(struct keyset *set);
+/* Inserts or updates; returns 0 or -1 (out of memory). */
+int keyset_put(struct keyset *set, const char *key, uint64_t tag);
+/* Returns true and stores the tag when key is present. */
+bool keyset_get(const struct keyset *set, const char *key, uint64_t *tag);
+void keyset_remove(struct keyset *set, const char *key);
+/* Removes and returns any one key (caller frees), or NULL when empty. */
+char *keyset_pop(struct keyset *set);
+
+uint64_t keyset_hash(const char *data, size_t len);
+
+#endif
