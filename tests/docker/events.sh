@@ -3,7 +3,7 @@
 # event-driven publish and withdrawal: docker run, stop, kill, rm -f, rename,
 # pause/unpause; env and label specs (the variable wins over the label); a
 # container on network none (name fallback); a container without specs is
-# ignored when enumerated.
+# ignored when enumerated; SIGHUP reload replaces the inspector.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
@@ -61,6 +61,15 @@ n=$(grep -c '"/beachhead/lab1"' "$OUT")
 docker unpause lab1 >/dev/null || bh_fail "unpause"
 bh_wait_for 5 '[ "$(grep -c "\"/beachhead/lab1\"" "$OUT")" -gt "$n" ]' "lab1 published again" || exit 1
 tail -n 1 "$OUT" | grep -qxF "$(bh_reg lab1 "$(bh_ip lab1 testnet)")" || bh_fail "lab1 not re-registered: $(tail -n 1 "$OUT")"
+
+# SIGHUP reload: the core replaces the inspector; the new one carries on.
+kill -HUP "$BH_DAEMON_PID"
+bh_wait_for 10 'grep -q "SIGHUP: reloading" "$OUT.err"' "the reload" || exit 1
+run --name web5 -e 'BEACHHEAD_DOMAINS=web5.example.org'
+bh_expect_line 10 "$OUT" "$(bh_reg web5 "$(bh_ip web5 testnet)")"
+docker stop -t 1 web5 >/dev/null
+bh_expect_line 10 "$OUT" "$(bh_del web5)"
+grep -q 'previous full pass has not finished' "$OUT.err" && bh_fail "a pass was left open"
 
 bh_daemon_stop || bh_fail "daemon exit status $?"
 bh_check_valgrind

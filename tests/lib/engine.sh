@@ -37,13 +37,14 @@ bh_engine_ping() {
 
 # Starts dockerd (or starts it again after bh_engine_stop_docker, keeping its
 # data: containers survive a restart as they would on a host).
+# BH_DOCKERD_EXTRA: more dockerd options (e.g. a TLS listener on loopback).
 bh_engine_start_docker() {
 	E=$BH_TMP/engine
 	mkdir -p "$E"
 	cat >"$E/start.sh" <<SH
 #!/bin/sh
 umount /sys/fs/cgroup/unified 2>/dev/null
-exec dockerd --host "unix://$E/docker.sock" --data-root "$E/data" \\
+exec dockerd --host "unix://$E/docker.sock" ${BH_DOCKERD_EXTRA:-} --data-root "$E/data" \\
   --exec-root "$E/exec" --pidfile "$E/dockerd.pid" \\
   --iptables=false --ip6tables=false --ip-masq=false --bridge=none --storage-driver=vfs \\
   --default-ulimit nofile=1024:1024 --default-ulimit nproc=1000:1000

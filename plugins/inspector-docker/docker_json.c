@@ -1,0 +1,388 @@
+/*
+ * Reads the engine's JSON documents into plain C structures, so that the rest
+ * of the plugin never walks json-c trees.  Every document comes from outside:
+ * a missing or mistyped field is either tolerated (optional details, and the
+ * places where Podman's compatible API differs from Docker's) or an error
+ * message for that one document, never a crash.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "inspector_docker.h"
+
+static int fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(char **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(error, fmt, ap) < 0)
+		*error = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static struct json_object *parse(const char *text, size_t len, char **error)
+{
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		fail(error, "out of memory");
+		return NULL;
+	}
+	if (len > INT32_MAX) {
+		json_tokener_free(tok);
+		fail(error, "document too large");
+		return NULL;
+	}
+	struct json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (!obj || jerr != json_tokener_success) {
+		fail(error, "malformed JSON from the engine: %s",
+		     jerr == json_tokener_continue ? "document ends early"
+						   : json_tokener_error_desc(jerr));
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+static struct json_object *member(struct json_object *obj, const char *key, enum json_type type)
+{
+	struct json_object *v = NULL;
+	if (!obj || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+/* A string member, NULL when absent, not a string or (if nonempty) empty. */
+static const char *member_str(struct json_object *obj, const char *key, bool nonempty)
+{
+	struct json_object *v = member(obj, key, json_type_string);
+	const char *s = v ? json_object_get_string(v) : NULL;
+	return s && nonempty && !s[0] ? NULL : s;
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *copy = strdup(s);
+	if (!copy)
+		*oom = true;
+	return copy;
+}
+
+static const char *strip_slash(const char *name)
+{
+	return name && name[0] == '/' ? name + 1 : name;
+}
+
+int dk_version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		unsigned long x = strtoul(a, (char **)&a, 10);
+		unsigned long y = strtoul(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+		if ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b)))
+			break;
+	}
+	return 0;
+}
+
+int dk_parse_version(const char *body, size_t len, char **api_version, char **error)
+{
+	*api_version = NULL;
+	struct json_object *root = parse(body, len, error);
+	if (!root)
+		return -1;
+	const char *v = member_str(root, "ApiVersion", true);
+	int rc = 0;
+	/* Only digits and dots go into URL paths. */
+	if (v && strspn(v, "0123456789.") == strlen(v) && isdigit((unsigned char)v[0])) {
+		if (!(*api_version = strdup(v)))
+			rc = fail(error, "out of memory");
+	}
+	json_object_put(root);
+	return rc;
+}
+
+int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
+		  char **error)
+{
+	*ids = *names = NULL;
+	*count = 0;
+	struct json_object *root = parse(body, len, error);
+	if (!root)
+		return -1;
+	if (!json_object_is_type(root, json_type_array)) {
+		json_object_put(root);
+		return fail(error, "container list is not a JSON array");
+	}
+	size_t n = json_object_array_length(root);
+	char **id_list = calloc(n + 1, sizeof *id_list);
+	char **name_list = calloc(n + 1, sizeof *name_list);
+	size_t kept = 0;
+	bool oom = !id_list || !name_list;
+	for (size_t i = 0; i < n && !oom; i++) {
+		struct json_object *item = json_object_array_get_idx(root, i);
+		const char *id = member_str(item, "Id", true);
+		struct json_object *list = member(item, "Names", json_type_array);
+		struct json_object *first = list && json_object_array_length(list) > 0
+						    ? json_object_array_get_idx(list, 0)
+						    : NULL;
+		const char *name = first && json_object_is_type(first, json_type_string)
+					   ? strip_slash(json_object_get_string(first))
+					   : NULL;
+		if (!id)
+			continue; /* nothing to inspect it by */
+		id_list[kept] = dup_or_null(id, &oom);
+		name_list[kept] = dup_or_null(name && name[0] ? name : id, &oom);
+		kept++;
+	}
+	json_object_put(root);
+	if (oom) {
+		for (size_t i = 0; i < kept; i++) {
+			free(id_list[i]);
+			free(name_list[i]);
+		}
+		free(id_list);
+		free(name_list);
+		return fail(error, "out of memory");
+	}
+	*ids = id_list;
+	*names = name_list;
+	*count = kept;
+	return 0;
+}
+
+/* Value of "VAR=value" in Config.Env; the last one wins, like the kernel's
+ * environment would for a duplicated entry seen by getenv in the engine. */
+static const char *env_value(struct json_object *env, const char *var)
+{
+	const char *found = NULL;
+	size_t var_len = strlen(var);
+	size_t n = env ? json_object_array_length(env) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(env, i);
+		if (!json_object_is_type(e, json_type_string))
+			continue;
+		const char *s = json_object_get_string(e);
+		if (strncmp(s, var, var_len) == 0 && s[var_len] == '=')
+			found = s + var_len + 1;
+	}
+	return found;
+}
+
+static int network_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dk_network *)a)->name, ((const struct dk_network *)b)->name);
+}
+
+static bool read_networks(struct json_object *nets, struct dk_container *out)
+{
+	if (!nets)
+		return true;
+	size_t n = (size_t)json_object_object_length(nets);
+	if (n == 0)
+		return true;
+	out->networks = calloc(n, sizeof *out->networks);
+	if (!out->networks)
+		return false;
+	bool oom = false;
+	json_object_object_foreach(nets, key, val)
+	{
+		if (out->n_networks == n)
+			break;
+		const char *ip = member_str(val, "IPAddress", true);
+		struct dk_network *net = &out->networks[out->n_networks++];
+		net->name = dup_or_null(key, &oom);
+		net->ip = dup_or_null(ip, &oom);
+		if (!net->name) {
+			out->n_networks--;
+			oom = true;
+		}
+	}
+	qsort(out->networks, out->n_networks, sizeof *out->networks, network_cmp);
+	return !oom;
+}
+
+/* NetworkSettings.Ports: {"80/tcp": [{"HostIp":"0.0.0.0","HostPort":"8080"}], "443/tcp": null} */
+static bool read_ports(struct json_object *ports, struct dk_container *out)
+{
+	if (!ports)
+		return true;
+	size_t total = 0;
+	json_object_object_foreach(ports, k1, v1)
+	{
+		(void)k1;
+		total += json_object_is_type(v1, json_type_array) ? json_object_array_length(v1) : 1;
+	}
+	if (total == 0)
+		return true;
+	out->ports = calloc(total, sizeof *out->ports);
+	if (!out->ports)
+		return false;
+	bool oom = false;
+	json_object_object_foreach(ports, key, val)
+	{
+		char *end = NULL;
+		unsigned long cport = strtoul(key, &end, 10);
+		if (end == key || cport == 0 || cport > 65535)
+			continue;
+		const char *proto = *end == '/' ? end + 1 : "tcp";
+		size_t n = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
+		for (size_t i = 0; i < n && out->n_ports < total; i++) {
+			struct json_object *b = json_object_array_get_idx(val, i);
+			const char *hp = member_str(b, "HostPort", true);
+			unsigned long hport = hp ? strtoul(hp, &end, 10) : 0;
+			if (!hp || *end || hport == 0 || hport > 65535)
+				continue;
+			struct dk_port *p = &out->ports[out->n_ports++];
+			p->container_port = (unsigned)cport;
+			snprintf(p->proto, sizeof p->proto, "%s", proto);
+			p->host_port = (unsigned)hport;
+			p->host_ip = dup_or_null(member_str(b, "HostIp", true), &oom);
+		}
+	}
+	return !oom;
+}
+
+int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,
+		     struct dk_container *out, char **error)
+{
+	memset(out, 0, sizeof *out);
+	struct json_object *root = parse(body, len, error);
+	if (!root)
+		return -1;
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return fail(error, "inspect document is not a JSON object");
+	}
+	const char *id = member_str(root, "Id", true);
+	const char *name = strip_slash(member_str(root, "Name", true));
+	struct json_object *state = member(root, "State", json_type_object);
+	if (!id || !name || !name[0] || !state) {
+		json_object_put(root);
+		return fail(error, "inspect document lacks Id, Name or State");
+	}
+	bool oom = false;
+	out->id = dup_or_null(id, &oom);
+	out->name = dup_or_null(name, &oom);
+	struct json_object *b = member(state, "Running", json_type_boolean);
+	out->running = b && json_object_get_boolean(b);
+	b = member(state, "Paused", json_type_boolean);
+	out->paused = b && json_object_get_boolean(b);
+	out->status = dup_or_null(member_str(state, "Status", true), &oom);
+	/* Docker: State.Health.Status; Podman 4 also fills State.Healthcheck. */
+	struct json_object *health = member(state, "Health", json_type_object);
+	if (!health)
+		health = member(state, "Healthcheck", json_type_object);
+	out->health = dup_or_null(member_str(health, "Status", true), &oom);
+
+	struct json_object *config = member(root, "Config", json_type_object);
+	out->env_spec = dup_or_null(env_value(member(config, "Env", json_type_array), envvar), &oom);
+	if (label)
+		out->label_spec = dup_or_null(member_str(member(config, "Labels", json_type_object), label, false), &oom);
+
+	struct json_object *ns = member(root, "NetworkSettings", json_type_object);
+	out->top_ip = dup_or_null(member_str(ns, "IPAddress", true), &oom);
+	if (!read_networks(member(ns, "Networks", json_type_object), out) ||
+	    !read_ports(member(ns, "Ports", json_type_object), out))
+		oom = true;
+	json_object_put(root);
+	if (oom) {
+		dk_container_free(out);
+		return fail(error, "out of memory");
+	}
+	return 0;
+}
+
+int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **error)
+{
+	memset(out, 0, sizeof *out);
+	struct json_object *root = parse(line, len, error);
+	if (!root)
+		return -1;
+	/* Docker >= 1.22 fills Action and Actor; older documents and some
+	 * Podman versions only status/id. */
+	const char *action = member_str(root, "Action", true);
+	if (!action)
+		action = member_str(root, "status", true);
+	struct json_object *actor = member(root, "Actor", json_type_object);
+	const char *id = member_str(actor, "ID", true);
+	if (!id)
+		id = member_str(root, "id", true);
+	struct json_object *attrs = member(actor, "Attributes", json_type_object);
+	const char *name = strip_slash(member_str(attrs, "name", true));
+	const char *old_name = strip_slash(member_str(attrs, "oldName", true));
+	const char *type = member_str(root, "Type", true);
+	if (!action || (type && strcmp(type, "container") != 0)) {
+		json_object_put(root);
+		return fail(error, "not a container event");
+	}
+	bool oom = false;
+	out->action = dup_or_null(action, &oom);
+	out->id = dup_or_null(id, &oom);
+	out->name = dup_or_null(name && name[0] ? name : NULL, &oom);
+	out->old_name = dup_or_null(old_name && old_name[0] ? old_name : NULL, &oom);
+	json_object_put(root);
+	if (oom) {
+		dk_event_free(out);
+		return fail(error, "out of memory");
+	}
+	return 0;
+}
+
+char *dk_error_message(const char *body, size_t len)
+{
+	char *error = NULL;
+	struct json_object *root = len ? parse(body, len, &error) : NULL;
+	free(error);
+	const char *m = member_str(root, "message", true);
+	char *copy = m ? strdup(m) : NULL;
+	json_object_put(root);
+	return copy;
+}
+
+void dk_container_free(struct dk_container *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->status);
+	free(c->health);
+	free(c->env_spec);
+	free(c->label_spec);
+	free(c->top_ip);
+	for (size_t i = 0; i < c->n_networks; i++) {
+		free(c->networks[i].name);
+		free(c->networks[i].ip);
+	}
+	free(c->networks);
+	for (size_t i = 0; i < c->n_ports; i++)
+		free(c->ports[i].host_ip);
+	free(c->ports);
+	memset(c, 0, sizeof *c);
+}
+
+void dk_event_free(struct dk_event *e)
+{
+	free(e->action);
+	free(e->id);
+	free(e->name);
+	free(e->old_name);
+	memset(e, 0, sizeof *e);
+}

@@ -1,0 +1,207 @@
+/*
+ * The engine's /events stream, filtered to containers: one JSON document per
+ * line.  libcurl hands us bytes from inside its write callback, where we
+ * must not start requests, so bytes are buffered and a zero-delay timer
+ * processes complete lines from the loop a moment later.
+ *
+ *   start, unpause            inspect, then container_up (or down)
+ *   health_status: ...        inspect when skip_unhealthy is on
+ *   die, stop, destroy, pause container_down at once
+ *   rename                    container_down(old name), inspect the new one
+ *   kill                      ignored: a signal need not end the container;
+ *                             its die event follows when it does
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspector_docker.h"
+
+/* {"type":["container"]}, URL-encoded. */
+#define EVENTS_QUERY "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D"
+
+struct event_stream {
+	struct inspector *in;
+	struct dc_request *req;
+	struct bh_timer *timer;
+	char *buf;
+	size_t len, cap;
+	size_t line_start; /* where the incomplete last line begins */
+	bool skipping; /* dropping the rest of an oversized line */
+	bool overflow_logged;
+};
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool interesting(struct inspector *in, const char *name, const char *id)
+{
+	return in->enumerate || inspector_is_explicit(in, name, id);
+}
+
+static void handle_event(struct event_stream *es, const char *line, size_t len)
+{
+	struct inspector *in = es->in;
+	struct dk_event ev;
+	char *error = NULL;
+	if (dk_parse_event(line, len, &ev, &error) < 0) {
+		in->api->log(in->host, BH_LOG_WARNING, "ignoring an event: %s",
+			     error ? error : "out of memory");
+		free(error);
+		return;
+	}
+	const char *a = ev.action;
+	in->api->log(in->host, BH_LOG_DEBUG, "event %s %s", a, ev.name ? ev.name : ev.id ? ev.id : "?");
+	if (!ev.name && !ev.id) {
+		/* nothing to act on */
+	} else if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0) {
+		if (interesting(in, ev.name, ev.id))
+			sync_inspect_event(in, ev.id, ev.name);
+	} else if (starts_with(a, "health_status")) {
+		if (in->settings.skip_unhealthy && interesting(in, ev.name, ev.id))
+			sync_inspect_event(in, ev.id, ev.name);
+	} else if (strcmp(a, "die") == 0 || strcmp(a, "stop") == 0 || strcmp(a, "destroy") == 0 ||
+		   strcmp(a, "pause") == 0) {
+		sync_mark_stale(in, ev.name, ev.id);
+		if (ev.name)
+			in->api->container_down(in->host, ev.name, a);
+	} else if (strcmp(a, "rename") == 0) {
+		if (ev.old_name) {
+			sync_mark_stale(in, ev.old_name, NULL);
+			in->api->container_down(in->host, ev.old_name, "renamed");
+		}
+		if (interesting(in, ev.name, ev.id))
+			sync_inspect_event(in, ev.id, ev.name);
+	}
+	dk_event_free(&ev);
+}
+
+static void process_lines(struct event_stream *es)
+{
+	size_t start = 0;
+	if (!es->buf)
+		return;
+	for (;;) {
+		char *nl = memchr(es->buf + start, '\n', es->len - start);
+		if (!nl)
+			break;
+		size_t end = (size_t)(nl - es->buf);
+		if (end > start)
+			handle_event(es, es->buf + start, end - start);
+		start = end + 1;
+	}
+	if (start > 0) {
+		memmove(es->buf, es->buf + start, es->len - start);
+		es->len -= start;
+		es->line_start -= start;
+	}
+}
+
+static bool reserve(struct event_stream *es, size_t n)
+{
+	if (es->len + n + 1 <= es->cap)
+		return true;
+	size_t cap = es->cap ? es->cap : 4096;
+	while (cap < es->len + n + 1)
+		cap *= 2;
+	char *grown = realloc(es->buf, cap);
+	if (!grown)
+		return false;
+	es->buf = grown;
+	es->cap = cap;
+	return true;
+}
+
+static void on_timer(void *arg)
+{
+	process_lines(arg);
+}
+
+/* Inside libcurl's write callback: buffer only.  A line longer than
+ * max_response_bytes is dropped whole; the stream stays. */
+static void on_chunk(void *arg, const char *data, size_t n)
+{
+	struct event_stream *es = arg;
+	struct inspector *in = es->in;
+	size_t max = in->settings.max_response_bytes;
+	while (n > 0) {
+		const char *nl = memchr(data, '\n', n);
+		size_t seg = nl ? (size_t)(nl - data) + 1 : n;
+		if (es->skipping) {
+			if (nl)
+				es->skipping = false;
+		} else if (es->len - es->line_start + seg > max) {
+			if (!es->overflow_logged)
+				in->api->log(in->host, BH_LOG_WARNING,
+					     "dropping an event larger than max_response_bytes (%zu)", max);
+			es->overflow_logged = true;
+			es->len = es->line_start;
+			es->skipping = !nl;
+		} else if (!reserve(es, seg)) {
+			es->len = es->line_start;
+			es->skipping = !nl;
+		} else {
+			memcpy(es->buf + es->len, data, seg);
+			es->len += seg;
+			if (nl)
+				es->line_start = es->len;
+		}
+		data += seg;
+		n -= seg;
+	}
+	(void)in->api->timer_arm(in->host, es->timer, 0);
+}
+
+static void on_done(void *arg, const struct dc_result *res)
+{
+	struct event_stream *es = arg;
+	struct inspector *in = es->in;
+	es->req = NULL;
+	in->api->timer_disarm(in->host, es->timer);
+	process_lines(es);
+	char *why = NULL;
+	int rc;
+	if (!res->transport_ok)
+		rc = asprintf(&why, "event stream lost: %s", res->error);
+	else if (res->status != 200)
+		rc = asprintf(&why, "event stream refused: HTTP %ld", res->status);
+	else
+		rc = asprintf(&why, "the engine closed the event stream");
+	/* May close (free) es: nothing after this. */
+	inspector_engine_failed(in, rc >= 0 ? why : "event stream lost");
+	free(why);
+}
+
+struct event_stream *events_open(struct inspector *in)
+{
+	struct event_stream *es = calloc(1, sizeof *es);
+	char *path = NULL;
+	if (!es || asprintf(&path, "%s%s", in->api_prefix, EVENTS_QUERY) < 0) {
+		free(es);
+		return NULL;
+	}
+	es->in = in;
+	es->timer = in->api->timer_new(in->host, on_timer, es);
+	if (es->timer)
+		es->req = dc_stream(in->client, path, on_chunk, on_done, es);
+	free(path);
+	if (!es->req) {
+		events_close(in, es);
+		return NULL;
+	}
+	return es;
+}
+
+void events_close(struct inspector *in, struct event_stream *es)
+{
+	if (!es)
+		return;
+	dc_cancel(in->client, es->req);
+	if (es->timer)
+		in->api->timer_free(in->host, es->timer);
+	free(es->buf);
+	free(es);
+}

@@ -1,0 +1,201 @@
+/*
+ * inspector-docker: private declarations shared by the plugin's files.
+ *
+ *   plugin.c        life cycle, engine connection state, the exported table
+ *   settings.c      the plugin's libconfig group (init)
+ *   docker_client.c libcurl multi driven by the core loop (GET requests)
+ *   docker_json.c   /version, /containers/json, inspect and event documents
+ *   address.c       which host goes into a registration; published-port specs
+ *   sync.c          full passes and single-container inspections
+ *   events.c        the /events stream
+ */
+#ifndef BH_INSPECTOR_DOCKER_H
+#define BH_INSPECTOR_DOCKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <beachhead/plugin.h>
+
+/* ------------------------------------------------------------------ settings */
+
+enum address_mode { ADDRESS_IP, ADDRESS_NAME, ADDRESS_PUBLISHED };
+
+struct dk_settings {
+	char *url;               /* unix:///path, tcp://host:port, http(s)://... */
+	bool tls;                /* use https for tcp:// */
+	bool tls_verify;         /* verify the engine's certificate */
+	char *cert_path;         /* dir with ca.pem, cert.pem, key.pem; may be NULL */
+	enum address_mode address;
+	char *envvar;            /* "BEACHHEAD_DOMAINS" */
+	char *label;             /* "beachhead.domains"; NULL = labels not read */
+	char *network;           /* ip mode: preferred network; may be NULL */
+	char *advertise_address; /* published mode */
+	bool skip_unhealthy;
+	long timeout_ms;
+	size_t max_response_bytes;
+};
+
+int dk_settings_parse(const struct bh_init *args, struct dk_settings *out);
+void dk_settings_free(struct dk_settings *s);
+
+/* ------------------------------------------------------------- HTTP client */
+
+struct dc_client;
+struct dc_request;
+
+struct dc_result {
+	bool transport_ok; /* false: no usable HTTP answer (see oversized) */
+	bool oversized;    /* the answer exceeded max_response_bytes: the
+			      engine is fine, this one document is not */
+	long status;       /* HTTP status when transport_ok */
+	const char *body;  /* NUL-terminated, may contain the engine's error JSON */
+	size_t len;
+	const char *error; /* what went wrong when !transport_ok */
+};
+
+/* Called once per request from the loop, after the request left libcurl;
+ * the request is freed when the callback returns.  May start new requests
+ * and cancel others. */
+typedef void (*dc_done_cb)(void *arg, const struct dc_result *result);
+/* Stream data, called from inside libcurl's write callback: it must not
+ * call back into the client (buffer and defer instead). */
+typedef void (*dc_chunk_cb)(void *arg, const char *data, size_t len);
+
+struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
+			 const struct dk_settings *settings);
+/* GET path (starts with '/'); NULL when the request could not be queued. */
+struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done, void *arg);
+/* Long-lived GET without total timeout; data goes to chunk, the end to done. */
+struct dc_request *dc_stream(struct dc_client *c, const char *path, dc_chunk_cb chunk,
+			     dc_done_cb done, void *arg);
+/* Aborts a request without calling its callback. */
+void dc_cancel(struct dc_client *c, struct dc_request *r);
+void dc_cancel_all(struct dc_client *c);
+void dc_free(struct dc_client *c);
+/* "unix socket /x" or the base URL, for messages. */
+const char *dc_describe(const struct dc_client *c);
+
+/* ---------------------------------------------------------------- JSON */
+
+struct dk_network {
+	char *name;
+	char *ip;
+};
+
+struct dk_port {
+	unsigned container_port;
+	char proto[8];      /* "tcp", "udp", "sctp" (truncated if longer) */
+	unsigned host_port; /* 0 = not published */
+	char *host_ip;
+};
+
+struct dk_container {
+	char *id;
+	char *name; /* without the leading '/' */
+	bool running;
+	bool paused;
+	char *status; /* State.Status, for messages */
+	char *health; /* State.Health.Status or NULL */
+	char *env_spec;   /* value of the variable, NULL when absent */
+	char *label_spec; /* value of the label, NULL when absent */
+	char *top_ip;     /* NetworkSettings.IPAddress, NULL when empty */
+	struct dk_network *networks; /* sorted by name */
+	size_t n_networks;
+	struct dk_port *ports;
+	size_t n_ports;
+};
+
+struct dk_event {
+	char *action; /* "start", "die", "health_status: healthy", ... */
+	char *id;
+	char *name;     /* Actor.Attributes.name, no leading '/' */
+	char *old_name; /* rename only */
+};
+
+/* Each returns 0, or -1 with *error set to a malloc'd message. */
+int dk_parse_version(const char *body, size_t len, char **api_version, char **error);
+int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
+		  char **error);
+int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,
+		     struct dk_container *out, char **error);
+int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **error);
+/* The engine's {"message": "..."} error text, malloc'd, or NULL. */
+char *dk_error_message(const char *body, size_t len);
+void dk_container_free(struct dk_container *c);
+void dk_event_free(struct dk_event *e);
+/* "1.41" vs "1.43": <0, 0, >0. */
+int dk_version_cmp(const char *a, const char *b);
+
+/* -------------------------------------------------------------- addresses */
+
+/* The host for the registration, malloc'd; *warning (malloc'd) is set when a
+ * fallback was taken.  NULL only when out of memory or nothing fits. */
+char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning);
+/* Published mode: the specs with every container port replaced by the host
+ * port it is published on.  *warning lists dropped mappings.  Returns NULL
+ * with *error when nothing could be mapped. */
+char *dk_publish_specs(const char *specs, const struct dk_container *c, char **warning,
+		       char **error);
+
+/* ---------------------------------------------------------------- the plugin */
+
+struct inspect_job; /* sync.c */
+struct event_stream; /* events.c */
+
+enum engine_state { ENGINE_DOWN, ENGINE_CONNECTING, ENGINE_UP };
+
+struct inspector {
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	struct dk_settings settings;
+	char **containers; /* explicit names, NULL-terminated copy */
+	bool enumerate;
+	unsigned refresh;
+
+	struct dc_client *client;
+	char *api_prefix; /* "/v1.41" (or "" when the engine did not say) */
+	enum engine_state state;
+	bool started;
+	bool stopping;
+	bool unreachable_logged;
+	bool ever_connected;
+	uint64_t backoff_ms;
+	uint64_t stream_opened_ms;
+	struct bh_timer *reconnect_timer;
+	struct dc_request *version_req;
+
+	/* full pass state (sync.c) */
+	bool pass_wanted;  /* the core asked while we were connecting */
+	bool pass_active;
+	bool pass_failed;
+	struct dc_request *list_req;
+	char **targets; /* refs to inspect in this pass */
+	bool *target_explicit;
+	size_t n_targets;
+	size_t next_target;
+	struct inspect_job *jobs; /* every inspection in flight */
+	size_t jobs_in_flight_pass;
+
+	struct event_stream *events;
+	char **warned; /* containers already warned about an address fallback */
+	size_t n_warned;
+};
+
+/* plugin.c */
+void inspector_engine_failed(struct inspector *in, const char *why);
+bool inspector_is_explicit(const struct inspector *in, const char *name, const char *id);
+
+/* sync.c */
+void sync_start_pass(struct inspector *in);
+void sync_abort_pass(struct inspector *in, bool report);
+void sync_inspect_event(struct inspector *in, const char *id, const char *name);
+void sync_mark_stale(struct inspector *in, const char *name, const char *id);
+void sync_free(struct inspector *in);
+
+/* events.c */
+struct event_stream *events_open(struct inspector *in);
+void events_close(struct inspector *in, struct event_stream *es);
+
+#endif

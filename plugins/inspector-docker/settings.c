@@ -1,0 +1,208 @@
+/*
+ * The plugin's libconfig group.  Names are fixed by the core's command-line
+ * compatibility (--docker-url -> url, --docker-network -> address = "name",
+ * --envvar -> envvar).  Every bad or unknown key is reported as
+ * FILE:LINE: inspector: ... and refuses the configuration.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspector_docker.h"
+
+#define DEFAULT_URL "unix:///var/run/docker.sock"
+#define DEFAULT_TIMEOUT_MS 10000L
+#define DEFAULT_MAX_RESPONSE (4u * 1024u * 1024u)
+
+struct ctx {
+	const struct bh_init *args;
+	bool failed;
+};
+
+static void bad(struct ctx *ctx, const config_setting_t *s, const char *fmt, const char *arg)
+{
+	const char *file = config_setting_source_file(s);
+	char *msg = NULL;
+	if (asprintf(&msg, fmt, arg) < 0)
+		msg = NULL;
+	ctx->args->api->log(ctx->args->host, BH_LOG_ERROR, "%s:%u: %s: %s",
+			    file ? file : ctx->args->config_file, config_setting_source_line(s),
+			    ctx->args->instance, msg ? msg : "invalid setting");
+	free(msg);
+	ctx->failed = true;
+}
+
+static void get_string(struct ctx *ctx, const config_setting_t *s, char **out, bool allow_empty)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		bad(ctx, s, "'%s' must be a string", config_setting_name(s));
+		return;
+	}
+	const char *v = config_setting_get_string(s);
+	if (!allow_empty && !v[0]) {
+		bad(ctx, s, "'%s' must not be empty", config_setting_name(s));
+		return;
+	}
+	char *copy = strdup(v);
+	if (!copy) {
+		bad(ctx, s, "%s: out of memory", config_setting_name(s));
+		return;
+	}
+	free(*out);
+	*out = copy;
+}
+
+static bool get_bool(struct ctx *ctx, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		bad(ctx, s, "'%s' must be a boolean (true or false)", config_setting_name(s));
+		return false;
+	}
+	*out = config_setting_get_bool(s) != 0;
+	return true;
+}
+
+static bool get_int(struct ctx *ctx, const config_setting_t *s, long long min, long long max,
+		    long long *out)
+{
+	int type = config_setting_type(s);
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+		bad(ctx, s, "'%s' must be an integer", config_setting_name(s));
+		return false;
+	}
+	long long v = config_setting_get_int64(s);
+	if (v < min || v > max) {
+		bad(ctx, s, "'%s' is out of range", config_setting_name(s));
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && v[0] ? v : NULL;
+}
+
+int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
+{
+	struct ctx ctx = {args, false};
+	memset(st, 0, sizeof *st);
+	st->address = ADDRESS_IP;
+	st->timeout_ms = DEFAULT_TIMEOUT_MS;
+	st->max_response_bytes = DEFAULT_MAX_RESPONSE;
+	/* The Docker client's environment, as the docker CLI reads it. */
+	const char *host = env_nonempty("DOCKER_HOST");
+	const char *cert_env = env_nonempty("DOCKER_CERT_PATH");
+	bool verify_env = env_nonempty("DOCKER_TLS_VERIFY") != NULL;
+	int tls_verify = -1; /* not configured */
+	bool cert_configured = false;
+	st->url = strdup(host ? host : DEFAULT_URL);
+	st->envvar = strdup("BEACHHEAD_DOMAINS");
+	st->label = strdup("beachhead.domains");
+	if (!st->url || !st->envvar || !st->label) {
+		dk_settings_free(st);
+		return BH_ERR;
+	}
+	const config_setting_t *group = args->config;
+	const config_setting_t *address_setting = group;
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		bool b;
+		long long n;
+		if (strcmp(name, "plugin") == 0) {
+			continue;
+		} else if (strcmp(name, "url") == 0) {
+			get_string(&ctx, s, &st->url, false);
+			if (strncmp(st->url, "unix://", 7) != 0 && strncmp(st->url, "tcp://", 6) != 0 &&
+			    strncmp(st->url, "http://", 7) != 0 && strncmp(st->url, "https://", 8) != 0)
+				bad(&ctx, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
+				    st->url);
+			else if (strncmp(st->url, "unix://", 7) == 0 && st->url[7] != '/')
+				bad(&ctx, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
+		} else if (strcmp(name, "tls_verify") == 0) {
+			if (get_bool(&ctx, s, &b))
+				tls_verify = b;
+		} else if (strcmp(name, "cert_path") == 0) {
+			get_string(&ctx, s, &st->cert_path, false);
+			cert_configured = true;
+		} else if (strcmp(name, "address") == 0) {
+			address_setting = s;
+			char *mode = NULL;
+			get_string(&ctx, s, &mode, false);
+			if (!mode)
+				continue;
+			if (strcmp(mode, "ip") == 0)
+				st->address = ADDRESS_IP;
+			else if (strcmp(mode, "name") == 0)
+				st->address = ADDRESS_NAME;
+			else if (strcmp(mode, "published") == 0)
+				st->address = ADDRESS_PUBLISHED;
+			else
+				bad(&ctx, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
+			free(mode);
+		} else if (strcmp(name, "envvar") == 0) {
+			get_string(&ctx, s, &st->envvar, false);
+			if (st->envvar && strchr(st->envvar, '='))
+				bad(&ctx, s, "'envvar' must not contain '=': '%s'", st->envvar);
+		} else if (strcmp(name, "label") == 0) {
+			get_string(&ctx, s, &st->label, true);
+		} else if (strcmp(name, "network") == 0) {
+			get_string(&ctx, s, &st->network, false);
+		} else if (strcmp(name, "advertise_address") == 0) {
+			get_string(&ctx, s, &st->advertise_address, false);
+		} else if (strcmp(name, "skip_unhealthy") == 0) {
+			(void)get_bool(&ctx, s, &st->skip_unhealthy);
+		} else if (strcmp(name, "timeout_ms") == 0) {
+			if (get_int(&ctx, s, 100, 3600000, &n))
+				st->timeout_ms = (long)n;
+		} else if (strcmp(name, "max_response_bytes") == 0) {
+			if (get_int(&ctx, s, 4096, (long long)1 << 30, &n))
+				st->max_response_bytes = (size_t)n;
+		} else {
+			bad(&ctx, s,
+			    "unknown setting '%s' (known: url, tls_verify, cert_path, address, envvar, "
+			    "label, network, advertise_address, skip_unhealthy, timeout_ms, "
+			    "max_response_bytes)",
+			    name);
+		}
+	}
+	/* An empty label switches labels off. */
+	if (st->label && !st->label[0]) {
+		free(st->label);
+		st->label = NULL;
+	}
+	if (!cert_configured && cert_env && (verify_env || tls_verify == 1)) {
+		if (!(st->cert_path = strdup(cert_env)))
+			ctx.failed = true;
+	}
+	st->tls_verify = tls_verify >= 0 ? tls_verify == 1 : (verify_env || st->cert_path != NULL);
+	st->tls = strncmp(st->url, "https://", 8) == 0 ||
+		  (strncmp(st->url, "tcp://", 6) == 0 &&
+		   (tls_verify == 1 || cert_configured || (tls_verify < 0 && verify_env)));
+	if (st->address == ADDRESS_PUBLISHED && !st->advertise_address)
+		bad(&ctx, address_setting,
+		    "%s needs 'advertise_address' (the host address proxies reach published ports on)",
+		    "address = \"published\"");
+	if (ctx.failed) {
+		dk_settings_free(st);
+		return BH_ERR;
+	}
+	return BH_OK;
+}
+
+void dk_settings_free(struct dk_settings *s)
+{
+	free(s->url);
+	free(s->cert_path);
+	free(s->envvar);
+	free(s->label);
+	free(s->network);
+	free(s->advertise_address);
+	memset(s, 0, sizeof *s);
+}
