@@ -30,7 +30,7 @@ bh_setup_tmp
 bh_engine_require_docker
 bh_engine_start_docker
 bh_engine_import_image
-docker network create --subnet 172.30.0.0/16 benchnet >/dev/null || bh_fail "network create"
+docker network create --subnet 172.31.0.0/16 benchnet >/dev/null || bh_fail "network create"
 
 now() { echo "$EPOCHREALTIME"; }
 # ms A B: (B - A) in milliseconds with one decimal.

@@ -60,7 +60,7 @@ if [ "$demo" = yes ]; then
 	say "starting a throwaway Docker Engine in $BH_TMP"
 	bh_engine_start_docker
 	bh_engine_import_image
-	docker network create --subnet 172.30.0.0/24 demo >/dev/null
+	docker network create --subnet 172.30.9.0/24 demo >/dev/null
 	docker run -d --name demo-web --network demo \
 		-e 'BEACHHEAD_DOMAINS=example.org admin.example.org:https app.example.org:http=8080:https=8043' \
 		bbox:latest sleep 100000 >/dev/null

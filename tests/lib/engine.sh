@@ -13,6 +13,11 @@
 # unix socket under $BH_TMP.  Cleanup is registered with bh_on_exit:
 # containers first (their shims would outlive the engine), then the engine.
 
+# Networks: make check runs tests in parallel and every engine's bridges live
+# in the host's network namespace, so each test owns its own subnets:
+#   172.30.1-7  tests/docker/*      172.30.8  tests/e2e/*
+#   172.30.10-19 tests/faults/*     172.30.20-29 tests/hostile/*
+#   172.31.0.0/16 bench/ (never run beside the tests)
 BH_ENGINE_WAIT=${BH_ENGINE_WAIT:-30}
 
 bh_engine_require_docker() {
