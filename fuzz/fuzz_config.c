@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +17,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* @include reads other files, and libconfig 1.5 exit()s the whole
+	 * process on an @include of a directory (hyperrealm/libconfig#292):
+	 * both are the operator's business, not input this target explores. */
+	if (memmem(data, size, "@include", 8))
+		return 0;
 	static char path[64];
 	if (!path[0])
 		snprintf(path, sizeof path, "/tmp/bh-fuzz-config.%ld.conf", (long)getpid());
