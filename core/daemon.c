@@ -62,8 +62,11 @@ static int load_instance(struct daemon *d, const struct settings *st, struct plu
 	inst->host.daemon = d;
 	inst->host.instance = inst;
 	if (loader_load(slot->plugin, st->plugin_path, kind, &inst->loaded, &error) < 0) {
-		log_error("%s:%u: %s: %s", st->config_file, config_setting_source_line(slot->group),
-			  slot->instance, error ? error : "out of memory");
+		/* The group may come from an @include'd file: name that one. */
+		const char *file = config_setting_source_file(slot->group);
+		log_error("%s:%u: %s: %s", file ? file : st->config_file,
+			  config_setting_source_line(slot->group), slot->instance,
+			  error ? error : "out of memory");
 		free(error);
 		return -1;
 	}
@@ -165,6 +168,14 @@ void plugin_set_stop_inspector(struct plugin_set *set)
 	stop_instance(&set->inspector);
 }
 
+void plugin_set_stop(struct plugin_set *set)
+{
+	/* The inspector first: nothing new reaches publishers afterwards. */
+	stop_instance(&set->inspector);
+	for (size_t i = 0; i < set->n_publishers; i++)
+		stop_instance(&set->publishers[i]);
+}
+
 static void teardown_instance(struct plugin_instance *inst)
 {
 	stop_instance(inst);
@@ -218,8 +229,12 @@ void daemon_start_pass(struct daemon *d)
 		log_warning("%s: could not start a full pass", set->inspector.origin);
 	}
 	if (set->settings->refresh > 0 &&
-	    loop_timer_arm(d->refresh_timer, (uint64_t)set->settings->refresh * 1000u) < 0)
+	    loop_timer_arm(d->refresh_timer, (uint64_t)set->settings->refresh * 1000u) < 0) {
+		/* Without the timer nothing would ever refresh again. */
+		log_error("cannot arm the refresh timer; exiting");
 		d->fatal = true;
+		loop_quit(d->loop);
+	}
 }
 
 static void on_refresh_timer(void *arg)
@@ -251,23 +266,42 @@ static void on_replay_timer(void *arg)
 void daemon_schedule_replay(struct daemon *d)
 {
 	/* Never from inside the publisher's own call: from the loop. */
-	if (d->replay_timer && !loop_timer_armed(d->replay_timer))
-		(void)loop_timer_arm(d->replay_timer, 0);
+	if (d->replay_timer && !loop_timer_armed(d->replay_timer) &&
+	    loop_timer_arm(d->replay_timer, 0) < 0)
+		log_error("cannot arm the replay timer: a publisher that asked for a replay "
+			  "may miss registrations until the next full pass");
 }
 
 /* --- systemd status and watchdog --- */
+
+/* Appends "; origin: status" for a plugin that has set a status. */
+static void append_plugin_status(FILE *out, const struct plugin_instance *inst)
+{
+	if (inst->status && inst->status[0])
+		fprintf(out, "; %s: %s", inst->origin, inst->status);
+}
 
 static void on_status_timer(void *arg)
 {
 	struct daemon *d = arg;
 	char *text = NULL;
-	int rc = asprintf(&text, "%zu registered, %u errors%s%s%s", d->registry.count, d->errors,
-			  d->last_error ? "; last: " : "", d->last_error ? d->last_error : "",
-			  d->draining ? "; stopping" : "");
-	if (rc >= 0) {
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	if (!out)
+		return;
+	fprintf(out, "%zu registered, %u errors", d->registry.count, d->errors);
+	if (d->last_error)
+		fprintf(out, "; last: %s", d->last_error);
+	/* What the plugins say of themselves (set_status), e.g. "redis:
+	 * unreachable": the part an operator looks for first. */
+	append_plugin_status(out, &d->set->inspector);
+	for (size_t i = 0; i < d->set->n_publishers; i++)
+		append_plugin_status(out, &d->set->publishers[i]);
+	if (d->draining)
+		fputs("; stopping", out);
+	if (fclose(out) == 0)
 		notify_status(text);
-		free(text);
-	}
+	free(text);
 }
 
 void daemon_status_changed(struct daemon *d)
@@ -315,10 +349,13 @@ static void begin_drain(struct daemon *d, const char *why)
 	log_info("stopping: %s", why);
 	notify_stopping();
 	loop_timer_disarm(d->refresh_timer);
+	/* A reload waiting for the old publishers to flush is abandoned: the
+	 * new set never starts (daemon_run destroys it unstarted), and the
+	 * old one drains as usual. */
+	if (d->switch_timer)
+		loop_timer_disarm(d->switch_timer);
 	/* The inspector produces nothing more; publishers flush what they hold. */
-	plugin_set_stop_inspector(d->set);
-	for (size_t i = 0; i < d->set->n_publishers; i++)
-		stop_instance(&d->set->publishers[i]);
+	plugin_set_stop(d->set);
 	d->drain_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
 	on_drain_timer(d);
 }

@@ -97,6 +97,8 @@ size_t daemon_set_pending(const struct plugin_set *set);
 struct plugin_set *plugin_set_create(struct daemon *d, struct settings *settings);
 int plugin_set_start(struct daemon *d, struct plugin_set *set);
 void plugin_set_stop_inspector(struct plugin_set *set);
+/* Stops the inspector, then every publisher (they keep flushing). */
+void plugin_set_stop(struct plugin_set *set);
 void plugin_set_destroy(struct plugin_set *set);
 
 /* reload.c */

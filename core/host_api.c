@@ -68,11 +68,17 @@ static uint64_t host_now_ms(struct bh_host *host)
 	return loop_now_ms();
 }
 
-/* Registrations come only from the configured inspector. */
+/* Registrations come only from the configured inspector, and only until it
+ * is stopped: a late report from an inspector a reload is replacing would be
+ * built with the old settings (key prefix) and replayed to the new set. */
 static bool is_inspector(const struct bh_host *host, const char *what)
 {
-	if (host->instance == &host->daemon->set->inspector)
-		return true;
+	if (host->instance == &host->daemon->set->inspector) {
+		if (!host->instance->stopped)
+			return true;
+		log_debug("%s: called %s after stop(); ignored", host->instance->origin, what);
+		return false;
+	}
 	log_error("%s: called %s, which only an inspector may call; ignored", host->instance->origin,
 		  what);
 	return false;
@@ -127,6 +133,7 @@ static void host_set_status(struct bh_host *host, const char *text)
 	free(host->instance->status);
 	host->instance->status = copy;
 	log_debug("%s: status: %s", host->instance->origin, copy ? copy : "");
+	daemon_status_changed(host->daemon);
 }
 
 static void host_request_replay(struct bh_host *host)

@@ -39,8 +39,9 @@ void log_vmsg(enum bh_log_level level, const char *origin, const char *fmt, va_l
 {
 	if (level > max_level)
 		return;
-	/* Build the whole line first so that one message is one write(): lines
-	 * from the daemon never interleave with a plugin's. */
+	/* Build the whole line first so that one message is one write() (for
+	 * lines up to stdio's BUFSIZ): lines stay whole when stderr is shared
+	 * with other processes (a pipe, journald). */
 	char prefix[64] = "";
 	if (with_timestamps) {
 		struct timespec now;

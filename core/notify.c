@@ -20,7 +20,8 @@ static void send_state(const char *state)
 {
 	if (!enabled)
 		return;
-	/* unset_environment = 0: a reload re-reads NOTIFY_SOCKET. */
+	/* unset_environment = 0: every later notification (STATUS, WATCHDOG,
+	 * RELOADING, STOPPING) needs NOTIFY_SOCKET again. */
 	int rc = sd_notify(0, state);
 	if (rc < 0)
 		log_debug("sd_notify(%s): %s", state, strerror(-rc));

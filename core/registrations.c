@@ -266,8 +266,8 @@ void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *p
 {
 	if (!publisher->started || d->registry.count == 0)
 		return;
-	log_info("%s: withdrawing its %zu registrations (no longer configured)", publisher->origin,
-		 d->registry.count);
+	log_info("%s: withdrawing its %zu registrations (not covered by the new configuration)",
+		 publisher->origin, d->registry.count);
 	struct withdraw_ctx ctx = {publisher};
 	registry_each(&d->registry, withdraw_one, &ctx);
 }

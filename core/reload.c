@@ -6,7 +6,9 @@
  *   2. the old inspector stops; an old publisher with no identical successor
  *      (same plugin, same settings) withdraws every registration, and all of
  *      them do when the key prefix changes: that is what the new
- *      configuration no longer covers;
+ *      configuration no longer covers; then the old publishers stop too, so
+ *      that nothing (no replay after a reconnect either) re-publishes what
+ *      they just withdrew;
  *   3. once the old publishers have flushed (so a DEL from an old connection
  *      can never land after a SET from a new one), the old set is destroyed,
  *      the new one started, every new publisher gets a replay of the current
@@ -116,6 +118,8 @@ static void switch_to_next(struct daemon *d)
 static void on_switch_timer(void *arg)
 {
 	struct daemon *d = arg;
+	if (d->draining || !d->next)
+		return; /* shutting down: the new set is never started */
 	size_t pending = daemon_set_pending(d->set);
 	if (pending > 0 && loop_now_ms() < d->switch_deadline_ms) {
 		if (loop_timer_arm(d->switch_timer, SWITCH_POLL_MS) == 0)
@@ -166,11 +170,17 @@ void reload_configuration(struct daemon *d)
 	for (size_t i = 0; i < old->n_publishers; i++)
 		if (prefix_changed || !has_identical_successor(&old->publishers[i], next))
 			registrations_withdraw_all_from(d, &old->publishers[i]);
+	/* The old publishers only flush from now on: a reconnect must not get
+	 * them a replay that would SET again what they just deleted. */
+	plugin_set_stop(old);
 	if (prefix_changed) {
 		/* Every key changes: the new pass registers them afresh. */
 		registry_free(&d->registry);
-		if (registry_init(&d->registry) < 0)
+		if (registry_init(&d->registry) < 0) {
+			log_error("reload: out of memory; exiting");
 			d->fatal = true;
+			loop_quit(d->loop);
+		}
 	}
 	d->next = next;
 	d->switch_deadline_ms = loop_now_ms() + SWITCH_TIMEOUT_MS;

@@ -176,6 +176,8 @@ static int read_containers(struct load_ctx *ctx, const config_setting_t *s)
 		const config_setting_t *elem = config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(elem) != CONFIG_TYPE_STRING)
 			return fail(ctx, elem, "'containers' must hold strings");
+		if (config_setting_get_string(elem)[0] == '\0')
+			return fail(ctx, elem, "'containers' holds an empty name");
 		names[i] = strdup(config_setting_get_string(elem));
 		if (!names[i])
 			return fail(ctx, s, "out of memory");
@@ -391,9 +393,13 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		st->containers = calloc((size_t)opts->n_containers + 1, sizeof *st->containers);
 		if (!st->containers)
 			return fail(ctx, NULL, "out of memory");
-		for (int i = 0; i < opts->n_containers; i++)
+		for (int i = 0; i < opts->n_containers; i++) {
+			if (opts->containers[i][0] == '\0')
+				return fail(ctx, NULL, "container %d on the command line is an empty name",
+					    i + 1);
 			if (!(st->containers[i] = strdup(opts->containers[i])))
 				return fail(ctx, NULL, "out of memory");
+		}
 	}
 	if (opts->enumerate)
 		st->enumerate = true;

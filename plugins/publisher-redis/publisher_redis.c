@@ -219,8 +219,9 @@ void redis_publisher_connected(struct redis_publisher *p)
 		if (!op || redis_conn_submit(p, on_reply, op, 2, argv, lens) != BH_OK) {
 			if (op)
 				op_free(op);
-			p->api->report_error(p->host, NULL, "could not queue the deferred DEL of %s",
-					     key);
+			p->api->report_error(p->host, NULL,
+					     "could not queue the deferred DEL of %s on redis %s", key,
+					     p->cfg.server);
 		}
 		free(key);
 	}
@@ -233,7 +234,12 @@ static size_t redis_pending(void *self)
 	 * retrying for the core's whole drain period would not fix a password. */
 	if (p->one_pass && p->logged == LINK_AUTH_FAILED)
 		return p->inflight;
-	return p->inflight + p->deferred_dels.count + (p->owed ? 1u : 0u);
+	/* owed is worth waiting for only where a replay (or, at the end of a
+	 * one-pass run, the error saying it is lost) can still follow: a
+	 * stopped daemon-mode publisher gets no replay (see became_ready()),
+	 * so it must not hold up the exit or a reload's switch for nothing. */
+	bool owed = p->owed && (!p->stopping || p->one_pass);
+	return p->inflight + p->deferred_dels.count + (owed ? 1u : 0u);
 }
 
 /* --- life cycle --- */

@@ -181,6 +181,15 @@ static int parse(struct parse_ctx *ctx)
 		const config_setting_t *user = config_setting_get_member(group, "user");
 		return BAD(ctx, user, "%s", "'user' needs 'password' or 'password_file'");
 	}
+	const config_setting_t *tcp = config_setting_get_member(group, "host");
+	if (!tcp)
+		tcp = config_setting_get_member(group, "port");
+	if (cfg->socket && tcp)
+		/* Also what --redis-host/--redis-port run into: say which wins. */
+		ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
+				    "%s:%u: %s: '%s' is ignored: 'socket' wins over host and port",
+				    source_file(ctx, tcp), config_setting_source_line(tcp),
+				    ctx->args->instance, config_setting_name(tcp));
 	if (!cfg->host && !(cfg->host = strdup(DEFAULT_HOST)))
 		return BH_ERR;
 	int rc = cfg->socket ? asprintf(&cfg->server, "unix:%s", cfg->socket)

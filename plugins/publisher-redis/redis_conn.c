@@ -7,9 +7,10 @@
  * unix socket where that matters.
  *
  * Lifetime rules: a context is freed only by hiredis itself (after an I/O
- * error, inside its own handlers) or by us from a timer callback, never from
- * inside a hiredis callback.  Either way the adapter's cleanup hook reports
- * it through on_gone(), the one place where "down" begins.
+ * error, inside its own handlers), by us from a timer callback, or by
+ * destroy(); never from inside a hiredis callback (those defer to kill_timer
+ * through redis_conn_drop_later()).  Either way the adapter's cleanup hook
+ * reports it through on_gone(), the one place where "down" begins.
  */
 #include "config.h"
 
@@ -107,9 +108,20 @@ static void became_ready(struct redis_publisher *p)
 		p->owed = true;
 		p->api->request_replay(p->host);
 		arm(p, p->grace_timer, REPLAY_GRACE_MS);
-	} else {
-		p->owed = false;
+		return;
 	}
+	/* Stopped: the core replays to us no more.  At the end of a one-pass
+	 * run that means registrations lost in the outage stay unpublished:
+	 * say so (and fail the run) rather than exit 0.  A daemon stopping
+	 * for good or replaced by a reload loses nothing that matters (the
+	 * keys expire; a reload's successor gets its own replay). */
+	if (p->owed && p->one_pass)
+		p->api->report_error(p->host, NULL,
+				     "redis %s: the connection failed during the pass and came back "
+				     "only after it; registrations left unacknowledged then were not "
+				     "published again",
+				     p->cfg.server);
+	p->owed = false;
 }
 
 static void on_grace_timer(void *arg)

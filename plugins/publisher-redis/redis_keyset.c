@@ -122,15 +122,21 @@ void keyset_remove(struct keyset *set, const char *key)
 	set->count--;
 }
 
+/* Scans on from where the last pop stopped (wrapping round once), so that
+ * emptying a set of n keys costs O(n + buckets), not O(n * buckets). */
 char *keyset_pop(struct keyset *set)
 {
-	for (size_t i = 0; i < set->n_buckets; i++) {
+	if (set->count == 0)
+		return NULL;
+	for (size_t scanned = 0; scanned < set->n_buckets; scanned++) {
+		size_t i = (set->pop_cursor + scanned) & (set->n_buckets - 1);
 		struct keyset_entry *e = set->buckets[i];
 		if (e) {
 			char *key = e->key;
 			set->buckets[i] = e->next;
 			free(e);
 			set->count--;
+			set->pop_cursor = i;
 			return key;
 		}
 	}

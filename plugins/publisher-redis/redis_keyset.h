@@ -14,8 +14,9 @@ struct keyset_entry;
 
 struct keyset {
 	struct keyset_entry **buckets;
-	size_t n_buckets;
+	size_t n_buckets; /* 0 or a power of two */
 	size_t count;
+	size_t pop_cursor; /* where keyset_pop() goes on looking */
 };
 
 void keyset_init(struct keyset *set);
