@@ -14,6 +14,7 @@
 #include "daemon_internal.h"
 #include "log.h"
 #include "notify.h"
+#include "strfmt.h"
 
 /* How long publishers may take to flush at exit, and how often we look. */
 #define DRAIN_TIMEOUT_MS 5000u
@@ -27,11 +28,8 @@ void daemon_report_error(struct daemon *d, const char *origin, const char *conta
 			 const char *message)
 {
 	d->errors++;
-	char *line = NULL;
-	int rc = container ? asprintf(&line, "container %s: %s", container, message)
-			   : asprintf(&line, "%s", message);
-	if (rc < 0)
-		line = NULL;
+	char *line = container ? strfmt("container %s: %s", container, message)
+			       : strfmt("%s", message);
 	log_msg(BH_LOG_ERROR, origin, "%s", line ? line : message);
 	free(d->last_error);
 	d->last_error = line;
@@ -49,9 +47,7 @@ static char *instance_origin(const struct plugin_set *set, const struct plugin_i
 		if (set->publishers[i].loaded.table &&
 		    strcmp(set->publishers[i].loaded.table->name, name) == 0)
 			same++;
-	char *origin = NULL;
-	int rc = same > 1 ? asprintf(&origin, "%s[%zu]", name, index) : asprintf(&origin, "%s", name);
-	return rc < 0 ? NULL : origin;
+	return same > 1 ? strfmt("%s[%zu]", name, index) : strfmt("%s", name);
 }
 
 static int load_instance(struct daemon *d, const struct settings *st, struct plugin_instance *inst,
@@ -226,6 +222,12 @@ void daemon_start_pass(struct daemon *d)
 		log_warning("the previous full pass has not finished after %u s; skipping this one",
 			    set->settings->refresh);
 	} else if (set->inspector.loaded.table->resync(set->inspector.self) != BH_OK) {
+		if (set->settings->refresh == 0) {
+			/* No pass will ever end: a one-pass run must not wait. */
+			daemon_report_error(d, set->inspector.origin, NULL, "could not start the full pass");
+			begin_drain(d, "the full pass could not start");
+			return;
+		}
 		log_warning("%s: could not start a full pass", set->inspector.origin);
 	}
 	if (set->settings->refresh > 0 &&

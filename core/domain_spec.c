@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "domain_spec.h"
+#include "strfmt.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -13,19 +14,6 @@
 #define DNS_NAME_MAX 253
 #define DNS_LABEL_MAX 63
 #define SPEC_WHITESPACE " \t\r\n\v\f"
-
-static char *format_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *format_message(const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	return msg;
-}
 
 /* Printable form of untrusted text for messages: control bytes and
  * non-ASCII become \xNN so a hostile value cannot forge log lines. */
@@ -143,10 +131,10 @@ static char *apply_option(struct domain_spec *spec, struct option_state *state, 
 	char *result = NULL;
 
 	if (name_len == 0) {
-		result = format_message("domain '%s': empty option (stray ':' or '=')", spec->domain);
+		result = strfmt("domain '%s': empty option (stray ':' or '=')", spec->domain);
 	} else if (!is_http && !is_https) {
 		if (warn) {
-			char *msg = format_message(
+			char *msg = strfmt(
 				"domain '%s': unknown option '%s' ignored (known: http, https)",
 				spec->domain, shown_name ? shown_name : "?");
 			if (msg)
@@ -154,13 +142,13 @@ static char *apply_option(struct domain_spec *spec, struct option_state *state, 
 			free(msg);
 		}
 	} else if ((is_http && state->http_seen) || (is_https && state->https_seen)) {
-		result = format_message("domain '%s': option '%s' given twice", spec->domain,
+		result = strfmt("domain '%s': option '%s' given twice", spec->domain,
 					is_http ? "http" : "https");
 	} else {
 		unsigned port = is_http ? 80 : 443;
 		if (value && !parse_port(value, value_len, &port)) {
 			char *shown_value = quote_untrusted(value, value_len);
-			result = format_message("domain '%s': option '%s': port '%s' is not a number "
+			result = strfmt("domain '%s': option '%s': port '%s' is not a number "
 						"from 1 to 65535",
 						spec->domain, is_http ? "http" : "https",
 						shown_value ? shown_value : "?");
@@ -189,14 +177,14 @@ static char *parse_one(const char *token, size_t len, struct domain_spec *spec,
 	const char *problem = dns_name_problem(token, domain_len);
 	if (problem) {
 		char *shown = quote_untrusted(token, colon ? (size_t)(colon - token) : len);
-		char *msg = format_message("domain '%s': invalid DNS name: it %s", shown ? shown : "?",
+		char *msg = strfmt("domain '%s': invalid DNS name: it %s", shown ? shown : "?",
 					   problem);
 		free(shown);
 		return msg;
 	}
 	spec->domain = strndup(token, domain_len);
 	if (!spec->domain)
-		return format_message("out of memory");
+		return strfmt("out of memory");
 	spec->http_port = 0;
 	spec->https_port = 0;
 
@@ -238,7 +226,7 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 			/* The original published both; keeping the first keeps
 			 * ids unique without dropping the container. */
 			if (warn) {
-				char *msg = format_message(
+				char *msg = strfmt(
 					"domain '%s' listed more than once: later entry ignored",
 					spec.domain);
 				if (msg)
@@ -248,7 +236,7 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 			free(spec.domain);
 		} else if (!err && list_append(out, &spec) < 0) {
 			free(spec.domain);
-			err = format_message("out of memory");
+			err = strfmt("out of memory");
 		}
 		if (err) {
 			domain_spec_list_free(out);

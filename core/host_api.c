@@ -12,6 +12,7 @@
 
 #include "daemon_internal.h"
 #include "log.h"
+#include "strfmt.h"
 
 static void host_log(struct bh_host *host, enum bh_log_level level, const char *fmt, ...)
 {
@@ -116,11 +117,9 @@ static void host_pass_end(struct bh_host *host, int complete)
 
 static void host_report_error(struct bh_host *host, const char *container, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = vstrfmt(fmt, ap);
 	va_end(ap);
 	daemon_report_error(host->daemon, host->instance->origin, container,
 			    msg ? msg : "(out of memory)");

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "loader.h"
+#include "strfmt.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,19 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *message(const char *fmt, ...)
-{
-	char *msg = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	return msg;
-}
 
 static const char *kind_name(uint32_t kind)
 {
@@ -39,22 +27,22 @@ static const char *kind_name(uint32_t kind)
 char *loader_check_table(const struct bh_plugin *t, enum bh_plugin_kind kind)
 {
 	if (t->abi_major != BH_ABI_MAJOR)
-		return message("built for plugin ABI %u.%u, but this daemon has ABI %u.%u "
+		return strfmt("built for plugin ABI %u.%u, but this daemon has ABI %u.%u "
 			       "(major versions differ)",
 			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
 	if (t->abi_minor > BH_ABI_MINOR)
-		return message("built for plugin ABI %u.%u, newer than this daemon's ABI %u.%u",
+		return strfmt("built for plugin ABI %u.%u, newer than this daemon's ABI %u.%u",
 			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
 	if (t->struct_size < BH_PLUGIN_SIZE_1_0)
-		return message("symbol table is %u bytes, smaller than the %zu bytes that "
+		return strfmt("symbol table is %u bytes, smaller than the %zu bytes that "
 			       "ABI %u.0 requires",
 			       t->struct_size, (size_t)BH_PLUGIN_SIZE_1_0, BH_ABI_MAJOR);
 	if (t->kind != (uint32_t)kind)
-		return message("is a%s %s plugin (kind %u), but this slot needs a%s %s",
+		return strfmt("is a%s %s plugin (kind %u), but this slot needs a%s %s",
 			       t->kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(t->kind), t->kind,
 			       kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(kind));
 	if (!t->name || !t->name[0])
-		return message("has no name");
+		return strfmt("has no name");
 	const char *missing = NULL;
 	if (!t->init)
 		missing = "init";
@@ -73,7 +61,7 @@ char *loader_check_table(const struct bh_plugin *t, enum bh_plugin_kind kind)
 	else if (kind == BH_PLUGIN_PUBLISHER && !t->pending)
 		missing = "pending";
 	if (missing)
-		return message("required function '%s' is missing (NULL)", missing);
+		return strfmt("required function '%s' is missing (NULL)", missing);
 	return NULL;
 }
 
@@ -95,7 +83,7 @@ static char *find_in_dirs(const char *name, const char *dirs)
 			/* "name" and "name.so" both mean name.so. */
 			size_t name_len = strlen(name);
 			bool has_suffix = name_len > 3 && strcmp(name + name_len - 3, ".so") == 0;
-			char *candidate = message("%.*s/%s%s", (int)len, p, name, has_suffix ? "" : ".so");
+			char *candidate = strfmt("%.*s/%s%s", (int)len, p, name, has_suffix ? "" : ".so");
 			if (candidate && is_regular_file(candidate))
 				return candidate;
 			free(candidate);
@@ -111,20 +99,20 @@ static char *resolve(const char *name_or_path, const char *search_path, char **e
 {
 	if (strchr(name_or_path, '/')) {
 		if (!is_regular_file(name_or_path)) {
-			*error = message("plugin file %s: %s", name_or_path,
+			*error = strfmt("plugin file %s: %s", name_or_path,
 					 access(name_or_path, F_OK) == 0 ? "not a regular file" : "no such file");
 			return NULL;
 		}
 		char *copy = strdup(name_or_path);
 		if (!copy)
-			*error = message("out of memory");
+			*error = strfmt("out of memory");
 		return copy;
 	}
 	char *found = find_in_dirs(name_or_path, search_path);
 	if (!found)
 		found = find_in_dirs(name_or_path, BH_PKGLIBDIR);
 	if (!found)
-		*error = message("plugin '%s': no %s.so in %s%s%s", name_or_path, name_or_path,
+		*error = strfmt("plugin '%s': no %s.so in %s%s%s", name_or_path, name_or_path,
 				 search_path ? search_path : "", search_path ? ":" : "", BH_PKGLIBDIR);
 	return found;
 }
@@ -142,14 +130,14 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *why = dlerror();
-		*error = message("plugin file %s: cannot load: %s", path, why ? why : "unknown error");
+		*error = strfmt("plugin file %s: cannot load: %s", path, why ? why : "unknown error");
 		free(path);
 		return -1;
 	}
 	(void)dlerror();
 	const struct bh_plugin *table = dlsym(handle, BH_PLUGIN_SYMBOL);
 	if (!table) {
-		*error = message("plugin file %s: does not export the symbol '%s' "
+		*error = strfmt("plugin file %s: does not export the symbol '%s' "
 				 "(not a beachhead-companion plugin?)",
 				 path, BH_PLUGIN_SYMBOL);
 		dlclose(handle);
@@ -158,7 +146,7 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	}
 	char *reason = loader_check_table(table, kind);
 	if (reason) {
-		*error = message("plugin file %s: refused: %s", path, reason);
+		*error = strfmt("plugin file %s: refused: %s", path, reason);
 		free(reason);
 		dlclose(handle);
 		free(path);

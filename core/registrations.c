@@ -16,6 +16,7 @@
 #include "domain_spec.h"
 #include "log.h"
 #include "registration_json.h"
+#include "strfmt.h"
 
 static struct bh_registration to_registration(const struct daemon *d,
 					      const struct registration_entry *e)
@@ -62,11 +63,9 @@ static void report(struct daemon *d, const char *container, const char *fmt, ...
 
 static void report(struct daemon *d, const char *container, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = vstrfmt(fmt, ap);
 	va_end(ap);
 	/* A broken container is re-reported on every pass; say it once per
 	 * change so the log stays readable, but count it every time (the
@@ -115,10 +114,7 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 
 static char *make_key(const struct daemon *d, const char *container)
 {
-	char *key = NULL;
-	if (asprintf(&key, "%s%s", d->set->settings->key_prefix, container) < 0)
-		return NULL;
-	return key;
+	return strfmt("%s%s", d->set->settings->key_prefix, container);
 }
 
 void registrations_container_up(struct daemon *d, const struct bh_container *c)

@@ -25,6 +25,7 @@
 #include "daemon_internal.h"
 #include "log.h"
 #include "notify.h"
+#include "strfmt.h"
 
 #define SWITCH_TIMEOUT_MS 5000u
 #define SWITCH_POLL_MS 10u
@@ -134,8 +135,16 @@ static struct settings *load_new_settings(const struct daemon *d)
 {
 	struct settings *settings = calloc(1, sizeof *settings);
 	char *error = NULL;
-	if (settings && settings_load(settings, d->opts, &error) == 0)
-		return settings;
+	if (settings && settings_load(settings, d->opts, &error) == 0) {
+		if (settings->refresh > 0)
+			return settings;
+		/* A running daemon does not turn into a one-pass run. */
+		error = strfmt("%s: refresh = 0 (one pass, then exit) cannot be reloaded into",
+			       settings->config_file);
+		settings_free(settings);
+		free(settings);
+		settings = NULL;
+	}
 	log_error("reload: %s; keeping the running configuration", error ? error : "out of memory");
 	free(error);
 	if (settings)

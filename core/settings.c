@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "settings.h"
+#include "strfmt.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -38,11 +39,9 @@ static int fail(struct load_ctx *ctx, const config_setting_t *where, const char 
 {
 	if (*ctx->error)
 		return -1;
-	char *body = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&body, fmt, ap) < 0)
-		body = NULL;
+	char *body = vstrfmt(fmt, ap);
 	va_end(ap);
 	int rc;
 	if (where) {

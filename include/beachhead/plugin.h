@@ -209,6 +209,10 @@ struct bh_plugin {
 	 * start: open connections, register fds/timers.  Failing to reach a
 	 *       server is not an error here: retry from the loop.
 	 * stop: stop producing work; publishers keep flushing what is pending.
+	 *       The core may call an inspector's stop() from inside its own
+	 *       pass_end() (a one-pass run ends there).  An inspector stopped
+	 *       mid-pass need not end the pass.  After stop(), the core
+	 *       ignores an inspector's container_* and pass_* calls.
 	 * destroy: release everything; no callbacks after it returns. */
 	int (*init)(const struct bh_init *args, void **self);
 	int (*start)(void *self);
@@ -224,8 +228,9 @@ struct bh_plugin {
 	 * and return; failures are reported through report_error. */
 	int (*publish)(void *self, const struct bh_registration *registration);
 	int (*withdraw)(void *self, const char *key, const char *container);
-	/* Operations queued but not yet acknowledged by the store; the core
-	 * waits for 0 (bounded) before exiting. */
+	/* Operations queued but not yet acknowledged by the store.  The core
+	 * waits (bounded, 5 s) for 0 before exiting, and before a reload
+	 * replaces this publisher, so that its withdrawals land first. */
 	size_t (*pending)(void *self);
 };
 
