@@ -239,6 +239,22 @@ void daemon_start_pass(struct daemon *d)
 	}
 }
 
+static void on_pass_request_timer(void *arg)
+{
+	struct daemon *d = arg;
+	if (d->draining || d->pass_running)
+		return;
+	if (d->set->inspector.loaded.table->resync(d->set->inspector.self) != BH_OK)
+		log_debug("%s: the requested pass did not start", d->set->inspector.origin);
+}
+
+void daemon_request_pass(struct daemon *d)
+{
+	if (d->pass_request_timer && !loop_timer_armed(d->pass_request_timer) &&
+	    loop_timer_arm(d->pass_request_timer, 0) < 0)
+		log_warning("cannot schedule a full pass");
+}
+
 static void on_refresh_timer(void *arg)
 {
 	daemon_start_pass(arg);
@@ -393,8 +409,10 @@ static int setup_loop(struct daemon *d)
 	d->replay_timer = loop_timer_new(d->loop, on_replay_timer, d);
 	d->drain_timer = loop_timer_new(d->loop, on_drain_timer, d);
 	d->status_timer = loop_timer_new(d->loop, on_status_timer, d);
+	d->pass_request_timer = loop_timer_new(d->loop, on_pass_request_timer, d);
 	d->watchdog_timer = loop_timer_new(d->loop, on_watchdog_timer, d);
 	return d->refresh_timer && d->replay_timer && d->drain_timer && d->status_timer &&
+			       d->pass_request_timer &&
 			       d->watchdog_timer
 		       ? 0
 		       : -1;
@@ -418,7 +436,8 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	struct daemon d = {0};
 	d.opts = opts;
 	int status = EXIT_OK;
-	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 || setup_loop(&d) < 0) {
+	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 ||
+	    registry_init(&d.claims) < 0 || setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
 		settings_free(settings);
 		free(settings);
@@ -459,6 +478,7 @@ out:
 	plugin_set_destroy(d.set);
 	registry_free(&d.registry);
 	registry_free(&d.rejections);
+	registry_free(&d.claims);
 	free(d.last_error);
 	loop_free(d.loop);
 	return status;

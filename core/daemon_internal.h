@@ -54,6 +54,8 @@ struct daemon {
 
 	struct registry registry;
 	struct registry rejections; /* container -> last error reported for it */
+	struct registry claims;     /* lowercased domain -> holder (in `key`) */
+	bool contended;             /* a container was refused for a held domain */
 	uint64_t pass;              /* number of the latest pass begun */
 	bool pass_running;
 	unsigned errors;            /* report_error calls: one-pass exit status */
@@ -65,6 +67,7 @@ struct daemon {
 	struct bh_timer *drain_timer;
 	struct bh_timer *switch_timer;
 	struct bh_timer *status_timer;
+	struct bh_timer *pass_request_timer;
 	struct bh_timer *watchdog_timer;
 	uint64_t watchdog_interval_ms;
 	bool draining;
@@ -90,6 +93,8 @@ void daemon_pass_finished(struct daemon *d);
 void daemon_schedule_replay(struct daemon *d);
 void daemon_status_changed(struct daemon *d);
 void daemon_start_pass(struct daemon *d);
+/* A full pass soon (from the loop), without moving the refresh schedule. */
+void daemon_request_pass(struct daemon *d);
 size_t daemon_set_pending(const struct plugin_set *set);
 
 /* Plugin sets (daemon.c): load + init every plugin of a configuration;

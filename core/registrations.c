@@ -8,13 +8,16 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims.h"
 #include "daemon_internal.h"
 #include "domain_spec.h"
 #include "log.h"
+#include "ownership.h"
 #include "registration_json.h"
 #include "strfmt.h"
 
@@ -49,6 +52,10 @@ static void withdraw(struct daemon *d, const char *container, const char *reason
 	if (!e)
 		return;
 	log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
+	claims_release(d, e);
+	/* A container refused for a domain this one held may take it now. */
+	if (d->contended)
+		daemon_request_pass(d);
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
 		if (p->started && !p->stopped && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
@@ -117,6 +124,42 @@ static char *make_key(const struct daemon *d, const char *container)
 	return strfmt("%s%s", d->set->settings->key_prefix, container);
 }
 
+/*
+ * Domain ownership: every domain must be allowed for this container, and
+ * none may be held by an older container.  Younger holders give way.  On a
+ * refusal the container's own registration is withdrawn (never half).
+ */
+static bool may_claim(struct daemon *d, const struct bh_container *c,
+		      const struct domain_spec_list *specs, int64_t created_ns)
+{
+	for (size_t i = 0; i < specs->count; i++) {
+		char *reason = ownership_check(&d->set->settings->ownership, c, specs->items[i].domain);
+		if (reason) {
+			report(d, c->name, "%s; registration not published", reason);
+			free(reason);
+			withdraw(d, c->name, "a domain it asks for is not allowed");
+			return false;
+		}
+	}
+	char **younger = NULL;
+	char *conflict = claims_conflict(d, c->name, created_ns, specs, &younger);
+	if (conflict) {
+		d->contended = true;
+		report(d, c->name, "%s", conflict);
+		free(conflict);
+		withdraw(d, c->name, "an older container holds its domain");
+		return false;
+	}
+	for (char **y = younger; y && *y; y++) {
+		d->contended = true;
+		report(d, *y, "an older container, %s, claims one of its domains; registration withdrawn",
+		       c->name);
+		withdraw(d, *y, "an older container claims its domain");
+	}
+	claims_free_list(younger);
+	return true;
+}
+
 void registrations_container_up(struct daemon *d, const struct bh_container *c)
 {
 	if (d->draining || !c || !c->name || !c->name[0])
@@ -151,9 +194,15 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 		withdraw(d, c->name, "it lists no domain");
 		return;
 	}
+	int64_t created_ns = c->size >= offsetof(struct bh_container, created_ns) + sizeof c->created_ns
+				     ? c->created_ns
+				     : 0;
+	if (!may_claim(d, c, &specs, created_ns)) {
+		domain_spec_list_free(&specs);
+		return;
+	}
 	char *value = registration_json(&specs, c->address);
 	char *key = make_key(d, c->name);
-	domain_spec_list_free(&specs);
 	struct registration_entry *existing = registry_find(&d->registry, c->name);
 	bool changed = !existing || !value || strcmp(existing->value, value) != 0;
 	struct registration_entry *e = key && value ? registry_put(&d->registry, c->name, key, value) : NULL;
@@ -161,17 +210,37 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	free(value);
 	if (!e) {
 		report(d, c->name, "out of memory building its registration");
+		domain_spec_list_free(&specs);
 		return;
 	}
 	e->seen_pass = d->pass;
+	e->created_ns = created_ns;
+	if (claims_take(d, e, &specs) < 0)
+		log_error("container %s: out of memory recording its domains", c->name);
+	domain_spec_list_free(&specs);
 	forget_rejection(d, c->name);
 	if (changed) {
 		log_info("container %s: registering %s = %s", c->name, e->key, e->value);
 		daemon_status_changed(d);
-	}
-	else
+	} else {
 		log_debug("container %s: refreshing %s", c->name, e->key);
-	publish_all(d, e);
+	}
+	/* During a full pass, publish at its end: by then every container has
+	 * been seen, so a younger container claiming an older one's domain is
+	 * never published, not even for the milliseconds until the older one
+	 * shows up in the same pass.  Events publish at once. */
+	if (d->pass_running)
+		e->deferred = true;
+	else
+		publish_all(d, e);
+}
+
+static void publish_deferred(void *arg, struct registration_entry *e)
+{
+	if (e->deferred) {
+		e->deferred = false;
+		publish_all(arg, e);
+	}
 }
 
 void registrations_container_down(struct daemon *d, const char *name, const char *reason)
@@ -233,6 +302,7 @@ void registrations_pass_end(struct daemon *d, int complete)
 		}
 		free(ctx.stale);
 	}
+	registry_each(&d->registry, publish_deferred, d);
 	daemon_pass_finished(d);
 }
 

@@ -28,6 +28,9 @@ int registry_init(struct registry *reg)
 
 static void entry_free(struct registration_entry *e)
 {
+	for (char **d = e->domains; d && *d; d++)
+		free(*d);
+	free(e->domains);
 	free(e->container);
 	free(e->key);
 	free(e->value);

@@ -6,6 +6,7 @@
 #ifndef BH_REGISTRY_H
 #define BH_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,9 @@ struct registration_entry {
 	char *key;
 	char *value;
 	uint64_t seen_pass; /* last full pass that reported the container */
+	char **domains;     /* lowercased, NULL-terminated: its domain claims */
+	int64_t created_ns; /* container creation time (0 = unknown) */
+	bool deferred;      /* seen during a full pass, published at its end */
 	struct registration_entry *next; /* hash chain */
 };
 

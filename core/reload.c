@@ -185,7 +185,8 @@ void reload_configuration(struct daemon *d)
 	if (prefix_changed) {
 		/* Every key changes: the new pass registers them afresh. */
 		registry_free(&d->registry);
-		if (registry_init(&d->registry) < 0) {
+		registry_free(&d->claims);
+		if (registry_init(&d->registry) < 0 || registry_init(&d->claims) < 0) {
 			log_error("reload: out of memory; exiting");
 			d->fatal = true;
 			loop_quit(d->loop);

@@ -23,7 +23,7 @@ static const char builtin_config[] =
 static const char *const known_top_level[] = {
 	"inspector", "publishers", "expire", "refresh", "key_prefix", "containers",
 	"enumerate", "missing_envvar", "error_missing_container", "plugin_dir",
-	"log_level", "timestamps", "systemd", NULL,
+	"log_level", "timestamps", "systemd", "domains", NULL,
 };
 
 struct load_ctx {
@@ -260,7 +260,14 @@ static int read_top_level(struct load_ctx *ctx)
 			rc = read_log_level(ctx, s);
 		else if (strcmp(name, "timestamps") == 0)
 			rc = read_bool(ctx, s, &st->timestamps);
-		else if (strcmp(name, "systemd") == 0) {
+		else if (strcmp(name, "domains") == 0) {
+			char *error = NULL;
+			rc = ownership_parse(s, st->config_file, &st->ownership, &error);
+			if (rc < 0) {
+				free(*ctx->error);
+				*ctx->error = error;
+			}
+		} else if (strcmp(name, "systemd") == 0) {
 			bool on = false;
 			rc = read_bool(ctx, s, &on);
 			st->systemd = on ? 1 : 0;
@@ -494,5 +501,6 @@ void settings_free(struct settings *st)
 		free(*c);
 	free(st->containers);
 	free(st->plugin_path);
+	ownership_free(&st->ownership);
 	memset(st, 0, sizeof *st);
 }

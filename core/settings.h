@@ -13,6 +13,7 @@
 #include <beachhead/plugin.h>
 
 #include "cli.h"
+#include "ownership.h"
 
 #define DEFAULT_CONFIG_FILE BH_SYSCONFDIR "/beachhead.conf"
 #define BUILTIN_CONFIG_NAME "(built-in defaults)"
@@ -49,6 +50,7 @@ struct settings {
 	bool timestamps;
 	int systemd; /* 1 on, 0 off, -1 automatic (NOTIFY_SOCKET) */
 	bool dry_run;
+	struct ownership_policy ownership; /* `domains`: who may claim what */
 };
 
 /*

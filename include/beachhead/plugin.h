@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 0
+#define BH_ABI_MINOR 1
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -89,7 +89,14 @@ struct bh_container {
 	const char *specs;       /* raw domain specs; NULL = variable/label absent */
 	const char *spec_source; /* for messages, e.g. "env BEACHHEAD_DOMAINS" */
 	int explicitly_named;    /* named on the command line / in config */
+	/* --- ABI 1.1 (the core reads these only when size covers them) --- */
+	const char *const *labels;   /* "key=value" strings, NULL-terminated; may be NULL */
+	const char *const *networks; /* names of its networks, NULL-terminated; may be NULL */
+	int64_t created_ns;          /* creation time, ns since the epoch; 0 = unknown */
 };
+
+/* Size of struct bh_container in ABI 1.0 (before labels). */
+#define BH_CONTAINER_SIZE_1_0 offsetof(struct bh_container, labels)
 
 /*
  * One registration as handed to publishers.  The key and the JSON value are

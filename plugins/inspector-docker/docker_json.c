@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -261,6 +262,64 @@ static bool read_ports(struct json_object *ports, struct dk_container *out)
 	return !oom;
 }
 
+/* Labels as "key=value" strings, NULL-terminated; false when out of memory. */
+static bool read_labels(struct json_object *labels, struct dk_container *out)
+{
+	size_t count = labels ? (size_t)json_object_object_length(labels) : 0;
+	out->labels = calloc(count + 1, sizeof *out->labels);
+	if (!out->labels)
+		return false;
+	if (!labels)
+		return true;
+	size_t n = 0;
+	json_object_object_foreach(labels, key, val)
+	{
+		if (n == count || !json_object_is_type(val, json_type_string))
+			continue;
+		if (asprintf(&out->labels[n], "%s=%s", key, json_object_get_string(val)) < 0) {
+			out->labels[n] = NULL;
+			return false;
+		}
+		n++;
+	}
+	return true;
+}
+
+/*
+ * "2026-11-24T20:36:12.123456789Z" (Docker) or with a "+01:00" offset
+ * (Podman) -> ns since the epoch; 0 when absent or unparsable, which the
+ * core treats as "unknown" (it only orders domain claims by it).
+ */
+static int64_t parse_created(const char *text)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *p = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!p)
+		return 0;
+	int64_t ns = 0;
+	if (*p == '.') {
+		int64_t scale = 100000000;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ns += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	int64_t offset_s = 0;
+	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1])) {
+		int hours = 0, minutes = 0;
+		if (sscanf(p + 1, "%2d:%2d", &hours, &minutes) != 2)
+			return 0;
+		offset_s = (hours * 3600 + minutes * 60) * (*p == '-' ? -1 : 1);
+	} else if (*p != 'Z') {
+		return 0;
+	}
+	time_t seconds = timegm(&tm);
+	if (seconds == (time_t)-1 || seconds < 0)
+		return 0;
+	return ((int64_t)seconds - offset_s) * 1000000000 + ns;
+}
+
 int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,
 		     struct dk_container *out, char **error)
 {
@@ -295,8 +354,12 @@ int dk_parse_inspect(const char *body, size_t len, const char *envvar, const cha
 
 	struct json_object *config = member(root, "Config", json_type_object);
 	out->env_spec = dup_or_null(env_value(member(config, "Env", json_type_array), envvar), &oom);
+	struct json_object *labels = member(config, "Labels", json_type_object);
 	if (label)
-		out->label_spec = dup_or_null(member_str(member(config, "Labels", json_type_object), label, false), &oom);
+		out->label_spec = dup_or_null(member_str(labels, label, false), &oom);
+	if (!read_labels(labels, out))
+		oom = true;
+	out->created_ns = parse_created(member_str(root, "Created", true));
 
 	struct json_object *ns = member(root, "NetworkSettings", json_type_object);
 	out->top_ip = dup_or_null(member_str(ns, "IPAddress", true), &oom);
@@ -367,6 +430,9 @@ void dk_container_free(struct dk_container *c)
 	free(c->env_spec);
 	free(c->label_spec);
 	free(c->top_ip);
+	for (char **l = c->labels; l && *l; l++)
+		free(*l);
+	free(c->labels);
 	for (size_t i = 0; i < c->n_networks; i++) {
 		free(c->networks[i].name);
 		free(c->networks[i].ip);

@@ -105,6 +105,8 @@ struct dk_container {
 	size_t n_networks;
 	struct dk_port *ports;
 	size_t n_ports;
+	char **labels;      /* "key=value", NULL-terminated (never NULL after a parse) */
+	int64_t created_ns; /* Created, ns since the epoch; 0 = unknown */
 };
 
 struct dk_event {

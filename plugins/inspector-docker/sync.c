@@ -144,6 +144,14 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 			api->log(in->host, BH_LOG_WARNING, "container %s: %s", c->name, warning);
 		specs = published;
 	}
+	/* Network names for the core's per-network ownership rules. */
+	const char **networks = calloc(c->n_networks + 1, sizeof *networks);
+	if (!networks) {
+		api->report_error(in->host, c->name, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_networks; i++)
+		networks[i] = c->networks[i].name;
 	struct bh_container report = {
 		.size = sizeof report,
 		.name = c->name,
@@ -152,8 +160,12 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		.specs = specs,
 		.spec_source = source,
 		.explicitly_named = j->explicit_name,
+		.labels = (const char *const *)c->labels,
+		.networks = networks,
+		.created_ns = c->created_ns,
 	};
 	api->container_up(in->host, &report);
+	free(networks);
 out:
 	free(source);
 	free(address);
