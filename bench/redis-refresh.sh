@@ -17,17 +17,12 @@
 # run, i.e. what 2N pipelined SETs cost the daemon.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(dirname "$here")}
-top_builddir=${top_builddir:-$top_srcdir}
-BEACHHEAD=${BEACHHEAD:-$top_builddir/beachhead-companion}
-BEACHHEAD_PLUGIN_PATH=${BEACHHEAD_PLUGIN_PATH:-$top_builddir/plugins/publisher-redis/.libs:$top_builddir/tests/.libs}
-export top_srcdir top_builddir BEACHHEAD BEACHHEAD_PLUGIN_PATH
-. "$top_srcdir/tests/lib/common.sh"
-. "$top_srcdir/tests/lib/redis.sh"
+. "$here/lib.sh" # paths, BEACHHEAD, BEACHHEAD_PLUGIN_PATH, tests/lib/common.sh
+bench_source redis
 
 N=${1:-1000}
 RUNS=${2:-5}
-[ -x "$BEACHHEAD" ] || bh_fail "$BEACHHEAD not built (run make)"
+bench_require_built
 [ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
 	bh_fail "the scripted inspector is not built (make check builds it: make -C $top_builddir check TESTS=)"
 bh_redis_require
@@ -35,7 +30,7 @@ bh_setup_tmp
 bh_redis_start
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { bench_median; }
 
 i=0
 while [ $i -lt "$N" ]; do

@@ -47,7 +47,7 @@ struct broken_case {
 };
 
 static const struct broken_case broken_cases[] = {
-	{"broken-abi-major", {"major", "ABI 2.0"}},
+	{"broken-abi-major", {"major", "ABI 2.1"}},
 	{"broken-abi-minor", {"newer", "ABI 1.1"}},
 	{"broken-struct-size", {"smaller", "16 bytes"}},
 	{"broken-no-symbol", {"does not export", "'beachhead_plugin'"}},
