@@ -3,9 +3,7 @@
 # refresh that changes nothing publishes nothing; a withdrawal does.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
-bh_redis_require
-bh_setup_tmp
-bh_redis_start
+bh_redis_setup
 
 cat >"$BH_TMP/script" <<'SCRIPT'
 up a 10.10.0.2 a.example.org
@@ -13,22 +11,14 @@ up b 10.10.0.3 b.example.org
 wait 3000
 down a
 SCRIPT
-cat >"$BH_TMP/beachhead.conf" <<CONF
-inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
-publishers = ( { plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK";
-                 notify_channel = "beachhead-changes"; } );
-enumerate = true;
-expire = 10;
-refresh = 1;
-CONF
+bh_redis_config_file "$BH_TMP/beachhead.conf" unix 'notify_channel = "beachhead-changes";' \
+	'expire = 10;' 'refresh = 1;'
 
 bh_redis_cli subscribe beachhead-changes >"$BH_TMP/sub" &
 bh_on_exit "kill $!"
 bh_wait_for 5 "grep -q '^subscribe' '$BH_TMP/sub'" "the subscription" || bh_fail "SUBSCRIBE failed"
 
-$(bh_daemon_cmd) -c "$BH_TMP/beachhead.conf" --no-timestamp 2>"$BH_TMP/err" &
-pid=$!
-bh_on_exit "kill -9 $pid"
+bh_redis_start_daemon "$BH_TMP/beachhead.conf"
 fail() { cat "$BH_TMP/err" "$BH_TMP/sub" >&2; bh_fail "$@"; }
 notices() { grep -c '^message$' "$BH_TMP/sub"; }
 
@@ -40,9 +30,5 @@ sleep 1.5 # at least one refresh, which changes nothing
 bh_wait_for 5 "[ \$(notices) -gt $first ]" "the notice for the withdrawal" || fail "no notice for the DEL"
 [ "$(tail -n 1 "$BH_TMP/sub")" = "1 changed" ] || fail "last notice: $(tail -n 1 "$BH_TMP/sub")"
 [ "$(bh_redis_cli exists /beachhead/a)" = 0 ] || fail "/beachhead/a not deleted"
-kill -TERM $pid
-wait $pid
-status=$?
-cat "$BH_TMP/err" >&2
-[ "$status" -eq 0 ] || bh_fail "daemon exited with $status"
+bh_redis_stop_daemon
 bh_check_valgrind

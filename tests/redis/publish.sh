@@ -5,9 +5,7 @@
 # away is DELeted at once; the process exits 0 on SIGTERM with nothing pending.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
-bh_redis_require
-bh_setup_tmp
-bh_redis_start
+bh_redis_setup
 
 cat >"$BH_TMP/script" <<'SCRIPT'
 up web 172.30.0.2 example.org admin.example.org:https
@@ -17,26 +15,14 @@ wait 400
 down gone
 up quote 172.30.0.5 q.example.org
 SCRIPT
-cat >"$BH_TMP/beachhead.conf" <<CONF
-inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
-publishers = ( { plugin = "publisher-redis"; } );
-enumerate = true;
-expire = 30;
-refresh = 20;
-CONF
-
-$(bh_daemon_cmd) -c "$BH_TMP/beachhead.conf" --no-timestamp \
-	--redis-host 127.0.0.1 --redis-port "$BH_REDIS_PORT" 2>"$BH_TMP/err" &
-pid=$!
-bh_on_exit "kill -9 $pid"
+bh_redis_config_file "$BH_TMP/beachhead.conf" none '' 'expire = 30;' 'refresh = 20;'
+bh_redis_start_daemon "$BH_TMP/beachhead.conf" --redis-host 127.0.0.1 --redis-port "$BH_REDIS_PORT"
 fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
 
 bh_wait_for 10 "bh_redis_cli get /beachhead/gone | grep -q gone.example.org" "gone published" ||
 	fail "/beachhead/gone never appeared"
-bh_wait_for 10 "[ \"\$(bh_redis_cli exists /beachhead/gone)\" = 0 ]" "gone deleted" ||
-	fail "/beachhead/gone was not deleted after 'down gone'"
-bh_wait_for 10 "[ \"\$(bh_redis_cli exists /beachhead/quote)\" = 1 ]" "quote published" ||
-	fail "/beachhead/quote never appeared"
+bh_redis_wait_keys 0 10 /beachhead/gone || fail "/beachhead/gone was not deleted after 'down gone'"
+bh_redis_wait_keys 1 10 /beachhead/quote || fail "/beachhead/quote never appeared"
 
 [ "$(bh_redis_keys '/beachhead/*' | tr '\n' ' ')" = "/beachhead/api /beachhead/quote /beachhead/web " ] ||
 	fail "unexpected keys: $(bh_redis_keys '*' | tr '\n' ' ')"
@@ -54,10 +40,6 @@ for key in /beachhead/web /beachhead/api /beachhead/quote; do
 done
 
 grep -q "connected to redis 127.0.0.1:$BH_REDIS_PORT" "$BH_TMP/err" || fail "no 'connected' line"
-kill -TERM $pid
-wait $pid
-status=$?
-[ "$status" -eq 0 ] || fail "daemon exited with $status after SIGTERM"
+bh_redis_stop_daemon
 ! grep -q ERROR "$BH_TMP/err" || fail "errors logged"
-cat "$BH_TMP/err" >&2
 bh_check_valgrind
