@@ -100,12 +100,62 @@ static int list_append(struct domain_spec_list *list, const struct domain_spec *
 	return 0;
 }
 
-static bool list_has_domain(const struct domain_spec_list *list, const char *domain)
+/* A domain and its position, sorted by domain (case-insensitive) then
+ * position, so that the first of equal domains comes first. */
+struct entry_ref {
+	const char *domain;
+	size_t index;
+};
+
+static int compare_entries(const void *a, const void *b)
 {
+	const struct entry_ref *ra = a, *rb = b;
+	int c = strcasecmp(ra->domain, rb->domain);
+	return c ? c : (ra->index < rb->index ? -1 : ra->index > rb->index);
+}
+
+/*
+ * Drops later duplicates of a domain, keeping the first (the original
+ * published both, which gives two entries with one id).  Sorting makes this
+ * O(n log n): a container may list thousands of domains, and a quadratic
+ * scan there would stall the whole loop.  Returns -1 when out of memory.
+ */
+static int drop_duplicates(struct domain_spec_list *list, domain_spec_warn_cb warn, void *warn_arg)
+{
+	if (list->count < 2)
+		return 0;
+	struct entry_ref *order = malloc(list->count * sizeof *order);
+	bool *dup = calloc(list->count, sizeof *dup);
+	if (!order || !dup) {
+		free(order);
+		free(dup);
+		return -1;
+	}
 	for (size_t i = 0; i < list->count; i++)
-		if (strcasecmp(list->items[i].domain, domain) == 0)
-			return true;
-	return false;
+		order[i] = (struct entry_ref){list->items[i].domain, i};
+	qsort(order, list->count, sizeof *order, compare_entries);
+	for (size_t i = 1; i < list->count; i++)
+		if (strcasecmp(order[i - 1].domain, order[i].domain) == 0)
+			dup[order[i].index] = true;
+	size_t kept = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		if (!dup[i]) {
+			list->items[kept++] = list->items[i];
+			continue;
+		}
+		if (warn) {
+			char *msg = strfmt("domain '%s' listed more than once: later entry ignored",
+					   list->items[i].domain);
+			if (msg)
+				warn(warn_arg, msg);
+			free(msg);
+		}
+		free(list->items[i].domain);
+	}
+	list->count = kept;
+	free(order);
+	free(dup);
+	return 0;
 }
 
 struct option_state {
@@ -218,23 +268,17 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 	for (;;) {
 		p += strspn(p, SPEC_WHITESPACE);
 		if (*p == '\0')
-			return 0;
+			break;
 		size_t len = strcspn(p, SPEC_WHITESPACE);
 		struct domain_spec spec = {0};
-		char *err = parse_one(p, len, &spec, warn, warn_arg);
-		if (!err && list_has_domain(out, spec.domain)) {
-			/* The original published both; keeping the first keeps
-			 * ids unique without dropping the container. */
-			if (warn) {
-				char *msg = strfmt(
-					"domain '%s' listed more than once: later entry ignored",
-					spec.domain);
-				if (msg)
-					warn(warn_arg, msg);
-				free(msg);
-			}
-			free(spec.domain);
-		} else if (!err && list_append(out, &spec) < 0) {
+		char *err = NULL;
+		if (out->count == DOMAIN_SPEC_MAX_DOMAINS)
+			err = strfmt("more than %d domains: refused (one container, one site; "
+				     "split it up)",
+				     DOMAIN_SPEC_MAX_DOMAINS);
+		else
+			err = parse_one(p, len, &spec, warn, warn_arg);
+		if (!err && list_append(out, &spec) < 0) {
 			free(spec.domain);
 			err = strfmt("out of memory");
 		}
@@ -245,6 +289,12 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 		}
 		p += len;
 	}
+	if (drop_duplicates(out, warn, warn_arg) < 0) {
+		domain_spec_list_free(out);
+		*error = strfmt("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 void domain_spec_list_free(struct domain_spec_list *list)

@@ -14,6 +14,11 @@
 
 #include <stddef.h>
 
+/* A container may ask for at most this many domains: beyond it the specs
+ * are refused as a whole.  (128 KiB, the kernel's cap on one environment
+ * string, holds about 7,000 short names; a 1 MiB label about 55,000.) */
+#define DOMAIN_SPEC_MAX_DOMAINS 10000
+
 struct domain_spec {
 	char *domain;
 	unsigned http_port;  /* 0 = no http mapping */

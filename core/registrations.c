@@ -21,6 +21,9 @@
 #include "registration_json.h"
 #include "strfmt.h"
 
+/* Bytes of a registration's value shown in the log. */
+#define LOGGED_VALUE_MAX 1000u
+
 static struct bh_registration to_registration(const struct daemon *d,
 					      const struct registration_entry *e)
 {
@@ -220,7 +223,10 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	domain_spec_list_free(&specs);
 	forget_rejection(d, c->name);
 	if (changed) {
-		log_info("container %s: registering %s = %s", c->name, e->key, e->value);
+		/* Thousands of domains make megabytes of JSON: log a head. */
+		int shown = (int)(strlen(e->value) > LOGGED_VALUE_MAX ? LOGGED_VALUE_MAX : strlen(e->value));
+		log_info("container %s: registering %s = %.*s%s", c->name, e->key, shown, e->value,
+			 strlen(e->value) > LOGGED_VALUE_MAX ? "... (truncated)" : "");
 		daemon_status_changed(d);
 	} else {
 		log_debug("container %s: refreshing %s", c->name, e->key);

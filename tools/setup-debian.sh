@@ -8,7 +8,7 @@ build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
 docker.io busybox-static podman crun
 redis-server redis-tools
-curl valgrind ca-certificates openssl python3
+curl valgrind ca-certificates openssl python3 socat
 "
 
 if [ "$(id -u)" -eq 0 ]; then
