@@ -11,32 +11,30 @@
 #   bench/docker-latency.sh [RUNS] [SIZES...]      default: 20 100 500
 # Timestamps come from bash's $EPOCHREALTIME (no fork per line), so the
 # resolution is well below a millisecond.
+# bench/run.sh measures the same against Redis (keyspace notifications),
+# plus memory and idle wakeups; both share bench/lib.sh.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(dirname "$here")}
-top_builddir=${top_builddir:-$top_srcdir}
-BEACHHEAD=${BEACHHEAD:-$top_builddir/beachhead-companion}
-BEACHHEAD_PLUGIN_PATH=${BEACHHEAD_PLUGIN_PATH:-$top_builddir/plugins/publisher-stdout/.libs:$top_builddir/plugins/inspector-docker/.libs}
-export top_srcdir top_builddir BEACHHEAD BEACHHEAD_PLUGIN_PATH
-. "$top_srcdir/tests/lib/common.sh"
-. "$top_srcdir/tests/lib/engine.sh"
+. "$here/lib.sh" # paths, BEACHHEAD, BEACHHEAD_PLUGIN_PATH, tests/lib/common.sh
+bench_source engine
 set +u
 
 RUNS=${1:-20}
 shift
 SIZES=${*:-100 500}
-[ -x "$BEACHHEAD" ] || { echo "build first: $BEACHHEAD missing" >&2; exit 2; }
+bench_require_built
 bh_setup_tmp
 bh_engine_require_docker
 bh_engine_start_docker
 bh_engine_import_image
-docker network create --subnet 172.31.0.0/16 benchnet >/dev/null || bh_fail "network create"
+bench_network
+# Containers one at a time before the engine goes: a single `docker rm -f`
+# of 500 ids deadlocks dockerd 20.10 (see bench_rm_all_containers).
+bh_on_exit 'bench_rm_all_containers'
 
-now() { echo "$EPOCHREALTIME"; }
-# ms A B: (B - A) in milliseconds with one decimal.
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
-# stats: median and max of the numbers on stdin.
-stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%8.1f %8.1f", m, v[NR] }'; }
+now() { bench_now; }
+ms() { bench_ms "$@"; }
+stats() { bench_stats; }
 
 # --- 1. event latency ---
 OUT=$BH_TMP/stamped
@@ -82,30 +80,13 @@ kill "$DAEMON" "$READER" 2>/dev/null
 wait "$DAEMON" 2>/dev/null
 
 # --- 2. full passes ---
-# CPU clock ticks are read with the read builtin: a $(awk ...) would read
-# the counters of its own subshell.
-# measure CMD...: runs CMD, prints "wall cpu" (user+sys, CMD and its
-# children) in ms.
-measure() {
-	local t0 t1 u0 u1 st
-	read -r -a st </proc/$BASHPID/stat
-	u0=$((st[13] + st[14] + st[15] + st[16]))
-	t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>"$BH_TMP/measure.err"
-	local rc=$?
-	t1=$EPOCHREALTIME
-	read -r -a st </proc/$BASHPID/stat
-	u1=$((st[13] + st[14] + st[15] + st[16]))
-	[ $rc = 0 ] || { cat "$BH_TMP/measure.err" >&2; echo "command failed ($rc): $*" >&2; }
-	awk -v a="$t0" -v b="$t1" -v c="$u0" -v d="$u1" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { printf "%9.1f %9.1f", (b - a) * 1000, (d - c) * 1000 / hz }'
-}
+# measure CMD...: "wall cpu" in ms (bench/lib.sh).
+measure() { bench_measure "$@"; }
 have=0
 PASSROWS=""
 for n in $SIZES; do
 	# Containers are added up to n, in parallel (the engine is the bottleneck).
-	seq $((have + 1)) "$n" | xargs -P 4 -I{} docker run -d --name "c{}" --network benchnet \
-		-e "BEACHHEAD_DOMAINS=c{}.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail "creating containers"
+	bench_run_containers $((have + 1)) "$n" 4 || bh_fail "creating containers"
 	have=$n
 	running=$(docker ps -q | wc -l)
 	# A warm-up pass, then the measured one.

@@ -84,8 +84,12 @@ bh_engine_stop_docker() {
 
 bh_engine_cleanup_docker() {
 	if [ -n "${BH_DOCKERD_PID:-}" ] && bh_engine_ping "$BH_DOCKER_SOCK"; then
-		ids=$(docker ps -aq 2>/dev/null)
-		[ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+		# In batches: dockerd 20.10 can deadlock in its network code when
+		# hundreds of containers are removed by one call.
+		docker ps -aq 2>/dev/null | xargs -r -n 25 docker rm -f >/dev/null 2>&1
+		# A user-defined network's bridge lives in the host's namespace and
+		# outlives the engine unless the engine removes it.
+		docker network ls -q --filter type=custom 2>/dev/null | xargs -r docker network rm >/dev/null 2>&1
 	fi
 	bh_engine_stop_docker
 	# containerd and shims started by this engine mention its directory.
