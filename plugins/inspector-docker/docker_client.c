@@ -39,6 +39,7 @@ struct dc_request {
 	size_t len;
 	size_t cap;
 	bool too_large;
+	bool stream_refused; /* stream answered non-200: body buffered */
 	char errbuf[CURL_ERROR_SIZE];
 	struct dc_request *prev, *next;
 };
@@ -170,9 +171,17 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct dc_request *r = userp;
 	size_t n = size * nmemb;
-	if (r->chunk) {
-		r->chunk(r->arg, data, n);
-		return n;
+	if (r->chunk && !r->stream_refused) {
+		long status = 0;
+		(void)curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		/* An error answer (e.g. 400/404 JSON) is not events: buffer it
+		 * like a plain GET so that done() can show the engine's message. */
+		if (status == 200) {
+			if (!r->chunk(r->arg, data, n))
+				return CURL_WRITEFUNC_PAUSE; /* see dc_resume */
+			return n;
+		}
+		r->stream_refused = true;
 	}
 	size_t max = r->client->settings->max_response_bytes;
 	if (n > max || r->len > max - n) {
@@ -260,6 +269,9 @@ static struct dc_request *request_new(struct dc_client *c, const char *path, boo
 	long connect_ms = st->timeout_ms < CONNECT_TIMEOUT_CAP_MS ? st->timeout_ms : CONNECT_TIMEOUT_CAP_MS;
 	bool ok = r->easy &&
 		  curl_easy_setopt(r->easy, CURLOPT_URL, url) == CURLE_OK &&
+		  /* GET only (the default, stated); never follow redirects. */
+		  curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L) == CURLE_OK &&
+		  curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
 		  curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *)(void *)r) == CURLE_OK &&
 		  curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
 		  curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r) == CURLE_OK &&
@@ -272,6 +284,15 @@ static struct dc_request *request_new(struct dc_client *c, const char *path, boo
 		  curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
 		  curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPIDLE, 30L) == CURLE_OK &&
 		  curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPINTVL, 10L) == CURLE_OK;
+	/* Only HTTP(S): a url (or $DOCKER_HOST) naming another scheme such as
+	 * ftp:// or file:// must not make libcurl speak something else. */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	if (ok)
+		ok = curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+#else
+	if (ok)
+		ok = curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK;
+#endif
 	if (ok && c->socket_path)
 		ok = curl_easy_setopt(r->easy, CURLOPT_UNIX_SOCKET_PATH, c->socket_path) == CURLE_OK;
 	if (ok && st->tls) {
@@ -333,6 +354,16 @@ void dc_cancel(struct dc_client *c, struct dc_request *r)
 	request_free(r);
 }
 
+void dc_resume(struct dc_client *c, struct dc_request *r)
+{
+	(void)c;
+	if (!r)
+		return;
+	/* Not from inside a libcurl callback (documented restriction): the
+	 * callers run from loop timers.  May call write_cb synchronously. */
+	(void)curl_easy_pause(r->easy, CURLPAUSE_CONT);
+}
+
 void dc_cancel_all(struct dc_client *c)
 {
 	while (c->requests)
@@ -354,6 +385,10 @@ static int parse_url(struct dc_client *c, const char *url)
 		rc = asprintf(&c->description, "engine at unix socket %s", url + 7);
 	} else if (strncmp(url, "tcp://", 6) == 0) {
 		rc = asprintf(&c->base_url, "%s://%s", c->settings->tls ? "https" : "http", url + 6);
+		/* asprintf leaves the pointer undefined on failure: dc_free
+		 * would free garbage. */
+		if (rc < 0)
+			c->base_url = NULL;
 		if (rc >= 0)
 			rc = asprintf(&c->description, "engine at %s", c->base_url);
 	} else {

@@ -121,6 +121,23 @@ int dk_parse_version(const char *body, size_t len, char **api_version, char **er
 	return rc;
 }
 
+/* MinAPIVersion of a /version document (Docker >= 1.25), malloc'd, or NULL
+ * when absent, malformed or out of memory.  Separate from dk_parse_version
+ * to keep that one's signature (the fuzz target calls it). */
+char *dk_parse_min_version(const char *body, size_t len)
+{
+	char *error = NULL;
+	struct json_object *root = parse(body, len, &error);
+	free(error);
+	const char *v = member_str(root, "MinAPIVersion", true);
+	char *copy = NULL;
+	/* Only digits and dots go into URL paths. */
+	if (v && strspn(v, "0123456789.") == strlen(v) && isdigit((unsigned char)v[0]))
+		copy = strdup(v);
+	json_object_put(root);
+	return copy;
+}
+
 int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
 		  char **error)
 {
@@ -213,6 +230,9 @@ static bool read_networks(struct json_object *nets, struct dk_container *out)
 		net->name = dup_or_null(key, &oom);
 		net->ip = dup_or_null(ip, &oom);
 		if (!net->name) {
+			/* The slot is reused: free its ip, or it leaks. */
+			free(net->ip);
+			net->ip = NULL;
 			out->n_networks--;
 			oom = true;
 		}
@@ -315,7 +335,10 @@ static int64_t parse_created(const char *text)
 		return 0;
 	}
 	time_t seconds = timegm(&tm);
-	if (seconds == (time_t)-1 || seconds < 0)
+	/* The year comes from the engine's document: a huge one would make
+	 * the multiplication below overflow int64_t (undefined behaviour). */
+	if (seconds == (time_t)-1 || seconds < 0 ||
+	    (int64_t)seconds > INT64_MAX / 1000000000 - 1000000) /* margin: offset, ns */
 		return 0;
 	return ((int64_t)seconds - offset_s) * 1000000000 + ns;
 }

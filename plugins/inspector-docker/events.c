@@ -30,6 +30,7 @@ struct event_stream {
 	size_t line_start; /* where the incomplete last line begins */
 	bool skipping; /* dropping the rest of an oversized line */
 	bool overflow_logged;
+	bool paused; /* on_chunk refused data: on_timer resumes the stream */
 };
 
 static bool starts_with(const char *s, const char *prefix)
@@ -105,8 +106,11 @@ static bool reserve(struct event_stream *es, size_t n)
 	if (es->len + n + 1 <= es->cap)
 		return true;
 	size_t cap = es->cap ? es->cap : 4096;
-	while (cap < es->len + n + 1)
+	while (cap < es->len + n + 1) {
+		if (cap > SIZE_MAX / 2)
+			return false; /* doubling would wrap (32-bit, huge caps) */
 		cap *= 2;
+	}
 	char *grown = realloc(es->buf, cap);
 	if (!grown)
 		return false;
@@ -117,16 +121,31 @@ static bool reserve(struct event_stream *es, size_t n)
 
 static void on_timer(void *arg)
 {
-	process_lines(arg);
+	struct event_stream *es = arg;
+	process_lines(es);
+	if (es->paused) {
+		/* From the loop, outside libcurl: may call on_chunk at once. */
+		es->paused = false;
+		dc_resume(es->in->client, es->req);
+	}
 }
 
 /* Inside libcurl's write callback: buffer only.  A line longer than
- * max_response_bytes is dropped whole; the stream stays. */
-static void on_chunk(void *arg, const char *data, size_t n)
+ * max_response_bytes is dropped whole; the stream stays.  Complete lines
+ * waiting for the timer are capped too: an engine flooding events faster
+ * than the loop runs the timer would otherwise grow the buffer without
+ * bound.  Over the cap the transfer pauses (nothing is lost; libcurl keeps
+ * the data) and on_timer resumes it after processing. */
+static bool on_chunk(void *arg, const char *data, size_t n)
 {
 	struct event_stream *es = arg;
 	struct inspector *in = es->in;
 	size_t max = in->settings.max_response_bytes;
+	if (es->line_start >= max) {
+		es->paused = true;
+		(void)in->api->timer_arm(in->host, es->timer, 0);
+		return false;
+	}
 	while (n > 0) {
 		const char *nl = memchr(data, '\n', n);
 		size_t seg = nl ? (size_t)(nl - data) + 1 : n;
@@ -153,6 +172,7 @@ static void on_chunk(void *arg, const char *data, size_t n)
 		n -= seg;
 	}
 	(void)in->api->timer_arm(in->host, es->timer, 0);
+	return true;
 }
 
 static void on_done(void *arg, const struct dc_result *res)
@@ -166,8 +186,12 @@ static void on_done(void *arg, const struct dc_result *res)
 	int rc;
 	if (!res->transport_ok)
 		rc = asprintf(&why, "event stream lost: %s", res->error);
-	else if (res->status != 200)
-		rc = asprintf(&why, "event stream refused: HTTP %ld", res->status);
+	else if (res->status != 200) {
+		char *msg = dk_error_message(res->body, res->len);
+		rc = asprintf(&why, "event stream refused: HTTP %ld%s%s", res->status,
+			      msg ? ": " : "", msg ? msg : "");
+		free(msg);
+	}
 	else
 		rc = asprintf(&why, "the engine closed the event stream");
 	/* May close (free) es: nothing after this. */

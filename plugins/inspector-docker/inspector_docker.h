@@ -60,8 +60,10 @@ struct dc_result {
  * and cancel others. */
 typedef void (*dc_done_cb)(void *arg, const struct dc_result *result);
 /* Stream data, called from inside libcurl's write callback: it must not
- * call back into the client (buffer and defer instead). */
-typedef void (*dc_chunk_cb)(void *arg, const char *data, size_t len);
+ * call back into the client (buffer and defer instead).  Returns false to
+ * refuse the data for now: the transfer pauses (libcurl keeps the data and
+ * hands it over again) until dc_resume. */
+typedef bool (*dc_chunk_cb)(void *arg, const char *data, size_t len);
 
 struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
 			 const struct dk_settings *settings);
@@ -70,6 +72,9 @@ struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done
 /* Long-lived GET without total timeout; data goes to chunk, the end to done. */
 struct dc_request *dc_stream(struct dc_client *c, const char *path, dc_chunk_cb chunk,
 			     dc_done_cb done, void *arg);
+/* Resumes a stream paused by its chunk callback; from the loop only, never
+ * from inside a client callback.  May call the chunk callback at once. */
+void dc_resume(struct dc_client *c, struct dc_request *r);
 /* Aborts a request without calling its callback. */
 void dc_cancel(struct dc_client *c, struct dc_request *r);
 void dc_cancel_all(struct dc_client *c);
@@ -118,6 +123,8 @@ struct dk_event {
 
 /* Each returns 0, or -1 with *error set to a malloc'd message. */
 int dk_parse_version(const char *body, size_t len, char **api_version, char **error);
+/* MinAPIVersion of a /version document, malloc'd, or NULL. */
+char *dk_parse_min_version(const char *body, size_t len);
 int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
 		  char **error);
 int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,

@@ -112,16 +112,32 @@ static void on_version(void *arg, const struct dc_result *res)
 	in->api_prefix = NULL;
 	/* Never ask for more than the engine offers, nor more than we know. */
 	const char *use = version && dk_version_cmp(version, MAX_API_VERSION) < 0 ? version : MAX_API_VERSION;
+	/* ...but an engine whose MinAPIVersion is above our maximum (Docker 29
+	 * refuses everything below 1.44) rejects every request at MAX_API_VERSION
+	 * with HTTP 400.  Then the oldest version it accepts is the closest to
+	 * what we know (the fields we read are stable across these versions);
+	 * say so once per connection instead of failing every request. */
+	char *min_version = version ? dk_parse_min_version(res->body, res->len) : NULL;
+	if (min_version && dk_version_cmp(use, min_version) < 0 &&
+	    dk_version_cmp(min_version, version) <= 0) {
+		in->api->log(in->host, BH_LOG_WARNING,
+			     "the engine requires API %s or newer, above the %s this plugin was written for; "
+			     "using %s",
+			     min_version, MAX_API_VERSION, min_version);
+		use = min_version;
+	}
 	if (!version)
 		in->api->log(in->host, BH_LOG_WARNING,
 			     "the engine did not say its API version; using unversioned paths");
 	if (asprintf(&in->api_prefix, "%s%s", version ? "/v" : "", version ? use : "") < 0) {
 		in->api_prefix = NULL;
 		free(version);
+		free(min_version);
 		connect_failed(in, "out of memory");
 		return;
 	}
 	free(version);
+	free(min_version);
 	in->state = ENGINE_UP;
 	in->stream_opened_ms = in->api->now_ms(in->host);
 	bool reconnect = in->ever_connected;

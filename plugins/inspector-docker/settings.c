@@ -172,6 +172,18 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			    name);
 		}
 	}
+	/* $DOCKER_HOST gets the same check as 'url' (the docker CLI also
+	 * knows ssh:// and npipe://, which this plugin does not speak): a clear
+	 * message now instead of a libcurl error on every retry. */
+	if (host && st->url && strcmp(st->url, host) == 0 &&
+	    strncmp(host, "unix://", 7) != 0 && strncmp(host, "tcp://", 6) != 0 &&
+	    strncmp(host, "http://", 7) != 0 && strncmp(host, "https://", 8) != 0) {
+		args->api->log(args->host, BH_LOG_ERROR,
+			       "%s: DOCKER_HOST='%s' is not supported: it must start with unix://, tcp://, "
+			       "http:// or https:// (or set 'url')",
+			       args->instance, host);
+		ctx.failed = true;
+	}
 	/* An empty label switches labels off. */
 	if (st->label && !st->label[0]) {
 		free(st->label);

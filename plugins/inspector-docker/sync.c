@@ -129,6 +129,12 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	}
 	char *warning = NULL, *error = NULL, *published = NULL;
 	char *address = dk_address(&in->settings, c, &warning);
+	if (!address) {
+		/* Out of memory: a registration without a host must not reach
+		 * the core (it would publish "(null)" or crash). */
+		api->report_error(in->host, c->name, "cannot determine its address (out of memory)");
+		goto out;
+	}
 	if (warning && !already_warned(in, c->name))
 		api->log(in->host, BH_LOG_WARNING, "container %s %s", c->name, warning);
 	free(warning);
