@@ -14,17 +14,11 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-bh_redis_start
 N=${BH_BURST_N:-200}
+bh_stack_start fnet12 172.30.12.0/22
 NET=fnet12
 EXPIRE=6
 REFRESH=2
-docker network create --subnet 172.30.12.0/22 $NET >/dev/null || bh_fail "network create"
 # (172.30.12.0/22 = 172.30.12-15: room for more than 254 containers.)
 
 bh_verify_write_config "$BH_TMP/beachhead.conf" "$BH_DOCKER_URL" $NET $EXPIRE $REFRESH 'log_level = "debug";'

@@ -14,23 +14,12 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
 command -v socat >/dev/null 2>&1 || bh_skip "socat is not installed (Debian package socat)"
 command -v setsid >/dev/null 2>&1 || bh_skip "setsid is not installed"
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-bh_redis_start
+bh_stack_start fnet11 172.30.11.0/24
 NET=fnet11
 EXPIRE=10
 REFRESH=2
-docker network create --subnet 172.30.11.0/24 $NET >/dev/null || bh_fail "network create"
-run() { # NAME [docker run options...]
-	n=$1
-	shift
-	docker run -d --name "$n" --network $NET "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $n"
-}
 
 # The relay, in its own process group so that killing it also kills the
 # children forked per connection (the live event stream among them).
@@ -50,12 +39,12 @@ relay_kill() {
 bh_on_exit 'relay_kill'
 relay_start
 
-run e1 --restart always -e BEACHHEAD_DOMAINS=e1.example.org
-run e2 --restart always -e 'BEACHHEAD_DOMAINS=e2.example.org:http=8080:https=8443'
-run e3 -e BEACHHEAD_DOMAINS=e3.example.org # no restart policy
-run e4 --restart always                    # no variable
-run s1 -e BEACHHEAD_DOMAINS=s1.example.org
-run s3 -e 'BEACHHEAD_DOMAINS=s3.example.org:https'
+bh_run e1 --restart always -e BEACHHEAD_DOMAINS=e1.example.org
+bh_run e2 --restart always -e 'BEACHHEAD_DOMAINS=e2.example.org:http=8080:https=8443'
+bh_run e3 -e BEACHHEAD_DOMAINS=e3.example.org # no restart policy
+bh_run e4 --restart always                    # no variable
+bh_run s1 -e BEACHHEAD_DOMAINS=s1.example.org
+bh_run s3 -e 'BEACHHEAD_DOMAINS=s3.example.org:https'
 
 bh_verify_write_config "$BH_TMP/beachhead.conf" "unix://$PROXY" $NET $EXPIRE $REFRESH
 LOG=$BH_TMP/daemon.err
@@ -69,7 +58,7 @@ bh_wait_for "$(bh_t 5)" "grep -q 'engine unreachable\|event stream lost\|closed 
 	"the daemon to notice the cut" || { tail -n 20 "$LOG" >&2; exit 1; }
 docker stop -t 0 s1 >/dev/null || bh_fail "docker stop s1"
 docker rename s3 s3new || bh_fail "docker rename"
-run s2 -e 'BEACHHEAD_DOMAINS=s2.example.org s2b.example.org:http=81'
+bh_run s2 -e 'BEACHHEAD_DOMAINS=s2.example.org s2b.example.org:http=81'
 sleep 2
 bh_verify_daemon_alive "$LOG"
 # Nothing may be withdrawn (DEL) while the engine is unreachable: passes

@@ -10,24 +10,15 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
+BH_STACK_NO_REDIS=1
+bh_stack_start fnet10 172.30.10.0/24
 NET=fnet10
 EXPIRE=6
 REFRESH=2
-docker network create --subnet 172.30.10.0/24 $NET >/dev/null || bh_fail "network create"
-run() { # NAME [docker run options...]
-	n=$1
-	shift
-	docker run -d --name "$n" --network $NET "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $n"
-}
-run r1 -e BEACHHEAD_DOMAINS=r1.example.org
-run r2 -e 'BEACHHEAD_DOMAINS=r2.example.org:http=8080:https=8443 admin.r2.example.org:https'
-run r3 # no variable: no key
-run r4 -e 'BEACHHEAD_DOMAINS=r4.example.org:http'
+bh_run r1 -e BEACHHEAD_DOMAINS=r1.example.org
+bh_run r2 -e 'BEACHHEAD_DOMAINS=r2.example.org:http=8080:https=8443 admin.r2.example.org:https'
+bh_run r3 # no variable: no key
+bh_run r4 -e 'BEACHHEAD_DOMAINS=r4.example.org:http'
 
 # 1. Redis does not exist yet: its socket path is known in advance.
 BH_REDIS_SOCK=$BH_TMP/redis/redis.sock
@@ -36,7 +27,7 @@ LOG=$BH_TMP/daemon.err
 bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf"
 bh_wait_for "$(bh_t 10)" "grep -q 'started: inspector' '$LOG'" "daemon start" || { cat "$LOG" >&2; exit 1; }
 bh_wait_for "$(bh_t 10)" "grep -q 'container r1: registering' '$LOG'" "r1 to be registered in the core" || { cat "$LOG" >&2; exit 1; }
-run r5 -e BEACHHEAD_DOMAINS=r5.example.org # an event while Redis is absent
+bh_run r5 -e BEACHHEAD_DOMAINS=r5.example.org # an event while Redis is absent
 sleep 2
 bh_verify_daemon_alive "$LOG"
 bh_redis_start
@@ -68,7 +59,7 @@ bh_verify_converges "$(bh_t $((REFRESH + 3)))" $NET $EXPIRE || bh_fail "no conve
 # 2. Killed and restarted empty; containers change during the outage.
 bh_redis_kill KILL
 docker stop -t 0 r1 >/dev/null || bh_fail "docker stop r1"
-run r6 -e 'BEACHHEAD_DOMAINS=r6.example.org r6b.example.org:https=8443'
+bh_run r6 -e 'BEACHHEAD_DOMAINS=r6.example.org r6b.example.org:https=8443'
 sleep 1
 bh_verify_daemon_alive "$LOG"
 bh_redis_restart

@@ -9,24 +9,13 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-bh_redis_start
+bh_stack_start fnet16 172.30.16.0/24
 NET=fnet16
 EXPIRE=6
 REFRESH=2
-docker network create --subnet 172.30.16.0/24 $NET >/dev/null || bh_fail "network create"
-run() { # NAME [docker run options...]
-	n=$1
-	shift
-	docker run -d --name "$n" --network $NET "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $n"
-}
-run steady -e 'BEACHHEAD_DOMAINS=steady.example.org api.steady.example.org:http=8080:https=8443'
-run h1 -e BEACHHEAD_DOMAINS=h1.example.org
-run h2 -e BEACHHEAD_DOMAINS=h2.example.org:https
+bh_run steady -e 'BEACHHEAD_DOMAINS=steady.example.org api.steady.example.org:http=8080:https=8443'
+bh_run h1 -e BEACHHEAD_DOMAINS=h1.example.org
+bh_run h2 -e BEACHHEAD_DOMAINS=h2.example.org:https
 
 CONF=$BH_TMP/beachhead.conf
 # Valid variants: refresh 2 or 3, info or debug logging (the publisher's
@@ -71,7 +60,7 @@ while [ $i -lt $ROUNDS ]; do
 	[ $((i % 5)) != 4 ] || kill -HUP "$BH_DAEMON_PID" || bh_fail "the daemon died during the storm (round $i)"
 	# Containers change under the storm.
 	case $((i % 6)) in
-	0) run "c$i" -e "BEACHHEAD_DOMAINS=c$i.example.org" & pids="$pids $!" ;;
+	0) bh_run "c$i" -e "BEACHHEAD_DOMAINS=c$i.example.org" & pids="$pids $!" ;;
 	3) [ -z "$pids" ] || wait $pids; pids=""; docker stop -t 0 "c$((i - 3))" >/dev/null & pids="$pids $!" ;;
 	esac
 	sleep 0.15

@@ -20,37 +20,18 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-bh_redis_start
+bh_stack_start hnet21 172.30.21.0/24
 NET=hnet21
 EXPIRE=6
 REFRESH=2
-docker network create --subnet 172.30.21.0/24 $NET >/dev/null || bh_fail "network create"
-run() { # NAME [docker run options...]
-	n=$1
-	shift
-	docker run -d --name "$n" --network $NET "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $n"
-}
 bh_verify_write_config "$BH_TMP/beachhead.conf" "$BH_DOCKER_URL" $NET $EXPIRE $REFRESH
 LOG=$BH_TMP/daemon.err
-run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
+bh_run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
 bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf"
 bh_verify_converges "$(bh_t 10)" $NET $EXPIRE || { cat "$LOG" >&2; bh_fail "no first convergence"; }
 GOOD=$(bh_redis_cli get /beachhead/good)
-(
-	while :; do
-		v=$(bh_redis_cli get /beachhead/good)
-		[ "$v" = "$GOOD" ] || echo "$(date +%T.%N) good = '$v'" >>"$BH_TMP/good.violations"
-		sleep 0.1
-	done
-) &
-MONITOR=$!
-bh_on_exit "kill $MONITOR"
+# Any other value of good's key, or its absence, is recorded.
+bh_monitor_key /beachhead/good "$BH_TMP/good.violations"
 
 # domains COUNT PREFIX: COUNT valid domains, space-separated.
 domains() {
@@ -82,7 +63,7 @@ api() {
 # responsive: an unrelated container still gets its key at once.
 responsive() {
 	n=probe$1
-	run "$n" -e "BEACHHEAD_DOMAINS=$n.example.org"
+	bh_run "$n" -e "BEACHHEAD_DOMAINS=$n.example.org"
 	t0=$(( $(date +%s%N) / 1000000 ))
 	# shellcheck disable=SC2034 # read by the eval in bh_wait_for
 	BH_RESP_KEY=/beachhead/$n
@@ -92,7 +73,7 @@ responsive() {
 }
 
 # --- A. 5000 domains in one variable.
-run many -e "BEACHHEAD_DOMAINS=$(domains 5000 m)"
+bh_run many -e "BEACHHEAD_DOMAINS=$(domains 5000 m)"
 t0=$(date +%s)
 IP=$(bh_ip many $NET)
 bh_wait_for "$(bh_t 10)" '[ "$(bh_redis_cli exists /beachhead/many)" = 1 ]' "the 5000-domain key" || { grep 'container many' "$LOG" | cut -c1-300 >&2; bh_fail "5000 domains not published"; }
@@ -210,8 +191,8 @@ bh_verify_all_json || bh_fail "a value in Redis is not clean JSON"
 docker rm -f many biglabel "$MAXENV" >/dev/null
 bh_verify_converges "$(bh_t 5)" $NET $EXPIRE || bh_fail "the big containers' keys were not deleted"
 [ "$(bh_redis_cli dbsize)" = 1 ] || bh_fail "keys left: $(bh_redis_keys '/beachhead/*' | tr '\n' ' ')"
-kill "$MONITOR"
-wait "$MONITOR" 2>/dev/null
+kill "$BH_MONITOR_PID"
+wait "$BH_MONITOR_PID" 2>/dev/null
 if [ -s "$BH_TMP/good.violations" ]; then
 	head -n 5 "$BH_TMP/good.violations" | cut -c1-200 >&2
 	bh_fail "the well-behaved container's key changed or vanished"

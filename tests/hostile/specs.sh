@@ -16,38 +16,18 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_engine_require_docker
-bh_redis_require
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
-bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-bh_redis_start
+bh_stack_start hnet20 172.30.20.0/24
 NET=hnet20
 EXPIRE=6
 REFRESH=2
-docker network create --subnet 172.30.20.0/24 $NET >/dev/null || bh_fail "network create"
-run() { # NAME [docker run options...]
-	n=$1
-	shift
-	docker run -d --name "$n" --network $NET "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $n"
-}
 bh_verify_write_config "$BH_TMP/beachhead.conf" "$BH_DOCKER_URL" $NET $EXPIRE $REFRESH
 LOG=$BH_TMP/daemon.err
-run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
+bh_run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
 bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf"
 bh_verify_converges "$(bh_t 10)" $NET $EXPIRE || { cat "$LOG" >&2; bh_fail "no first convergence"; }
 GOOD=$(bh_redis_cli get /beachhead/good)
-# The monitor: any other value of good's key, or its absence, is recorded.
-(
-	while :; do
-		v=$(bh_redis_cli get /beachhead/good)
-		[ "$v" = "$GOOD" ] || echo "$(date +%T.%N) good = '$v'" >>"$BH_TMP/good.violations"
-		sleep 0.1
-	done
-) &
-MONITOR=$!
-bh_on_exit "kill $MONITOR"
+# Any other value of good's key, or its absence, is recorded.
+bh_monitor_key /beachhead/good "$BH_TMP/good.violations"
 
 # rejected NAME 'fixed string in the error line': the container's key never
 # appears and the rejection is logged (error level, its name, its reason).
@@ -69,12 +49,12 @@ published() {
 }
 
 # --- Injection attempts: each domain is refused as an invalid DNS name.
-run q1 -e 'BEACHHEAD_DOMAINS=a"b.example.org'
-run q2 -e 'BEACHHEAD_DOMAINS=x.example.org"},{"id":"evil","domain":"evil.org'
-run q3 -e 'BEACHHEAD_DOMAINS=back\slash.example.org'
-run q4 -e 'BEACHHEAD_DOMAINS=ok.example.org evil.org"}]'   # never half: all refused
-run q5 -e 'BEACHHEAD_DOMAINS=q5.example.org:http=80"},{"x":"1' # in a port
-run q6 -e "BEACHHEAD_DOMAINS=q6.example.org'--"
+bh_run q1 -e 'BEACHHEAD_DOMAINS=a"b.example.org'
+bh_run q2 -e 'BEACHHEAD_DOMAINS=x.example.org"},{"id":"evil","domain":"evil.org'
+bh_run q3 -e 'BEACHHEAD_DOMAINS=back\slash.example.org'
+bh_run q4 -e 'BEACHHEAD_DOMAINS=ok.example.org evil.org"}]'   # never half: all refused
+bh_run q5 -e 'BEACHHEAD_DOMAINS=q5.example.org:http=80"},{"x":"1' # in a port
+bh_run q6 -e "BEACHHEAD_DOMAINS=q6.example.org'--"
 rejected q1 "domain 'a\"b.example.org': invalid DNS name"
 rejected q2 "domain 'x.example.org\"},{\"id\"': invalid DNS name" # (the domain ends at the first ':')
 rejected q3 "domain 'back\\x5cslash.example.org': invalid DNS name"
@@ -83,21 +63,21 @@ rejected q5 "domain 'q5.example.org': option 'http': port '80\"},{\"x\"' is not 
 rejected q6 "domain 'q6.example.org\\x27--': invalid DNS name"
 
 # --- Control characters.  CR, LF, TAB, VT, FF are whitespace: separators.
-run crlf -e "BEACHHEAD_DOMAINS=$(printf 'crlf1.example.org\r\ncrlf2.example.org\r\n')"
-run ws -e "BEACHHEAD_DOMAINS=$(printf '\tws1.example.org\vws2.example.org:https\fws3.example.org ')"
+bh_run crlf -e "BEACHHEAD_DOMAINS=$(printf 'crlf1.example.org\r\ncrlf2.example.org\r\n')"
+bh_run ws -e "BEACHHEAD_DOMAINS=$(printf '\tws1.example.org\vws2.example.org:https\fws3.example.org ')"
 published crlf "crlf1.example.org crlf2.example.org"
 published ws "ws1.example.org ws2.example.org:https ws3.example.org"
 # Others are refused and shown escaped in the log.
-run esc -e "BEACHHEAD_DOMAINS=$(printf 'esc.example.org\033[2J\033[1;1H')"
-run bel -e "BEACHHEAD_DOMAINS=$(printf 'bel\007.example.org')"
-run del -e "BEACHHEAD_DOMAINS=$(printf 'del.example.org:http=8\177')"
+bh_run esc -e "BEACHHEAD_DOMAINS=$(printf 'esc.example.org\033[2J\033[1;1H')"
+bh_run bel -e "BEACHHEAD_DOMAINS=$(printf 'bel\007.example.org')"
+bh_run del -e "BEACHHEAD_DOMAINS=$(printf 'del.example.org:http=8\177')"
 rejected esc "domain 'esc.example.org\\x1b[2J\\x1b[1;1H': invalid DNS name"
 rejected bel "domain 'bel\\x07.example.org': invalid DNS name"
 rejected del "option 'http': port '8\\x7f' is not a number"
 # A forged log line: escape sequences and a fake "core: error:" inside
 # option names (unknown options are warned about and ignored, so the
 # container is published; the warning shows the bytes escaped).
-run forge -e "BEACHHEAD_DOMAINS=$(printf 'forge.example.org:x\033[0m\001core:error:forged')"
+bh_run forge -e "BEACHHEAD_DOMAINS=$(printf 'forge.example.org:x\033[0m\001core:error:forged')"
 published forge "forge.example.org"
 # shellcheck disable=SC2034 # read by the eval in bh_wait_for
 BH_FORGE_WANT="container forge: env BEACHHEAD_DOMAINS: domain 'forge.example.org': unknown option 'x\\x1b[0m\\x01core' ignored"
@@ -105,25 +85,25 @@ bh_wait_for "$(bh_t 5)" 'grep -qF -- "$BH_FORGE_WANT" "$LOG"' "the unknown-optio
 	{ grep forge "$LOG" >&2; exit 1; }
 
 # --- NUL-like escapes (a real NUL cannot be passed: env entries are C strings).
-run nul1 -e 'BEACHHEAD_DOMAINS=nul1.example.org\u0000.evil.org'
-run nul2 -e 'BEACHHEAD_DOMAINS=nul2.example.org%00.evil.org'
-run nul3 -e 'BEACHHEAD_DOMAINS=nul3.example.org:http=80\0'
+bh_run nul1 -e 'BEACHHEAD_DOMAINS=nul1.example.org\u0000.evil.org'
+bh_run nul2 -e 'BEACHHEAD_DOMAINS=nul2.example.org%00.evil.org'
+bh_run nul3 -e 'BEACHHEAD_DOMAINS=nul3.example.org:http=80\0'
 rejected nul1 "domain 'nul1.example.org\\x5cu0000.evil.org': invalid DNS name"
 rejected nul2 "domain 'nul2.example.org%00.evil.org': invalid DNS name"
 rejected nul3 "option 'http': port '80\\x5c0' is not a number"
 
 # --- Non-ASCII names: refused, pointing at punycode.  Also a non-breaking
 # space (U+00A0), which is not whitespace to the parser.
-run idn -e 'BEACHHEAD_DOMAINS=bücher.example.org'
-run nbsp -e "BEACHHEAD_DOMAINS=$(printf 'nbsp1.example.org\302\240nbsp2.example.org')"
+bh_run idn -e 'BEACHHEAD_DOMAINS=bücher.example.org'
+bh_run nbsp -e "BEACHHEAD_DOMAINS=$(printf 'nbsp1.example.org\302\240nbsp2.example.org')"
 rejected idn "domain 'b\\xc3\\xbccher.example.org': invalid DNS name: it is not ASCII (write internationalized names in punycode"
 rejected nbsp "punycode"
 # The punycode form is accepted.
-run puny -e 'BEACHHEAD_DOMAINS=xn--bcher-kva.example.org'
+bh_run puny -e 'BEACHHEAD_DOMAINS=xn--bcher-kva.example.org'
 published puny "xn--bcher-kva.example.org"
 
 # --- A hostile label (no variable: the label is the source).
-run lab --label 'beachhead.domains=lab.example.org"}],"x":[{"'
+bh_run lab --label 'beachhead.domains=lab.example.org"}],"x":[{"'
 rejected lab "label beachhead.domains: domain 'lab.example.org\"}],\"x\"': invalid DNS name"
 
 # --- Everything else is intact, the daemon is up, every value is JSON.
@@ -146,8 +126,8 @@ fi
 # build this was written against already refuses the younger claimant.)
 # tests/lib/verify.sh does not model ownership: the step removes both
 # containers before the generic checks resume.
-run own1 -e 'BEACHHEAD_DOMAINS=shared.example.org own1.example.org'
-run own2 -e 'BEACHHEAD_DOMAINS=shared.example.org:https own2.example.org'
+bh_run own1 -e 'BEACHHEAD_DOMAINS=shared.example.org own1.example.org'
+bh_run own2 -e 'BEACHHEAD_DOMAINS=shared.example.org:https own2.example.org'
 sleep "$(bh_t 3)"
 bh_note "ownership: /beachhead/own1 = $(bh_redis_cli get /beachhead/own1)"
 bh_note "ownership: /beachhead/own2 = $(bh_redis_cli get /beachhead/own2)"
@@ -163,8 +143,8 @@ docker rm -f own1 own2 >/dev/null
 # Nothing stale outlives its expiry (the monitor keeps watching good).
 docker rm -f crlf ws q1 >/dev/null
 bh_verify_nothing_stale $EXPIRE $NET || bh_fail "stale state after expiry"
-kill "$MONITOR"
-wait "$MONITOR" 2>/dev/null
+kill "$BH_MONITOR_PID"
+wait "$BH_MONITOR_PID" 2>/dev/null
 if [ -s "$BH_TMP/good.violations" ]; then
 	head -n 5 "$BH_TMP/good.violations" >&2
 	bh_fail "the well-behaved container's key changed or vanished"

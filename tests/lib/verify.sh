@@ -239,3 +239,45 @@ bh_verify_daemon_alive() {
 	[ -z "${1:-}" ] || tail -n 40 "$1" >&2
 	bh_fail "the daemon died (pid $BH_DAEMON_PID)"
 }
+
+# --- the whole stack, as the fault and hostile tests use it ---
+
+# bh_stack_start NET SUBNET: requires and starts a throwaway dockerd (with the
+# busybox image), a redis-server unless BH_STACK_NO_REDIS is set, and a
+# user-defined network NET on SUBNET.  Containers then come from bh_run.
+bh_stack_start() {
+	bh_engine_require_docker
+	bh_redis_require
+	command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
+	bh_setup_tmp
+	bh_engine_start_docker
+	bh_engine_import_image
+	[ -n "${BH_STACK_NO_REDIS:-}" ] || bh_redis_start
+	BH_STACK_NET=$1
+	docker network create --subnet "$2" "$1" >/dev/null || bh_fail "network create $1"
+}
+
+# bh_run NAME [docker run options...]: a sleeping busybox container on the
+# stack's network.
+bh_run() {
+	bh_run_name=$1
+	shift
+	docker run -d --name "$bh_run_name" --network "$BH_STACK_NET" "$@" bbox:latest sleep 100000 >/dev/null ||
+		bh_fail "docker run $bh_run_name"
+}
+
+# bh_monitor_key KEY FILE: from now on, every 100 ms, any value of KEY other
+# than its current one (or its absence) is appended to FILE.  Sets
+# BH_MONITOR_PID (killed at exit, or earlier by the test).
+bh_monitor_key() {
+	bh_mon_expected=$(bh_redis_cli get "$1")
+	(
+		while :; do
+			v=$(bh_redis_cli get "$1")
+			[ "$v" = "$bh_mon_expected" ] || echo "$(date +%T.%N) $1 = '$v'" >>"$2"
+			sleep 0.1
+		done
+	) &
+	BH_MONITOR_PID=$!
+	bh_on_exit "kill $BH_MONITOR_PID"
+}
