@@ -68,28 +68,42 @@ static void withdraw(struct daemon *d, const char *container, const char *reason
 	daemon_status_changed(d);
 }
 
-static void report(struct daemon *d, const char *container, const char *fmt, ...)
+/*
+ * Every full pass reports every container again.  What the core says about
+ * a container (an error, a note) is remembered, so that it is logged once
+ * per change and then only at debug level: the log stays readable.
+ * Returns true when msg is news for this container.
+ */
+static bool remember(struct daemon *d, const char *container, const char *msg)
+{
+	struct registration_entry *seen = registry_find(&d->rejections, container);
+	if (seen && strcmp(seen->value, msg) == 0)
+		return false;
+	(void)registry_put(&d->rejections, container, "", msg);
+	return true;
+}
+
+/* An error about a container: logged once per change, but counted every
+ * time (the one-pass exit status depends on it).  Returns whether it was
+ * news. */
+static bool report(struct daemon *d, const char *container, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void report(struct daemon *d, const char *container, const char *fmt, ...)
+static bool report(struct daemon *d, const char *container, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = vstrfmt(fmt, ap);
 	va_end(ap);
-	/* A broken container is re-reported on every pass; say it once per
-	 * change so the log stays readable, but count it every time (the
-	 * one-pass exit status depends on it). */
-	struct registration_entry *seen = msg ? registry_find(&d->rejections, container) : NULL;
-	if (seen && strcmp(seen->value, msg) == 0) {
+	bool news = !msg || remember(d, container, msg);
+	if (news) {
+		daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
+	} else {
 		d->errors++;
 		log_debug("container %s: still: %s", container, msg);
-	} else {
-		daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
-		if (msg)
-			(void)registry_put(&d->rejections, container, "", msg);
 	}
 	free(msg);
+	return news;
 }
 
 /* The container is fine again (or gone): its next error is news. */
@@ -98,15 +112,36 @@ static void forget_rejection(struct daemon *d, const char *container)
 	registry_remove(&d->rejections, container);
 }
 
+/* Warnings from the spec parser are held until the core knows whether the
+ * container's registration changed: only then are they news. */
 struct warn_ctx {
 	const char *container;
 	const char *source;
+	char **messages;
+	size_t count;
 };
 
 static void spec_warning(void *arg, const char *message)
 {
-	const struct warn_ctx *ctx = arg;
-	log_warning("container %s: %s: %s", ctx->container, ctx->source, message);
+	struct warn_ctx *ctx = arg;
+	char **grown = realloc(ctx->messages, (ctx->count + 1) * sizeof *grown);
+	if (!grown)
+		return;
+	ctx->messages = grown;
+	if ((grown[ctx->count] = strdup(message)))
+		ctx->count++;
+}
+
+static void flush_warnings(struct warn_ctx *ctx, bool news)
+{
+	for (size_t i = 0; i < ctx->count; i++) {
+		log_msg(news ? BH_LOG_WARNING : BH_LOG_DEBUG, "core", "container %s: %s: %s",
+			ctx->container, ctx->source, ctx->messages[i]);
+		free(ctx->messages[i]);
+	}
+	free(ctx->messages);
+	ctx->messages = NULL;
+	ctx->count = 0;
 }
 
 static bool missing_is_error(const struct daemon *d, const struct bh_container *c)
@@ -183,16 +218,21 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	}
 	struct domain_spec_list specs;
 	char *error = NULL;
-	struct warn_ctx warn = {c->name, source};
+	struct warn_ctx warn = {c->name, source, NULL, 0};
 	if (domain_spec_parse(c->specs, &specs, &error, spec_warning, &warn) < 0) {
-		report(d, c->name, "%s: %s; registration not published", source,
-		       error ? error : "out of memory");
+		flush_warnings(&warn, report(d, c->name, "%s: %s; registration not published", source,
+					      error ? error : "out of memory"));
 		free(error);
 		withdraw(d, c->name, "its domain specs are invalid");
 		return;
 	}
 	if (specs.count == 0) {
-		log_info("container %s: %s lists no domain, nothing to register", c->name, source);
+		char *note = strfmt("%s lists no domain, nothing to register", source);
+		bool news = !note || remember(d, c->name, note);
+		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
+			note ? note : "lists no domain");
+		free(note);
+		flush_warnings(&warn, news);
 		domain_spec_list_free(&specs);
 		withdraw(d, c->name, "it lists no domain");
 		return;
@@ -201,6 +241,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 				     ? c->created_ns
 				     : 0;
 	if (!may_claim(d, c, &specs, created_ns)) {
+		flush_warnings(&warn, false);
 		domain_spec_list_free(&specs);
 		return;
 	}
@@ -211,6 +252,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	struct registration_entry *e = key && value ? registry_put(&d->registry, c->name, key, value) : NULL;
 	free(key);
 	free(value);
+	flush_warnings(&warn, changed);
 	if (!e) {
 		report(d, c->name, "out of memory building its registration");
 		domain_spec_list_free(&specs);

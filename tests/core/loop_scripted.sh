@@ -9,6 +9,7 @@ cat >"$BH_TMP/script" <<'SCRIPT'
 up web1 172.30.0.2 example.org admin.example.org:https app.example.org:http=8080:https=8043
 novar db 172.30.0.3
 up typo 172.30.0.4 good.org bad.org:http=99999
+up warned 10.0.0.12 w.example:http:later=1
 wait 300
 down web1
 up web2 10.0.0.9 x.org:HTTP=81:future=1
@@ -39,11 +40,14 @@ cat "$BH_TMP/err" >&2
 V1='[{"id":"example_org","domain":"example.org","http":{"host":"172.30.0.2","port":80},"https":{"host":"172.30.0.2","port":443}},{"id":"admin_example_org","domain":"admin.example.org","https":{"host":"172.30.0.2","port":443}},{"id":"app_example_org","domain":"app.example.org","http":{"host":"172.30.0.2","port":8080},"https":{"host":"172.30.0.2","port":8043}}]'
 cat >"$BH_TMP/expected" <<EXPECTED
 {"op":"set","key":"/beachhead/web1","ttl":60,"value":$V1}
+{"op":"set","key":"/beachhead/warned","ttl":60,"value":[{"id":"w_example","domain":"w.example","http":{"host":"10.0.0.12","port":80}}]}
 {"op":"set","key":"/beachhead/web1","ttl":60,"value":$V1}
+{"op":"set","key":"/beachhead/warned","ttl":60,"value":[{"id":"w_example","domain":"w.example","http":{"host":"10.0.0.12","port":80}}]}
 {"op":"del","key":"/beachhead/web1"}
 {"op":"set","key":"/beachhead/web2","ttl":60,"value":[{"id":"x_org","domain":"x.org","http":{"host":"10.0.0.9","port":81}}]}
 {"op":"set","key":"/beachhead/web2","ttl":60,"value":[{"id":"x_org","domain":"x.org","http":{"host":"10.0.0.10","port":81}}]}
 {"op":"del","key":"/beachhead/web2"}
+{"op":"set","key":"/beachhead/warned","ttl":60,"value":[{"id":"w_example","domain":"w.example","http":{"host":"10.0.0.12","port":80}}]}
 {"op":"set","key":"/beachhead/last","ttl":60,"value":[{"id":"last_example","domain":"last.example","http":{"host":"10.0.0.11","port":80},"https":{"host":"10.0.0.11","port":443}}]}
 EXPECTED
 diff -u "$BH_TMP/expected" "$BH_TMP/out" || bh_fail "published lines differ"
@@ -54,4 +58,10 @@ grep -q "container typo: env BEACHHEAD_DOMAINS: domain 'bad.org': option 'http':
 ! grep -q '/beachhead/typo' "$BH_TMP/out" || bh_fail "invalid container was published"
 grep -q "container web2: .*unknown option 'future' ignored" "$BH_TMP/err" || bh_fail "no warning for the unknown option"
 grep -q "withdrawing /beachhead/web2 (not seen in the full pass)" "$BH_TMP/err" || bh_fail "sweep not logged"
+# Every pass reports every container again: a warning or an error about an
+# unchanged container is logged once, not once per pass.
+[ "$(grep -c "container warned: .*unknown option 'later' ignored" "$BH_TMP/err")" -eq 1 ] ||
+	bh_fail "the warning for 'warned' was not logged exactly once"
+[ "$(grep -c "core: error: container typo:" "$BH_TMP/err")" -eq 1 ] ||
+	bh_fail "the error for 'typo' was not logged exactly once"
 bh_check_valgrind
