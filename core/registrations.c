@@ -266,9 +266,10 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	forget_rejection(d, c->name);
 	if (changed) {
 		/* Thousands of domains make megabytes of JSON: log a head. */
-		int shown = (int)(strlen(e->value) > LOGGED_VALUE_MAX ? LOGGED_VALUE_MAX : strlen(e->value));
-		log_info("container %s: registering %s = %.*s%s", c->name, e->key, shown, e->value,
-			 strlen(e->value) > LOGGED_VALUE_MAX ? "... (truncated)" : "");
+		size_t len = strlen(e->value);
+		bool cut = len > LOGGED_VALUE_MAX;
+		log_info("container %s: registering %s = %.*s%s", c->name, e->key,
+			 (int)(cut ? LOGGED_VALUE_MAX : len), e->value, cut ? "... (truncated)" : "");
 		daemon_status_changed(d);
 	} else {
 		log_debug("container %s: refreshing %s", c->name, e->key);

@@ -18,15 +18,23 @@
 
 #include "inspector_docker.h"
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	return s;
+}
+
 static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *format(const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = vformat(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -102,11 +110,9 @@ static void note(struct buf *w, const char *fmt, ...) __attribute__((format(prin
 
 static void note(struct buf *w, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = vformat(fmt, ap);
 	va_end(ap);
 	if (!s) {
 		w->oom = true;

@@ -180,7 +180,8 @@ out:
 	free(error);
 }
 
-static void end_pass(struct inspector *in)
+/* The pass's list of containers to inspect. */
+static void free_targets(struct inspector *in)
 {
 	for (size_t i = 0; i < in->n_targets; i++)
 		free(in->targets[i]);
@@ -189,6 +190,11 @@ static void end_pass(struct inspector *in)
 	in->targets = NULL;
 	in->target_explicit = NULL;
 	in->n_targets = in->next_target = 0;
+}
+
+static void end_pass(struct inspector *in)
+{
+	free_targets(in);
 	in->pass_active = false;
 	/* Last: in one-pass mode the core stops us from inside this call. */
 	in->api->pass_end(in->host, !in->pass_failed);
@@ -458,11 +464,5 @@ void sync_free(struct inspector *in)
 		job_unlink(in, j);
 		job_free(j);
 	}
-	for (size_t i = 0; i < in->n_targets; i++)
-		free(in->targets[i]);
-	free(in->targets);
-	free(in->target_explicit);
-	in->targets = NULL;
-	in->target_explicit = NULL;
-	in->n_targets = in->next_target = 0;
+	free_targets(in);
 }

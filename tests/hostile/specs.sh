@@ -16,18 +16,8 @@
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/verify.sh"
-bh_stack_start hnet20 172.30.20.0/24
-NET=hnet20
-EXPIRE=6
-REFRESH=2
-bh_verify_write_config "$BH_TMP/beachhead.conf" "$BH_DOCKER_URL" $NET $EXPIRE $REFRESH
-LOG=$BH_TMP/daemon.err
-bh_run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
-bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf"
-bh_verify_converges "$(bh_t 10)" $NET $EXPIRE || { cat "$LOG" >&2; bh_fail "no first convergence"; }
-GOOD=$(bh_redis_cli get /beachhead/good)
-# Any other value of good's key, or its absence, is recorded.
-bh_monitor_key /beachhead/good "$BH_TMP/good.violations"
+# NET, EXPIRE, REFRESH, LOG; `good` registered, its value in GOOD, watched.
+bh_hostile_start hnet20 172.30.20.0/24
 
 # rejected NAME 'fixed string in the error line': the container's key never
 # appears and the rejection is logged (error level, its name, its reason).

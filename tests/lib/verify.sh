@@ -281,3 +281,22 @@ bh_monitor_key() {
 	BH_MONITOR_PID=$!
 	bh_on_exit "kill $BH_MONITOR_PID"
 }
+
+# bh_hostile_start NET SUBNET: the hostile tests' common ground.  The stack
+# (bh_stack_start), a daemon with expire 6 / refresh 2 logging to $LOG, and
+# one well-behaved container `good` whose converged value is $GOOD and whose
+# key is watched (bh_monitor_key) into $BH_TMP/good.violations.  Sets NET,
+# EXPIRE, REFRESH, LOG, GOOD.
+bh_hostile_start() {
+	bh_stack_start "$1" "$2"
+	NET=$1
+	EXPIRE=6
+	REFRESH=2
+	bh_verify_write_config "$BH_TMP/beachhead.conf" "$BH_DOCKER_URL" "$NET" $EXPIRE $REFRESH
+	LOG=$BH_TMP/daemon.err
+	bh_run good -e 'BEACHHEAD_DOMAINS=good.example.org api.good.example.org:http=8080:https=8443'
+	bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf"
+	bh_verify_converges "$(bh_t 10)" "$NET" $EXPIRE || { cat "$LOG" >&2; bh_fail "no first convergence"; }
+	GOOD=$(bh_redis_cli get /beachhead/good)
+	bh_monitor_key /beachhead/good "$BH_TMP/good.violations"
+}
