@@ -57,6 +57,8 @@ static int load_instance(struct daemon *d, const struct settings *st, struct plu
 	inst->slot = slot;
 	inst->host.daemon = d;
 	inst->host.instance = inst;
+	if (!slot->plugin)
+		return -1; /* the file got this slot wrong: settings_load said so */
 	if (loader_load(slot->plugin, st->plugin_path, kind, &inst->loaded, &error) < 0) {
 		/* The group may come from an @include'd file: name that one. */
 		const char *file = config_setting_source_file(slot->group);
@@ -66,8 +68,9 @@ static int load_instance(struct daemon *d, const struct settings *st, struct plu
 		free(error);
 		return -1;
 	}
-	log_debug("%s: loaded %s %s from %s", slot->instance, inst->loaded.table->name,
-		  inst->loaded.table->version ? inst->loaded.table->version : "?", inst->loaded.path);
+	log_info("%s: %s %s (plugin ABI %u.%u) from %s", slot->instance, inst->loaded.table->name,
+		 inst->loaded.table->version ? inst->loaded.table->version : "?",
+		 inst->loaded.table->abi_major, inst->loaded.table->abi_minor, inst->loaded.path);
 	return 0;
 }
 
@@ -120,10 +123,13 @@ struct plugin_set *plugin_set_create(struct daemon *d, struct settings *settings
 		if (load_instance(d, settings, &set->publishers[i], &settings->publishers[i],
 				  BH_PLUGIN_PUBLISHER) < 0)
 			rc = -1;
-	if (rc == 0)
-		rc = init_instance(set, &set->inspector, 0);
-	for (size_t i = 0; rc == 0 && i < set->n_publishers; i++)
-		rc = init_instance(set, &set->publishers[i], i);
+	/* init() only reads settings: every plugin that loaded gets to check
+	 * its own, so that one run reports all mistakes of all plugins. */
+	if (set->inspector.loaded.table && init_instance(set, &set->inspector, 0) < 0)
+		rc = -1;
+	for (size_t i = 0; i < set->n_publishers; i++)
+		if (set->publishers[i].loaded.table && init_instance(set, &set->publishers[i], i) < 0)
+			rc = -1;
 	if (rc < 0) {
 		plugin_set_destroy(set);
 		return NULL;
@@ -431,7 +437,17 @@ static void setup_systemd(struct daemon *d)
 	}
 }
 
-int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only)
+/* The warnings a start would print: --check-config prints them too. */
+static void warn_about_settings(const struct settings *settings)
+{
+	if (settings->expire > 0 && settings->refresh >= settings->expire)
+		log_warning("refresh (%u s) is not shorter than expire (%u s): registrations will "
+			    "lapse between refreshes",
+			    settings->refresh, settings->expire);
+}
+
+int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only,
+	       bool settings_refused)
 {
 	struct daemon d = {0};
 	d.opts = opts;
@@ -444,20 +460,30 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
+	log_info("%s %s (plugin ABI %d.%d), configuration %s", PACKAGE_NAME, PACKAGE_VERSION,
+		 BH_ABI_MAJOR, BH_ABI_MINOR, settings->config_file);
+	if (check_only)
+		warn_about_settings(settings);
+	if (check_only && opts->verbose)
+		settings_dump(settings, stdout);
+	/* The set owns settings from here on, even when it is refused. */
+	char *config_file = strdup(settings->config_file);
 	d.set = plugin_set_create(&d, settings);
-	if (!d.set) {
+	if (!d.set || settings_refused) {
+		if (check_only)
+			log_error("configuration %s has errors (see above)",
+				  config_file ? config_file : "");
+		free(config_file);
 		status = EXIT_CONFIG_ERROR;
 		goto out;
 	}
+	free(config_file);
 	settings = d.set->settings;
 	if (check_only) {
 		log_info("configuration %s is valid", settings->config_file);
 		goto out;
 	}
-	if (settings->expire > 0 && settings->refresh >= settings->expire)
-		log_warning("refresh (%u s) is not shorter than expire (%u s): registrations will "
-			    "lapse between refreshes",
-			    settings->refresh, settings->expire);
+	warn_about_settings(settings);
 	if (plugin_set_start(&d, d.set) < 0) {
 		status = EXIT_RUNTIME_ERROR;
 		goto out;

@@ -17,7 +17,10 @@
 
 /* Runs the whole life cycle; returns the process exit status.  Takes
  * ownership of settings (heap-allocated); opts is kept for reloads.  With
- * check_only, stops after every plugin's init(). */
-int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only);
+ * check_only, stops after every plugin's init() (and prints the effective
+ * configuration with opts->verbose).  settings_refused: settings_load
+ * reported errors; the plugins of the sound slots are still checked. */
+int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only,
+	       bool settings_refused);
 
 #endif

@@ -14,12 +14,28 @@
 #include "log.h"
 #include "strfmt.h"
 
+/* Plugins name a setting "FILE:LINE: ..."; for a value from the command
+ * line the core set FILE to "command line (--option)" and LINE is 0, which
+ * would read "command line (--docker-url):0: ...": drop the ":0". */
+static const char *cli_line_zero(const char *text)
+{
+	if (strncmp(text, SETTINGS_CLI_ORIGIN "--", strlen(SETTINGS_CLI_ORIGIN "--")) != 0)
+		return NULL;
+	return strstr(text, "):0:");
+}
+
 static void host_log(struct bh_host *host, enum bh_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_vmsg(level, host->instance->origin, fmt, ap);
+	char *text = vstrfmt(fmt, ap);
 	va_end(ap);
+	const char *zero = text ? cli_line_zero(text) : NULL;
+	if (zero)
+		log_msg(level, host->instance->origin, "%.*s%s", (int)(zero - text + 1), text, zero + 3);
+	else
+		log_msg(level, host->instance->origin, "%s", text ? text : "(message lost: out of memory)");
+	free(text);
 }
 
 static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)

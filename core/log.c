@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static enum bh_log_level max_level = BH_LOG_INFO;
@@ -64,4 +65,15 @@ void log_msg(enum bh_log_level level, const char *origin, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, origin, fmt, ap);
 	va_end(ap);
+}
+
+void log_error_lines(const char *text)
+{
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		log_error("%.*s", (int)len, line);
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
 }

@@ -15,6 +15,9 @@ void log_msg(enum bh_log_level level, const char *origin, const char *fmt, ...) 
 void log_vmsg(enum bh_log_level level, const char *origin, const char *fmt, va_list ap)
 	BH_PRINTF(3, 0);
 
+/* One error line per line of text (settings_load's list of errors). */
+void log_error_lines(const char *text);
+
 #define log_error(...) log_msg(BH_LOG_ERROR, "core", __VA_ARGS__)
 #define log_warning(...) log_msg(BH_LOG_WARNING, "core", __VA_ARGS__)
 #define log_info(...) log_msg(BH_LOG_INFO, "core", __VA_ARGS__)

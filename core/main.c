@@ -1,6 +1,7 @@
 /* beachhead-companion: publishes container domain registrations. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,13 +32,19 @@ int main(int argc, char **argv)
 	char *error = NULL;
 	if (!settings)
 		return EXIT_RUNTIME_ERROR;
-	if (settings_load(settings, &opts, &error) < 0) {
-		log_error("%s", error ? error : "out of memory");
+	bool refused = settings_load(settings, &opts, &error) < 0;
+	if (refused) {
+		log_error_lines(error ? error : "out of memory");
 		free(error);
-		settings_free(settings);
-		free(settings);
-		return EXIT_CONFIG_ERROR;
+		/* --check-config goes on to check the plugins of the sound slots,
+		 * so that one run lists every mistake. */
+		if (!opts.check_config || !settings->config_file) {
+			settings_free(settings);
+			free(settings);
+			return EXIT_CONFIG_ERROR;
+		}
+	} else {
+		log_setup(settings->log_level, settings->timestamps);
 	}
-	log_setup(settings->log_level, settings->timestamps);
-	return daemon_run(settings, &opts, opts.check_config);
+	return daemon_run(settings, &opts, opts.check_config, refused);
 }

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,14 @@ static struct settings *load_new_settings(const struct daemon *d)
 		free(settings);
 		settings = NULL;
 	}
-	log_error("reload: %s; keeping the running configuration", error ? error : "out of memory");
+	/* One line per error; the last one says what happens. */
+	const char *text = error ? error : "out of memory";
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		bool last = line[len] == '\0';
+		log_error("reload: %.*s%s", (int)len, line, last ? "; keeping the running configuration" : "");
+		line += last ? len : len + 1;
+	}
 	free(error);
 	if (settings)
 		settings_free(settings);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "settings.h"
+#include "config_preflight.h"
 #include "strfmt.h"
 
 #include <errno.h>
@@ -12,19 +13,30 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Equal to the original's defaults: Docker in, Redis on localhost:6379 out. */
-static const char builtin_config[] =
-	"inspector = { plugin = \"inspector-docker\"; };\n"
-	"publishers = ( { plugin = \"publisher-redis\"; } );\n";
+/* Without a file every setting takes its default, as with a file that sets
+ * none: Docker in, Redis on localhost:6379 out (the original's defaults). */
+static const char builtin_config[] = "";
 
 #define DEFAULT_EXPIRE 60u
 #define DEFAULT_KEY_PREFIX "/beachhead/"
 
-static const char *const known_top_level[] = {
+/* Indexed by enum setting_id. */
+static const char *const known_top_level[SETTING_COUNT + 1] = {
 	"inspector", "publishers", "expire", "refresh", "key_prefix", "containers",
 	"enumerate", "missing_envvar", "error_missing_container", "plugin_dir",
 	"log_level", "timestamps", "systemd", "domains", NULL,
 };
+
+const char *settings_name(enum setting_id id)
+{
+	return known_top_level[id];
+}
+
+const char *settings_source_file(const struct settings *st, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	return file ? file : st->config_file;
+}
 
 struct load_ctx {
 	struct settings *settings;
@@ -34,27 +46,60 @@ struct load_ctx {
 static int fail(struct load_ctx *ctx, const config_setting_t *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Records the first error, prefixed with file:line of the setting at fault. */
+/* Appends one line to the error text: an operator fixing a file wants every
+ * mistake in one run (as `nginx -t` reports them), not one per attempt. */
+static void append_error(struct load_ctx *ctx, char *line)
+{
+	if (!line)
+		return;
+	if (!*ctx->error) {
+		*ctx->error = line;
+		return;
+	}
+	char *joined = strfmt("%s\n%s", *ctx->error, line);
+	free(line);
+	if (joined) {
+		free(*ctx->error);
+		*ctx->error = joined;
+	}
+}
+
+/* Records an error, prefixed with file:line of the setting at fault, or with
+ * the file alone when the file as a whole is at fault. */
 static int fail(struct load_ctx *ctx, const config_setting_t *where, const char *fmt, ...)
 {
-	if (*ctx->error)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
 	char *body = vstrfmt(fmt, ap);
 	va_end(ap);
-	int rc;
-	if (where) {
-		const char *file = config_setting_source_file(where);
-		rc = asprintf(ctx->error, "%s:%u: %s", file ? file : ctx->settings->config_file,
+	char *line;
+	if (where && settings_is_cli(where))
+		line = strfmt("%s: %s", config_setting_source_file(where), body ? body : "?");
+	else if (where)
+		line = strfmt("%s:%u: %s", settings_source_file(ctx->settings, where),
 			      config_setting_source_line(where), body ? body : "?");
-	} else {
-		rc = asprintf(ctx->error, "%s: %s", ctx->settings->config_file, body ? body : "?");
-	}
-	if (rc < 0)
-		*ctx->error = NULL;
+	else
+		line = strfmt("%s: %s", ctx->settings->config_file, body ? body : "?");
 	free(body);
+	append_error(ctx, line);
 	return -1;
+}
+
+/* "FILE:LINE" of a setting read from the file, for --verbose. */
+static int note_origin(struct load_ctx *ctx, enum setting_id id, const config_setting_t *s)
+{
+	struct settings *st = ctx->settings;
+	free(st->origins[id]);
+	st->origins[id] = strfmt("%s:%u", settings_source_file(st, s), config_setting_source_line(s));
+	return st->origins[id] ? 0 : fail(ctx, NULL, "out of memory");
+}
+
+static int note_cli_origin(struct load_ctx *ctx, enum setting_id id, const char *option)
+{
+	struct settings *st = ctx->settings;
+	free(st->origins[id]);
+	st->origins[id] = strfmt("command line (%s)", option);
+	return st->origins[id] ? 0 : fail(ctx, NULL, "out of memory");
 }
 
 static const char *type_name(int type)
@@ -150,15 +195,19 @@ static int read_publishers(struct load_ctx *ctx, config_setting_t *list)
 	st->publishers = calloc((size_t)count, sizeof *st->publishers);
 	if (!st->publishers)
 		return fail(ctx, list, "out of memory");
+	int rc = 0;
 	for (int i = 0; i < count; i++) {
 		char instance[32];
 		snprintf(instance, sizeof instance, "publishers[%d]", i);
+		/* A bad element is reported and skipped: the others still get
+		 * checked (and their plugins loaded by --check-config). */
 		if (read_slot(ctx, config_setting_get_elem(list, (unsigned)i), instance,
-			      &st->publishers[i]) < 0)
-			return -1;
-		st->n_publishers++;
+			      &st->publishers[st->n_publishers]) < 0)
+			rc = -1;
+		else
+			st->n_publishers++;
 	}
-	return 0;
+	return rc;
 }
 
 static int read_containers(struct load_ctx *ctx, const config_setting_t *s)
@@ -171,17 +220,18 @@ static int read_containers(struct load_ctx *ctx, const config_setting_t *s)
 	if (!names)
 		return fail(ctx, s, "out of memory");
 	ctx->settings->containers = names;
+	int rc = 0;
+	size_t n = 0;
 	for (int i = 0; i < count; i++) {
 		const config_setting_t *elem = config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(elem) != CONFIG_TYPE_STRING)
-			return fail(ctx, elem, "'containers' must hold strings");
-		if (config_setting_get_string(elem)[0] == '\0')
-			return fail(ctx, elem, "'containers' holds an empty name");
-		names[i] = strdup(config_setting_get_string(elem));
-		if (!names[i])
+			rc = fail(ctx, elem, "'containers' must hold strings");
+		else if (config_setting_get_string(elem)[0] == '\0')
+			rc = fail(ctx, elem, "'containers' holds an empty name");
+		else if (!(names[n++] = strdup(config_setting_get_string(elem))))
 			return fail(ctx, s, "out of memory");
 	}
-	return 0;
+	return rc;
 }
 
 static int read_missing_envvar(struct load_ctx *ctx, const config_setting_t *s)
@@ -215,71 +265,123 @@ static int read_log_level(struct load_ctx *ctx, const config_setting_t *s)
 	return fail(ctx, s, "'log_level' must be \"error\", \"warning\", \"info\" or \"debug\", not \"%s\"", v);
 }
 
-static bool is_known_top_level(const char *name)
+static int setting_id_of(const char *name)
 {
-	for (const char *const *k = known_top_level; *k; k++)
-		if (strcmp(*k, name) == 0)
-			return true;
-	return false;
+	for (int id = 0; id < SETTING_COUNT; id++)
+		if (strcmp(known_top_level[id], name) == 0)
+			return id;
+	return -1;
 }
 
-static int read_top_level(struct load_ctx *ctx)
+/* A key prefix is what keeps our keys apart from everybody else's in a
+ * shared database: an empty one would write bare container names. */
+static int check_key_prefix(struct load_ctx *ctx, const config_setting_t *where)
+{
+	if (ctx->settings->key_prefix && ctx->settings->key_prefix[0] == '\0')
+		return fail(ctx, where, "'key_prefix' must not be empty: keys would be bare container "
+				  "names in a database that other programs share");
+	return 0;
+}
+
+/* A missing inspector or publishers setting means the built-in default
+ * plugin with its own defaults, as README and beachhead.conf(5) document. */
+static config_setting_t *add_default_slot(struct load_ctx *ctx, const char *name, int type)
+{
+	config_setting_t *root = config_root_setting(&ctx->settings->cfg);
+	config_setting_t *s = config_setting_add(root, name, type);
+	if (s && type == CONFIG_TYPE_LIST)
+		s = config_setting_add(s, NULL, CONFIG_TYPE_GROUP);
+	config_setting_t *plugin = s ? config_setting_add(s, "plugin", CONFIG_TYPE_STRING) : NULL;
+	const char *value = type == CONFIG_TYPE_LIST ? "publisher-redis" : "inspector-docker";
+	if (!plugin || config_setting_set_string(plugin, value) != CONFIG_TRUE) {
+		fail(ctx, NULL, "out of memory");
+		return NULL;
+	}
+	return type == CONFIG_TYPE_LIST ? config_setting_parent(s) : s;
+}
+
+static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum setting_id id)
+{
+	struct settings *st = ctx->settings;
+	switch (id) {
+	case SETTING_INSPECTOR:
+		return read_slot(ctx, s, "inspector", &st->inspector);
+	case SETTING_PUBLISHERS:
+		return read_publishers(ctx, s);
+	case SETTING_EXPIRE:
+		return read_seconds(ctx, s, &st->expire);
+	case SETTING_REFRESH:
+		return read_seconds(ctx, s, &st->refresh);
+	case SETTING_KEY_PREFIX:
+		return copy_string(ctx, s, &st->key_prefix) < 0 ? -1 : check_key_prefix(ctx, s);
+	case SETTING_CONTAINERS:
+		return read_containers(ctx, s);
+	case SETTING_ENUMERATE:
+		return read_bool(ctx, s, &st->enumerate);
+	case SETTING_MISSING_ENVVAR:
+		return read_missing_envvar(ctx, s);
+	case SETTING_ERROR_MISSING_CONTAINER:
+		return read_bool(ctx, s, &st->error_missing_container);
+	case SETTING_PLUGIN_DIR:
+		return copy_string(ctx, s, &st->plugin_path);
+	case SETTING_LOG_LEVEL:
+		return read_log_level(ctx, s);
+	case SETTING_TIMESTAMPS:
+		return read_bool(ctx, s, &st->timestamps);
+	case SETTING_DOMAINS: {
+		char *error = NULL;
+		if (ownership_parse(s, st->config_file, &st->ownership, &error) == 0)
+			return 0;
+		append_error(ctx, error ? error : strfmt("%s: 'domains': out of memory", st->config_file));
+		return -1;
+	}
+	case SETTING_SYSTEMD: {
+		bool on = false;
+		int rc = read_bool(ctx, s, &on);
+		st->systemd = on ? 1 : 0;
+		return rc;
+	}
+	case SETTING_COUNT:
+		break;
+	}
+	return fail(ctx, s, "unknown setting '%s'", config_setting_name(s));
+}
+
+/* Every setting is read and every mistake reported; returns 0, or -1 after
+ * errors (the settings that were right are filled in all the same). */
+static int read_top_level(struct load_ctx *ctx, bool *refresh_given)
 {
 	struct settings *st = ctx->settings;
 	config_setting_t *root = config_root_setting(&st->cfg);
 	int count = config_setting_length(root);
-	bool refresh_given = false;
+	bool failed = false;
 	for (int i = 0; i < count; i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *name = config_setting_name(s);
-		int rc = 0;
-		if (!is_known_top_level(name))
-			rc = fail(ctx, s, "unknown setting '%s'", name);
-		else if (strcmp(name, "inspector") == 0)
-			rc = read_slot(ctx, s, "inspector", &st->inspector);
-		else if (strcmp(name, "publishers") == 0)
-			rc = read_publishers(ctx, s);
-		else if (strcmp(name, "expire") == 0)
-			rc = read_seconds(ctx, s, &st->expire);
-		else if (strcmp(name, "refresh") == 0) {
-			rc = read_seconds(ctx, s, &st->refresh);
-			refresh_given = true;
-		} else if (strcmp(name, "key_prefix") == 0)
-			rc = copy_string(ctx, s, &st->key_prefix);
-		else if (strcmp(name, "containers") == 0)
-			rc = read_containers(ctx, s);
-		else if (strcmp(name, "enumerate") == 0)
-			rc = read_bool(ctx, s, &st->enumerate);
-		else if (strcmp(name, "missing_envvar") == 0)
-			rc = read_missing_envvar(ctx, s);
-		else if (strcmp(name, "error_missing_container") == 0)
-			rc = read_bool(ctx, s, &st->error_missing_container);
-		else if (strcmp(name, "plugin_dir") == 0)
-			rc = copy_string(ctx, s, &st->plugin_path);
-		else if (strcmp(name, "log_level") == 0)
-			rc = read_log_level(ctx, s);
-		else if (strcmp(name, "timestamps") == 0)
-			rc = read_bool(ctx, s, &st->timestamps);
-		else if (strcmp(name, "domains") == 0) {
-			char *error = NULL;
-			rc = ownership_parse(s, st->config_file, &st->ownership, &error);
-			if (rc < 0) {
-				free(*ctx->error);
-				*ctx->error = error;
-			}
-		} else if (strcmp(name, "systemd") == 0) {
-			bool on = false;
-			rc = read_bool(ctx, s, &on);
-			st->systemd = on ? 1 : 0;
+		int id = setting_id_of(name);
+		if (id < 0) {
+			failed = true;
+			fail(ctx, s, "unknown setting '%s'", name);
+			continue;
 		}
-		if (rc < 0)
-			return -1;
+		if (read_one_top_level(ctx, s, (enum setting_id)id) < 0 ||
+		    note_origin(ctx, (enum setting_id)id, s) < 0)
+			failed = true;
+		if (id == SETTING_REFRESH)
+			*refresh_given = true;
 	}
-	if (!st->inspector.plugin)
-		return fail(ctx, NULL, "no 'inspector' group: inspector = { plugin = \"inspector-docker\"; };");
-	if (!st->publishers)
-		return fail(ctx, NULL, "no 'publishers' list: publishers = ( { plugin = \"publisher-redis\"; } );");
-	return refresh_given ? 1 : 0;
+	/* Defaults are added only when the setting is absent: a present but
+	 * broken one has been reported above. */
+	config_setting_t *slot;
+	if (!config_setting_get_member(root, "inspector") &&
+	    (!(slot = add_default_slot(ctx, "inspector", CONFIG_TYPE_GROUP)) ||
+	     read_slot(ctx, slot, "inspector", &st->inspector) < 0))
+		failed = true;
+	if (!config_setting_get_member(root, "publishers") &&
+	    (!(slot = add_default_slot(ctx, "publishers", CONFIG_TYPE_LIST)) ||
+	     read_publishers(ctx, slot) < 0))
+		failed = true;
+	return failed ? -1 : 0;
 }
 
 /* Reads the file, or the built-in text when no file was asked for and the
@@ -295,22 +397,40 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 		return fail(ctx, NULL, "out of memory");
 	int ok;
 	if (path) {
-		/* config_read_file cannot tell "missing" from "unreadable". */
-		FILE *probe = fopen(path, "r");
-		if (!probe)
-			return fail(ctx, NULL, "cannot open: %s", strerror(errno));
-		fclose(probe);
+		/* Nothing that could stop or stall the daemon reaches libconfig. */
+		char *why = NULL;
+		if (config_preflight(path, CONFIG_MAX_TOTAL_BYTES, &why) < 0) {
+			append_error(ctx, why ? why : strfmt("%s: out of memory", path));
+			return -1;
+		}
 		ok = config_read_file(&st->cfg, path);
 	} else {
 		ok = config_read_string(&st->cfg, builtin_config);
 	}
 	if (!ok) {
-		if (asprintf(ctx->error, "%s:%d: %s", config_error_file(&st->cfg) ? config_error_file(&st->cfg) : st->config_file,
-			     config_error_line(&st->cfg), config_error_text(&st->cfg)) < 0)
-			*ctx->error = NULL;
+		append_error(ctx, strfmt("%s:%d: %s",
+					 config_error_file(&st->cfg) ? config_error_file(&st->cfg) : st->config_file,
+					 config_error_line(&st->cfg), config_error_text(&st->cfg)));
 		return -1;
 	}
 	return 0;
+}
+
+bool settings_is_cli(const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	return config_setting_source_line(s) == 0 && file &&
+	       strncmp(file, SETTINGS_CLI_ORIGIN, strlen(SETTINGS_CLI_ORIGIN)) == 0;
+}
+
+/* Marks a value the command line put into a plugin's group, so that
+ * messages and --verbose name the option instead of "FILE:0".  libconfig
+ * keeps file names in the config_t and never frees a setting's pointer. */
+static void mark_cli(config_setting_t *group, const char *name, const char *origin)
+{
+	config_setting_t *s = config_setting_get_member(group, name);
+	if (s)
+		s->file = origin;
 }
 
 /* Sets name in group to a string, creating or replacing it. */
@@ -343,6 +463,8 @@ static int override_int(config_setting_t *group, const char *name, int value)
 /* The plugin's base name: "/x/y/publisher-redis.so" -> "publisher-redis". */
 static bool slot_is(const struct plugin_slot *slot, const char *name)
 {
+	if (!slot->plugin)
+		return false; /* a slot the file got wrong (reported) */
 	const char *base = strrchr(slot->plugin, '/');
 	base = base ? base + 1 : slot->plugin;
 	size_t len = strlen(name);
@@ -373,11 +495,14 @@ static int replace_publishers_with_stdout(struct load_ctx *ctx)
 static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool refresh_given)
 {
 	struct settings *st = ctx->settings;
-	if (opts->expire >= 0)
+	if (opts->expire >= 0) {
 		st->expire = (unsigned)opts->expire;
+		note_cli_origin(ctx, SETTING_EXPIRE, "--expire");
+	}
 	if (opts->refresh >= 0) {
 		st->refresh = (unsigned)opts->refresh;
 		refresh_given = true;
+		note_cli_origin(ctx, SETTING_REFRESH, "--refresh");
 	}
 	/* 45% of expire, as the original; never 0 for a non-zero expire, since
 	 * 0 would silently mean "one pass, then exit". */
@@ -387,10 +512,17 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 			st->refresh = 1;
 	}
 	if (opts->key_prefix) {
+		if (!opts->key_prefix[0]) {
+			append_error(ctx, strfmt(SETTINGS_CLI_ORIGIN "--key-prefix): must not be empty: keys "
+						 "would be bare container names in a database that other "
+						 "programs share"));
+			return -1;
+		}
 		free(st->key_prefix);
 		st->key_prefix = strdup(opts->key_prefix);
 		if (!st->key_prefix)
 			return fail(ctx, NULL, "out of memory");
+		note_cli_origin(ctx, SETTING_KEY_PREFIX, "--key-prefix");
 	}
 	if (opts->n_containers > 0) {
 		for (char **c = st->containers; c && *c; c++)
@@ -406,38 +538,63 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 			if (!(st->containers[i] = strdup(opts->containers[i])))
 				return fail(ctx, NULL, "out of memory");
 		}
+		note_cli_origin(ctx, SETTING_CONTAINERS, "arguments");
 	}
-	if (opts->enumerate)
+	if (opts->enumerate) {
 		st->enumerate = true;
-	if (opts->error_missing_envvar != opts->ignore_missing_envvar)
+		note_cli_origin(ctx, SETTING_ENUMERATE, "--enumerate");
+	}
+	if (opts->error_missing_envvar != opts->ignore_missing_envvar) {
 		st->missing_envvar = opts->error_missing_envvar ? MISSING_ENVVAR_ERROR : MISSING_ENVVAR_IGNORE;
-	if (opts->error_missing_container)
+		note_cli_origin(ctx, SETTING_MISSING_ENVVAR,
+				opts->error_missing_envvar ? "--error-missing-envvar" : "--ignore-missing-envvar");
+	}
+	if (opts->error_missing_container) {
 		st->error_missing_container = true;
+		note_cli_origin(ctx, SETTING_ERROR_MISSING_CONTAINER, "--error-missing-container");
+	}
 	if (opts->plugin_path) {
 		free(st->plugin_path);
 		if (!(st->plugin_path = strdup(opts->plugin_path)))
 			return fail(ctx, NULL, "out of memory");
+		note_cli_origin(ctx, SETTING_PLUGIN_DIR, "--plugin-dir");
 	}
-	if (opts->quiet && st->log_level > BH_LOG_WARNING)
+	if (opts->quiet && st->log_level > BH_LOG_WARNING) {
 		st->log_level = BH_LOG_WARNING;
-	if (opts->verbose)
+		note_cli_origin(ctx, SETTING_LOG_LEVEL, "--quiet");
+	}
+	if (opts->verbose) {
 		st->log_level = BH_LOG_DEBUG;
-	if (opts->no_timestamp)
+		note_cli_origin(ctx, SETTING_LOG_LEVEL, "--verbose");
+	}
+	if (opts->no_timestamp) {
 		st->timestamps = false;
-	if (opts->systemd)
+		note_cli_origin(ctx, SETTING_TIMESTAMPS, "--no-timestamp");
+	}
+	if (opts->systemd) {
 		st->systemd = 1;
+		note_cli_origin(ctx, SETTING_SYSTEMD, "--systemd");
+	}
 	st->dry_run = opts->dry_run;
 
 	/* Plugin-specific options of the original go into the groups of the
 	 * plugins they always meant. */
 	bool docker = slot_is(&st->inspector, "inspector-docker");
-	if ((opts->docker_url || opts->docker_network || opts->envvar) && !docker)
+	bool docker_options = opts->docker_url || opts->docker_network || opts->envvar;
+	if (docker_options && !st->inspector.plugin)
+		return -1; /* the inspector setting is broken, and reported */
+	if (docker_options && !docker)
 		return fail(ctx, NULL, "--docker-url, --docker-network and --envvar need the inspector-docker "
 				 "inspector, but the configuration uses '%s'", st->inspector.plugin);
 	if ((opts->docker_url && override_string(st->inspector.group, "url", opts->docker_url) < 0) ||
 	    (opts->docker_network && override_string(st->inspector.group, "address", "name") < 0) ||
 	    (opts->envvar && override_string(st->inspector.group, "envvar", opts->envvar) < 0))
 		return fail(ctx, NULL, "out of memory");
+	if (docker_options) {
+		mark_cli(st->inspector.group, "url", SETTINGS_CLI_ORIGIN "--docker-url)");
+		mark_cli(st->inspector.group, "address", SETTINGS_CLI_ORIGIN "--docker-network)");
+		mark_cli(st->inspector.group, "envvar", SETTINGS_CLI_ORIGIN "--envvar)");
+	}
 	bool redis_options = opts->redis_host || opts->redis_port > 0;
 	bool redis_found = false;
 	for (size_t i = 0; i < st->n_publishers; i++) {
@@ -448,6 +605,10 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		if ((opts->redis_host && override_string(slot->group, "host", opts->redis_host) < 0) ||
 		    (opts->redis_port > 0 && override_int(slot->group, "port", opts->redis_port) < 0))
 			return fail(ctx, NULL, "out of memory");
+		if (opts->redis_host)
+			mark_cli(slot->group, "host", SETTINGS_CLI_ORIGIN "--redis-host)");
+		if (opts->redis_port > 0)
+			mark_cli(slot->group, "port", SETTINGS_CLI_ORIGIN "--redis-port)");
 	}
 	if (redis_options && !redis_found)
 		return fail(ctx, NULL, "--redis-host and --redis-port need a publisher-redis publisher, "
@@ -469,23 +630,28 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 	struct load_ctx ctx = {st, error};
 	if (read_source(&ctx, opts->config_file) < 0)
 		return -1;
-	int refresh_given = read_top_level(&ctx);
-	if (refresh_given < 0)
-		return -1;
+	/* After a bad setting the rest is still read and checked, so that one
+	 * run reports every mistake; the result is then refused as a whole. */
+	bool refresh_given = false;
+	bool failed = read_top_level(&ctx, &refresh_given) < 0;
 	if (!st->key_prefix && !(st->key_prefix = strdup(DEFAULT_KEY_PREFIX)))
 		return fail(&ctx, NULL, "out of memory");
 	if (!st->containers && !(st->containers = calloc(1, sizeof *st->containers)))
 		return fail(&ctx, NULL, "out of memory");
 	if (apply_cli(&ctx, opts, refresh_given) < 0)
-		return -1;
+		failed = true;
 	/* --plugin-dir and plugin_dir win over the environment. */
 	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
-	if (env_path && !st->plugin_path && !(st->plugin_path = strdup(env_path)))
-		return fail(&ctx, NULL, "out of memory");
+	if (env_path && !st->plugin_path) {
+		if (!(st->plugin_path = strdup(env_path)))
+			return fail(&ctx, NULL, "out of memory");
+		free(st->origins[SETTING_PLUGIN_DIR]);
+		st->origins[SETTING_PLUGIN_DIR] = strfmt("environment (BEACHHEAD_PLUGIN_PATH)");
+	}
 	if (!st->enumerate && !st->containers[0])
-		return fail(&ctx, NULL, "nothing to inspect: name containers or use --enumerate "
-				  "(enumerate = true;)");
-	return 0;
+		failed = fail(&ctx, NULL, "nothing to inspect: name containers or use --enumerate "
+					  "(enumerate = true;)") < 0;
+	return failed ? -1 : 0;
 }
 
 void settings_free(struct settings *st)
@@ -501,6 +667,8 @@ void settings_free(struct settings *st)
 		free(*c);
 	free(st->containers);
 	free(st->plugin_path);
+	for (int id = 0; id < SETTING_COUNT; id++)
+		free(st->origins[id]);
 	ownership_free(&st->ownership);
 	memset(st, 0, sizeof *st);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <libconfig.h>
 
@@ -23,6 +24,29 @@ enum missing_envvar_mode {
 	MISSING_ENVVAR_ERROR, /* always an error */
 	MISSING_ENVVAR_IGNORE /* never an error */
 };
+
+/* The top-level settings, in the order beachhead.conf(5) lists them. */
+enum setting_id {
+	SETTING_INSPECTOR,
+	SETTING_PUBLISHERS,
+	SETTING_EXPIRE,
+	SETTING_REFRESH,
+	SETTING_KEY_PREFIX,
+	SETTING_CONTAINERS,
+	SETTING_ENUMERATE,
+	SETTING_MISSING_ENVVAR,
+	SETTING_ERROR_MISSING_CONTAINER,
+	SETTING_PLUGIN_DIR,
+	SETTING_LOG_LEVEL,
+	SETTING_TIMESTAMPS,
+	SETTING_SYSTEMD,
+	SETTING_DOMAINS,
+	SETTING_COUNT
+};
+
+/* Settings the command line put into a plugin's group carry line 0 and a
+ * "file" of SETTINGS_CLI_ORIGIN "--option)", e.g. "command line (--docker-url)". */
+#define SETTINGS_CLI_ORIGIN "command line ("
 
 struct plugin_slot {
 	const char *plugin;       /* name or path; owned by cfg */
@@ -51,13 +75,29 @@ struct settings {
 	int systemd; /* 1 on, 0 off, -1 automatic (NOTIFY_SOCKET) */
 	bool dry_run;
 	struct ownership_policy ownership; /* `domains`: who may claim what */
+	/* Where each top-level value came from, for --verbose: "FILE:LINE",
+	 * "command line (--expire)", "environment (...)"; NULL = default. */
+	char *origins[SETTING_COUNT];
 };
 
 /*
  * Builds settings from opts.  Returns 0, or -1 with *error set to a malloc'd
- * one-line message (with file:line where the file is at fault).
+ * text of one line per error (file:line where a setting is at fault, the
+ * file alone where the file as a whole is).  After -1 the settings hold what
+ * was right (plugin slots that are sound), for --check-config to go on
+ * checking the plugins; settings_free them either way.
  */
 int settings_load(struct settings *settings, const struct cli_options *opts, char **error);
 void settings_free(struct settings *settings);
+
+const char *settings_name(enum setting_id id);
+/* The file a setting was read from (an @include'd one, or the main file). */
+const char *settings_source_file(const struct settings *st, const config_setting_t *s);
+/* True for a value the command line put into a plugin's group. */
+bool settings_is_cli(const config_setting_t *s);
+
+/* settings_dump.c: every setting, its value and its origin (--verbose
+ * --check-config). */
+void settings_dump(const struct settings *st, FILE *out);
 
 #endif

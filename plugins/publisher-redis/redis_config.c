@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,11 +167,14 @@ static int parse(struct parse_ctx *ctx)
 	struct redis_config *cfg = ctx->cfg;
 	const config_setting_t *group = ctx->args->config;
 	const config_setting_t *pw = NULL, *pw_file = NULL;
+	bool failed = false; /* every bad setting is reported, not just the first */
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		if (read_one(ctx, s, &pw, &pw_file) != BH_OK)
-			return BH_ERR;
+			failed = true;
 	}
+	if (failed)
+		return BH_ERR;
 	if (pw && pw_file)
 		return BAD(ctx, pw_file, "%s", "give either 'password' or 'password_file', not both");
 	if (pw && !(cfg->password = strdup(config_setting_get_string(pw))))

@@ -27,6 +27,7 @@ struct stdout_publisher {
 static int stdout_init(const struct bh_init *args, void **self)
 {
 	config_setting_t *group = (config_setting_t *)args->config;
+	bool failed = false; /* every unknown setting is reported, not just the first */
 	for (int i = 0; i < config_setting_length(group); i++) {
 		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		if (strcmp(config_setting_name(s), "plugin") != 0) {
@@ -35,9 +36,11 @@ static int stdout_init(const struct bh_init *args, void **self)
 								     : args->config_file,
 				       config_setting_source_line(s), args->instance,
 				       config_setting_name(s));
-			return BH_ERR;
+			failed = true;
 		}
 	}
+	if (failed)
+		return BH_ERR;
 	struct stdout_publisher *p = calloc(1, sizeof *p);
 	if (!p)
 		return BH_ERR;

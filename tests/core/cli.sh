@@ -27,7 +27,8 @@ usage_error "--redis-port: '0' is not a port" --redis-port 0 web
 usage_error "--redis-port: '70000' is not a port" --redis-port 70000 web
 usage_error "--expire: 'soon' is not a number of seconds" --expire soon web
 usage_error "--refresh: '-1' is not a number of seconds" --refresh=-1 web
-usage_error "no 'inspector' group" -c /dev/null
+# Every setting is optional: an empty file (or /dev/null) means the defaults.
+usage_error "nothing to inspect: name containers or use --enumerate" -c /dev/null
 printf 'inspector = { plugin = "inspector-docker"; };\npublishers = ( { plugin = "publisher-stdout"; } );\n' >"$BH_TMP/noscope.conf"
 usage_error "nothing to inspect: name containers or use --enumerate" -c "$BH_TMP/noscope.conf"
 usage_error "$BH_TMP/nope.conf: cannot open" -c "$BH_TMP/nope.conf" web

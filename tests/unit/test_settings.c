@@ -599,8 +599,7 @@ static const struct bad_file_case bad_files[] = {
 	{MIN_INSPECTOR "publishers = [\"publisher-redis\"];\n", 2, "'publishers' must be a list"},
 	{MIN_INSPECTOR "publishers = ( \"publisher-redis\" );\n", 2, "must be a group"},
 	{MIN_INSPECTOR "publishers = (\n  { plugin = \"a\"; },\n  5\n);\n", 4, "must be a group, not an integer"},
-	{MIN_PUBLISHERS "expire = 5;\n", 0, "no 'inspector' group"},
-	{MIN_INSPECTOR "expire = 5;\n", 0, "no 'publishers' list"},
+	{MIN_INSPECTOR MIN_PUBLISHERS "key_prefix = \"\";\n", 3, "'key_prefix' must not be empty"},
 	{MIN_PUBLISHERS "inspector = \"inspector-docker\";\n", 2, "'inspector' must be a group"},
 	{MIN_PUBLISHERS "inspector = {\n  url = \"x\";\n};\n", 2, "inspector: missing 'plugin'"},
 	{MIN_PUBLISHERS "inspector = {\n  plugin = \"\";\n};\n", 3, "inspector: 'plugin' is empty"},
@@ -611,7 +610,7 @@ static const struct bad_file_case bad_files[] = {
 	{MIN_INSPECTOR MIN_PUBLISHERS "log_level = \"loud\";\n", 3, "'log_level'"},
 	/* Containers. */
 	{MIN_INSPECTOR MIN_PUBLISHERS "containers = (\n  \"web\",\n  5\n);\n", 5, "'containers' must hold strings"},
-	{MIN_INSPECTOR MIN_PUBLISHERS "containers = [1, 2];\n", 3, "'containers' must hold strings"},
+	{MIN_INSPECTOR MIN_PUBLISHERS "containers = [1];\n", 3, "'containers' must hold strings"},
 	{MIN_INSPECTOR MIN_PUBLISHERS "containers = \"web\";\n", 3, "'containers' must be an array"},
 };
 
@@ -632,7 +631,71 @@ START_TEST(test_bad_file)
 	ck_assert_msg(strncmp(error, prefix, strlen(prefix)) == 0, "\"%s\" does not start with \"%s\"",
 		      error, prefix);
 	assert_contains(error, c->needle);
-	ck_assert_ptr_null(strchr(error, '\n'));
+	ck_assert_msg(strchr(error, '\n') == NULL, "case %d: more than one error: %s", _i, error);
+	settings_free(&st);
+}
+END_TEST
+
+/* Every top-level setting is optional: a file that sets a few takes the
+ * documented defaults for the rest, inspector and publishers included. */
+static const char *const partial_files[] = {
+	"expire = 30;\n",
+	MIN_PUBLISHERS,
+	MIN_INSPECTOR,
+	"",
+};
+
+START_TEST(test_partial_file_defaults)
+{
+	const char *path = write_config(partial_files[_i]);
+	static struct settings st;
+	const char *error = NULL;
+	int rc = load(&st, &error, "-c", path, "web", NULL);
+	ck_assert_msg(rc == 0, "case %d refused: %s", _i, error);
+	ck_assert_str_eq(st.inspector.plugin, "inspector-docker");
+	ck_assert_str_eq(st.inspector.instance, "inspector");
+	ck_assert_uint_eq(st.n_publishers, 1);
+	ck_assert_str_eq(st.publishers[0].plugin, "publisher-redis");
+	ck_assert_str_eq(st.publishers[0].instance, "publishers[0]");
+	ck_assert_uint_eq(st.expire, _i == 0 ? 30 : 60);
+	ck_assert_str_eq(st.key_prefix, "/beachhead/");
+	settings_free(&st);
+}
+END_TEST
+
+/* One run names every mistake of the file, each with its own line. */
+START_TEST(test_bad_file_all_errors)
+{
+	const char *path = write_config("expire = \"x\";\n"
+					"colour = 1;\n"
+					"publishers = ( { plugin = \"publisher-stdout\"; }, { host = \"a\"; } );\n"
+					"key_prefix = \"\";\n");
+	static struct settings st;
+	const char *error = NULL;
+	ck_assert_int_eq(load(&st, &error, "-c", path, "web", NULL), -1);
+	char line[256];
+	snprintf(line, sizeof line, "%s:1: 'expire' must be an integer", path);
+	assert_contains(error, line);
+	snprintf(line, sizeof line, "%s:2: unknown setting 'colour'", path);
+	assert_contains(error, line);
+	snprintf(line, sizeof line, "%s:3: publishers[1]: missing 'plugin'", path);
+	assert_contains(error, line);
+	snprintf(line, sizeof line, "%s:4: 'key_prefix' must not be empty", path);
+	assert_contains(error, line);
+	/* The sound slots stay usable for --check-config's plugin checks. */
+	ck_assert_uint_eq(st.n_publishers, 1);
+	ck_assert_str_eq(st.publishers[0].plugin, "publisher-stdout");
+	settings_free(&st);
+}
+END_TEST
+
+START_TEST(test_cli_empty_key_prefix)
+{
+	static struct settings st;
+	const char *error = NULL;
+	const char *path = write_config("");
+	ck_assert_int_eq(load(&st, &error, "-c", path, "--key-prefix=", "web", NULL), -1);
+	assert_contains(error, "command line (--key-prefix): must not be empty");
 	settings_free(&st);
 }
 END_TEST
@@ -1021,6 +1084,10 @@ static Suite *settings_suite(void)
 	tcase_add_loop_test(tc, test_refresh_default_never_zero, 0, 3);
 	tcase_add_loop_test(tc, test_bad_file, 0, (int)(sizeof bad_files / sizeof bad_files[0]));
 	tcase_add_test(tc, test_missing_config_file);
+	tcase_add_loop_test(tc, test_partial_file_defaults, 0,
+			    (int)(sizeof partial_files / sizeof partial_files[0]));
+	tcase_add_test(tc, test_bad_file_all_errors);
+	tcase_add_test(tc, test_cli_empty_key_prefix);
 	tcase_add_test(tc, test_free_after_failure_and_twice);
 	suite_add_tcase(s, tc);
 
