@@ -305,14 +305,15 @@ static void append_plugin_status(FILE *out, const struct plugin_instance *inst)
 		fprintf(out, "; %s: %s", inst->origin, inst->status);
 }
 
-static void on_status_timer(void *arg)
+/* "N registered, M errors; last: ...; plugin: status": the systemd status
+ * line and the SIGUSR1 summary.  Returns NULL when out of memory. */
+static char *status_text(const struct daemon *d)
 {
-	struct daemon *d = arg;
 	char *text = NULL;
 	size_t size = 0;
 	FILE *out = open_memstream(&text, &size);
 	if (!out)
-		return;
+		return NULL;
 	fprintf(out, "%zu registered, %u errors", d->registry.count, d->errors);
 	if (d->last_error)
 		fprintf(out, "; last: %s", d->last_error);
@@ -323,7 +324,17 @@ static void on_status_timer(void *arg)
 		append_plugin_status(out, &d->set->publishers[i]);
 	if (d->draining)
 		fputs("; stopping", out);
-	if (fclose(out) == 0)
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void on_status_timer(void *arg)
+{
+	char *text = status_text(arg);
+	if (text)
 		notify_status(text);
 	free(text);
 }
@@ -392,6 +403,17 @@ static void on_signal(void *arg, int signo)
 			reload_configuration(d);
 		return;
 	}
+	if (signo == SIGUSR1) {
+		char *text = status_text(d);
+		log_info("status (SIGUSR1): %s", text ? text : "out of memory");
+		free(text);
+		return;
+	}
+	if (signo == SIGUSR2 || signo == SIGALRM) {
+		/* Their default action would end the daemon with no drain. */
+		log_info("%s ignored (SIGUSR1 logs a status summary, SIGHUP reloads)", strsignal(signo));
+		return;
+	}
 	if (d->draining) {
 		log_warning("second %s: exiting without waiting for publishers", strsignal(signo));
 		loop_quit(d->loop);
@@ -404,12 +426,15 @@ static void on_signal(void *arg, int signo)
 
 static int setup_loop(struct daemon *d)
 {
-	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+	/* Every signal whose default action would kill the daemon without a
+	 * drain and that a person or a script may send: SIGUSR1 logs a status
+	 * summary, SIGUSR2 and SIGALRM are logged and ignored. */
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM};
 	/* A peer closing a socket must be an error return, not a death. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return -1;
 	d->loop = loop_new();
-	if (!d->loop || loop_signals(d->loop, signals, 3, on_signal, d) < 0)
+	if (!d->loop || loop_signals(d->loop, signals, (int)(sizeof signals / sizeof signals[0]), on_signal, d) < 0)
 		return -1;
 	d->refresh_timer = loop_timer_new(d->loop, on_refresh_timer, d);
 	d->replay_timer = loop_timer_new(d->loop, on_replay_timer, d);

@@ -211,7 +211,9 @@ struct bh_timer *loop_timer_new(struct loop *loop, bh_timer_cb cb, void *arg)
 		return NULL;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0) {
-		log_error("timerfd_create: %s", strerror(errno));
+		int error = errno; /* for the caller's message (EMFILE) */
+		log_error("timerfd_create: %s", strerror(error));
+		errno = error;
 		return NULL;
 	}
 	struct bh_timer *timer = calloc(1, sizeof *timer);

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,9 @@ void reload_configuration(struct daemon *d)
 	log_info("SIGHUP: reloading the configuration");
 	notify_reloading();
 	if (!d->switch_timer && !(d->switch_timer = loop_timer_new(d->loop, on_switch_timer, d))) {
+		log_error("reload abandoned: cannot create a timer: %s; keeping the running "
+			  "configuration",
+			  strerror(errno));
 		notify_ready();
 		return;
 	}
