@@ -60,11 +60,15 @@ static int load_instance(struct daemon *d, const struct settings *st, struct plu
 	if (!slot->plugin)
 		return -1; /* the file got this slot wrong: settings_load said so */
 	if (loader_load(slot->plugin, st->plugin_path, kind, &inst->loaded, &error) < 0) {
-		/* The group may come from an @include'd file: name that one. */
-		const char *file = config_setting_source_file(slot->group);
-		log_error("%s:%u: %s: %s", file ? file : st->config_file,
-			  config_setting_source_line(slot->group), slot->instance,
-			  error ? error : "out of memory");
+		/* The group may come from an @include'd file: name that one.  A
+		 * default slot (absent from the file) has no line. */
+		unsigned line = config_setting_source_line(slot->group);
+		if (line)
+			log_error("%s:%u: %s: %s", settings_source_file(st, slot->group), line,
+				  slot->instance, error ? error : "out of memory");
+		else
+			log_error("%s: %s (default): %s", st->config_file, slot->instance,
+				  error ? error : "out of memory");
 		free(error);
 		return -1;
 	}

@@ -429,8 +429,10 @@ bool settings_is_cli(const config_setting_t *s)
 static void mark_cli(config_setting_t *group, const char *name, const char *origin)
 {
 	config_setting_t *s = config_setting_get_member(group, name);
-	if (s)
+	if (s) {
 		s->file = origin;
+		s->line = 0; /* an override keeps the file's setting, and its line */
+	}
 }
 
 /* Sets name in group to a string, creating or replacing it. */

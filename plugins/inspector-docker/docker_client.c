@@ -9,9 +9,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -204,6 +207,18 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* libcurl leaves CURLINFO_OS_ERRNO at 0 when socket() itself failed: EMFILE
+ * or ENFILE when no socket can be had right now, else 0. */
+static long socket_shortage(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EMFILE || errno == ENFILE ? errno : 0;
+}
+
 static void finish(struct dc_client *c, struct dc_request *r, CURLcode code)
 {
 	struct dc_result res = {0};
@@ -220,8 +235,20 @@ static void finish(struct dc_client *c, struct dc_request *r, CURLcode code)
 			message = NULL;
 		res.error = message ? message : "response too large";
 	} else {
-		if (asprintf(&message, "%s: %s", dc_describe(c),
-			     r->errbuf[0] ? r->errbuf : curl_easy_strerror(code)) < 0)
+		/* libcurl words a unix-socket failure as "localhost port 80" and
+		 * hides EMFILE behind "Couldn't connect": say what the OS said. */
+		long os_errno = 0;
+		(void)curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+		if (!os_errno && code == CURLE_COULDNT_CONNECT)
+			os_errno = socket_shortage();
+		int rc;
+		if (os_errno && (c->socket_path || os_errno == EMFILE || os_errno == ENFILE))
+			rc = asprintf(&message, "%s: cannot connect: %s", dc_describe(c),
+				      strerror((int)os_errno));
+		else
+			rc = asprintf(&message, "%s: %s", dc_describe(c),
+				      r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+		if (rc < 0)
 			message = NULL;
 		res.error = message ? message : curl_easy_strerror(code);
 	}

@@ -138,6 +138,39 @@ char *dk_parse_min_version(const char *body, size_t len)
 	return copy;
 }
 
+/* The name of the engine in a /version document: Docker says "Engine" in
+ * Components and its product name in Platform; Podman names itself in
+ * Components ("Podman Engine"). */
+static const char *engine_name(struct json_object *root)
+{
+	struct json_object *components = NULL, *platform = NULL;
+	const char *name = NULL;
+	if (json_object_object_get_ex(root, "Components", &components) &&
+	    json_object_is_type(components, json_type_array) && json_object_array_length(components) > 0)
+		name = member_str(json_object_array_get_idx(components, 0), "Name", true);
+	if ((!name || strcmp(name, "Engine") == 0) && json_object_object_get_ex(root, "Platform", &platform))
+		name = member_str(platform, "Name", true);
+	return name;
+}
+
+/* "Docker Engine - Community 24.0.7" or "Podman Engine 4.3.1", for the
+ * start-up log; malloc'd, NULL when the document does not say. */
+char *dk_parse_engine_version(const char *body, size_t len)
+{
+	char *error = NULL;
+	struct json_object *root = parse(body, len, &error);
+	free(error);
+	if (!root)
+		return NULL;
+	const char *version = member_str(root, "Version", true);
+	const char *name = engine_name(root);
+	char *text = NULL;
+	if (version && asprintf(&text, "%s %s", name ? name : "engine", version) < 0)
+		text = NULL;
+	json_object_put(root);
+	return text;
+}
+
 int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
 		  char **error)
 {

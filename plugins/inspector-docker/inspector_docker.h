@@ -24,6 +24,7 @@ enum address_mode { ADDRESS_IP, ADDRESS_NAME, ADDRESS_PUBLISHED };
 
 struct dk_settings {
 	char *url;               /* unix:///path, tcp://host:port, http(s)://... */
+	char *url_origin;        /* for the log: "default", "DOCKER_HOST", "FILE:LINE", ... */
 	bool tls;                /* use https for tcp:// */
 	bool tls_verify;         /* verify the engine's certificate */
 	char *cert_path;         /* dir with ca.pem, cert.pem, key.pem; may be NULL */
@@ -125,6 +126,9 @@ struct dk_event {
 int dk_parse_version(const char *body, size_t len, char **api_version, char **error);
 /* MinAPIVersion of a /version document, malloc'd, or NULL. */
 char *dk_parse_min_version(const char *body, size_t len);
+/* The engine's name and version for logs ("Docker Engine - Community 24.0.7"),
+ * malloc'd, or NULL. */
+char *dk_parse_engine_version(const char *body, size_t len);
 int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
 		  char **error);
 int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,

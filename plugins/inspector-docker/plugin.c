@@ -75,8 +75,11 @@ static void connect_failed(struct inspector *in, const char *why)
 		end_wanted_pass_incomplete(in);
 		return;
 	}
-	if (!in->unreachable_logged) {
-		in->api->log(in->host, BH_LOG_WARNING, "engine unreachable: %s (retrying)", why);
+	if (!in->unreachable_logged && !in->stopping) {
+		/* Says when the next attempt comes (schedule_reconnect uses
+		 * backoff_ms next). */
+		in->api->log(in->host, BH_LOG_WARNING, "engine unreachable: %s; retrying in %u.%u s",
+			     why, (unsigned)(in->backoff_ms / 1000u), (unsigned)(in->backoff_ms % 1000u / 100u));
 		set_status(in, "engine unreachable: %s", why);
 		in->unreachable_logged = true;
 	}
@@ -147,8 +150,11 @@ static void on_version(void *arg, const struct dc_result *res)
 			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
 		in->unreachable_logged = false;
 	} else {
-		in->api->log(in->host, reconnect ? BH_LOG_INFO : BH_LOG_DEBUG, "connected to the engine (API %s)",
+		char *engine = dk_parse_engine_version(res->body, res->len);
+		in->api->log(in->host, BH_LOG_INFO, "connected to %s: %s, API %s",
+			     dc_describe(in->client), engine ? engine : "version unknown",
 			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
+		free(engine);
 	}
 	set_status(in, "engine reachable (API %s)", in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
 	if (in->refresh > 0) {
@@ -188,7 +194,6 @@ void inspector_engine_failed(struct inspector *in, const char *why)
 {
 	if (in->stopping)
 		return;
-	in->api->log(in->host, BH_LOG_WARNING, "%s; reconnecting", why);
 	events_close(in, in->events);
 	in->events = NULL;
 	sync_abort_pass(in, true);
@@ -197,6 +202,8 @@ void inspector_engine_failed(struct inspector *in, const char *why)
 	 * One the engine keeps refusing or dropping keeps backing off. */
 	if (in->api->now_ms(in->host) - in->stream_opened_ms > STREAM_HEALTHY_MS)
 		in->backoff_ms = BACKOFF_MIN_MS;
+	in->api->log(in->host, BH_LOG_WARNING, "%s; reconnecting in %u.%u s", why,
+		     (unsigned)(in->backoff_ms / 1000u), (unsigned)(in->backoff_ms % 1000u / 100u));
 	schedule_reconnect(in);
 }
 
@@ -273,7 +280,8 @@ static int docker_start(void *self)
 		return BH_ERR;
 	}
 	in->started = true;
-	in->api->log(in->host, BH_LOG_DEBUG, "using %s", dc_describe(in->client));
+	in->api->log(in->host, BH_LOG_INFO, "using %s (url from %s)", dc_describe(in->client),
+		     in->settings.url_origin);
 	connect_engine(in);
 	return BH_OK;
 }

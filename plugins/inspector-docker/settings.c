@@ -3,13 +3,19 @@
  * compatibility (--docker-url -> url, --docker-network -> address = "name",
  * --envvar -> envvar).  Every bad or unknown key is reported as
  * FILE:LINE: inspector: ... and refuses the configuration.
+ *
+ * The engine's address, as the docker CLI decides it: --docker-url (which
+ * the core puts into 'url'), else 'url' in the file, else $DOCKER_HOST, else
+ * the default socket.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inspector_docker.h"
 
@@ -82,6 +88,51 @@ static bool get_int(struct ctx *ctx, const config_setting_t *s, long long min, l
 	return true;
 }
 
+/* "FILE:LINE", or the command-line option the core names as the file of a
+ * value it set (line 0). */
+static void set_origin(struct ctx *ctx, const config_setting_t *s, char **out)
+{
+	const char *file = config_setting_source_file(s);
+	unsigned line = config_setting_source_line(s);
+	char *text = NULL;
+	int rc = line ? asprintf(&text, "%s:%u", file ? file : ctx->args->config_file, line)
+		      : asprintf(&text, "%s", file ? file : ctx->args->config_file);
+	if (rc < 0) {
+		ctx->failed = true;
+		return;
+	}
+	free(*out);
+	*out = text;
+}
+
+/* The files the TLS client loads at start: a missing or unreadable one is a
+ * configuration error that --check-config finds, not a retry loop later. */
+static void check_cert_files(struct ctx *ctx, const char *dir, const config_setting_t *setting)
+{
+	static const char *const names[] = {"ca.pem", "cert.pem", "key.pem"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			ctx->failed = true;
+			return;
+		}
+		if (access(path, R_OK) < 0) {
+			char *why = NULL;
+			if (asprintf(&why, "%s: %s", path, strerror(errno)) < 0)
+				why = NULL;
+			if (setting)
+				bad(ctx, setting, "cert_path: %s", why ? why : path);
+			else
+				ctx->args->api->log(ctx->args->host, BH_LOG_ERROR,
+						    "%s: DOCKER_CERT_PATH: %s", ctx->args->instance,
+						    why ? why : path);
+			ctx->failed = true;
+			free(why);
+		}
+		free(path);
+	}
+}
+
 static const char *env_nonempty(const char *name)
 {
 	const char *v = getenv(name);
@@ -101,10 +152,12 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	bool verify_env = env_nonempty("DOCKER_TLS_VERIFY") != NULL;
 	int tls_verify = -1; /* not configured */
 	bool cert_configured = false;
+	const config_setting_t *cert_setting = NULL;
 	st->url = strdup(host ? host : DEFAULT_URL);
+	st->url_origin = strdup(host ? "environment (DOCKER_HOST)" : "default");
 	st->envvar = strdup("BEACHHEAD_DOMAINS");
 	st->label = strdup("beachhead.domains");
-	if (!st->url || !st->envvar || !st->label) {
+	if (!st->url || !st->url_origin || !st->envvar || !st->label) {
 		dk_settings_free(st);
 		return BH_ERR;
 	}
@@ -119,6 +172,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			continue;
 		} else if (strcmp(name, "url") == 0) {
 			get_string(&ctx, s, &st->url, false);
+			set_origin(&ctx, s, &st->url_origin);
 			if (strncmp(st->url, "unix://", 7) != 0 && strncmp(st->url, "tcp://", 6) != 0 &&
 			    strncmp(st->url, "http://", 7) != 0 && strncmp(st->url, "https://", 8) != 0)
 				bad(&ctx, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
@@ -131,6 +185,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		} else if (strcmp(name, "cert_path") == 0) {
 			get_string(&ctx, s, &st->cert_path, false);
 			cert_configured = true;
+			cert_setting = s;
 		} else if (strcmp(name, "address") == 0) {
 			address_setting = s;
 			char *mode = NULL;
@@ -197,6 +252,8 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	st->tls = strncmp(st->url, "https://", 8) == 0 ||
 		  (strncmp(st->url, "tcp://", 6) == 0 &&
 		   (tls_verify == 1 || cert_configured || (tls_verify < 0 && verify_env)));
+	if (st->tls && st->cert_path)
+		check_cert_files(&ctx, st->cert_path, cert_setting);
 	if (st->address == ADDRESS_PUBLISHED && !st->advertise_address)
 		bad(&ctx, address_setting,
 		    "%s needs 'advertise_address' (the host address proxies reach published ports on)",
@@ -211,6 +268,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 void dk_settings_free(struct dk_settings *s)
 {
 	free(s->url);
+	free(s->url_origin);
 	free(s->cert_path);
 	free(s->envvar);
 	free(s->label);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_HOST "localhost"
 #define DEFAULT_PORT 6379
@@ -79,6 +80,15 @@ static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return BAD(ctx, s, "password_file %s: %s", path, strerror(errno));
+	/* As ssh does for keys: a secret every local user can read is worth a
+	 * loud warning (not a refusal: the operator may have reasons). */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
+		ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
+				    "%s:%u: %s: password_file %s is readable by every user (mode %04o); "
+				    "chmod o-r it",
+				    source_file(ctx, s), config_setting_source_line(s), ctx->args->instance,
+				    path, (unsigned)(st.st_mode & 07777));
 	char *buf = malloc(MAX_PASSWORD_FILE + 1);
 	if (!buf) {
 		fclose(f);
@@ -173,13 +183,13 @@ static int parse(struct parse_ctx *ctx)
 		if (read_one(ctx, s, &pw, &pw_file) != BH_OK)
 			failed = true;
 	}
-	if (failed)
-		return BH_ERR;
 	if (pw && pw_file)
 		return BAD(ctx, pw_file, "%s", "give either 'password' or 'password_file', not both");
 	if (pw && !(cfg->password = strdup(config_setting_get_string(pw))))
 		return BAD(ctx, pw, "%s", "out of memory");
 	if (pw_file && read_password_file(ctx, pw_file) != BH_OK)
+		return BH_ERR;
+	if (failed)
 		return BH_ERR;
 	if (cfg->user && !cfg->password) {
 		const config_setting_t *user = config_setting_get_member(group, "user");

@@ -30,6 +30,10 @@
 
 static void schedule_reconnect(struct redis_publisher *p);
 
+/* The delay schedule_reconnect() is about to use, as "S.T" seconds for the
+ * retry messages: they say when the next attempt comes. */
+#define RETRY_DELAY_TENTHS(p) (unsigned)((p)->backoff_ms / 1000u), (unsigned)((p)->backoff_ms % 1000u / 100u)
+
 static void arm(struct redis_publisher *p, struct bh_timer *timer, uint64_t ms)
 {
 	if (p->api->timer_arm(p->host, timer, ms) != BH_OK)
@@ -74,9 +78,8 @@ void redis_conn_auth_failed(struct redis_publisher *p, const char *what, const c
 	/* One error line per change of state, naming the server, never the
 	 * password; report_error makes a one-pass run fail. */
 	if (p->logged != LINK_AUTH_FAILED)
-		p->api->report_error(p->host, NULL,
-				     "redis %s refused %s (%s), retrying with backoff up to %u s",
-				     p->cfg.server, what, error, BACKOFF_MAX_MS / 1000u);
+		p->api->report_error(p->host, NULL, "redis %s refused %s (%s); retrying in %u.%u s",
+				     p->cfg.server, what, error, RETRY_DELAY_TENTHS(p));
 	p->logged = LINK_AUTH_FAILED;
 	p->handshake_failed = true;
 	p->api->set_status(p->host, "redis: authentication failed");
@@ -201,9 +204,9 @@ static void on_gone(void *arg, int err, const char *errstr)
 		/* Already reported by redis_conn_auth_failed(). */
 	} else if (p->logged != LINK_DOWN) {
 		p->api->log(p->host, BH_LOG_WARNING,
-			    "redis %s: %s; reconnecting with backoff (up to %u s), "
+			    "redis %s: %s; reconnecting in %u.%u s (then every %u s at most), "
 			    "will republish everything once it is back",
-			    p->cfg.server, reason, BACKOFF_MAX_MS / 1000u);
+			    p->cfg.server, reason, RETRY_DELAY_TENTHS(p), BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: unreachable");
 		p->logged = LINK_DOWN;
 	} else {
@@ -259,8 +262,8 @@ static void connect_failed(struct redis_publisher *p, const char *reason)
 {
 	if (p->logged != LINK_DOWN) {
 		p->api->log(p->host, BH_LOG_WARNING,
-			    "cannot connect to redis %s: %s; retrying with backoff (up to %u s)",
-			    p->cfg.server, reason, BACKOFF_MAX_MS / 1000u);
+			    "cannot connect to redis %s: %s; retrying in %u.%u s (then every %u s at most)",
+			    p->cfg.server, reason, RETRY_DELAY_TENTHS(p), BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: unreachable");
 		p->logged = LINK_DOWN;
 	} else {
