@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "loader.h"
+#include "plugin_trust.h"
 #include "strfmt.h"
 
 #include <dlfcn.h>
@@ -125,6 +126,13 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	char *path = resolve(name_or_path, search_path, error);
 	if (!path)
 		return -1;
+	char *distrust = plugin_trust_check(path);
+	if (distrust) {
+		*error = strfmt("plugin file %s: refused: %s", path, distrust);
+		free(distrust);
+		free(path);
+		return -1;
+	}
 	/* RTLD_LOCAL: plugins cannot see each other's symbols, and RTLD_NOW
 	 * surfaces a missing dependency here rather than mid-run. */
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -151,7 +151,7 @@ static void on_version(void *arg, const struct dc_result *res)
 		in->unreachable_logged = false;
 	} else {
 		char *engine = dk_parse_engine_version(res->body, res->len);
-		in->api->log(in->host, BH_LOG_INFO, "connected to %s: %s, API %s",
+		in->api->log(in->host, BH_LOG_INFO, "connected to the %s: %s, API %s",
 			     dc_describe(in->client), engine ? engine : "version unknown",
 			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
 		free(engine);

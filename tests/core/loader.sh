@@ -1,6 +1,9 @@
 #!/bin/sh
 # The daemon refuses every broken plugin with a message naming the file and
-# the problem, exits 2, and publishes nothing.
+# the problem, exits 2, and publishes nothing.  Plugins are code that runs as
+# the daemon's user: a plugin file or directory that another user could
+# change is refused (as sshd's StrictModes does), a group-writable one is
+# warned about.
 . "$top_srcdir/tests/lib/common.sh"
 bh_setup_tmp
 P=$BEACHHEAD_TEST_PLUGINS
@@ -13,7 +16,7 @@ inspector = { plugin = "$1"; script = "$BH_TMP/script"; };
 publishers = ( { plugin = "publisher-stdout"; } );
 enumerate = true;
 CONF
-	"$BEACHHEAD" -c "$BH_TMP/c.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err"
+	timeout 20 "$BEACHHEAD" -c "$BH_TMP/c.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err"
 	status=$?
 	[ "$status" -eq 2 ] || { cat "$BH_TMP/err" >&2; bh_fail "$1: exit $status, expected 2"; }
 	grep -q -- "$2" "$BH_TMP/err" || { cat "$BH_TMP/err" >&2; bh_fail "$1: no '$2'"; }
@@ -40,4 +43,33 @@ CONF
 		{ cat "$BH_TMP/err" >&2; bh_fail "$spec did not load"; }
 	grep -q '/beachhead/web' "$BH_TMP/out" || bh_fail "$spec: nothing published"
 done
+
+# Trust: a copy of a good plugin in a directory of our own ($BH_TMP is 0700).
+mkdir "$BH_TMP/plugins"
+chmod 755 "$BH_TMP/plugins"
+cp "$P/inspector-scripted.so" "$BH_TMP/plugins/"
+S=$BH_TMP/plugins/inspector-scripted.so
+chmod 757 "$S"
+refused "$S" "plugin file $S: refused: the file is writable by every user (mode 0757)"
+chmod 755 "$S"
+chmod 757 "$BH_TMP/plugins"
+refused "$S" "plugin file $S: refused: directory $BH_TMP/plugins is writable by every user (mode 0757)"
+chmod 755 "$BH_TMP/plugins"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$S"
+	refused "$S" "plugin file $S: refused: the file is owned by uid 65534, neither root nor the daemon's user"
+	chown 0 "$S"
+fi
+# (root's own group counts as root: a group other than 0 for the warning)
+[ "$(id -g)" != 0 ] || chgrp 65534 "$S" || bh_fail "chgrp"
+chmod 775 "$S"
+cat >"$BH_TMP/c.conf" <<CONF
+inspector = { plugin = "$S"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+enumerate = true;
+CONF
+"$BEACHHEAD" -c "$BH_TMP/c.conf" --refresh 0 >"$BH_TMP/out" 2>"$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "a group-writable plugin was refused"; }
+grep -q "warning: plugin file $S is writable by group .* (mode 0775)" "$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "no warning for a group-writable plugin"; }
 exit 0

@@ -24,6 +24,16 @@ bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf" --no-timestamp --en
 	--docker-url "$BH_DOCKER_URL" --redis-host 127.0.0.1 --redis-port "$BH_REDIS_PORT" --expire 30
 bh_wait_for 10 "grep -q 'started: inspector inspector-docker' '$BH_TMP/daemon.err'" "daemon start" ||
 	{ cat "$BH_TMP/daemon.err" >&2; exit 1; }
+# Start-up, at info level: what runs, from where, against what.
+bh_wait_for 10 "grep -q 'connected to the engine at .*: .* [0-9][0-9.]*, API 1\.[0-9]*' '$BH_TMP/daemon.err'" \
+	"the engine's version once connected" || { cat "$BH_TMP/daemon.err" >&2; exit 1; }
+for line in "info: beachhead-companion [0-9.]* (plugin ABI 1\.[0-9]*), configuration $BH_TMP/beachhead.conf" \
+	"info: inspector: inspector-docker [0-9.]* (plugin ABI 1\.[0-9]*) from /.*/inspector-docker.so" \
+	"info: publishers\[0\]: publisher-redis [0-9.]* (plugin ABI 1\.[0-9]*) from /.*/publisher-redis.so" \
+	"info: using engine at .* (url from command line (--docker-url))" \
+	"info: connected to redis 127.0.0.1:$BH_REDIS_PORT"; do
+	bh_wait_for 10 "grep -q -- '$line' '$BH_TMP/daemon.err'" "$line" || { cat "$BH_TMP/daemon.err" >&2; exit 1; }
+done
 
 docker run -d --name blog --network e2e \
 	-e 'BEACHHEAD_DOMAINS=example.org admin.example.org:https app.example.org:http=8080:https=8043' \
