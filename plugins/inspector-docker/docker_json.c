@@ -148,9 +148,10 @@ static const char *engine_name(struct json_object *root)
 	if (json_object_object_get_ex(root, "Components", &components) &&
 	    json_object_is_type(components, json_type_array) && json_object_array_length(components) > 0)
 		name = member_str(json_object_array_get_idx(components, 0), "Name", true);
-	if ((!name || strcmp(name, "Engine") == 0) && json_object_object_get_ex(root, "Platform", &platform))
-		name = member_str(platform, "Name", true);
-	return name;
+	const char *product = json_object_object_get_ex(root, "Platform", &platform)
+				      ? member_str(platform, "Name", true)
+				      : NULL;
+	return product && (!name || strcmp(name, "Engine") == 0) ? product : name;
 }
 
 /* "Docker Engine - Community 24.0.7" or "Podman Engine 4.3.1", for the

@@ -25,7 +25,7 @@ bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf" --no-timestamp --en
 bh_wait_for 10 "grep -q 'started: inspector inspector-docker' '$BH_TMP/daemon.err'" "daemon start" ||
 	{ cat "$BH_TMP/daemon.err" >&2; exit 1; }
 # Start-up, at info level: what runs, from where, against what.
-bh_wait_for 10 "grep -q 'connected to the engine at .*: .* [0-9][0-9.]*, API 1\.[0-9]*' '$BH_TMP/daemon.err'" \
+bh_wait_for 10 "grep -q 'connected to the engine at .*: [^,]* [0-9][^ ]*, API 1\.[0-9]*' '$BH_TMP/daemon.err'" \
 	"the engine's version once connected" || { cat "$BH_TMP/daemon.err" >&2; exit 1; }
 for line in "info: beachhead-companion [0-9.]* (plugin ABI 1\.[0-9]*), configuration $BH_TMP/beachhead.conf" \
 	"info: inspector: inspector-docker [0-9.]* (plugin ABI 1\.[0-9]*) from /.*/inspector-docker.so" \
