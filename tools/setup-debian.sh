@@ -1,8 +1,13 @@
 #!/bin/sh
-# Installs everything needed to build, test and run beachhead-companion on
-# Debian 12 (bookworm).  Runs apt-get as root, or through sudo.
+# Installs what beachhead-companion needs on Debian 12 (bookworm), saying
+# what it installs.  Runs apt-get as root, or through sudo.
+#   sh tools/setup-debian.sh               # everything: build, run, whole test suite
+#   sh tools/setup-debian.sh --tests       # the same
+#   sh tools/setup-debian.sh --build       # only what building needs
+#   sh tools/setup-debian.sh --quickstart  # building + Docker Engine, Redis (tools/quickstart.sh)
 set -eu
 
+# The whole test toolchain (make check starts real engines and servers).
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
@@ -10,6 +15,19 @@ docker.io busybox-static podman crun
 redis-server redis-tools
 curl valgrind ca-certificates openssl python3 socat
 "
+BUILD_PACKAGES="
+build-essential autoconf automake libtool pkg-config
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev
+"
+# quickstart.sh --demo imports busybox-static as its sample image.
+QUICKSTART_PACKAGES="$BUILD_PACKAGES docker.io busybox-static redis-server redis-tools curl"
+
+case ${1:---tests} in
+--tests) ;;
+--build) PACKAGES=$BUILD_PACKAGES ;;
+--quickstart) PACKAGES=$QUICKSTART_PACKAGES ;;
+*) echo "usage: sh tools/setup-debian.sh [--tests | --build | --quickstart]" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=""
@@ -20,9 +38,20 @@ else
 	exit 1
 fi
 
+# Only what is missing, so that a second run is quiet and quick.
+missing=""
+for pkg in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing="$missing $pkg"
+done
+if [ -z "$missing" ]; then
+	echo "setup-debian.sh: everything needed is installed"
+	exit 0
+fi
+echo "setup-debian.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086 # word splitting of the package list is intended
+echo "setup-debian.sh: apt-get update"
 $SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
-echo "setup-debian.sh: build and test dependencies installed"
+# Progress stays visible (no -qq): this is the long step on a fresh machine.
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$SUDO apt-get install -y --no-install-recommends $missing
+echo "setup-debian.sh: done"
