@@ -2,7 +2,9 @@
 # The newcomer's first run on Debian 12: installs the dependencies, builds,
 # and runs the daemon's main job against the local Docker Engine into a local
 # Redis (a throwaway redis-server on 127.0.0.1:6379 when none answers there),
-# shows the keys it published, then keeps running until Ctrl-C.
+# shows the keys it published, then keeps running until Ctrl-C (which stops
+# and removes everything this script started, the demo engine's network
+# included).
 #
 #   sh tools/quickstart.sh          # the local engine (DOCKER_HOST or /var/run/docker.sock)
 #   sh tools/quickstart.sh --demo   # a throwaway engine with a sample container
@@ -22,17 +24,15 @@ done
 
 say() { echo "quickstart: $*"; }
 
-sh tools/setup-debian.sh
-if [ ! -x _build/beachhead-companion ] || [ ! -f _build/Makefile ]; then
-	say "building in _build/"
-	autoreconf -fi >/dev/null 2>&1
-	mkdir -p _build
-	(cd _build && "$top/configure" -q)
-fi
-make -s -C _build -j"$(nproc)" >/dev/null
-DAEMON=$top/_build/beachhead-companion
-BEACHHEAD_PLUGIN_PATH=$top/_build/plugins/inspector-docker/.libs:$top/_build/plugins/publisher-redis/.libs:$top/_build/plugins/publisher-stdout/.libs
+say "step 1/3: the Debian packages this run needs (build tools, Docker Engine, Redis)"
+sh tools/setup-debian.sh --quickstart
+say "step 2/3: building (about a minute on a small machine)"
+. tools/build-dir.sh
+bh_build_here "$top"
+DAEMON=$bh_build/beachhead-companion
+BEACHHEAD_PLUGIN_PATH=$bh_build/plugins/inspector-docker/.libs:$bh_build/plugins/publisher-redis/.libs:$bh_build/plugins/publisher-stdout/.libs
 export BEACHHEAD_PLUGIN_PATH
+say "step 3/3: Redis, the engine, the daemon"
 
 # The test library's helpers manage throwaway servers and clean them up.
 top_srcdir=$top
@@ -57,7 +57,7 @@ fi
 if [ "$demo" = yes ]; then
 	. "$top/tests/lib/engine.sh"
 	bh_engine_require_docker
-	say "starting a throwaway Docker Engine in $BH_TMP"
+	say "starting a throwaway Docker Engine in $BH_TMP (up to 30 s)"
 	bh_engine_start_docker
 	bh_engine_import_image
 	docker network create --subnet 172.30.9.0/24 demo >/dev/null

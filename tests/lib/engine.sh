@@ -7,16 +7,23 @@
 #   bh_engine_start_docker            # sets DOCKER_HOST, BH_DOCKER_URL
 #   bh_engine_import_image            # bbox:latest from the host's busybox
 #
-# The engine runs in a private mount namespace (the host's hybrid cgroup
-# layout needs /sys/fs/cgroup/unified unmounted, see
-# docs in the shared notes), with low default ulimits, listening only on a
-# unix socket under $BH_TMP.  Cleanup is registered with bh_on_exit:
-# containers first (their shims would outlive the engine), then the engine.
+# The engine runs in a private mount namespace (on a host with the hybrid
+# cgroup layout, dockerd 20.10 refuses to start while
+# /sys/fs/cgroup/unified is mounted, so it is unmounted there), with low
+# default ulimits, listening only on a unix socket under $BH_TMP.  It runs
+# in a session of its own, so that a Ctrl-C in a terminal (SIGINT to the
+# whole foreground process group) reaches the script, whose cleanup then
+# removes what the engine created, and not the engine first.  Cleanup is
+# registered with bh_on_exit: containers first (their shims would outlive
+# the engine), then the networks (their bridges live in the host), then the
+# engine.
 
 # Networks: make check runs tests in parallel and every engine's bridges live
 # in the host's network namespace, so each test owns its own subnets:
 #   172.30.1-7  tests/docker/*      172.30.8  tests/e2e/*
+#   172.30.9   tools/quickstart.sh --demo
 #   172.30.10-19 tests/faults/*     172.30.20-29 tests/hostile/*
+#   172.30.60-69 tests/docker/interrupt.sh
 #   172.31.0.0/16 bench/ (never run beside the tests)
 BH_ENGINE_WAIT=${BH_ENGINE_WAIT:-30}
 
@@ -55,7 +62,7 @@ exec dockerd --host "unix://$E/docker.sock" ${BH_DOCKERD_EXTRA:-} --data-root "$
   --default-ulimit nofile=1024:1024 --default-ulimit nproc=1000:1000
 SH
 	chmod +x "$E/start.sh"
-	unshare -m --propagation private "$E/start.sh" >>"$E/dockerd.log" 2>&1 &
+	setsid unshare -m --propagation private "$E/start.sh" >>"$E/dockerd.log" 2>&1 &
 	BH_DOCKERD_PID=$!
 	if [ -z "${BH_ENGINE_CLEANUP_SET:-}" ]; then
 		bh_on_exit 'bh_engine_cleanup_docker'
@@ -76,7 +83,9 @@ SH
 bh_engine_stop_docker() {
 	[ -n "${BH_DOCKERD_PID:-}" ] || return 0
 	kill -TERM "$BH_DOCKERD_PID" 2>/dev/null
-	# $! is unshare, which exec'd the script, which exec'd dockerd.
+	# $! is setsid, which exec'd unshare, which exec'd the script, which
+	# exec'd dockerd (a background job of a script leads no process group,
+	# so setsid need not fork).
 	bh_wait_for 30 '! kill -0 "$BH_DOCKERD_PID"' "dockerd to exit" || kill -KILL "$BH_DOCKERD_PID" 2>/dev/null
 	wait "$BH_DOCKERD_PID" 2>/dev/null
 	BH_DOCKERD_PID=

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Ctrl-C on a script that runs a throwaway engine (tools/quickstart.sh
+# --demo, any engine test): the terminal sends SIGINT to the whole
+# foreground process group.  The engine must not die first: the script's
+# cleanup removes the network it created, whose bridge lives in the host's
+# namespace, then stops the engine.  Nothing may be left behind.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/engine.sh"
+bh_engine_require_docker
+command -v ip >/dev/null 2>&1 || bh_skip "ip (iproute2) is not installed"
+bh_setup_tmp
+SUBNET=172.30.60
+bridges() { ip -o -4 addr show to "$SUBNET.0/24" 2>/dev/null; }
+# Whatever happens, the host keeps no bridge of ours.
+bh_on_exit "bridges | awk '{ print \$2 }' | xargs -r -n 1 ip link del"
+[ -z "$(bridges)" ] || bh_fail "a bridge on $SUBNET.0/24 exists before the test: $(bridges)"
+
+# The interrupted script: an engine and a network, as quickstart --demo has.
+cat >"$BH_TMP/job.sh" <<JOB
+top_srcdir='$top_srcdir'
+. "\$top_srcdir/tests/lib/common.sh"
+. "\$top_srcdir/tests/lib/engine.sh"
+bh_setup_tmp
+echo "\$BH_TMP" >'$BH_TMP/job.tmp'
+bh_engine_start_docker
+docker network create --subnet $SUBNET.0/24 ctrlc >/dev/null || exit 1
+: >'$BH_TMP/job.ready'
+sleep 600
+JOB
+# Its own process group, as a terminal's foreground job.
+setsid sh "$BH_TMP/job.sh" >"$BH_TMP/job.log" 2>&1 &
+job=$!
+bh_on_exit "kill -KILL -- -$job 2>/dev/null"
+bh_wait_for 60 "[ -e '$BH_TMP/job.ready' ]" "the engine and its network" || { cat "$BH_TMP/job.log" >&2; exit 1; }
+[ -n "$(bridges)" ] || bh_fail "the network created no bridge on $SUBNET.0/24"
+job_tmp=$(cat "$BH_TMP/job.tmp")
+
+kill -INT -- -"$job" # Ctrl-C
+bh_wait_for 60 "! kill -0 $job 2>/dev/null" "the interrupted script to finish" || bh_fail "the script did not end on SIGINT"
+[ -z "$(bridges)" ] || bh_fail "Ctrl-C left the bridge behind: $(bridges)"
+! pgrep -f "$job_tmp/engine" >/dev/null || bh_fail "engine processes outlived the script: $(pgrep -af "$job_tmp/engine")"
+[ ! -e "$job_tmp" ] || bh_fail "the script's temporary directory $job_tmp was left behind"
+exit 0
