@@ -53,6 +53,30 @@ grep -q "using engine at unix socket $BH_TMP/file.sock (url from $BH_TMP/url.con
 grep -q "using engine at unix socket $BH_TMP/cli.sock (url from command line (--docker-url))" "$BH_TMP/cli.err" ||
 	{ cat "$BH_TMP/cli.err" >&2; bh_fail "--docker-url does not win over the file"; }
 
+# --- retry messages say when the next attempt comes ---
+# (a daemon run: the engine socket and the Redis port have nobody behind them)
+DOCKER_HOST="unix://$BH_TMP/env.sock" $B --enumerate --redis-host 127.0.0.1 --redis-port 17103 \
+	>/dev/null 2>"$BH_TMP/retry.err" &
+retry_pid=$!
+bh_on_exit "kill -9 $retry_pid 2>/dev/null"
+bh_wait_for 10 "grep -q 'engine unreachable' '$BH_TMP/retry.err' && grep -q 'redis 127.0.0.1:17103' '$BH_TMP/retry.err'" \
+	"the first failed attempts" || { cat "$BH_TMP/retry.err" >&2; exit 1; }
+kill -TERM $retry_pid
+wait $retry_pid
+grep -q "engine unreachable: .*: cannot connect: No such file or directory; retrying in 0.5 s" "$BH_TMP/retry.err" ||
+	{ cat "$BH_TMP/retry.err" >&2; bh_fail "the engine retry message does not say when"; }
+grep -q "redis 127.0.0.1:17103: .*; \(reconnecting\|retrying\) in 0.1 s" "$BH_TMP/retry.err" ||
+	{ cat "$BH_TMP/retry.err" >&2; bh_fail "the redis retry message does not say when"; }
+# A one-pass run does not retry, and does not say it would.
+! grep -q 'retrying' "$BH_TMP/sample.err" || { cat "$BH_TMP/sample.err" >&2; bh_fail "a one-pass run announced a retry"; }
+
+# --- an error about the file as a whole names the file, without a line ---
+head -c 300000 /dev/zero | tr '\0' '#' >"$BH_TMP/huge.conf"
+$B -c "$BH_TMP/huge.conf" --enumerate --check-config 2>"$BH_TMP/err"
+[ $? -eq 2 ] || bh_fail "a 300 kB configuration was accepted"
+grep -q "error: $BH_TMP/huge.conf: $BH_TMP/huge.conf makes the configuration larger than 262144 bytes" "$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "the file-level error does not name the file alone"; }
+
 # --- no file descriptor left: EMFILE, not "Couldn't connect" ---
 # The smallest limit under which the daemon starts at all leaves it no
 # descriptor for the engine's socket.
