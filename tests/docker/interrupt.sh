@@ -8,6 +8,7 @@
 . "$top_srcdir/tests/lib/engine.sh"
 bh_engine_require_docker
 command -v ip >/dev/null 2>&1 || bh_skip "ip (iproute2) is not installed"
+command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
 bh_setup_tmp
 SUBNET=172.30.60
 bridges() { ip -o -4 addr show to "$SUBNET.0/24" 2>/dev/null; }
@@ -27,8 +28,13 @@ docker network create --subnet $SUBNET.0/24 ctrlc >/dev/null || exit 1
 : >'$BH_TMP/job.ready'
 sleep 600
 JOB
-# Its own process group, as a terminal's foreground job.
-setsid sh "$BH_TMP/job.sh" >"$BH_TMP/job.log" 2>&1 &
+# Its own session and process group, as a terminal's foreground job, with
+# SIGINT at its default action: a background job of this (non-interactive)
+# shell starts with SIGINT ignored, which no trap in the job could undo.
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp("sh", ["sh", sys.argv[1]])' "$BH_TMP/job.sh" >"$BH_TMP/job.log" 2>&1 &
 job=$!
 bh_on_exit "kill -KILL -- -$job 2>/dev/null"
 bh_wait_for 60 "[ -e '$BH_TMP/job.ready' ]" "the engine and its network" || { cat "$BH_TMP/job.log" >&2; exit 1; }
