@@ -54,6 +54,8 @@ done || exit 1
 
 kill -TERM $pid
 wait $pid
+status=$?
+[ $status -eq 0 ] || { tail -5 "$BH_TMP/err" >&2; bh_fail "exit status $status after SIGTERM"; }
 
 # A second daemon, its reader stalled from the start: SIGTERM ends it
 # within the 5 s drain although its buffer never empties.
@@ -70,5 +72,10 @@ kill -TERM $pid
 bh_wait_for 15 "! kill -0 $pid 2>/dev/null" "the exit after SIGTERM" ||
 	{ tail -5 "$BH_TMP/err2" >&2; bh_fail "SIGTERM did not end the daemon with a stalled stdout"; }
 [ $(( $(date +%s) - t0 )) -le 8 ] || bh_fail "SIGTERM took $(( $(date +%s) - t0 )) s"
+wait $pid
+status=$?
+[ $status -eq 0 ] || { tail -5 "$BH_TMP/err2" >&2; bh_fail "exit status $status after SIGTERM (second run)"; }
+grep -q 'still unacknowledged after 5000 ms; exiting anyway' "$BH_TMP/err2" ||
+	{ tail -5 "$BH_TMP/err2" >&2; bh_fail "the drain did not wait for the stalled reader"; }
 bh_check_valgrind
 exit 0
