@@ -27,11 +27,6 @@ static const char *const known_top_level[SETTING_COUNT + 1] = {
 	"log_level", "timestamps", "systemd", "domains", NULL,
 };
 
-const char *settings_name(enum setting_id id)
-{
-	return known_top_level[id];
-}
-
 const char *settings_source_file(const struct settings *st, const config_setting_t *s)
 {
 	const char *file = config_setting_source_file(s);

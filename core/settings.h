@@ -90,7 +90,6 @@ struct settings {
 int settings_load(struct settings *settings, const struct cli_options *opts, char **error);
 void settings_free(struct settings *settings);
 
-const char *settings_name(enum setting_id id);
 /* The file a setting was read from (an @include'd one, or the main file). */
 const char *settings_source_file(const struct settings *st, const config_setting_t *s);
 /* True for a value the command line put into a plugin's group. */
