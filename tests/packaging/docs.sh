@@ -1,0 +1,25 @@
+#!/bin/sh
+# What a newcomer reads must hold: the by-hand build in README gives a
+# working install (the configuration where the daemon reads it), the
+# --systemd default is stated the same way everywhere, the sample file does
+# not pin the engine URL (which would hide DOCKER_HOST), and the project's
+# files speak of the project only (no notes kept outside the repository, no
+# account of who else used a machine).
+. "$top_srcdir/tests/lib/common.sh"
+T=$top_srcdir
+
+grep -q '^    \.\./configure --sysconfdir=/etc' "$T/README.md" ||
+	bh_fail "README's by-hand build does not configure --sysconfdir=/etc"
+grep -q '^    mkdir -p _build && cd _build' "$T/README.md" ||
+	bh_fail "README's by-hand build is not in _build/ (as tools/*.sh build)"
+grep -q '^| `--systemd` | automatic' "$T/README.md" || bh_fail "README: --systemd default is not 'automatic'"
+grep -q '^| `systemd` | bool | automatic' "$T/README.md" || bh_fail "README: systemd setting default is not 'automatic'"
+grep -q 'Default: automatic' "$T/man/beachhead-companion.8" || bh_fail "beachhead-companion(8): --systemd default"
+grep -q '^[[:space:]]*url[[:space:]]*=' "$T/etc/beachhead.conf" &&
+	bh_fail "etc/beachhead.conf sets url: DOCKER_HOST would be ignored"
+
+# Wording about the circumstances of the work, not the project.
+hits=$(grep -rniE "shared notes|/work/shared|colleague|other sessions?'|uncommitted work by others" \
+	"$T/README.md" "$T/docs" "$T/tests/lib" "$T/tools" "$T/man" 2>/dev/null)
+[ -z "$hits" ] || bh_fail "files that speak of something other than the project: $hits"
+exit 0
