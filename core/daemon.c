@@ -84,6 +84,13 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 	if (!inst->origin)
 		return -1;
 	const struct settings *st = set->settings;
+	struct daemon *d = inst->host.daemon;
+	if (d->describe_to) {
+		char *plugin = strfmt("\"%s\"", inst->slot->plugin);
+		settings_dump_line(d->describe_to, st->config_file, inst->slot->instance, "plugin", plugin,
+				   config_setting_get_member(inst->slot->group, "plugin"), "default");
+		free(plugin);
+	}
 	struct bh_init args = {
 		.size = sizeof args,
 		.api = &host_api,
@@ -466,6 +473,17 @@ static void setup_systemd(struct daemon *d)
 	}
 }
 
+/* Plugins older than ABI 1.2 cannot list their settings: list their groups
+ * as the configuration gives them. */
+static void describe_undescribed(const struct plugin_set *set)
+{
+	if (!set->inspector.described)
+		settings_dump_group(set->settings, &set->settings->inspector, stdout);
+	for (size_t i = 0; i < set->n_publishers; i++)
+		if (!set->publishers[i].described)
+			settings_dump_group(set->settings, &set->settings->publishers[i], stdout);
+}
+
 /* The warnings a start would print: --check-config prints them too. */
 static void warn_about_settings(const struct settings *settings)
 {
@@ -493,11 +511,17 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		 BH_ABI_MAJOR, BH_ABI_MINOR, settings->config_file);
 	if (check_only)
 		warn_about_settings(settings);
-	if (check_only && opts->verbose)
-		settings_dump(settings, stdout);
 	/* The set owns settings from here on, even when it is refused. */
 	char *config_file = strdup(settings->config_file);
+	if (check_only && opts->verbose) {
+		settings_dump_core(settings, stdout);
+		d.describe_to = stdout; /* the plugins list theirs from init() */
+		d.describe_config_file = config_file;
+	}
 	d.set = plugin_set_create(&d, settings);
+	if (d.set && d.describe_to)
+		describe_undescribed(d.set);
+	d.describe_to = NULL;
 	if (!d.set || settings_refused) {
 		if (check_only)
 			log_error("configuration %s has errors (see above)",

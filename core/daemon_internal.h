@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <beachhead/plugin.h>
 
@@ -31,6 +32,7 @@ struct plugin_instance {
 	bool started;
 	bool stopped; /* stop() called: flushing, no new work */
 	bool replay_requested;
+	bool described; /* listed its settings (describe_setting, ABI 1.2) */
 	char *status;
 };
 
@@ -72,6 +74,10 @@ struct daemon {
 	uint64_t watchdog_interval_ms;
 	bool draining;
 	uint64_t drain_deadline_ms;
+	/* --check-config --verbose: plugins' describe_setting calls print the
+	 * effective configuration on this stream; NULL otherwise. */
+	FILE *describe_to;
+	const char *describe_config_file;
 };
 
 extern const struct bh_host_api host_api;

@@ -161,6 +161,17 @@ static void host_request_replay(struct bh_host *host)
 	daemon_schedule_replay(host->daemon);
 }
 
+static void host_describe_setting(struct bh_host *host, const char *name, const char *value,
+				  const config_setting_t *given, const char *origin_if_absent)
+{
+	FILE *out = host->daemon->describe_to;
+	if (!out || !name)
+		return;
+	host->instance->described = true;
+	settings_dump_line(out, host->daemon->describe_config_file, host->instance->slot->instance, name,
+			   value, given, origin_if_absent);
+}
+
 const struct bh_host_api host_api = {
 	.abi_major = BH_ABI_MAJOR,
 	.abi_minor = BH_ABI_MINOR,
@@ -182,4 +193,5 @@ const struct bh_host_api host_api = {
 	.report_error = host_report_error,
 	.set_status = host_set_status,
 	.request_replay = host_request_replay,
+	.describe_setting = host_describe_setting,
 };

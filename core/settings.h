@@ -95,8 +95,13 @@ const char *settings_source_file(const struct settings *st, const config_setting
 /* True for a value the command line put into a plugin's group. */
 bool settings_is_cli(const config_setting_t *s);
 
-/* settings_dump.c: every setting, its value and its origin (--verbose
- * --check-config). */
-void settings_dump(const struct settings *st, FILE *out);
+/* settings_dump.c (--check-config --verbose): every setting, its value and
+ * its origin, one "NAME VALUE<TAB># ORIGIN" line each.  settings_dump_line
+ * writes one plugin setting (prefix = its instance, "inspector"); given is
+ * the setting in the file or set by the command line, or NULL. */
+void settings_dump_core(const struct settings *st, FILE *out);
+void settings_dump_group(const struct settings *st, const struct plugin_slot *slot, FILE *out);
+void settings_dump_line(FILE *out, const char *config_file, const char *prefix, const char *name,
+			const char *value, const config_setting_t *given, const char *origin_if_absent);
 
 #endif

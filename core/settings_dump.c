@@ -1,64 +1,70 @@
 /*
  * --check-config --verbose: the effective configuration, one setting per
  * line with its value and where the value came from, as `sshd -T` prints
- * it.  Plugin settings are shown as given (file or command line); a plugin
- * setting that is not shown takes that plugin's documented default.
+ * it:  NAME VALUE<TAB># ORIGIN.  Plugins list their own settings through
+ * describe_setting (ABI 1.2); for older plugins the core lists their group
+ * as the configuration gives it.
  */
 #include "config.h"
 
 #include "settings.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "strfmt.h"
 
 static const char *origin_of(const struct settings *st, enum setting_id id)
 {
 	return st->origins[id] ? st->origins[id] : "default";
 }
 
-static void print_scalar(FILE *out, const config_setting_t *s)
+/* A scalar as the configuration would spell it; malloc'd. */
+static char *scalar_text(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
-		fprintf(out, "%lld", config_setting_get_int64(s));
-		break;
+		return strfmt("%lld", config_setting_get_int64(s));
 	case CONFIG_TYPE_FLOAT:
-		fprintf(out, "%g", config_setting_get_float(s));
-		break;
+		return strfmt("%g", config_setting_get_float(s));
 	case CONFIG_TYPE_BOOL:
-		fputs(config_setting_get_bool(s) ? "true" : "false", out);
-		break;
+		return strfmt("%s", config_setting_get_bool(s) ? "true" : "false");
 	case CONFIG_TYPE_STRING:
-		fprintf(out, "\"%s\"", config_setting_get_string(s));
-		break;
-	default:
-		fputs("(...)", out);
-		break;
+		return strfmt("\"%s\"", config_setting_get_string(s));
 	}
+	return strfmt("(...)");
 }
 
-static void print_group(FILE *out, const struct settings *st, const char *prefix,
-			const config_setting_t *group)
+void settings_dump_line(FILE *out, const char *config_file, const char *prefix, const char *name,
+			const char *value, const config_setting_t *given, const char *origin_if_absent)
 {
-	for (int i = 0; i < config_setting_length(group); i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		/* A secret is never printed, wherever it comes from. */
-		bool secret = strcmp(name, "password") == 0;
-		fprintf(out, "%s.%s ", prefix, name);
-		if (secret)
-			fputs("(hidden)", out);
-		else
-			print_scalar(out, s);
-		if (settings_is_cli(s))
-			fprintf(out, "\t# %s\n", config_setting_source_file(s));
-		else if (config_setting_source_line(s) == 0)
-			fputs("\t# default\n", out);
-		else
-			fprintf(out, "\t# %s:%u\n", settings_source_file(st, s),
-				config_setting_source_line(s));
+	/* A secret is never printed, wherever it comes from. */
+	if (strcmp(name, "password") == 0 && value)
+		value = "(hidden)";
+	fprintf(out, "%s%s%s %s\t# ", prefix ? prefix : "", prefix ? "." : "", name, value ? value : "(none)");
+	const char *file = given ? config_setting_source_file(given) : NULL;
+	if (given && settings_is_cli(given))
+		fprintf(out, "%s\n", file);
+	else if (given && config_setting_source_line(given) > 0)
+		fprintf(out, "%s:%u\n", file ? file : config_file, config_setting_source_line(given));
+	else
+		fprintf(out, "%s\n", origin_if_absent ? origin_if_absent : "default");
+}
+
+void settings_dump_group(const struct settings *st, const struct plugin_slot *slot, FILE *out)
+{
+	for (int i = 0; i < config_setting_length(slot->group); i++) {
+		const config_setting_t *s = config_setting_get_elem(slot->group, (unsigned)i);
+		if (strcmp(config_setting_name(s), "plugin") == 0)
+			continue; /* listed before the plugin's init() */
+		char *value = scalar_text(s);
+		settings_dump_line(out, st->config_file, slot->instance, config_setting_name(s), value, s,
+				   "default");
+		free(value);
 	}
+	fflush(out);
 }
 
 static const char *missing_envvar_name(enum missing_envvar_mode mode)
@@ -66,7 +72,7 @@ static const char *missing_envvar_name(enum missing_envvar_mode mode)
 	return mode == MISSING_ENVVAR_ERROR ? "error" : mode == MISSING_ENVVAR_IGNORE ? "ignore" : "auto";
 }
 
-void settings_dump(const struct settings *st, FILE *out)
+void settings_dump_core(const struct settings *st, FILE *out)
 {
 	static const char *const levels[] = {"error", "warning", "info", "debug"};
 	fprintf(out, "config_file %s\n", st->config_file);
@@ -92,9 +98,9 @@ void settings_dump(const struct settings *st, FILE *out)
 		origin_of(st, SETTING_TIMESTAMPS));
 	fprintf(out, "systemd %s\t# %s\n",
 		st->systemd < 0 ? "auto" : st->systemd ? "true" : "false", origin_of(st, SETTING_SYSTEMD));
-	if (st->inspector.group)
-		print_group(out, st, "inspector", st->inspector.group);
-	for (size_t i = 0; i < st->n_publishers; i++)
-		print_group(out, st, st->publishers[i].instance, st->publishers[i].group);
+	if (st->origins[SETTING_DOMAINS])
+		fprintf(out, "domains (the group)\t# %s\n", st->origins[SETTING_DOMAINS]);
+	else
+		fputs("domains (none: any domain)\t# default\n", out);
 	fflush(out);
 }

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 1
+#define BH_ABI_MINOR 2
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -169,6 +169,20 @@ struct bh_host_api {
 	 * example after a reconnect to an emptied store).  The calls happen
 	 * from the loop shortly after, never from inside this call. */
 	void (*request_replay)(struct bh_host *host);
+
+	/* --- ABI 1.2 --- */
+	/* One effective setting of this plugin, for `--check-config --verbose`
+	 * (which lists every setting, its value and where the value came
+	 * from, like `sshd -T`).  Call it from init() for each setting the
+	 * plugin knows, given or not: value as text (NULL: unset); given: the
+	 * setting in args->config when the configuration has it (the core
+	 * names its file:line, or the command-line option that set it), else
+	 * NULL and origin_if_absent says where the value came from
+	 * ("default", "environment (DOCKER_HOST)").  A no-op unless the
+	 * listing was asked for.  A 1.2 plugin never runs under an older core
+	 * (the loader refuses its abi_minor), so it need not check api->size. */
+	void (*describe_setting)(struct bh_host *host, const char *name, const char *value,
+				 const config_setting_t *given, const char *origin_if_absent);
 };
 
 /* Everything a plugin gets at init().  Borrowed: valid until destroy(). */

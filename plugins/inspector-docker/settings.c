@@ -139,6 +139,51 @@ static const char *env_nonempty(const char *name)
 	return v && v[0] ? v : NULL;
 }
 
+/* One setting for --check-config --verbose (value NULL: unset). */
+static void describe_one(const struct bh_init *args, const char *name, const char *value,
+			 const char *absent_origin)
+{
+	args->api->describe_setting(args->host, name, value, config_setting_get_member(args->config, name),
+				    absent_origin);
+}
+
+/* The same for a string, quoted as the configuration spells it. */
+static void describe_string(const struct bh_init *args, const char *name, const char *value,
+			    const char *absent_origin)
+{
+	char *quoted = NULL;
+	if (value && asprintf(&quoted, "\"%s\"", value) < 0)
+		quoted = NULL;
+	describe_one(args, name, quoted, absent_origin);
+	free(quoted);
+}
+
+/* The effective settings, with the docker CLI's environment where it
+ * decided them (the url's origin is known exactly: st->url_origin). */
+static void describe(const struct bh_init *args, const struct dk_settings *st)
+{
+	static const char *const modes[] = {"ip", "name", "published"};
+	const char *verify_origin =
+		env_nonempty("DOCKER_TLS_VERIFY") ? "environment (DOCKER_TLS_VERIFY)" : "default";
+	const char *cert_origin = env_nonempty("DOCKER_CERT_PATH") && st->cert_path
+					  ? "environment (DOCKER_CERT_PATH)"
+					  : "default";
+	char timeout[32], max_response[32];
+	snprintf(timeout, sizeof timeout, "%ld", st->timeout_ms);
+	snprintf(max_response, sizeof max_response, "%zu", st->max_response_bytes);
+	describe_string(args, "url", st->url, st->url_origin);
+	describe_one(args, "tls_verify", st->tls_verify ? "true" : "false", verify_origin);
+	describe_string(args, "cert_path", st->cert_path, cert_origin);
+	describe_string(args, "address", modes[st->address], "default");
+	describe_string(args, "envvar", st->envvar, "default");
+	describe_string(args, "label", st->label ? st->label : "", "default");
+	describe_string(args, "network", st->network, "default");
+	describe_string(args, "advertise_address", st->advertise_address, "default");
+	describe_one(args, "skip_unhealthy", st->skip_unhealthy ? "true" : "false", "default");
+	describe_one(args, "timeout_ms", timeout, "default");
+	describe_one(args, "max_response_bytes", max_response, "default");
+}
+
 int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 {
 	struct ctx ctx = {args, false};
@@ -262,6 +307,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		dk_settings_free(st);
 		return BH_ERR;
 	}
+	describe(args, st);
 	return BH_OK;
 }
 

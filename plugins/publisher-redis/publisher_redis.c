@@ -244,6 +244,41 @@ static size_t redis_pending(void *self)
 
 /* --- life cycle --- */
 
+/* One setting for --check-config --verbose; a string is quoted as the
+ * configuration spells it (value NULL: unset). */
+static void describe(const struct bh_init *args, const char *name, const char *value, bool quote)
+{
+	char *text = NULL;
+	if (value && asprintf(&text, quote ? "\"%s\"" : "%s", value) < 0)
+		text = NULL;
+	args->api->describe_setting(args->host, name, text,
+				    config_setting_get_member(args->config, name), "default");
+	free(text);
+}
+
+static void describe_number(const struct bh_init *args, const char *name, long long value)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%lld", value);
+	describe(args, name, text, false);
+}
+
+static void describe_settings(const struct bh_init *args, const struct redis_config *cfg)
+{
+	describe(args, "host", cfg->host, true);
+	describe_number(args, "port", cfg->port);
+	describe(args, "socket", cfg->socket, true);
+	describe(args, "user", cfg->user, true);
+	/* The password itself is never printed (the core hides it too). */
+	const config_setting_t *file = config_setting_get_member(args->config, "password_file");
+	describe(args, "password", cfg->password && !file ? "(hidden)" : NULL, false);
+	describe(args, "password_file", file ? config_setting_get_string(file) : NULL, true);
+	describe_number(args, "database", cfg->database);
+	describe_number(args, "connect_timeout_ms", cfg->connect_timeout_ms);
+	describe_number(args, "command_timeout_ms", cfg->command_timeout_ms);
+	describe(args, "notify_channel", cfg->notify_channel, true);
+}
+
 static int redis_init(const struct bh_init *args, void **self)
 {
 	struct redis_publisher *p = calloc(1, sizeof *p);
@@ -256,6 +291,7 @@ static int redis_init(const struct bh_init *args, void **self)
 		free(p);
 		return BH_ERR;
 	}
+	describe_settings(args, &p->cfg);
 	keyset_init(&p->deferred_dels);
 	keyset_init(&p->stored);
 	*self = p;

@@ -164,12 +164,21 @@ for line in \
 	"log_level \"debug\"	# command line (--verbose)" \
 	"inspector.url \"tcp://127.0.0.1:17101\"	# $BH_TMP/files.conf:1" \
 	"publishers\[0\].host \"127.0.0.1\"	# command line (--redis-host)" \
-	"publishers\[0\].port 17102	# $BH_TMP/files.conf:3"; do
+	"publishers\[0\].port 17102	# $BH_TMP/files.conf:3" \
+	"publishers\[0\].database 0	# default" \
+	"publishers\[0\].password_file \"$BH_TMP/password\"	# $BH_TMP/files.conf:4" \
+	"inspector.timeout_ms 10000	# default" \
+	"inspector.cert_path \"$BH_TMP/certs\"	# $BH_TMP/files.conf:2"; do
 	grep -q -- "^$line\$" "$BH_TMP/effective" ||
 		{ cat "$BH_TMP/effective" >&2; bh_fail "--verbose does not print: $line"; }
 done
-! grep -q warning "$BH_TMP/err" || ! grep -q 'readable by every user' "$BH_TMP/err" ||
-	bh_fail "a mode 600 password file was warned about"
+! grep -q 'readable by every user' "$BH_TMP/err" || bh_fail "a mode 600 password file was warned about"
+! grep -q 'secret' "$BH_TMP/effective" || bh_fail "--verbose printed the password"
+# A value from the environment says so.
+DOCKER_HOST="unix://$BH_TMP/env.sock" $B --enumerate --check-config --verbose >"$BH_TMP/effective" 2>"$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "--check-config --verbose with DOCKER_HOST"; }
+grep -q "^inspector.url \"unix://$BH_TMP/env.sock\"	# environment (DOCKER_HOST)\$" "$BH_TMP/effective" ||
+	{ cat "$BH_TMP/effective" >&2; bh_fail "--verbose does not name DOCKER_HOST as the url's origin"; }
 
 # --- the key prefix and values from the command line ---
 $B --enumerate --key-prefix '' --dry-run --refresh 0 >"$BH_TMP/out" 2>"$BH_TMP/err"
