@@ -37,6 +37,17 @@ os.setsid()
 os.execvp("sh", ["sh", sys.argv[1]])' "$BH_TMP/job.sh" >"$BH_TMP/job.log" 2>&1 &
 job=$!
 bh_on_exit "kill -KILL -- -$job 2>/dev/null"
+# Should the job's own cleanup never run, its engine (in a session of its
+# own, and holding whatever the job inherited) must not outlive this test:
+# stop it by its pid file.
+kill_job_engine() {
+	jt=$(cat "$BH_TMP/job.tmp" 2>/dev/null)
+	[ -n "$jt" ] || return 0
+	[ ! -s "$jt/engine/dockerd.pid" ] || kill -KILL "$(cat "$jt/engine/dockerd.pid")" 2>/dev/null
+	sleep 1
+	rm -rf "$jt"
+}
+bh_on_exit kill_job_engine
 bh_wait_for 60 "[ -e '$BH_TMP/job.ready' ]" "the engine and its network" || { cat "$BH_TMP/job.log" >&2; exit 1; }
 [ -n "$(bridges)" ] || bh_fail "the network created no bridge on $SUBNET.0/24"
 job_tmp=$(cat "$BH_TMP/job.tmp")
