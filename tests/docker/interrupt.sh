@@ -36,7 +36,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setsid()
 os.execvp("sh", ["sh", sys.argv[1]])' "$BH_TMP/job.sh" >"$BH_TMP/job.log" 2>&1 &
 job=$!
-bh_on_exit "kill -KILL -- -$job 2>/dev/null"
+bh_on_exit "kill -KILL -$job 2>/dev/null"
 # Should the job's own cleanup never run, its engine (in a session of its
 # own, and holding whatever the job inherited) must not outlive this test:
 # stop it by its pid file.
@@ -52,8 +52,11 @@ bh_wait_for 60 "[ -e '$BH_TMP/job.ready' ]" "the engine and its network" || { ca
 [ -n "$(bridges)" ] || bh_fail "the network created no bridge on $SUBNET.0/24"
 job_tmp=$(cat "$BH_TMP/job.tmp")
 
-kill -INT -- -"$job" # Ctrl-C
-bh_wait_for 60 "! kill -0 $job 2>/dev/null" "the interrupted script to finish" || bh_fail "the script did not end on SIGINT"
+kill -INT -"$job" || bh_fail "kill -INT" # Ctrl-C
+# (gone, or a zombie until this shell reaps it)
+bh_wait_for 60 "! kill -0 $job 2>/dev/null || ps -o stat= -p $job | grep -q '^Z'" "the interrupted script to finish" ||
+	bh_fail "the script did not end on SIGINT"
+wait "$job"
 [ -z "$(bridges)" ] || bh_fail "Ctrl-C left the bridge behind: $(bridges)"
 ! pgrep -f "$job_tmp/engine" >/dev/null || bh_fail "engine processes outlived the script: $(pgrep -af "$job_tmp/engine")"
 [ ! -e "$job_tmp" ] || bh_fail "the script's temporary directory $job_tmp was left behind"
