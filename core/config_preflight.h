@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 /* The configuration file and all its includes together: far above any real
- * configuration, and parsed in milliseconds even as a single token. */
+ * configuration, and small enough that libconfig's parse (its time grows
+ * with the square of a token's length) stays short even for one token. */
 #define CONFIG_MAX_TOTAL_BYTES (256u * 1024u)
 
 /*
