@@ -174,7 +174,7 @@ void reload_configuration(struct daemon *d)
 		return;
 	}
 	struct plugin_set *old = d->set;
-	bool prefix_changed = strcmp(old->settings->key_prefix, next->settings->key_prefix) != 0;
+	bool prefix_changed = strcmp(old->settings->key_namespace, next->settings->key_namespace) != 0;
 	plugin_set_stop_inspector(old);
 	for (size_t i = 0; i < old->n_publishers; i++)
 		if (prefix_changed || !has_identical_successor(&old->publishers[i], next))

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 1
+#define BH_ABI_MINOR 2
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -184,7 +184,7 @@ struct bh_init {
 	const char *instance;    /* e.g. "publishers[1]", for messages */
 
 	/* Global settings. */
-	const char *key_prefix;
+	const char *key_prefix; /* where keys live: key_prefix [+ host_id + "/"] */
 	unsigned expire;  /* seconds, 0 = no expiry */
 	unsigned refresh; /* seconds, 0 = one pass then exit */
 	/* Containers named explicitly (NULL-terminated; may be empty). */
@@ -239,6 +239,16 @@ struct bh_plugin {
 	 * waits (bounded, 5 s) for 0 before exiting, and before a reload
 	 * replaces this publisher, so that its withdrawals land first. */
 	size_t (*pending)(void *self);
+
+	/* --- ABI 1.2 (the core calls it only when struct_size covers it) --- */
+	/* Optional (NULL = this store cannot list its keys).  The daemon owns
+	 * every key that starts with `namespace` (key_prefix + host_id + "/"):
+	 * delete those this publisher does not hold as a current registration
+	 * (published and not withdrawn since), e.g. left by a crash or by a
+	 * withdrawal lost while the store was down.  Never touch a key outside
+	 * the namespace.  Called after every complete pass when a host id is
+	 * set.  Asynchronous, like publish(). */
+	int (*sweep)(void *self, const char *namespace_prefix);
 };
 
 /* Size of struct bh_plugin in ABI 1.0: the minimum the core accepts. */
