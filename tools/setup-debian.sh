@@ -8,6 +8,7 @@ build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
 docker.io busybox-static podman crun
 redis-server redis-tools
+etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
 "
 
