@@ -46,7 +46,8 @@ struct etcd_client {
 	struct bh_host *host;
 	const struct etcd_settings *settings;
 	struct bh_http *http;
-	size_t current; /* endpoint in use */
+	size_t current;   /* endpoint in use */
+	bool current_ok;  /* it answered since we moved to it: a failure is news */
 	char *token;    /* NULL: none yet (or no auth) */
 	struct etcd_call *auth_call;
 	struct etcd_call *calls;
@@ -198,18 +199,23 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 		/* Move the whole client on, unless another call already did. */
 		if (c->current == call->endpoint && c->settings->n_endpoints > 1) {
 			c->current = (call->endpoint + 1) % c->settings->n_endpoints;
-			c->api->log(c->host, BH_LOG_WARNING, "etcd %s failed (%s); using %s",
-				    c->settings->endpoints[call->endpoint],
+			/* Logged once per change: going round a dead cluster
+			 * is the publisher's one "unreachable" message. */
+			c->api->log(c->host, c->current_ok ? BH_LOG_WARNING : BH_LOG_DEBUG,
+				    "etcd %s failed (%s); using %s", c->settings->endpoints[call->endpoint],
 				    reply.error ? reply.error : "?", c->settings->endpoints[c->current]);
+			c->current_ok = false;
 		}
-		if (call->tries < c->settings->n_endpoints) {
-			json_object_put(reply.json);
-			free(message);
-			send_call(c, call);
-			return;
-		}
+		json_object_put(reply.json);
+		free(message);
+		send_call(c, call);
+		return;
 	}
+	if (reply.ok && call->endpoint == c->current)
+		c->current_ok = true;
 	if (!reply.ok && !call->is_auth && auth_wanted(c) && token_expired(&reply) && !call->reauthed) {
+		c->api->log(c->host, BH_LOG_DEBUG, "etcd: token refused (%s); authenticating again",
+			    reply.error ? reply.error : "?");
 		call->reauthed = true;
 		call->tries = 0;
 		free(c->token);

@@ -364,8 +364,11 @@ static void on_swept(void *arg, const struct etcd_reply *reply)
 	struct etcd_pub *p = arg;
 	p->sweep_call = NULL;
 	if (!reply->ok) {
-		BH_WARNING(p, "etcd: cannot list %s for the sweep: %s (next pass)", p->sweep_namespace,
-			   reply->error ? reply->error : "?");
+		/* An outage is reported by the session; a refusal (e.g. no
+		 * read permission) is the operator's to fix. */
+		p->api->log(p->host, reply->json ? BH_LOG_WARNING : BH_LOG_DEBUG,
+			    "etcd: cannot list %s for the sweep: %s (next pass)", p->sweep_namespace,
+			    reply->error ? reply->error : "?");
 		free(p->sweep_namespace);
 		p->sweep_namespace = NULL;
 		return;
