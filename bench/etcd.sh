@@ -137,6 +137,13 @@ passes2=$(grep -c "full pass .* ends" "$BH_TMP/big.err")
 kill -TERM "$daemon"
 wait "$daemon"
 refreshes=$(( WINDOW / 4 ))
+# Bytes of one keep-alive exchange as the daemon makes it: the same request
+# line, headers and body, sent by curl to a lease of the same size of id.
+lease=$(curl -s -X POST "$(bh_etcd_url 1)/v3/lease/grant" -d '{"TTL":9}' | sed -n 's/.*"ID":"\([0-9]*\)".*/\1/p')
+ka_bytes=$(curl -s -o /dev/null -X POST -H 'Expect:' -H 'Content-Type: application/json' \
+	-A "beachhead-companion/$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$top_builddir/config.h")" \
+	-d "{\"ID\":\"$lease\"}" -w '%{size_request} %{size_header} %{size_download}' \
+	"$(bh_etcd_url 1)/v3/lease/keepalive")
 {
 	echo "#### event -> key visible ($N containers, one every 200 ms; one daemon, both publishers)"
 	echo
@@ -155,4 +162,7 @@ refreshes=$(( WINDOW / 4 ))
 		[ "$b" -gt "$a" ] || continue
 		echo "| $m | $((b - a)) | $(awk "BEGIN { printf \"%.2f\", ($b - $a) / $refreshes }") |"
 	done
+	echo
+	set -- $ka_bytes
+	echo "One keep-alive exchange: request $1 bytes (headers and body), answer $(( $2 + $3 )) bytes (headers $2, body $3)."
 } | tee "$BH_TMP/results.md"

@@ -53,7 +53,7 @@ struct etcd_client {
 	struct etcd_call *calls;
 };
 
-static void send_call(struct etcd_client *c, struct etcd_call *call);
+static bool send_call(struct etcd_client *c, struct etcd_call *call);
 
 static void unlink_call(struct etcd_client *c, struct etcd_call *call)
 {
@@ -114,33 +114,30 @@ static void on_authenticated(void *arg, const struct etcd_reply *reply)
 		struct etcd_call *next = call->next;
 		if (call->waiting_auth) {
 			call->waiting_auth = false;
-			if (c->token)
-				send_call(c, call);
-			else
+			if (!c->token)
 				deliver_error(c, call, why ? why : "authentication failed");
+			else if (!send_call(c, call))
+				deliver_error(c, call, "cannot queue the request (out of memory)");
 		}
 		call = next;
 	}
 	free(why);
 }
 
-static void authenticate(struct etcd_client *c)
+/* Starts fetching a token unless that is under way; false when it could not
+ * even be queued (then no call is parked: the caller fails its own). */
+static bool authenticate(struct etcd_client *c)
 {
 	if (c->auth_call)
-		return;
+		return true;
 	json_object *body = json_object_new_object();
 	if (!body || json_object_object_add(body, "name", json_object_new_string(c->settings->user)) != 0 ||
 	    json_object_object_add(body, "password", json_object_new_string(c->settings->password)) != 0) {
 		json_object_put(body);
-		on_authenticated(c, &(struct etcd_reply){.error = "out of memory"});
-		return;
+		return false;
 	}
-	struct etcd_call *call = etcd_call(c, "/v3/auth/authenticate", body, on_authenticated, c);
-	if (!call) {
-		on_authenticated(c, &(struct etcd_reply){.error = "out of memory"});
-		return;
-	}
-	c->auth_call = call;
+	c->auth_call = etcd_call(c, "/v3/auth/authenticate", body, on_authenticated, c);
+	return c->auth_call != NULL;
 }
 
 /* --- one HTTP exchange --- */
@@ -208,7 +205,8 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 		}
 		json_object_put(reply.json);
 		free(message);
-		send_call(c, call);
+		if (!send_call(c, call))
+			deliver_error(c, call, "cannot queue the request (out of memory)");
 		return;
 	}
 	if (reply.ok && call->endpoint == c->current)
@@ -222,8 +220,8 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 		c->token = NULL;
 		json_object_put(reply.json);
 		free(message);
-		call->waiting_auth = true;
-		authenticate(c);
+		if (!send_call(c, call))
+			deliver_error(c, call, "cannot queue the request (out of memory)");
 		return;
 	}
 	deliver(c, call, &reply);
@@ -231,12 +229,13 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 	free(message);
 }
 
-static void send_call(struct etcd_client *c, struct etcd_call *call)
+/* Sends call (or parks it until a token arrives); false when it could not
+ * be queued: the caller decides how the call fails. */
+static bool send_call(struct etcd_client *c, struct etcd_call *call)
 {
 	if (!call->is_auth && auth_wanted(c) && !c->token) {
-		call->waiting_auth = true;
-		authenticate(c);
-		return;
+		call->waiting_auth = authenticate(c);
+		return call->waiting_auth;
 	}
 	call->endpoint = c->current;
 	call->tries++;
@@ -258,8 +257,7 @@ static void send_call(struct etcd_client *c, struct etcd_call *call)
 		call->http = bh_http_start(c->http, &http);
 	free(url);
 	free(authorization);
-	if (!call->http)
-		deliver_error(c, call, "cannot queue the request (out of memory)");
+	return call->http != NULL;
 }
 
 struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object *body,
@@ -282,17 +280,12 @@ struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object
 	if (c->calls)
 		c->calls->prev = call;
 	c->calls = call;
-	/* send_call may deliver an error synchronously: callers must not
-	 * touch call after a NULL-free return without this guard. */
-	call->done = NULL;
-	send_call(c, call);
-	for (struct etcd_call *x = c->calls; x; x = x->next) {
-		if (x == call) {
-			call->done = done;
-			return call;
-		}
+	if (!send_call(c, call)) {
+		unlink_call(c, call);
+		free_call(call);
+		return NULL;
 	}
-	return NULL;
+	return call;
 }
 
 void etcd_cancel(struct etcd_client *c, struct etcd_call *call)

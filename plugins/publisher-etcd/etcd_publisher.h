@@ -86,6 +86,7 @@ struct etcd_key {
 	bool refused; /* etcd refused the last write (reported once) */
 	struct etcd_call *call; /* the put or delete in flight */
 	char *sent;   /* what call writes (NULL = a delete) */
+	int64_t sent_lease; /* the lease call puts it on */
 	struct etcd_key *next;  /* hash chain */
 };
 

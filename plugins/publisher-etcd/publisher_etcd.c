@@ -50,8 +50,10 @@ struct etcd_pub {
 	bool stopping;
 	bool down_logged;
 	struct etcd_call *session_call; /* grant, keep-alive or probe in flight */
+	enum { SESSION_GRANT, SESSION_KEEPALIVE, SESSION_PROBE } session_kind;
 	struct bh_timer *keepalive_timer;
 	struct bh_timer *retry_timer;
+	bool retry_armed; /* many failing writes arm it once, not once each */
 	struct bh_backoff backoff;
 
 	char *sweep_namespace; /* a sweep waits for the session */
@@ -142,8 +144,12 @@ static void session_failed(struct etcd_pub *p, const char *why)
 		set_status(p, "etcd unreachable: %s", why);
 		p->down_logged = true;
 	}
+	if (p->retry_armed)
+		return;
 	if (p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->backoff)) < 0)
 		BH_ERROR(p, "cannot arm the retry timer");
+	else
+		p->retry_armed = true;
 }
 
 static void kick_one(void *arg, struct etcd_key *e)
@@ -203,11 +209,11 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 		session_failed(p, reply->error ? reply->error : "?");
 		return;
 	}
-	if (p->ttl == 0) {
+	if (p->session_kind == SESSION_PROBE) {
 		session_up(p);
 		return;
 	}
-	if (p->lease == 0) { /* an answer to grant */
+	if (p->session_kind == SESSION_GRANT) {
 		p->lease = get_int64(reply->json, "ID");
 		if (p->lease == 0) {
 			session_failed(p, "lease grant answered without an ID");
@@ -221,6 +227,11 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 	 * means the lease no longer exists. */
 	json_object *result = NULL;
 	(void)json_object_object_get_ex(reply->json, "result", &result);
+	if (p->lease == 0 || get_int64(result, "ID") != p->lease) {
+		/* The lease was declared lost while this was under way. */
+		connect_session(p);
+		return;
+	}
 	if (get_int64(result, "TTL") <= 0) {
 		lease_lost(p);
 		return;
@@ -235,6 +246,7 @@ static void connect_session(struct etcd_pub *p)
 	const char *path;
 	json_object *body;
 	if (p->ttl > 0 && p->lease == 0) {
+		p->session_kind = SESSION_GRANT;
 		path = "/v3/lease/grant";
 		body = json_object_new_object();
 		if (body && json_object_object_add(body, "TTL", json_object_new_int64(p->ttl)) != 0) {
@@ -242,6 +254,7 @@ static void connect_session(struct etcd_pub *p)
 			body = NULL;
 		}
 	} else if (p->ttl > 0) {
+		p->session_kind = SESSION_KEEPALIVE;
 		path = "/v3/lease/keepalive";
 		body = json_object_new_object();
 		if (body && !add_string(body, "ID", lease_text(p->lease))) {
@@ -250,6 +263,7 @@ static void connect_session(struct etcd_pub *p)
 		}
 	} else {
 		/* No lease to keep: a cheap read proves the cluster answers. */
+		p->session_kind = SESSION_PROBE;
 		path = "/v3/kv/range";
 		body = key_body("/");
 		if (body && json_object_object_add(body, "count_only", json_object_new_boolean(1)) != 0) {
@@ -270,6 +284,7 @@ static void on_keepalive_timer(void *arg)
 static void on_retry_timer(void *arg)
 {
 	struct etcd_pub *p = arg;
+	p->retry_armed = false;
 	if (p->up)
 		etcd_keys_each(&p->keys, kick_one, p);
 	else
@@ -293,6 +308,7 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 	bool ok = body != NULL;
 	free(e->sent);
 	e->sent = NULL;
+	e->sent_lease = p->lease;
 	if (ok && e->want) {
 		char *value = etcd_b64_encode(e->want, strlen(e->want));
 		ok = (e->sent = strdup(e->want)) != NULL && add_string(body, "value", value) &&
@@ -314,6 +330,11 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 	struct etcd_key *e = arg;
 	struct etcd_pub *p = e->pub;
 	e->call = NULL;
+	if (e->sent && e->sent_lease != p->lease) {
+		/* Written on a lease lost meanwhile: it counts for nothing. */
+		kick(p, e);
+		return;
+	}
 	if (reply->ok) {
 		e->refused = false;
 		free(e->stored);
@@ -323,7 +344,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		kick(p, e); /* a newer value, or done (removed when withdrawn) */
 		return;
 	}
-	if (reply->code == ETCD_CODE_NOT_FOUND && p->lease != 0) {
+	if (reply->code == ETCD_CODE_NOT_FOUND && e->sent) {
 		lease_lost(p);
 		return;
 	}
