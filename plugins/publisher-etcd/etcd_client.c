@@ -180,6 +180,17 @@ static bool token_expired(const struct etcd_reply *reply)
 	       (reply->error && strstr(reply->error, "invalid auth token"));
 }
 
+/* Drops the failed answer and sends the call again (elsewhere, or with a
+ * fresh token). */
+static void send_again(struct etcd_client *c, struct etcd_call *call, json_object *answer,
+		       char *message)
+{
+	json_object_put(answer);
+	free(message);
+	if (!send_call(c, call))
+		deliver_error(c, call, "cannot queue the request (out of memory)");
+}
+
 static void on_http_done(void *arg, const struct bh_http_result *res)
 {
 	struct etcd_call *call = arg;
@@ -203,10 +214,7 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 				    reply.error ? reply.error : "?", c->settings->endpoints[c->current]);
 			c->current_ok = false;
 		}
-		json_object_put(reply.json);
-		free(message);
-		if (!send_call(c, call))
-			deliver_error(c, call, "cannot queue the request (out of memory)");
+		send_again(c, call, reply.json, message);
 		return;
 	}
 	if (reply.ok && call->endpoint == c->current)
@@ -218,10 +226,7 @@ static void on_http_done(void *arg, const struct bh_http_result *res)
 		call->tries = 0;
 		free(c->token);
 		c->token = NULL;
-		json_object_put(reply.json);
-		free(message);
-		if (!send_call(c, call))
-			deliver_error(c, call, "cannot queue the request (out of memory)");
+		send_again(c, call, reply.json, message);
 		return;
 	}
 	deliver(c, call, &reply);

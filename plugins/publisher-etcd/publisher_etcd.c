@@ -68,7 +68,7 @@ static char *lease_text(int64_t lease)
 	return bh_strfmt("%" PRId64, lease);
 }
 
-/* {"key": base64(key)} plus the given extras. */
+/* {"key": base64(key)}; the caller adds the rest. */
 static json_object *key_body(const char *key)
 {
 	char *b64 = etcd_b64_encode(key, strlen(key));
@@ -565,7 +565,9 @@ static void count_pending(void *arg, struct etcd_key *e)
 static size_t etcd_pending(void *self)
 {
 	struct etcd_pub *p = self;
-	size_t n = 0;
+	/* A listing under way counts: in one-pass mode the daemon must not
+	 * exit before the deletes it leads to are sent. */
+	size_t n = p->sweep_call ? 1 : 0;
 	etcd_keys_each(&p->keys, count_pending, &n);
 	return n;
 }

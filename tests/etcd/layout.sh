@@ -78,10 +78,13 @@ sleep $((TTL + 1)) # the old lease has run out by now
 kill -TERM "$pid_a"
 wait "$pid_a"
 
-# expire = 0: no lease; the keys stay until deleted.
+# expire = 0: no lease; the keys stay until deleted.  A one-pass run sweeps
+# too, and waits for its deletes before it exits.
+bh_etcdctl put /beachhead/hostC/ghost '[]' >/dev/null || bh_fail "seeding hostC/ghost"
 $(bh_daemon_cmd) -c "$BH_TMP/b.conf" --no-timestamp --expire 0 --refresh 0 --host-id hostC \
 	>"$BH_TMP/c.out" 2>"$BH_TMP/c.err" || { cat "$BH_TMP/c.err" >&2; bh_fail "one pass with expire 0"; }
 [ -n "$(bh_etcd_get /beachhead/hostC/web)" ] || bh_fail "expire 0: no key"
 [ "$(bh_etcd_field /beachhead/hostC/web lease)" = 0 ] || bh_fail "expire 0: the key has a lease"
+[ -z "$(bh_etcd_get /beachhead/hostC/ghost)" ] || bh_fail "one pass: the leftover in its namespace stayed"
 bh_check_valgrind
 exit 0
