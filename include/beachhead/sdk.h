@@ -11,8 +11,7 @@
  *       BH_ERROR(p, "cannot open %s: %s", path, strerror(errno));
  *
  *   Configuration helpers that report "file:line: instance: message" and
- *   keep going, so that one run shows every bad setting (the policy of the
- *   core and of every in-tree plugin):
+ *   keep going, so that one run shows every bad setting:
  *
  *       struct bh_config cfg = bh_config_begin(args);
  *       for each setting s of args->config:

@@ -47,6 +47,16 @@ expect_key /beachhead/hostB/web "host_id in the file"
 run --host-id hostC
 expect_key /beachhead/hostC/web "--host-id overrides the file"
 
+# A publisher built for ABI 1.1 has no sweep: it loads and publishes under
+# the host id, and the core never reads past its table (ASan builds check).
+cat >"$BH_TMP/c.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = ( { plugin = "publisher-stdout"; }, { plugin = "publisher-abi11"; } );
+CONF
+run --host-id hostD
+expect_key /beachhead/hostD/web "an ABI 1.1 publisher next to the stdout one"
+grep -q "abi 1.1 publish /beachhead/hostD/web" "$BH_TMP/err" || bh_fail "the ABI 1.1 publisher did not publish"
+
 conf 'host_id = "a/b";'
 run
 expect_refused "$BH_TMP/c.conf:3: 'host_id' \"a/b\" must not contain '/'" "a slash in the file"
