@@ -6,6 +6,9 @@
 # its own BASE (23700-23899), so tests can run in parallel.
 #
 # Source after common.sh and bh_setup_tmp.
+#
+# TLS: bh_etcd_make_certs DIR first, then BH_ETCD_TLS=DIR: the client URLs
+# become https with client certificates required (peers stay http).
 
 bh_etcd_require() {
 	command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 ||
@@ -34,7 +37,37 @@ bh_etcd_start() {
 }
 
 bh_etcd_url() {
-	echo "http://127.0.0.1:$((BH_ETCD_BASE + $1))"
+	echo "http${BH_ETCD_TLS:+s}://127.0.0.1:$((BH_ETCD_BASE + $1))"
+}
+
+# bh_etcd_make_certs DIR: a test CA (ca.pem), a server certificate for
+# 127.0.0.1 (server.pem, server.key) and a client one (client.pem,
+# client.key), valid for a day.
+bh_etcd_make_certs() {
+	d=$1
+	mkdir -p "$d" &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >"$d/server.ext" &&
+		printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 1 \
+			-subj /CN=beachhead-test-ca 2>/dev/null &&
+		for who in server client; do
+			openssl req -newkey rsa:2048 -nodes -keyout "$d/$who.key" -out "$d/$who.csr" \
+				-subj "/CN=beachhead-test-$who" 2>/dev/null &&
+				openssl x509 -req -in "$d/$who.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+					-CAcreateserial -out "$d/$who.pem" -days 1 -extfile "$d/$who.ext" 2>/dev/null ||
+				return 1
+		done
+}
+
+bh_etcd_tls_flags() {
+	[ -n "${BH_ETCD_TLS:-}" ] || return 0
+	echo "--cert-file=$BH_ETCD_TLS/server.pem --key-file=$BH_ETCD_TLS/server.key" \
+		"--trusted-ca-file=$BH_ETCD_TLS/ca.pem --client-cert-auth"
+}
+
+bh_etcdctl_tls_flags() {
+	[ -n "${BH_ETCD_TLS:-}" ] || return 0
+	echo "--cacert=$BH_ETCD_TLS/ca.pem --cert=$BH_ETCD_TLS/client.pem --key=$BH_ETCD_TLS/client.key"
 }
 
 # Short heartbeats and elections: a killed leader is replaced in about a
@@ -46,7 +79,7 @@ bh_etcd_launch() {
 		--initial-advertise-peer-urls "http://127.0.0.1:$((BH_ETCD_BASE + 10 + $1))" \
 		--initial-cluster "$BH_ETCD_CLUSTER" --initial-cluster-state new \
 		--initial-cluster-token "bh-$BH_ETCD_BASE" \
-		--heartbeat-interval 50 --election-timeout 500 ${BH_ETCD_EXTRA:-} \
+		--heartbeat-interval 50 --election-timeout 500 ${BH_ETCD_EXTRA:-} $(bh_etcd_tls_flags) \
 		>>"$BH_ETCD_DIR/m$1.log" 2>&1 &
 	eval "BH_ETCD_PID$1=$!"
 	bh_on_exit "kill -9 $! 2>/dev/null; kill -CONT $! 2>/dev/null"
@@ -59,14 +92,14 @@ bh_etcd_pid() {
 # bh_etcdctl ARGS: against the whole cluster (as root when auth is on).
 bh_etcdctl() {
 	ETCDCTL_API=3 etcdctl --endpoints="$BH_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=5s \
-		${BH_ETCD_ROOT:+--user="$BH_ETCD_ROOT"} "$@"
+		${BH_ETCD_ROOT:+--user="$BH_ETCD_ROOT"} $(bh_etcdctl_tls_flags) "$@"
 }
 
 bh_etcdctl_at() {
 	i=$1
 	shift
 	ETCDCTL_API=3 etcdctl --endpoints="$(bh_etcd_url "$i")" --dial-timeout=1s --command-timeout=3s \
-		${BH_ETCD_ROOT:+--user="$BH_ETCD_ROOT"} "$@"
+		${BH_ETCD_ROOT:+--user="$BH_ETCD_ROOT"} $(bh_etcdctl_tls_flags) "$@"
 }
 
 # Member number (1-3) of the current leader, from a live member's view.
