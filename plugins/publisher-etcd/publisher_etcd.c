@@ -311,7 +311,7 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 	e->sent_lease = p->lease;
 	if (ok && e->want) {
 		char *value = etcd_b64_encode(e->want, strlen(e->want));
-		ok = (e->sent = strdup(e->want)) != NULL && add_string(body, "value", value) &&
+		ok = add_string(body, "value", value) && (e->sent = strdup(e->want)) != NULL &&
 		     (p->lease == 0 || add_string(body, "lease", lease_text(p->lease)));
 	}
 	if (!ok) {
