@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 1
+#define BH_ABI_MINOR 2
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -76,6 +76,8 @@ struct bh_watch; /* an fd registered with the core loop */
 
 typedef void (*bh_timer_cb)(void *arg);
 typedef void (*bh_watch_cb)(void *arg, int fd, unsigned events);
+/* One withdrawal a retiring publisher still owes its store (ABI 1.2). */
+typedef void (*bh_withdrawal_cb)(void *arg, const char *key, const char *container);
 
 /*
  * What an inspector reports about one running container.  All strings are
@@ -239,10 +241,21 @@ struct bh_plugin {
 	 * waits (bounded, 5 s) for 0 before exiting, and before a reload
 	 * replaces this publisher, so that its withdrawals land first. */
 	size_t (*pending)(void *self);
+
+	/* --- ABI 1.2 (the core reads it only when struct_size covers it) --- */
+	/* Optional (may be NULL).  A reload retires this publisher (after its
+	 * flush period): call cb once for every withdrawal it still owes the
+	 * store (a DEL that could not be delivered), then forget them.  The
+	 * core hands each to the publisher that replaces this one (same
+	 * plugin) through its withdraw(), unless the key is registered again.
+	 * container may be NULL.  Without it, such withdrawals are lost. */
+	void (*hand_over_withdrawals)(void *self, bh_withdrawal_cb cb, void *arg);
 };
 
 /* Size of struct bh_plugin in ABI 1.0: the minimum the core accepts. */
 #define BH_PLUGIN_SIZE_1_0 (offsetof(struct bh_plugin, pending) + sizeof(size_t (*)(void *)))
+/* Size of struct bh_plugin in ABI 1.1 (the same as 1.0). */
+#define BH_PLUGIN_SIZE_1_1 BH_PLUGIN_SIZE_1_0
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,13 @@ struct redis_config {
 	unsigned command_timeout_ms;
 	char *notify_channel; /* PUBLISH target after changes, may be NULL */
 	char *server;         /* "host:port" or "unix:/path", for messages */
+	/* Sentinel: host:port strings (NULL-terminated); with them host,
+	 * port and socket are not used. */
+	char **sentinels;
+	size_t n_sentinels;
+	char *master_name;
+	char *sentinel_user;
+	char *sentinel_password;
 };
 
 /* Returns BH_OK, or logs "FILE:LINE: instance: problem" and returns BH_ERR.
