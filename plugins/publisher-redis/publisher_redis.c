@@ -307,8 +307,8 @@ static void write_succeeded(struct redis_publisher *p)
 		return;
 	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
 	p->api->log(p->host, BH_LOG_INFO,
-		    "writes to redis %s succeed again after %llu.%01llu s (%u refused writes "
-		    "retried; first refusal: %s)",
+		    "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
+		    "meanwhile, all retried; the first refusal: %s)",
 		    redis_conn_server(p), (unsigned long long)(took / 1000),
 		    (unsigned long long)(took % 1000 / 100), p->write_failures,
 		    p->write_error ? p->write_error : "?");
