@@ -29,6 +29,12 @@
 
 /* At exit, how many of the keys left behind the log line names. */
 #define LEFT_BEHIND_SHOWN 10
+/* Sentinel: how long an acknowledged DEL is sent again to a new master.
+ * Asynchronous replication loses what the old master acknowledged but had
+ * not passed on; a master cut off from its replicas goes on acknowledging
+ * for down-after-milliseconds plus the failover itself, which a minute
+ * covers for usual settings. */
+#define RECENT_DEL_MS 60000u
 
 enum op_kind { OP_SET, OP_DEL, OP_NOTIFY };
 
@@ -89,7 +95,7 @@ static void free_failed_sets(struct redis_publisher *p)
 {
 	void *data;
 	char *key;
-	while ((key = keyset_pop(&p->failed_sets, &data)) != NULL) {
+	while ((key = keyset_pop(&p->failed_sets, NULL, &data)) != NULL) {
 		failed_set_free(data);
 		free(key);
 	}
@@ -117,7 +123,7 @@ static void defer_del(struct redis_publisher *p, const char *key, const char *co
 static char *pop_deferred_del(struct redis_publisher *p, char **container)
 {
 	void *data = NULL;
-	char *key = keyset_pop(&p->deferred_dels, &data);
+	char *key = keyset_pop(&p->deferred_dels, NULL, &data);
 	*container = data;
 	return key;
 }
@@ -275,7 +281,7 @@ static void on_retry_timer(void *arg)
 		free(key);
 	}
 	void *data;
-	while ((key = keyset_pop(&p->failed_sets, &data)) != NULL) {
+	while ((key = keyset_pop(&p->failed_sets, NULL, &data)) != NULL) {
 		struct failed_set *f = data;
 		struct op *op = op_new(OP_SET, NULL, NULL);
 		if (!op) {
@@ -351,8 +357,33 @@ static void owe(struct redis_publisher *p, const struct op *op)
 		p->owed = true;
 }
 
+/* Keeps recent_dels from growing with every DEL ever made: forgets those
+ * older than RECENT_DEL_MS whenever the set doubled since the last time. */
+static void prune_recent_dels(struct redis_publisher *p)
+{
+	if (p->recent_dels.count < p->recent_prune_at)
+		return;
+	uint64_t now = p->api->now_ms(p->host);
+	struct keyset young;
+	keyset_init(&young);
+	char *key;
+	uint64_t acked = 0;
+	while ((key = keyset_pop(&p->recent_dels, &acked, NULL)) != NULL) {
+		if (now - acked < RECENT_DEL_MS)
+			(void)keyset_put(&young, key, acked);
+		free(key);
+	}
+	keyset_clear(&p->recent_dels);
+	p->recent_dels = young;
+	p->recent_prune_at = 2 * young.count > 1024 ? 2 * young.count : 1024;
+}
+
 static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
+	if (p->sentinel && op->kind == OP_DEL) {
+		(void)keyset_put(&p->recent_dels, op->key, p->api->now_ms(p->host));
+		prune_recent_dels(p);
+	}
 	if (!p->cfg.notify_channel)
 		return;
 	uint64_t old;
@@ -451,9 +482,33 @@ static int redis_withdraw(void *self, const char *key, const char *container)
 	return BH_OK;
 }
 
-void redis_publisher_connected(struct redis_publisher *p)
+/* A new master after a failover: DELs the old one acknowledged lately may
+ * be missing there.  Sent again (their success records them anew); older
+ * ones are forgotten. */
+static void resend_recent_dels(struct redis_publisher *p)
+{
+	uint64_t now = p->api->now_ms(p->host);
+	char *key;
+	uint64_t acked = 0;
+	size_t resent = 0;
+	while ((key = keyset_pop(&p->recent_dels, &acked, NULL)) != NULL) {
+		if (now - acked < RECENT_DEL_MS) {
+			del_or_defer(p, key, NULL, false);
+			resent++;
+		}
+		free(key);
+	}
+	if (resent > 0)
+		p->api->log(p->host, BH_LOG_DEBUG,
+			    "sent %zu DEL(s) of the last %u s again to the new master", resent,
+			    RECENT_DEL_MS / 1000u);
+}
+
+void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 {
 	char *container, *key;
+	if (new_master)
+		resend_recent_dels(p);
 	/* Sent before the replay's SETs (the core replays from the loop, after
 	 * this returns), so a key re-registered meanwhile ends up set. */
 	size_t owed_dels = p->deferred_dels.count;
@@ -544,6 +599,8 @@ static int redis_init(const struct bh_init *args, void **self)
 	}
 	keyset_init(&p->deferred_dels);
 	keyset_init(&p->failed_sets);
+	keyset_init(&p->recent_dels);
+	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
 	backoff_init(&p->retry_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	*self = p;
@@ -585,6 +642,7 @@ static void redis_destroy(void *self)
 	free_failed_sets(p);
 	keyset_clear(&p->deferred_dels);
 	keyset_clear(&p->failed_sets);
+	keyset_clear(&p->recent_dels);
 	keyset_clear(&p->stored);
 	free(p->write_error);
 	redis_config_free(&p->cfg);

@@ -31,5 +31,8 @@ struct redis_config {
  * On error *cfg holds nothing that needs freeing. */
 int redis_config_parse(const struct bh_init *args, struct redis_config *cfg);
 void redis_config_free(struct redis_config *cfg);
+/* "host:port" or "[v6]:port" -> *host (allocated) and *port; BH_ERR when
+ * malformed. */
+int redis_config_split_address(const char *text, char **host, int *port);
 
 #endif

@@ -93,7 +93,8 @@ static void log_failure(struct redis_publisher *p, enum link_logged kind, const 
 
 /* --- going down --- */
 
-void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const char *reason)
+static void drop_link(struct redis_publisher *p, enum link_logged kind, const char *reason,
+		      bool quiet)
 {
 	if (!p->link)
 		return;
@@ -113,10 +114,16 @@ void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const cha
 	p->command_timer_armed = false;
 	if (was_ready && p->api->now_ms(p->host) - p->ready_since_ms >= BACKOFF_MAX_MS)
 		backoff_reset(&p->backoff);
-	log_failure(p, kind, reason);
+	if (!quiet)
+		log_failure(p, kind, reason);
 	if (p->sentinel)
-		redis_sentinel_master_lost(p);
+		redis_sentinel_master_lost(p, was_ready, reason);
 	schedule_reconnect(p);
+}
+
+void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const char *reason)
+{
+	drop_link(p, kind, reason, false);
 }
 
 static void on_link_failed(void *arg, const char *reason)
@@ -147,9 +154,8 @@ static void became_ready(struct redis_publisher *p)
 		p->api->set_status(p->host, "redis: connected");
 	}
 	p->logged = LINK_UP;
-	if (p->sentinel)
-		redis_sentinel_master_ready(p);
-	redis_publisher_connected(p);
+	bool moved = p->sentinel && redis_sentinel_master_ready(p);
+	redis_publisher_connected(p, moved);
 	/* A reconnect may face an emptied store (restart, FLUSHALL, failover):
 	 * have the core publish everything again.  The very first connect needs
 	 * it only when something was dropped while we were not connected. */
@@ -317,7 +323,7 @@ static void connect_failed(struct redis_publisher *p, const char *reason)
 {
 	log_failure(p, LINK_DOWN, reason);
 	if (p->sentinel)
-		redis_sentinel_master_lost(p);
+		redis_sentinel_master_lost(p, false, reason);
 	schedule_reconnect(p);
 }
 
@@ -345,8 +351,9 @@ void redis_conn_connect_master(struct redis_publisher *p, const char *host, int 
 {
 	if (p->destroying)
 		return;
+	/* The failover is logged once, when the new master is ready. */
 	if (p->link)
-		redis_conn_drop(p, LINK_DOWN, "the sentinels named another master");
+		drop_link(p, LINK_DOWN, "the sentinels named another master", true);
 	p->api->timer_disarm(p->host, p->reconnect_timer);
 	char *server = NULL;
 	if (asprintf(&server, "%s:%d (master %s)", host, port, p->cfg.master_name) < 0)

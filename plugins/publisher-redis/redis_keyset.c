@@ -148,7 +148,7 @@ int keyset_put_data(struct keyset *set, const char *key, void *data, void **old)
 
 /* Scans on from where the last pop stopped (wrapping round once), so that
  * emptying a set of n keys costs O(n + buckets), not O(n * buckets). */
-char *keyset_pop(struct keyset *set, void **data)
+char *keyset_pop(struct keyset *set, uint64_t *tag, void **data)
 {
 	if (set->count == 0)
 		return NULL;
@@ -159,6 +159,8 @@ char *keyset_pop(struct keyset *set, void **data)
 			char *key = e->key;
 			if (data)
 				*data = e->data;
+			if (tag)
+				*tag = e->tag;
 			set->buckets[i] = e->next;
 			free(e);
 			set->count--;

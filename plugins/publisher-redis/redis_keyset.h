@@ -28,8 +28,8 @@ int keyset_put(struct keyset *set, const char *key, uint64_t tag);
 bool keyset_get(const struct keyset *set, const char *key, uint64_t *tag);
 void keyset_remove(struct keyset *set, const char *key);
 /* Removes and returns any one key (caller frees), or NULL when empty;
- * stores the key's data pointer in *data when data is not NULL. */
-char *keyset_pop(struct keyset *set, void **data);
+ * stores its tag and data pointer where tag and data are not NULL. */
+char *keyset_pop(struct keyset *set, uint64_t *tag, void **data);
 
 /* Data pointers (owned by the caller; keyset_clear does not free them).
  * put_data inserts or replaces and hands back the replaced pointer (or

@@ -56,6 +56,10 @@ struct redis_publisher {
 	uint64_t last_progress_ms;
 	bool command_timer_armed;
 	struct keyset deferred_dels; /* withdrawals that still owe a DEL */
+	/* Sentinel: DELs acknowledged lately (tag: when), sent again to a new
+	 * master, which may never have received them (async replication). */
+	struct keyset recent_dels;
+	size_t recent_prune_at;
 
 	/* Writes the server refused (OOM under maxmemory, ...): retried with
 	 * backoff, reported once per episode. */
@@ -109,8 +113,10 @@ void redis_conn_no_master(struct redis_publisher *p, const char *reason);
 const char *redis_conn_server(const struct redis_publisher *p);
 
 /* --- publisher_redis.c --- */
-/* The handshake finished: flush deferred withdrawals (called by redis_conn.c). */
-void redis_publisher_connected(struct redis_publisher *p);
+/* The handshake finished: flush deferred withdrawals (called by
+ * redis_conn.c); new_master: a failover moved us to another server, which
+ * may lack DELs the old one acknowledged but never replicated. */
+void redis_publisher_connected(struct redis_publisher *p, bool new_master);
 
 /* --- redis_sentinel.c --- */
 int redis_sentinel_start(struct redis_publisher *p);
@@ -118,10 +124,13 @@ int redis_sentinel_start(struct redis_publisher *p);
  * redis_conn_connect_master() or redis_conn_no_master(). */
 void redis_sentinel_discover(struct redis_publisher *p);
 /* The master link is ready (ROLE said master): a failover, if one was
- * under way, is complete. */
-void redis_sentinel_master_ready(struct redis_publisher *p);
-/* The master link was lost: remember when, for the failover line. */
-void redis_sentinel_master_lost(struct redis_publisher *p);
+ * under way, is complete (logged here).  Returns true when this master is
+ * not the one we wrote to before. */
+bool redis_sentinel_master_ready(struct redis_publisher *p);
+/* The master link was lost (was_ready: it had been usable): remember when,
+ * for the failover line; a server that never became usable makes the next
+ * discovery start at the next sentinel. */
+void redis_sentinel_master_lost(struct redis_publisher *p, bool was_ready, const char *reason);
 void redis_sentinel_destroy(struct redis_publisher *p);
 
 #endif
