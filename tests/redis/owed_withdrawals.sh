@@ -32,13 +32,13 @@ bh_wait_for 5 "grep -q 'withdrawing /beachhead/drop' '$BH_TMP/err'" "the withdra
 echo 'up keep 10.14.0.2 keep.example.org' >"$BH_TMP/script"
 kill -HUP "$BH_REDIS_DAEMON_PID"
 bh_wait_for 10 "grep -q 'reloaded ' '$BH_TMP/err'" "the reload" || fail "no reload"
-grep -q 'publisher-redis hands 1 owed withdrawal(s) to publishers\[0\] of the new configuration' "$BH_TMP/err" ||
-	fail "the owed withdrawal was not handed over"
 bh_redis_restart
 [ "$(bh_redis_cli exists /beachhead/drop)" = 1 ] || fail "the saved data did not come back"
 bh_redis_wait_keys 0 8 /beachhead/drop || fail "/beachhead/drop lingers after the reload and the reconnect"
 bh_redis_wait_keys 1 3 /beachhead/keep || fail "/beachhead/keep is gone"
 [ "$(bh_redis_cli ttl /beachhead/keep)" = -1 ] || fail "expire = 0 but /beachhead/keep has a TTL"
+grep -q 'publisher-redis hands 1 owed withdrawal(s) to publishers\[0\] of the new configuration' "$BH_TMP/err" ||
+	fail "the owed withdrawal was not handed over"
 bh_redis_stop_daemon
 
 # 2. SIGTERM during the outage: the keys left behind are named.
