@@ -332,6 +332,7 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	if (strcmp(privdata, "SUBSCRIBE") != 0)
 		return;
 	s->sub_confirmed = true;
+	p->api->timer_disarm(p->host, s->sub_timer);
 	backoff_reset(&s->sub_backoff);
 	if (s->sub_logged_down)
 		p->api->log(p->host, BH_LOG_INFO, "sentinel %s: following +switch-master again",
@@ -390,15 +391,31 @@ static void subscribe_now(struct redis_sentinel *s)
 	const char *argv[2] = {"SUBSCRIBE", "+switch-master"};
 	size_t lens[2] = {9, 14};
 	if (send_auth(s, s->sub, on_sub_reply) != BH_OK ||
-	    resp_link_send(s->sub, on_sub_reply, (void *)"SUBSCRIBE", 2, argv, lens) != BH_OK)
+	    resp_link_send(s->sub, on_sub_reply, (void *)"SUBSCRIBE", 2, argv, lens) != BH_OK) {
 		sub_lost(s, "out of memory");
+		return;
+	}
+	struct redis_publisher *p = s->p;
+	if (p->api->timer_arm(p->host, s->sub_timer, p->cfg.connect_timeout_ms) != BH_OK)
+		p->api->log(p->host, BH_LOG_ERROR, "cannot arm the sentinel subscription timer");
 }
 
+/* Two jobs: start the subscription (again), and give up on a sentinel
+ * that does not confirm it within connect_timeout_ms (a frozen process
+ * still accepts connections). */
 static void on_sub_timer(void *arg)
 {
 	struct redis_sentinel *s = arg;
-	if (!s->sub && !s->p->destroying)
+	if (s->p->destroying)
+		return;
+	if (!s->sub) {
 		subscribe_now(s);
+	} else if (!s->sub_confirmed) {
+		char reason[64];
+		snprintf(reason, sizeof reason, "SUBSCRIBE not confirmed within %u ms",
+			 s->p->cfg.connect_timeout_ms);
+		sub_lost(s, reason);
+	}
 }
 
 /* --- life cycle --- */
