@@ -34,3 +34,4 @@ for mode in huge array; do
 	bh_redis_stop_daemon
 	kill "$standin"
 done
+bh_check_valgrind

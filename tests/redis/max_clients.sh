@@ -38,3 +38,4 @@ bh_note "refused connections while the slot was taken: $rejected"
 [ -n "$rejected" ] && [ "$rejected" -le 12 ] || fail "$rejected refused connection attempts: no backoff"
 [ "$(grep -c 'connected to redis' "$BH_TMP/err")" = 1 ] || fail "not exactly one 'connected' line"
 bh_redis_stop_daemon
+bh_check_valgrind

@@ -37,3 +37,4 @@ bh_wait_for 8 "grep -q 'writes to redis unix:$BH_REDIS_SOCK succeed again after'
 bh_redis_wait_keys 0 3 /beachhead/c0 || fail "/beachhead/c0 lingers"
 bh_redis_wait_keys 21 3 || fail "not exactly the 21 running containers' keys"
 bh_redis_stop_daemon
+bh_check_valgrind

@@ -56,3 +56,4 @@ bh_wait_for 5 "grep -q 'withdrawing /beachhead/gone' '$BH_TMP/err'" "the withdra
 bh_redis_stop_daemon
 grep -q "warning: redis 127.0.0.1:$BH_REDIS_PORT: 1 withdrawn key(s) left behind, their DEL never reached the server (with expire = 0 they never expire): /beachhead/gone$" "$BH_TMP/err" ||
 	bh_fail "the key left behind was not named at exit"
+bh_check_valgrind

@@ -83,3 +83,4 @@ bh_wait_for 5 "[ \"\$(grep -c 'failover of master mymaster: from 127.0.0.1:$OLD 
 [ "$(grep -c 'failover of master' "$BH_TMP/err")" = 2 ] || fail "not exactly two failover lines"
 ! grep -q 'error:' "$BH_TMP/err" || fail "errors logged"
 bh_redis_stop_daemon
+bh_check_valgrind

@@ -48,3 +48,4 @@ grep -q 'no +switch-master announcements until another sentinel takes the subscr
 # Once per outage (the frozen start may have been one): not once per retry.
 [ "$(grep -c 'no +switch-master announcements' "$BH_TMP/err")" -le 2 ] || fail "the lost subscription was logged per retry"
 bh_redis_stop_daemon
+bh_check_valgrind

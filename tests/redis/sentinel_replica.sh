@@ -50,3 +50,4 @@ grep -q "connected to redis 127.0.0.1:$BASE (master mymaster), database 2" "$BH_
 [ "$(data_cli $BASE -n 0 dbsize)" = 0 ] || fail "database 0 was written"
 ! grep -q 'sentpw\|bh pw\|datapw' "$BH_TMP/err" || fail "a password was logged"
 bh_redis_stop_daemon
+bh_check_valgrind

@@ -36,3 +36,4 @@ grep -q "warning: redis unix:$PROXY: protocol error: a reply nobody asked for (\
 	fail "the message does not name the server and the stray reply"
 [ "$(cat "$PROXY.count")" = 2 ] || fail "$(cat "$PROXY.count") connections, expected 2"
 bh_redis_stop_daemon
+bh_check_valgrind
