@@ -221,6 +221,9 @@ static void del_or_defer(struct redis_publisher *p, const char *key, const char 
 
 static void arm_retry(struct redis_publisher *p)
 {
+	if (p->retry_armed)
+		return;
+	p->retry_armed = true;
 	if (p->api->timer_arm(p->host, p->retry_timer, backoff_next(&p->retry_backoff)) != BH_OK)
 		p->api->log(p->host, BH_LOG_ERROR,
 			    "cannot arm the retry timer: refused writes wait for the next refresh");
@@ -260,17 +263,18 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 				     redis_conn_server(p), error, op->kind == OP_DEL ? "DEL" : "SET",
 				     op->key, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: refusing writes");
-		arm_retry(p);
 	} else {
 		p->api->log(p->host, BH_LOG_DEBUG, "redis %s refused %s %s: %s",
 			    redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
 	}
+	arm_retry(p);
 }
 
 /* Sends every refused write and owed withdrawal again. */
 static void on_retry_timer(void *arg)
 {
 	struct redis_publisher *p = arg;
+	p->retry_armed = false;
 	if (!redis_conn_usable(p))
 		return; /* the reconnect flushes DELs and replays the SETs */
 	char *container, *key;
@@ -325,6 +329,7 @@ static void write_succeeded(struct redis_publisher *p)
 	p->write_error = NULL;
 	backoff_reset(&p->retry_backoff);
 	p->api->timer_disarm(p->host, p->retry_timer);
+	p->retry_armed = false;
 }
 
 /* --- replies --- */

@@ -70,6 +70,7 @@ struct redis_publisher {
 	uint64_t write_trouble_since_ms;
 	size_t retries_inflight;
 	struct backoff retry_backoff;
+	bool retry_armed;
 
 	/* notify_channel: value hash last stored per key, changes since the
 	 * last notice. */

@@ -361,7 +361,10 @@ static void on_sub_message(void *arg, const redisReply *r)
 	p->api->log(p->host, BH_LOG_INFO, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
 		    s->addrs[s->sub_at].text, name, old_ip, old_port, new_ip, new_port);
 	char *announced = format_address(new_ip, new_port);
-	bool same = announced && s->master && strcmp(announced, s->master) == 0 && p->ready;
+	/* Already there, or on the way there (asked the sentinels first). */
+	bool same = announced && p->link &&
+		    ((p->ready && s->master && strcmp(announced, s->master) == 0) ||
+		     (!p->ready && s->connecting_to && strcmp(announced, s->connecting_to) == 0));
 	free(announced);
 	if (same)
 		return;
