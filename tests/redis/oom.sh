@@ -23,7 +23,7 @@ fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
 
 bh_redis_wait_keys 20 5 || fail "the first registrations never arrived"
 bh_redis_cli config set maxmemory 1 >/dev/null || fail "CONFIG SET maxmemory"
-bh_wait_for 5 "grep -q 'refuses writes: OOM' '$BH_TMP/err'" "the refusal" || fail "the OOM refusal was not reported"
+bh_wait_for 5 "grep -q 'OOM command not allowed' '$BH_TMP/err'" "the refusal" || fail "the OOM refusal was not reported"
 sleep 2 # six containers arrive, and retries, all refused
 [ "$(grep -c 'OOM' "$BH_TMP/err")" = 1 ] || fail "OOM was not reported exactly once"
 [ "$(bh_redis_key_count /beachhead/late1 /beachhead/late6)" = 0 ] || fail "a write got through under OOM"
