@@ -270,6 +270,8 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 	arm_retry(p);
 }
 
+static void send_failed_sets(struct redis_publisher *p);
+
 /* Sends every refused write and owed withdrawal again. */
 static void on_retry_timer(void *arg)
 {
@@ -284,6 +286,12 @@ static void on_retry_timer(void *arg)
 		free(container);
 		free(key);
 	}
+	send_failed_sets(p);
+}
+
+static void send_failed_sets(struct redis_publisher *p)
+{
+	char *key;
 	void *data;
 	while ((key = keyset_pop(&p->failed_sets, NULL, &data)) != NULL) {
 		struct failed_set *f = data;
@@ -441,6 +449,29 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 	op_free(op);
 }
 
+/* --- one pass without a connection yet --- */
+
+/* A SET kept (in failed_sets: same shape, sent by the same code) until the
+ * connection is ready. */
+static void hold_set(struct redis_publisher *p, struct op *op)
+{
+	struct failed_set *f = calloc(1, sizeof *f);
+	void *old = NULL;
+	if (!f || keyset_put_data(&p->failed_sets, op->key, f, &old) < 0) {
+		free(f);
+		p->owed = true; /* reported at the end of the run */
+		op_free(op);
+		return;
+	}
+	f->value = op->value;
+	f->value_len = op->value_len;
+	f->ttl = op->ttl;
+	f->container = op->container;
+	op->value = op->container = NULL;
+	failed_set_free(old);
+	op_free(op);
+}
+
 /* --- the publisher functions --- */
 
 static int redis_publish(void *self, const struct bh_registration *reg)
@@ -451,7 +482,7 @@ static int redis_publish(void *self, const struct bh_registration *reg)
 	/* This SET supersedes a refused one, and a DEL still owed. */
 	failed_set_free(keyset_take(&p->failed_sets, reg->key));
 	free(keyset_take(&p->deferred_dels, reg->key));
-	if (!redis_conn_usable(p)) {
+	if (!redis_conn_usable(p) && !p->one_pass) {
 		p->owed = true; /* the replay after the reconnect brings it back */
 		return BH_OK;
 	}
@@ -470,6 +501,12 @@ static int redis_publish(void *self, const struct bh_registration *reg)
 	op->ttl = reg->ttl;
 	if (p->cfg.notify_channel)
 		op->value_hash = keyset_hash(reg->value, reg->value_len);
+	if (!redis_conn_usable(p)) {
+		/* One pass: no replay will follow (the pass ends before the
+		 * sentinels name the master, say): keep the SET itself. */
+		hold_set(p, op);
+		return BH_OK;
+	}
 	if (send_set(p, op) != BH_OK) {
 		op_free(op);
 		p->owed = true;
@@ -522,6 +559,8 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 		free(container);
 		free(key);
 	}
+	/* Held SETs of a one-pass run (and refused ones) go out now. */
+	send_failed_sets(p);
 }
 
 static size_t redis_pending(void *self)

@@ -6,7 +6,7 @@
 # server that is in fact a replica (of another, unrelated master), and that
 # replica even accepts writes (replica-read-only no).  The daemon checks
 # ROLE, never writes there, asks the next sentinel and publishes on the real
-# master.
+# master.  Then a one-pass run through the same sentinels.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/sentinel.sh"
@@ -50,4 +50,9 @@ grep -q "connected to redis 127.0.0.1:$BASE (master mymaster), database 2" "$BH_
 [ "$(data_cli $BASE -n 0 dbsize)" = 0 ] || fail "database 0 was written"
 ! grep -q 'sentpw\|bh pw\|datapw' "$BH_TMP/err" || fail "a password was logged"
 bh_redis_stop_daemon
+
+# One pass (--refresh 0) ends before the sentinels have named the master:
+# its SETs are held until the master is ready, and the run exits 0.
+bh_redis_run_once "$BH_TMP/beachhead.conf" "$BH_TMP/once.err" 0 "one pass through Sentinel" --key-prefix /beachhead/once/
+[ "$(data_cli $BASE -n 2 exists /beachhead/once/web)" = 1 ] || bh_fail "the one-pass run did not store its key"
 bh_check_valgrind
