@@ -64,7 +64,7 @@ while [ $run -le "$RUNS" ]; do
 	bh_wait_for 30 in_sync "the replicas of port $MASTER" || bh_fail "the replicas did not sync"
 	bh_sentinel_cli "$MASTER" flushall >/dev/null
 	bh_wait_for 10 in_sync "the FLUSHALL to replicate" || bh_fail "the FLUSHALL did not replicate"
-	python3 "$here/sentinel-watch.py" $((BASE + 5)) mymaster "$N" 30 >"$BH_TMP/watch.out" 2>"$BH_TMP/watch.err" &
+	python3 "$here/sentinel-watch.py" $((BASE + 5)) mymaster "$N" 90 >"$BH_TMP/watch.out" 2>"$BH_TMP/watch.err" &
 	watcher=$!
 	bh_wait_for 5 "grep -q subscribed '$BH_TMP/watch.err'" "the stopwatch" || bh_fail "the stopwatch did not start"
 	bh_wait_for 30 "bh_sentinel_cli $((BASE + 6)) sentinel failover mymaster | grep -q '^OK'" "SENTINEL FAILOVER" ||
