@@ -98,7 +98,7 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 		.config = inst->slot->group,
 		.config_file = st->config_file,
 		.instance = inst->slot->instance,
-		.key_prefix = st->key_prefix,
+		.key_prefix = st->key_namespace, /* with host_id: prefix + id + "/" */
 		.expire = st->expire,
 		.refresh = st->refresh,
 		.containers = (const char *const *)st->containers,

@@ -159,7 +159,7 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 
 static char *make_key(const struct daemon *d, const char *container)
 {
-	return strfmt("%s%s", d->set->settings->key_prefix, container);
+	return strfmt("%s%s", d->set->settings->key_namespace, container);
 }
 
 /*
@@ -334,6 +334,23 @@ static void collect_stale(void *arg, struct registration_entry *e)
 		ctx->stale[ctx->n_stale++] = copy;
 }
 
+/* With a host id the namespace is ours: publishers that can list keys
+ * delete what no running container backs (crash leftovers, withdrawals lost
+ * while the store was down).  Without one the prefix is shared: never. */
+static void sweep_namespace(struct daemon *d)
+{
+	const struct settings *st = d->set->settings;
+	if (!st->host_id)
+		return;
+	for (size_t i = 0; i < d->set->n_publishers; i++) {
+		struct plugin_instance *p = &d->set->publishers[i];
+		const struct bh_plugin *t = p->loaded.table;
+		bool has_sweep = t->struct_size >= offsetof(struct bh_plugin, sweep) + sizeof t->sweep;
+		if (p->started && !p->stopped && has_sweep && t->sweep)
+			(void)t->sweep(p->self, st->key_namespace);
+	}
+}
+
 void registrations_pass_end(struct daemon *d, int complete)
 {
 	if (!d->pass_running)
@@ -352,6 +369,8 @@ void registrations_pass_end(struct daemon *d, int complete)
 		free(ctx.stale);
 	}
 	registry_each(&d->registry, publish_deferred, d);
+	if (complete)
+		sweep_namespace(d);
 	daemon_pass_finished(d);
 }
 

@@ -81,6 +81,8 @@ void settings_dump_core(const struct settings *st, FILE *out)
 		st->origins[SETTING_REFRESH] ? st->origins[SETTING_REFRESH] : "default (45% of expire)");
 	fprintf(out, "key_prefix \"%s\"\t# %s\n", st->key_prefix ? st->key_prefix : "",
 		origin_of(st, SETTING_KEY_PREFIX));
+	fprintf(out, "host_id %s%s%s\t# %s\n", st->host_id ? "\"" : "", st->host_id ? st->host_id : "(none)",
+		st->host_id ? "\"" : "", origin_of(st, SETTING_HOST_ID));
 	fputs("containers [", out);
 	for (char **c = st->containers; c && *c; c++)
 		fprintf(out, "%s\"%s\"", c == st->containers ? "" : ", ", *c);

@@ -19,6 +19,7 @@
  *   resync                          a full pass now
  *   error TEXT                      report_error(TEXT)
  *   wait MS                         pause
+ *   await PATH                      pause until the file PATH exists (the test's cue)
  *   # comment, blank lines ignored
  */
 #include "config.h"
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <beachhead/plugin.h>
 
@@ -127,7 +129,12 @@ static char *next_word(char **cursor)
 	return p;
 }
 
-/* Executes one line; returns a wait in ms (>0), 0 to go on, -1 on error. */
+/* Polling interval of `await`. */
+#define AWAIT_POLL_MS 50
+#define AGAIN (-2)
+
+/* Executes one line; returns a wait in ms (>0), 0 to go on, -1 on error,
+ * AGAIN to run the same line again after AWAIT_POLL_MS. */
 static long run_line(struct scripted *s, char *line)
 {
 	line[strcspn(line, "\r\n")] = '\0';
@@ -138,6 +145,8 @@ static long run_line(struct scripted *s, char *line)
 	char *rest = cursor + strspn(cursor, " \t");
 	if (strcmp(verb, "wait") == 0)
 		return strtol(rest, NULL, 10) > 0 ? strtol(rest, NULL, 10) : 0;
+	if (strcmp(verb, "await") == 0)
+		return access(rest, F_OK) == 0 ? 0 : AGAIN;
 	if (strcmp(verb, "resync") == 0)
 		return scripted_resync(s) == BH_OK ? 0 : -1;
 	if (strcmp(verb, "error") == 0) {
@@ -171,9 +180,15 @@ static void run_script(void *arg)
 	struct scripted *s = arg;
 	char *line = NULL;
 	size_t cap = 0;
+	long at = s->script ? ftell(s->script) : -1;
 	while (s->script && getline(&line, &cap, s->script) >= 0) {
 		s->line_no++;
 		long wait_ms = run_line(s, line);
+		if (wait_ms == AGAIN && at >= 0 && fseek(s->script, at, SEEK_SET) == 0) {
+			s->line_no--;
+			wait_ms = AWAIT_POLL_MS;
+		}
+		at = ftell(s->script);
 		if (wait_ms < 0) {
 			s->api->report_error(s->host, NULL, "%s:%u: bad script line", s->script_path,
 					     s->line_no);

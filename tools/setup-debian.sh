@@ -12,7 +12,8 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
 docker.io busybox-static podman crun
-redis-server redis-tools
+redis-server redis-sentinel redis-tools
+etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
 "
 BUILD_PACKAGES="

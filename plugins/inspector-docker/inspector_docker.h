@@ -3,7 +3,7 @@
  *
  *   plugin.c        life cycle, engine connection state, the exported table
  *   settings.c      the plugin's libconfig group (init)
- *   docker_client.c libcurl multi driven by the core loop (GET requests)
+ *   docker_client.c the engine's HTTP API over plugins/common/http_multi.c
  *   docker_json.c   /version, /containers/json, inspect and event documents
  *   address.c       which host goes into a registration; published-port specs
  *   sync.c          full passes and single-container inspections
@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+
+#include "common/backoff.h"
 
 /* ------------------------------------------------------------------ settings */
 
@@ -174,7 +176,7 @@ struct inspector {
 	bool stopping;
 	bool unreachable_logged;
 	bool ever_connected;
-	uint64_t backoff_ms;
+	struct bh_backoff backoff;
 	uint64_t stream_opened_ms;
 	struct bh_timer *reconnect_timer;
 	struct dc_request *version_req;

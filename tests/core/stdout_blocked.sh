@@ -46,11 +46,18 @@ bh_wait_for 20 "grep -q 'lines were dropped while it was not reading' '$BH_TMP/e
 dropped=$(sed -n 's/.*caught up; \([0-9]*\) lines were dropped.*/\1/p' "$BH_TMP/err" | head -1)
 [ "$dropped" -gt 0 ] || bh_fail "dropped count '$dropped'"
 # Every line that arrived is whole: it parses as JSON (the first may be the
-# tail of a line the stalled reader's pipe held when it was killed).
-tail -n +2 "$BH_TMP/out" | while IFS= read -r line; do
-	printf '%s' "$line" | python3 -c 'import json,sys; json.load(sys.stdin)' ||
-		bh_fail "a broken line reached the reader: $(printf '%s' "$line" | head -c 80)"
-done || exit 1
+# tail of a line the stalled reader's pipe held when it was killed, the last
+# may still be on its way).
+tail -n +2 "$BH_TMP/out" | python3 -c '
+import json, sys
+for n, line in enumerate(sys.stdin, 2):
+    if not line.endswith("\n"):
+        break
+    try:
+        json.loads(line)
+    except ValueError:
+        sys.exit("line %d is broken: %.80s" % (n, line))
+' || bh_fail "a broken line reached the reader"
 
 kill -TERM $pid
 wait $pid
