@@ -437,7 +437,7 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	d.opts = opts;
 	int status = EXIT_OK;
 	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 ||
-	    registry_init(&d.claims) < 0 || setup_loop(&d) < 0) {
+	    registry_init(&d.claims) < 0 || registry_init(&d.contenders) < 0 || setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
 		settings_free(settings);
 		free(settings);
@@ -479,6 +479,7 @@ out:
 	registry_free(&d.registry);
 	registry_free(&d.rejections);
 	registry_free(&d.claims);
+	registry_free(&d.contenders);
 	free(d.last_error);
 	loop_free(d.loop);
 	return status;

@@ -54,8 +54,10 @@ struct daemon {
 
 	struct registry registry;
 	struct registry rejections; /* container -> last error reported for it */
-	struct registry claims;     /* lowercased domain -> holder (in `key`) */
-	bool contended;             /* a container was refused for a held domain */
+	struct registry claims;     /* lowercased domain -> oldest holder (in `key`)
+				     * and its sharing group (in `value`) */
+	struct registry contenders; /* containers refused for a held domain, with
+				     * the domains they ask for */
 	uint64_t pass;              /* number of the latest pass begun */
 	bool pass_running;
 	unsigned errors;            /* report_error calls: one-pass exit status */
