@@ -9,6 +9,7 @@ libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev c
 docker.io busybox-static podman crun
 redis-server redis-tools
 curl valgrind ca-certificates openssl python3 socat
+nginx libnginx-mod-stream haproxy golang-go
 "
 
 if [ "$(id -u)" -eq 0 ]; then
