@@ -51,10 +51,13 @@ static void announce(const struct registration_entry *e)
 static void publish_all(struct daemon *d, struct registration_entry *e)
 {
 	/* Logged when handed to the publishers, never for a registration
-	 * that is dropped before (a claimant refused later in the pass). */
-	if (e->announce)
+	 * that is dropped before (a claimant refused later in the pass); in a
+	 * one-pass run only once the stores acknowledged it. */
+	bool one_pass = d->set->settings->refresh == 0;
+	if (e->announce && !one_pass) {
 		announce(e);
-	e->announce = false;
+		e->announce = false;
+	}
 	e->published = true;
 	struct bh_registration reg = to_registration(d, e);
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
@@ -439,4 +442,34 @@ void registrations_replay(struct daemon *d, struct plugin_instance *publisher)
 	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.count);
 	struct replay_ctx ctx = {d, publisher};
 	registry_each(&d->registry, replay_one, &ctx);
+}
+
+void registrations_store_failed(struct daemon *d, const char *container)
+{
+	struct registration_entry *e = container ? registry_find(&d->registry, container) : NULL;
+	if (e)
+		e->store_failed = true;
+	else if (!container)
+		d->store_trouble = true;
+}
+
+static void report_written(void *arg, struct registration_entry *e)
+{
+	const bool *confirmed = arg;
+	if (!e->announce || !e->published)
+		return;
+	e->announce = false;
+	if (*confirmed && !e->store_failed)
+		announce(e);
+	else
+		log_error("container %s: %s is not known to be written (a store reported errors)",
+			  e->container, e->key);
+}
+
+void registrations_one_pass_written(struct daemon *d, bool all_acknowledged)
+{
+	/* A store that failed as a whole (refused AUTH, unreachable) may have
+	 * dropped what it was given: nothing it holds counts as written. */
+	bool confirmed = all_acknowledged && !d->store_trouble;
+	registry_each(&d->registry, report_written, &confirmed);
 }

@@ -20,7 +20,9 @@ struct registration_entry {
 	bool deferred;      /* seen during a full pass, published at its end */
 	bool published;     /* handed to the publishers at least once: only
 			     * then does a withdrawal need a DEL */
-	bool announce;      /* new or changed: log "registering" when published */
+	bool announce;      /* new or changed: log "registering" when published
+			     * (one pass: once the stores acknowledged it) */
+	bool store_failed;  /* a store reported an error writing it */
 	struct registration_entry *next; /* hash chain */
 };
 
