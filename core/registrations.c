@@ -424,6 +424,8 @@ struct withdraw_ctx {
 static void withdraw_one(void *arg, struct registration_entry *e)
 {
 	struct withdraw_ctx *ctx = arg;
+	if (!e->published)
+		return; /* never written: nothing to delete */
 	(void)ctx->publisher->loaded.table->withdraw(ctx->publisher->self, e->key, e->container);
 }
 
