@@ -24,7 +24,6 @@
 /* Bytes of a registration's value shown in the log. */
 #define LOGGED_VALUE_MAX 1000u
 
-
 static struct bh_registration to_registration(const struct daemon *d,
 					      const struct registration_entry *e)
 {

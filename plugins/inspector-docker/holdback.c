@@ -23,8 +23,8 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,7 +215,7 @@ static void drop_health(struct holdback *h, struct health_entry *e)
 	*e = h->healths[--h->n_healths];
 }
 
-bool holdback_unhealthy_is_news(struct inspector *in, const char *name, const char *health)
+static bool unhealthy_is_news(struct inspector *in, const char *name, const char *health)
 {
 	struct holdback *h = state(in);
 	if (!h)
@@ -246,6 +246,19 @@ bool holdback_unhealthy_is_news(struct inspector *in, const char *name, const ch
 	h->healths = grown;
 	grown[h->n_healths++] = (struct health_entry){name_copy, copy};
 	return true;
+}
+
+void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
+{
+	bool news = unhealthy_is_news(in, c->name, c->health);
+	in->api->log(in->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
+		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
+		     c->health);
+	char *why = NULL;
+	if (asprintf(&why, "health is '%s' (skip_unhealthy)", c->health) < 0)
+		why = NULL;
+	in->api->container_down(in->host, c->name, why ? why : "not healthy");
+	free(why);
 }
 
 void holdback_process_ended(struct inspector *in, const char *id)

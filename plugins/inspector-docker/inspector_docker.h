@@ -221,8 +221,8 @@ void holdback_on_kill(struct inspector *in, const struct dk_event *ev);
 bool holdback_draining(struct inspector *in, const char *id);
 /* die / stop: the process is gone, a start registers at once. */
 void holdback_process_ended(struct inspector *in, const char *id);
-/* skip_unhealthy: true when this health state is news for the container. */
-bool holdback_unhealthy_is_news(struct inspector *in, const char *name, const char *health);
+/* skip_unhealthy: held back (logged once per health state), withdrawn. */
+void holdback_unhealthy(struct inspector *in, const struct dk_container *c);
 void holdback_healthy(struct inspector *in, const char *name);
 /* destroy: forgets everything about the container. */
 void holdback_forget(struct inspector *in, const char *id, const char *name);

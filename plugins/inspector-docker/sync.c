@@ -84,20 +84,6 @@ static bool already_warned(struct inspector *in, const char *name)
 	return false;
 }
 
-/* skip_unhealthy: held back, said once per change of its health state. */
-static void report_unhealthy(struct inspector *in, const struct dk_container *c)
-{
-	bool news = holdback_unhealthy_is_news(in, c->name, c->health);
-	in->api->log(in->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
-		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
-		     c->health);
-	char *why = NULL;
-	if (asprintf(&why, "health is '%s' (skip_unhealthy)", c->health) < 0)
-		why = NULL;
-	in->api->container_down(in->host, c->name, why ? why : "not healthy");
-	free(why);
-}
-
 /* Reports one inspected container to the core. */
 static void report_container(struct inspector *in, const struct dk_container *c,
 			     const struct inspect_job *j)
@@ -122,7 +108,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		return;
 	}
 	if (in->settings.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
-		report_unhealthy(in, c);
+		holdback_unhealthy(in, c);
 		return;
 	}
 	holdback_healthy(in, c->name);
