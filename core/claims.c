@@ -156,18 +156,36 @@ bool claims_release(struct daemon *d, struct registration_entry *e)
 	return freed_wanted;
 }
 
+static bool same_domains(char *const *a, char *const *b)
+{
+	for (; a && b && *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return (!a || !*a) && (!b || !*b);
+}
+
 int claims_take(struct daemon *d, struct registration_entry *e, const struct domain_spec_list *specs,
 		const char *const *groups)
 {
-	(void)claims_release(d, e);
-	e->domains = calloc(specs->count + 1, sizeof *e->domains);
-	if (!e->domains)
+	char **fresh = calloc(specs->count + 1, sizeof *fresh);
+	for (size_t i = 0; fresh && i < specs->count; i++)
+		if (!(fresh[i] = lowercase(specs->items[i].domain))) {
+			claims_free_list(fresh);
+			fresh = NULL;
+		}
+	if (!fresh)
 		return -1;
+	/* A refresh asks for the same domains: its claims stand as they are
+	 * (releasing them would search the registry for the next holder of
+	 * each, on every pass). */
+	if (same_domains(e->domains, fresh))
+		claims_free_list(e->domains);
+	else
+		(void)claims_release(d, e);
+	e->domains = fresh;
 	for (size_t i = 0; i < specs->count; i++) {
-		if (!(e->domains[i] = lowercase(specs->items[i].domain)))
-			return -1;
 		if (sharing_off(d))
-			continue;
+			break;
 		struct registration_entry *claim = registry_find(&d->claims, e->domains[i]);
 		const struct registration_entry *holder = claim ? registry_find(&d->registry, claim->key) : NULL;
 		if (holder && holder != e && is_older(holder->created_ns, holder->container, e->created_ns, e->container))
