@@ -10,7 +10,7 @@
 #   * values that used to break nginx for everyone render: two domains of
 #     one container whose ids collide, container+id names that collide
 #     across containers, single-label names that are nginx map keywords,
-#     an IPv6 backend address;
+#     an IPv6 backend address, one domain in two cases in one container;
 #   * an empty store renders a valid configuration too.
 # confd itself is not packaged in Debian: tests/confd/standin.go is a
 # stand-in (Go's text/template with confd's documented functions).
