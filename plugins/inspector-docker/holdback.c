@@ -264,8 +264,11 @@ void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
 void holdback_process_ended(struct inspector *in, const char *id)
 {
 	struct stop_entry *e = find_stop(in->holdback, id);
-	if (e)
-		e->draining_until = 0; /* a restart registers at once */
+	if (!e)
+		return;
+	e->draining_until = 0; /* a restart registers at once */
+	if (!e->stop_signo && e->stop_timeout_s <= 0)
+		drop_stop(in->holdback, e); /* only there for the drain */
 }
 
 void holdback_healthy(struct inspector *in, const char *name)
