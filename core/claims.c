@@ -85,7 +85,8 @@ static void collect_servers(void *arg, struct registration_entry *e)
 		return;
 	if (ctx->list && list_add(ctx->list, ctx->count, e->container) < 0)
 		ctx->rc = -1;
-	if (!ctx->oldest || is_older(e->created_ns, e->container, ctx->oldest->created_ns, ctx->oldest->container))
+	if (!ctx->oldest ||
+	    is_older(e->created_ns, e->container, ctx->oldest->created_ns, ctx->oldest->container))
 		ctx->oldest = e;
 }
 
@@ -101,7 +102,8 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 		if (!domain)
 			return strfmt("out of memory");
 		struct registration_entry *claim = registry_find(&d->claims, domain);
-		const struct registration_entry *holder = claim ? registry_find(&d->registry, claim->key) : NULL;
+		const struct registration_entry *holder =
+			claim ? registry_find(&d->registry, claim->key) : NULL;
 		if (!holder || strcmp(claim->key, container) == 0 || strcmp(claim->value, groups[i]) == 0) {
 			free(domain); /* free, ours, or shared within the group */
 			continue;
@@ -187,8 +189,10 @@ int claims_take(struct daemon *d, struct registration_entry *e, const struct dom
 		if (sharing_off(d))
 			break;
 		struct registration_entry *claim = registry_find(&d->claims, e->domains[i]);
-		const struct registration_entry *holder = claim ? registry_find(&d->registry, claim->key) : NULL;
-		if (holder && holder != e && is_older(holder->created_ns, holder->container, e->created_ns, e->container))
+		const struct registration_entry *holder =
+			claim ? registry_find(&d->registry, claim->key) : NULL;
+		if (holder && holder != e &&
+		    is_older(holder->created_ns, holder->container, e->created_ns, e->container))
 			continue; /* an older replica of the same group names the claim */
 		if (!registry_put(&d->claims, e->domains[i], e->container, groups[i]))
 			return -1;
@@ -207,7 +211,8 @@ struct wants_ctx {
 static void check_wants(void *arg, struct registration_entry *c)
 {
 	struct wants_ctx *ctx = arg;
-	ctx->found = ctx->found || (strcmp(c->container, ctx->except) != 0 && list_contains(c->domains, ctx->domain));
+	ctx->found = ctx->found ||
+		     (strcmp(c->container, ctx->except) != 0 && list_contains(c->domains, ctx->domain));
 }
 
 static bool contender_wants(struct daemon *d, const char *domain, const char *except)

@@ -129,7 +129,8 @@ int ownership_parse(const config_setting_t *group, const char *config_file,
 			if (read_patterns(s, config_file, &out->allow, error) < 0)
 				return -1;
 		} else if (strcmp(name, "sharing") == 0) {
-			const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
+			const char *v =
+				config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
 			if (strcmp(v, "any") == 0)
 				out->sharing = SHARING_ANY;
 			else if (strcmp(v, "same-rule") == 0)

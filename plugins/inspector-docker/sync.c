@@ -103,8 +103,8 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	}
 	holdback_note_inspect(in, c);
 	if (holdback_draining(in, c->id)) {
-		api->log(in->host, BH_LOG_DEBUG, "container %s: draining after its stop signal; not registered",
-			 c->name);
+		api->log(in->host, BH_LOG_DEBUG,
+			 "container %s: draining after its stop signal; not registered", c->name);
 		return;
 	}
 	if (in->settings.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
