@@ -15,6 +15,7 @@ docker.io busybox-static podman crun
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
+nginx libnginx-mod-stream haproxy golang-go
 "
 BUILD_PACKAGES="
 build-essential autoconf automake libtool pkg-config

@@ -4,7 +4,9 @@
  * what the tests use to watch the core:
  *   {"op":"set","key":"/beachhead/web","ttl":60,"value":[...]}
  *   {"op":"del","key":"/beachhead/web"}
- * Settings: none besides `plugin`.
+ * One line per change: the core publishes every registration again on every
+ * full pass (that refreshes a store's expiry), but a refresh that changes
+ * nothing is not printed.  Settings: none besides `plugin`.
  *
  * Output never blocks the loop: a reader that stops reading (a full pipe)
  * gets what fits, the rest waits in a buffer of at most STDOUT_MAX_BUFFER
@@ -37,6 +39,7 @@ struct stdout_publisher {
 	const struct bh_host_api *api;
 	struct bh_host *host;
 	bool write_failed;
+	struct json_object *printed; /* key -> the set line last printed for it */
 	int fd;           /* where lines go; owned when != STDOUT_FILENO */
 	struct bh_watch *watch; /* BH_EV_WRITE while buf holds bytes */
 	char *buf;        /* bytes the reader has not taken yet */
@@ -67,6 +70,10 @@ static int stdout_init(const struct bh_init *args, void **self)
 	p->api = args->api;
 	p->host = args->host;
 	p->fd = STDOUT_FILENO;
+	if (!(p->printed = json_object_new_object())) {
+		free(p);
+		return BH_ERR;
+	}
 	*self = p;
 	return BH_OK;
 }
@@ -133,6 +140,7 @@ static void stdout_destroy(void *self)
 	if (p->fd != STDOUT_FILENO)
 		close(p->fd);
 	free(p->buf);
+	json_object_put(p->printed);
 	free(p);
 }
 
@@ -244,10 +252,23 @@ static int stdout_publish(void *self, const struct bh_registration *reg)
 	int rc = key ? asprintf(&line, "{\"op\":\"set\",\"key\":%s,\"ttl\":%u,\"value\":%s}\n", key,
 				reg->ttl, reg->value)
 		     : -1;
-	free(key);
-	if (rc < 0)
+	if (rc < 0) {
+		free(key);
 		return BH_ERR;
+	}
+	struct json_object *last = NULL;
+	if (json_object_object_get_ex(p->printed, reg->key, &last) &&
+	    strcmp(json_object_get_string(last), line) == 0) {
+		free(key);
+		free(line);
+		return BH_OK; /* a refresh, not a change */
+	}
 	rc = emit_line(p, line);
+	/* Remembered only once printed: a failed write is retried next time. */
+	struct json_object *copy = rc == BH_OK ? json_object_new_string(line) : NULL;
+	if (copy && json_object_object_add(p->printed, reg->key, copy) != 0)
+		json_object_put(copy);
+	free(key);
 	free(line);
 	return rc;
 }
@@ -258,6 +279,7 @@ static int stdout_withdraw(void *self, const char *key, const char *container)
 	(void)container;
 	char *quoted = quote(key);
 	char *line = NULL;
+	json_object_object_del(p->printed, key);
 	int rc = quoted ? asprintf(&line, "{\"op\":\"del\",\"key\":%s}\n", quoted) : -1;
 	free(quoted);
 	if (rc < 0)
