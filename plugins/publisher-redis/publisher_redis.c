@@ -146,8 +146,8 @@ static void on_notify_reply(void *arg, void *privdata, const redisReply *r)
 	p->inflight--;
 	redis_conn_progress(p);
 	if (r && r->type == REDIS_REPLY_ERROR && !p->destroying)
-		p->api->log(p->host, BH_LOG_WARNING, "PUBLISH to %s failed: %s",
-			    p->cfg.notify_channel, r->str);
+		BH_WARNING(p, "PUBLISH to %s failed: %s",
+			   p->cfg.notify_channel, r->str);
 	op_free(op);
 }
 
@@ -224,9 +224,8 @@ static void arm_retry(struct redis_publisher *p)
 	if (p->retry_armed)
 		return;
 	p->retry_armed = true;
-	if (p->api->timer_arm(p->host, p->retry_timer, backoff_next(&p->retry_backoff)) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR,
-			    "cannot arm the retry timer: refused writes wait for the next refresh");
+	if (p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->retry_backoff)) != BH_OK)
+		BH_ERROR(p, "cannot arm the retry timer: refused writes wait for the next refresh");
 }
 
 static void write_refused(struct redis_publisher *p, struct op *op, const char *error)
@@ -264,8 +263,8 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 				     op->key, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: refusing writes");
 	} else {
-		p->api->log(p->host, BH_LOG_DEBUG, "redis %s refused %s %s: %s",
-			    redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
+		BH_DEBUG(p, "redis %s refused %s %s: %s",
+			 redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
 	}
 	arm_retry(p);
 }
@@ -324,18 +323,17 @@ static void write_succeeded(struct redis_publisher *p)
 	    p->retries_inflight > 0)
 		return;
 	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
-	p->api->log(p->host, BH_LOG_INFO,
-		    "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
-		    "meanwhile, all retried; the first refusal: %s)",
-		    redis_conn_server(p), (unsigned long long)(took / 1000),
-		    (unsigned long long)(took % 1000 / 100), p->write_failures,
-		    p->write_error ? p->write_error : "?");
+	BH_INFO(p, "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
+		"meanwhile, all retried; the first refusal: %s)",
+		redis_conn_server(p), (unsigned long long)(took / 1000),
+		(unsigned long long)(took % 1000 / 100), p->write_failures,
+		p->write_error ? p->write_error : "?");
 	p->api->set_status(p->host, "redis: connected");
 	p->write_trouble = false;
 	p->write_failures = 0;
 	free(p->write_error);
 	p->write_error = NULL;
-	backoff_reset(&p->retry_backoff);
+	bh_backoff_reset(&p->retry_backoff);
 	p->api->timer_disarm(p->host, p->retry_timer);
 	p->retry_armed = false;
 }
@@ -428,10 +426,8 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 		owe(p, op);
 	} else if (r->type == REDIS_REPLY_ERROR && is_link_error(r->str, &kind)) {
 		owe(p, op);
-		char *reason = NULL;
-		if (asprintf(&reason, "%s %s: %s", op->kind == OP_DEL ? "DEL" : "SET", op->key,
-			     r->str) < 0)
-			reason = NULL;
+		char *reason = bh_strfmt("%s %s: %s", op->kind == OP_DEL ? "DEL" : "SET", op->key,
+					 r->str);
 		redis_conn_drop(p, kind, reason ? reason : r->str);
 		free(reason);
 	} else if (r->type == REDIS_REPLY_ERROR) {
@@ -541,9 +537,8 @@ static void resend_recent_dels(struct redis_publisher *p)
 		free(key);
 	}
 	if (resent > 0)
-		p->api->log(p->host, BH_LOG_DEBUG,
-			    "sent %zu DEL(s) of the last %u s again to the new master", resent,
-			    RECENT_DEL_MS / 1000u);
+		BH_DEBUG(p, "sent %zu DEL(s) of the last %u s again to the new master", resent,
+			 RECENT_DEL_MS / 1000u);
 }
 
 void redis_publisher_connected(struct redis_publisher *p, bool new_master)
@@ -619,10 +614,9 @@ static void report_left_behind(struct redis_publisher *p)
 		snprintf(expiry, sizeof expiry, "they expire within %u s", p->expire);
 	else
 		snprintf(expiry, sizeof expiry, "with expire = 0 they never expire");
-	p->api->log(p->host, BH_LOG_WARNING,
-		    "redis %s: %zu withdrawn key(s) left behind, their DEL never reached the "
-		    "server (%s): %s",
-		    redis_conn_server(p), n, expiry, list ? list : "(out of memory listing them)");
+	BH_WARNING(p, "redis %s: %zu withdrawn key(s) left behind, their DEL never reached the "
+		   "server (%s): %s",
+		   redis_conn_server(p), n, expiry, list ? list : "(out of memory listing them)");
 	free(list);
 }
 
@@ -646,7 +640,7 @@ static int redis_init(const struct bh_init *args, void **self)
 	keyset_init(&p->recent_dels);
 	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
-	backoff_init(&p->retry_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	redis_backoff_init(&p->retry_backoff);
 	*self = p;
 	return BH_OK;
 }

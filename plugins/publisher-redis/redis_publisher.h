@@ -10,14 +10,19 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
-#include "backoff.h"
+#include "common/backoff.h"
+#include "common/strfmt.h"
 #include "redis_config.h"
 #include "redis_keyset.h"
 #include "resp_link.h"
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
+/* +-20 %: many daemons that lost the same server at the same moment must not
+ * knock on it again in lockstep. */
+#define BACKOFF_JITTER_PERCENT 20u
 
 /* What we last told the operator about the link: we log on changes only, so
  * an outage produces one line, not one per retry. */
@@ -46,7 +51,7 @@ struct redis_publisher {
 	unsigned handshake_left; /* handshake replies still expected */
 	uint64_t ready_since_ms;
 	enum link_logged logged;
-	struct backoff backoff;
+	struct bh_backoff backoff;
 
 	/* Work accounting.  inflight: our commands awaiting replies.  owed:
 	 * the store may lack current registrations (a publish was dropped or
@@ -69,7 +74,7 @@ struct redis_publisher {
 	unsigned write_failures;  /* refusals in the episode */
 	uint64_t write_trouble_since_ms;
 	size_t retries_inflight;
-	struct backoff retry_backoff;
+	struct bh_backoff retry_backoff;
 	bool retry_armed;
 
 	/* notify_channel: value hash last stored per key, changes since the
@@ -95,6 +100,8 @@ struct redis_publisher {
 
 /* --- redis_conn.c --- */
 int redis_conn_start(struct redis_publisher *p);
+/* The capped, jittered backoff every retry of this plugin uses. */
+void redis_backoff_init(struct bh_backoff *b);
 void redis_conn_destroy(struct redis_publisher *p);
 /* Sends one command; the reply (or NULL when the connection dies first)
  * arrives at cb with arg = p.  Returns BH_ERR when nothing was queued. */
