@@ -17,6 +17,9 @@
  * retried with backoff; the operator reads one line when the refusals begin
  * and one when writes succeed again.
  *
+ * With a host id, keys in the daemon's namespace that no current
+ * registration backs are deleted after every complete pass (redis_sweep.c).
+ *
  * Settings: see redis_config.c and docs/confd.md.
  */
 #include "config.h"
@@ -475,6 +478,12 @@ static int redis_publish(void *self, const struct bh_registration *reg)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
+	/* Held from now on, also while it waits for a connection: a sweep
+	 * must not delete it. */
+	if (keyset_put(&p->current, reg->key, 0) < 0) {
+		p->api->report_error(p->host, reg->container, "out of memory publishing %s", reg->key);
+		return BH_ERR;
+	}
 	/* This SET supersedes a refused one, and a DEL still owed. */
 	failed_set_free(keyset_take(&p->failed_sets, reg->key));
 	free(keyset_take(&p->deferred_dels, reg->key));
@@ -515,9 +524,24 @@ static int redis_withdraw(void *self, const char *key, const char *container)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
+	keyset_remove(&p->current, key);
 	failed_set_free(keyset_take(&p->failed_sets, key));
 	del_or_defer(p, key, container, false);
 	return BH_OK;
+}
+
+void redis_publisher_delete_stale(struct redis_publisher *p, const char *key)
+{
+	del_or_defer(p, key, NULL, false);
+}
+
+/* ABI 1.2. */
+static int redis_sweep(void *self, const char *namespace_prefix)
+{
+	struct redis_publisher *p = self;
+	if (p->stopping)
+		return BH_ERR;
+	return redis_sweep_start(p, namespace_prefix);
 }
 
 /* A new master after a failover: DELs the old one acknowledged lately may
@@ -556,6 +580,7 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 	}
 	/* Held SETs of a one-pass run (and refused ones) go out now. */
 	send_failed_sets(p);
+	redis_sweep_connected(p);
 }
 
 static size_t redis_pending(void *self)
@@ -570,7 +595,8 @@ static size_t redis_pending(void *self)
 	 * stopped daemon-mode publisher gets no replay (see became_ready()),
 	 * so it must not hold up the exit or a reload's switch for nothing. */
 	bool owed = p->owed && (!p->stopping || p->one_pass);
-	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u);
+	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u) +
+	       redis_sweep_waiting(p);
 }
 
 /* ABI 1.2: a reload retires this publisher; its successor sends the DELs. */
@@ -640,6 +666,7 @@ static int redis_init(const struct bh_init *args, void **self)
 	keyset_init(&p->recent_dels);
 	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
+	keyset_init(&p->current);
 	redis_backoff_init(&p->retry_backoff);
 	*self = p;
 	return BH_OK;
@@ -665,6 +692,7 @@ static void redis_stop(void *self)
 	/* New work is refused; what is in flight keeps flushing for as long as
 	 * the core polls pending(). */
 	p->stopping = true;
+	redis_sweep_stop(p);
 }
 
 static void redis_destroy(void *self)
@@ -682,6 +710,8 @@ static void redis_destroy(void *self)
 	keyset_clear(&p->failed_sets);
 	keyset_clear(&p->recent_dels);
 	keyset_clear(&p->stored);
+	keyset_clear(&p->current);
+	redis_sweep_free(p);
 	free(p->write_error);
 	redis_config_free(&p->cfg);
 	free(p);
@@ -694,7 +724,8 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.kind = BH_PLUGIN_PUBLISHER,
 	.name = "publisher-redis",
 	.version = PACKAGE_VERSION,
-	.description = "Redis (or Sentinel): SET key value EX ttl, DEL on removal (pipelined)",
+	.description = "Redis (or Sentinel): SET key value EX ttl, DEL on removal (pipelined), "
+		       "namespace sweep",
 	.init = redis_init,
 	.start = redis_start,
 	.stop = redis_stop,
@@ -702,5 +733,6 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.publish = redis_publish,
 	.withdraw = redis_withdraw,
 	.pending = redis_pending,
+	.sweep = redis_sweep,
 	.hand_over_withdrawals = redis_hand_over_withdrawals,
 };

@@ -38,6 +38,16 @@ enum link_logged {
 
 struct redis_sentinel;
 
+/* The namespace sweep under way (redis_sweep.c). */
+struct redis_sweep {
+	char *namespace_prefix; /* NULL: no sweep wanted */
+	char *pattern;          /* SCAN MATCH: the prefix, glob-escaped, then '*' */
+	char *cursor;           /* where the next SCAN goes on ("0": from the start) */
+	bool scanning;          /* a SCAN awaits its reply */
+	struct keyset deleted;  /* keys this sweep deleted (SCAN may name a key twice) */
+	bool refused_logged;    /* the server refused SCAN: said once, until a sweep works */
+};
+
 struct redis_publisher {
 	const struct bh_host_api *api;
 	struct bh_host *host;
@@ -76,6 +86,11 @@ struct redis_publisher {
 	size_t retries_inflight;
 	struct bh_backoff retry_backoff;
 	bool retry_armed;
+
+	/* Registrations published and not withdrawn since: what a sweep
+	 * keeps. */
+	struct keyset current;
+	struct redis_sweep sweep;
 
 	/* notify_channel: value hash last stored per key, changes since the
 	 * last notice. */
@@ -125,6 +140,25 @@ const char *redis_conn_server(const struct redis_publisher *p);
  * redis_conn.c); new_master: a failover moved us to another server, which
  * may lack DELs the old one acknowledged but never replicated. */
 void redis_publisher_connected(struct redis_publisher *p, bool new_master);
+
+/* Deletes a key no current registration backs (found by a sweep). */
+void redis_publisher_delete_stale(struct redis_publisher *p, const char *key);
+
+/* --- redis_sweep.c --- */
+/* The plugin's sweep(): deletes the keys under namespace_prefix that are not
+ * current registrations, in SCAN steps on the loop.  One at a time: while
+ * one runs, another is ignored (the next pass sweeps again). */
+int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix);
+/* The link to the master is ready: a sweep that waited, or that a lost
+ * connection interrupted, starts (again) from the beginning. */
+void redis_sweep_connected(struct redis_publisher *p);
+/* 1 while a sweep waits for a connection it will still get, else 0 (the
+ * SCAN in flight counts among the commands in flight). */
+size_t redis_sweep_waiting(const struct redis_publisher *p);
+/* stop(): a daemon that goes away leaves the sweep to its successor; the
+ * end of a one-pass run finishes it. */
+void redis_sweep_stop(struct redis_publisher *p);
+void redis_sweep_free(struct redis_publisher *p);
 
 /* --- redis_sentinel.c --- */
 int redis_sentinel_start(struct redis_publisher *p);
