@@ -10,7 +10,10 @@
 #   2. a one-pass run sweeps before it exits, also in a namespace full of
 #      glob characters (the SCAN pattern must escape them);
 #   3. with the documented ACL (+scan) the sweep works; without +scan the
-#      daemon says what is missing and publishes anyway.
+#      daemon says what is missing and publishes anyway;
+#   4. keys are judged when the listing arrives, not when the sweep began:
+#      a container that starts right after the pass keeps its key, though
+#      the key was a leftover when the sweep was asked for.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 bh_redis_setup
@@ -113,5 +116,26 @@ bh_redis_cli acl setuser beachhead +scan >/dev/null || bh_fail "ACL SETUSER +sca
 $(bh_daemon_cmd) -c "$BH_TMP/d.conf" --no-timestamp --refresh 0 --host-id hostD 2>"$BH_TMP/d.err" ||
 	fail "ACL with +scan: exit status $?"
 ! present /beachhead/hostD/ghost || fail "ACL with +scan: the leftover stayed"
+
+# 4. A pass (and its sweep) at the cue, and at once a container whose key
+#    is there from before: its SET goes out after the SCAN; deciding
+#    against the registrations of the pass's end would DEL it after that.
+set_key /beachhead/hostE/ghost
+printf '%s\n' 'up web 10.40.4.1 web.example.org' "await $BH_TMP/cue" 'resync' \
+	'up late 10.40.4.2 late.example.org' >"$BH_TMP/e.script"
+conf "$BH_TMP/e.conf" "$BH_TMP/e.script"
+$(bh_daemon_cmd) -c "$BH_TMP/e.conf" --no-timestamp --refresh 60 --host-id hostE 2>"$BH_TMP/e.err" &
+pid_e=$!
+bh_on_exit "kill -9 $pid_e 2>/dev/null"
+bh_redis_wait_keys 0 5 /beachhead/hostE/ghost || fail "the first sweep did not run"
+set_key /beachhead/hostE/late
+touch "$BH_TMP/cue"
+bh_wait_for 5 'bh_redis_cli get /beachhead/hostE/late | grep -q 10.40.4.2' "hostE/late to be published" ||
+	fail "hostE/late was not published"
+sleep 1
+bh_redis_cli get /beachhead/hostE/late | grep -q 10.40.4.2 ||
+	fail "the sweep deleted a key registered while it ran"
+kill -TERM "$pid_e"
+wait "$pid_e" || fail "daemon e exited with $? after SIGTERM"
 bh_check_valgrind
 exit 0
