@@ -149,8 +149,7 @@ static void on_notify_reply(void *arg, void *privdata, const redisReply *r)
 	p->inflight--;
 	redis_conn_progress(p);
 	if (r && r->type == REDIS_REPLY_ERROR && !p->destroying)
-		BH_WARNING(p, "PUBLISH to %s failed: %s",
-			   p->cfg.notify_channel, r->str);
+		BH_WARNING(p, "PUBLISH to %s failed: %s", p->cfg.notify_channel, r->str);
 	op_free(op);
 }
 

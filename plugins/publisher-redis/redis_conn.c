@@ -34,8 +34,7 @@ static void schedule_reconnect(struct redis_publisher *p);
 static void arm(struct redis_publisher *p, struct bh_timer *timer, uint64_t ms)
 {
 	if (p->api->timer_arm(p->host, timer, ms) != BH_OK)
-		BH_ERROR(p, "cannot arm a timer; redis %s may stall",
-			 redis_conn_server(p));
+		BH_ERROR(p, "cannot arm a timer; redis %s may stall", redis_conn_server(p));
 }
 
 const char *redis_conn_server(const struct redis_publisher *p)
@@ -149,8 +148,7 @@ static void became_ready(struct redis_publisher *p)
 			BH_INFO(p, "connected to redis %s, database %d",
 				redis_conn_server(p), p->cfg.database);
 		else
-			BH_INFO(p, "connected to redis %s",
-				redis_conn_server(p));
+			BH_INFO(p, "connected to redis %s", redis_conn_server(p));
 		p->api->set_status(p->host, "redis: connected");
 	}
 	p->logged = LINK_UP;

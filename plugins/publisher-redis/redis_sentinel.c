@@ -293,8 +293,7 @@ static void sub_lost(struct redis_sentinel *s, const char *reason)
 			   "sentinel takes the subscription",
 			   s->addrs[s->sub_at].text, reason);
 	else
-		BH_DEBUG(p, "sentinel %s: %s", s->addrs[s->sub_at].text,
-			 reason);
+		BH_DEBUG(p, "sentinel %s: %s", s->addrs[s->sub_at].text, reason);
 	s->sub_logged_down = true;
 	s->sub_confirmed = false;
 	s->sub_at = (s->sub_at + 1) % s->n;
@@ -326,11 +325,9 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	p->api->timer_disarm(p->host, s->sub_timer);
 	bh_backoff_reset(&s->sub_backoff);
 	if (s->sub_logged_down)
-		BH_INFO(p, "sentinel %s: following +switch-master again",
-			s->addrs[s->sub_at].text);
+		BH_INFO(p, "sentinel %s: following +switch-master again", s->addrs[s->sub_at].text);
 	else
-		BH_DEBUG(p, "sentinel %s: subscribed to +switch-master",
-			 s->addrs[s->sub_at].text);
+		BH_DEBUG(p, "sentinel %s: subscribed to +switch-master", s->addrs[s->sub_at].text);
 	s->sub_logged_down = false;
 }
 
