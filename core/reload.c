@@ -192,11 +192,19 @@ void reload_configuration(struct daemon *d)
 	/* The old publishers only flush from now on: a reconnect must not get
 	 * them a replay that would SET again what they just deleted. */
 	plugin_set_stop(old);
+	/* The `domains` policy may have changed: claims are rebuilt by the
+	 * new configuration's first pass (conflicts settle within it). */
+	registry_free(&d->claims);
+	registry_free(&d->contenders);
+	if (registry_init(&d->claims) < 0 || registry_init(&d->contenders) < 0) {
+		log_error("reload: out of memory; exiting");
+		d->fatal = true;
+		loop_quit(d->loop);
+	}
 	if (prefix_changed) {
 		/* Every key changes: the new pass registers them afresh. */
 		registry_free(&d->registry);
-		registry_free(&d->claims);
-		if (registry_init(&d->registry) < 0 || registry_init(&d->claims) < 0) {
+		if (registry_init(&d->registry) < 0) {
 			log_error("reload: out of memory; exiting");
 			d->fatal = true;
 			loop_quit(d->loop);

@@ -10,6 +10,9 @@
  * the core asks for (resync) reports that world, like a real engine would.
  *
  *   up NAME ADDRESS [SPECS...]      container runs (enumerated); SPECS = rest of line
+ *   labeled NAME ADDRESS K=V [SPECS...]  same, with one label
+ *   exists NAME ADDRESS [SPECS...]  runs since before the daemon: no event, only
+ *                                   passes report it
  *   named NAME ADDRESS [SPECS...]   same, but named explicitly
  *   novar NAME ADDRESS              runs without the variable (enumerated)
  *   novar-named NAME ADDRESS        same, named explicitly
@@ -37,6 +40,7 @@ struct world_container {
 	char *name;
 	char *address;
 	char *specs; /* NULL = no variable */
+	char *label; /* "key=value" or NULL */
 	bool named;
 	struct world_container *next;
 };
@@ -60,6 +64,7 @@ static void world_remove(struct scripted *s, const char *name)
 			free(c->name);
 			free(c->address);
 			free(c->specs);
+			free(c->label);
 			free(c);
 			return;
 		}
@@ -68,6 +73,7 @@ static void world_remove(struct scripted *s, const char *name)
 
 static void report_container(struct scripted *s, const struct world_container *c)
 {
+	const char *labels[] = {c->label, NULL};
 	struct bh_container info = {
 		.size = sizeof info,
 		.name = c->name,
@@ -76,12 +82,13 @@ static void report_container(struct scripted *s, const struct world_container *c
 		.specs = c->specs,
 		.spec_source = "env BEACHHEAD_DOMAINS",
 		.explicitly_named = c->named,
+		.labels = labels,
 	};
 	s->api->container_up(s->host, &info);
 }
 
 static int world_up(struct scripted *s, const char *name, const char *address, const char *specs,
-		    bool named)
+		    const char *label, bool named, bool event)
 {
 	world_remove(s, name);
 	struct world_container *c = calloc(1, sizeof *c);
@@ -90,8 +97,10 @@ static int world_up(struct scripted *s, const char *name, const char *address, c
 	c->name = strdup(name);
 	c->address = strdup(address);
 	c->specs = specs ? strdup(specs) : NULL;
+	c->label = label ? strdup(label) : NULL;
 	c->named = named;
-	if (!c->name || !c->address || (specs && !c->specs)) {
+	if (!c->name || !c->address || (specs && !c->specs) || (label && !c->label)) {
+		free(c->label);
 		free(c->name);
 		free(c->address);
 		free(c->specs);
@@ -100,7 +109,8 @@ static int world_up(struct scripted *s, const char *name, const char *address, c
 	}
 	c->next = s->world;
 	s->world = c;
-	report_container(s, c);
+	if (event)
+		report_container(s, c);
 	return 0;
 }
 
@@ -167,11 +177,13 @@ static long run_line(struct scripted *s, char *line)
 	char *address = next_word(&cursor);
 	if (!address)
 		return -1;
+	char *label = strcmp(verb, "labeled") == 0 ? next_word(&cursor) : NULL;
 	char *specs = cursor + strspn(cursor, " \t");
-	if (strcmp(verb, "up") == 0 || strcmp(verb, "named") == 0)
-		return world_up(s, name, address, specs, verb[0] == 'n');
+	if (strcmp(verb, "up") == 0 || strcmp(verb, "named") == 0 || strcmp(verb, "exists") == 0 ||
+	    (label && strcmp(verb, "labeled") == 0))
+		return world_up(s, name, address, specs, label, verb[0] == 'n', verb[0] != 'e');
 	if (strcmp(verb, "novar") == 0 || strcmp(verb, "novar-named") == 0)
-		return world_up(s, name, address, NULL, strcmp(verb, "novar-named") == 0);
+		return world_up(s, name, address, NULL, NULL, strcmp(verb, "novar-named") == 0, true);
 	return -1;
 }
 

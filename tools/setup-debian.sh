@@ -10,6 +10,7 @@ docker.io busybox-static podman crun
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
+nginx libnginx-mod-stream haproxy golang-go
 "
 
 if [ "$(id -u)" -eq 0 ]; then

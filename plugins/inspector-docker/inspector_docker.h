@@ -8,6 +8,7 @@
  *   address.c       which host goes into a registration; published-port specs
  *   sync.c          full passes and single-container inspections
  *   events.c        the /events stream
+ *   holdback.c      running containers held back: draining, unhealthy
  */
 #ifndef BH_INSPECTOR_DOCKER_H
 #define BH_INSPECTOR_DOCKER_H
@@ -35,6 +36,7 @@ struct dk_settings {
 	char *network;           /* ip mode: preferred network; may be NULL */
 	char *advertise_address; /* published mode */
 	bool skip_unhealthy;
+	bool drain;              /* withdraw at the stop signal, not at die */
 	long timeout_ms;
 	size_t max_response_bytes;
 };
@@ -114,6 +116,8 @@ struct dk_container {
 	size_t n_ports;
 	char **labels;      /* "key=value", NULL-terminated (never NULL after a parse) */
 	int64_t created_ns; /* Created, ns since the epoch; 0 = unknown */
+	char *stop_signal;    /* Config.StopSignal as written, or NULL */
+	long stop_timeout_s;  /* Config.StopTimeout; <= 0 = not set */
 };
 
 struct dk_event {
@@ -121,6 +125,7 @@ struct dk_event {
 	char *id;
 	char *name;     /* Actor.Attributes.name, no leading '/' */
 	char *old_name; /* rename only */
+	char *signal;   /* kill only: Actor.Attributes.signal, e.g. "15" */
 };
 
 /* Each returns 0, or -1 with *error set to a malloc'd message. */
@@ -153,6 +158,7 @@ char *dk_publish_specs(const char *specs, const struct dk_container *c, char **w
 /* ---------------------------------------------------------------- the plugin */
 
 struct inspect_job; /* sync.c */
+struct holdback;    /* holdback.c */
 struct event_stream; /* events.c */
 
 enum engine_state { ENGINE_DOWN, ENGINE_CONNECTING, ENGINE_UP };
@@ -192,6 +198,7 @@ struct inspector {
 	struct event_stream *events;
 	char **warned; /* containers already warned about an address fallback */
 	size_t n_warned;
+	struct holdback *holdback;
 };
 
 /* plugin.c */
@@ -204,6 +211,24 @@ void sync_abort_pass(struct inspector *in, bool report);
 void sync_inspect_event(struct inspector *in, const char *id, const char *name);
 void sync_mark_stale(struct inspector *in, const char *name, const char *id);
 void sync_free(struct inspector *in);
+
+/* holdback.c */
+/* Signal name or number as the engine writes it -> number; 0 = unknown. */
+int holdback_parse_signal(const char *text);
+/* Every inspection: remembers a non-default stop signal or timeout. */
+void holdback_note_inspect(struct inspector *in, const struct dk_container *c);
+/* A kill event: withdraws when it carries the stop signal or SIGKILL. */
+void holdback_on_kill(struct inspector *in, const struct dk_event *ev);
+/* Within the grace period after the stop signal: do not register. */
+bool holdback_draining(struct inspector *in, const char *id);
+/* die / stop: the process is gone, a start registers at once. */
+void holdback_process_ended(struct inspector *in, const char *id);
+/* skip_unhealthy: held back (logged once per health state), withdrawn. */
+void holdback_unhealthy(struct inspector *in, const struct dk_container *c);
+void holdback_healthy(struct inspector *in, const char *name);
+/* destroy: forgets everything about the container. */
+void holdback_forget(struct inspector *in, const char *id, const char *name);
+void holdback_free(struct inspector *in);
 
 /* events.c */
 struct event_stream *events_open(struct inspector *in);

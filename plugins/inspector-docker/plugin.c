@@ -316,6 +316,7 @@ static void docker_stop(void *self)
 	 * core never waits for it, e.g. after a reload replaced us. */
 	sync_abort_pass(in, true);
 	sync_free(in);
+	holdback_free(in);
 	dc_cancel(in->client, in->version_req);
 	in->version_req = NULL;
 	dc_cancel_all(in->client);
