@@ -17,6 +17,9 @@
  * retried with backoff; the operator reads one line when the refusals begin
  * and one when writes succeed again.
  *
+ * With a host id, keys in the daemon's namespace that no current
+ * registration backs are deleted after every complete pass (redis_sweep.c).
+ *
  * Settings: see redis_config.c and docs/confd.md.
  */
 #include "config.h"
@@ -147,8 +150,7 @@ static void on_notify_reply(void *arg, void *privdata, const redisReply *r)
 	p->inflight--;
 	redis_conn_progress(p);
 	if (r && r->type == REDIS_REPLY_ERROR && !p->destroying)
-		p->api->log(p->host, BH_LOG_WARNING, "PUBLISH to %s failed: %s",
-			    p->cfg.notify_channel, r->str);
+		BH_WARNING(p, "PUBLISH to %s failed: %s", p->cfg.notify_channel, r->str);
 	op_free(op);
 }
 
@@ -225,9 +227,8 @@ static void arm_retry(struct redis_publisher *p)
 	if (p->retry_armed)
 		return;
 	p->retry_armed = true;
-	if (p->api->timer_arm(p->host, p->retry_timer, backoff_next(&p->retry_backoff)) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR,
-			    "cannot arm the retry timer: refused writes wait for the next refresh");
+	if (p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->retry_backoff)) != BH_OK)
+		BH_ERROR(p, "cannot arm the retry timer: refused writes wait for the next refresh");
 }
 
 static void write_refused(struct redis_publisher *p, struct op *op, const char *error)
@@ -265,8 +266,8 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 				     op->key, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: refusing writes");
 	} else {
-		p->api->log(p->host, BH_LOG_DEBUG, "redis %s refused %s %s: %s",
-			    redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
+		BH_DEBUG(p, "redis %s refused %s %s: %s",
+			 redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
 	}
 	arm_retry(p);
 }
@@ -325,18 +326,17 @@ static void write_succeeded(struct redis_publisher *p)
 	    p->retries_inflight > 0)
 		return;
 	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
-	p->api->log(p->host, BH_LOG_INFO,
-		    "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
-		    "meanwhile, all retried; the first refusal: %s)",
-		    redis_conn_server(p), (unsigned long long)(took / 1000),
-		    (unsigned long long)(took % 1000 / 100), p->write_failures,
-		    p->write_error ? p->write_error : "?");
+	BH_INFO(p, "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
+		"meanwhile, all retried; the first refusal: %s)",
+		redis_conn_server(p), (unsigned long long)(took / 1000),
+		(unsigned long long)(took % 1000 / 100), p->write_failures,
+		p->write_error ? p->write_error : "?");
 	p->api->set_status(p->host, "redis: connected");
 	p->write_trouble = false;
 	p->write_failures = 0;
 	free(p->write_error);
 	p->write_error = NULL;
-	backoff_reset(&p->retry_backoff);
+	bh_backoff_reset(&p->retry_backoff);
 	p->api->timer_disarm(p->host, p->retry_timer);
 	p->retry_armed = false;
 }
@@ -429,10 +429,8 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 		owe(p, op);
 	} else if (r->type == REDIS_REPLY_ERROR && is_link_error(r->str, &kind)) {
 		owe(p, op);
-		char *reason = NULL;
-		if (asprintf(&reason, "%s %s: %s", op->kind == OP_DEL ? "DEL" : "SET", op->key,
-			     r->str) < 0)
-			reason = NULL;
+		char *reason = bh_strfmt("%s %s: %s", op->kind == OP_DEL ? "DEL" : "SET", op->key,
+					 r->str);
 		redis_conn_drop(p, kind, reason ? reason : r->str);
 		free(reason);
 	} else if (r->type == REDIS_REPLY_ERROR) {
@@ -480,6 +478,12 @@ static int redis_publish(void *self, const struct bh_registration *reg)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
+	/* Held from now on, also while it waits for a connection: a sweep
+	 * must not delete it. */
+	if (keyset_put(&p->current, reg->key, 0) < 0) {
+		p->api->report_error(p->host, reg->container, "out of memory publishing %s", reg->key);
+		return BH_ERR;
+	}
 	/* This SET supersedes a refused one, and a DEL still owed. */
 	failed_set_free(keyset_take(&p->failed_sets, reg->key));
 	free(keyset_take(&p->deferred_dels, reg->key));
@@ -520,9 +524,24 @@ static int redis_withdraw(void *self, const char *key, const char *container)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
+	keyset_remove(&p->current, key);
 	failed_set_free(keyset_take(&p->failed_sets, key));
 	del_or_defer(p, key, container, false);
 	return BH_OK;
+}
+
+void redis_publisher_delete_stale(struct redis_publisher *p, const char *key)
+{
+	del_or_defer(p, key, NULL, false);
+}
+
+/* ABI 1.2. */
+static int redis_sweep(void *self, const char *namespace_prefix)
+{
+	struct redis_publisher *p = self;
+	if (p->stopping)
+		return BH_ERR;
+	return redis_sweep_start(p, namespace_prefix);
 }
 
 /* A new master after a failover: DELs the old one acknowledged lately may
@@ -542,9 +561,8 @@ static void resend_recent_dels(struct redis_publisher *p)
 		free(key);
 	}
 	if (resent > 0)
-		p->api->log(p->host, BH_LOG_DEBUG,
-			    "sent %zu DEL(s) of the last %u s again to the new master", resent,
-			    RECENT_DEL_MS / 1000u);
+		BH_DEBUG(p, "sent %zu DEL(s) of the last %u s again to the new master", resent,
+			 RECENT_DEL_MS / 1000u);
 }
 
 void redis_publisher_connected(struct redis_publisher *p, bool new_master)
@@ -562,6 +580,7 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 	}
 	/* Held SETs of a one-pass run (and refused ones) go out now. */
 	send_failed_sets(p);
+	redis_sweep_connected(p);
 }
 
 static size_t redis_pending(void *self)
@@ -576,7 +595,8 @@ static size_t redis_pending(void *self)
 	 * stopped daemon-mode publisher gets no replay (see became_ready()),
 	 * so it must not hold up the exit or a reload's switch for nothing. */
 	bool owed = p->owed && (!p->stopping || p->one_pass);
-	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u);
+	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u) +
+	       redis_sweep_waiting(p);
 }
 
 /* ABI 1.2: a reload retires this publisher; its successor sends the DELs. */
@@ -620,10 +640,9 @@ static void report_left_behind(struct redis_publisher *p)
 		snprintf(expiry, sizeof expiry, "they expire within %u s", p->expire);
 	else
 		snprintf(expiry, sizeof expiry, "with expire = 0 they never expire");
-	p->api->log(p->host, BH_LOG_WARNING,
-		    "redis %s: %zu withdrawn key(s) left behind, their DEL never reached the "
-		    "server (%s): %s",
-		    redis_conn_server(p), n, expiry, list ? list : "(out of memory listing them)");
+	BH_WARNING(p, "redis %s: %zu withdrawn key(s) left behind, their DEL never reached the "
+		   "server (%s): %s",
+		   redis_conn_server(p), n, expiry, list ? list : "(out of memory listing them)");
 	free(list);
 }
 
@@ -699,7 +718,8 @@ static int redis_init(const struct bh_init *args, void **self)
 	keyset_init(&p->recent_dels);
 	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
-	backoff_init(&p->retry_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	keyset_init(&p->current);
+	redis_backoff_init(&p->retry_backoff);
 	*self = p;
 	return BH_OK;
 }
@@ -724,6 +744,7 @@ static void redis_stop(void *self)
 	/* New work is refused; what is in flight keeps flushing for as long as
 	 * the core polls pending(). */
 	p->stopping = true;
+	redis_sweep_stop(p);
 }
 
 static void redis_destroy(void *self)
@@ -741,6 +762,8 @@ static void redis_destroy(void *self)
 	keyset_clear(&p->failed_sets);
 	keyset_clear(&p->recent_dels);
 	keyset_clear(&p->stored);
+	keyset_clear(&p->current);
+	redis_sweep_free(p);
 	free(p->write_error);
 	redis_config_free(&p->cfg);
 	free(p);
@@ -753,7 +776,8 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.kind = BH_PLUGIN_PUBLISHER,
 	.name = "publisher-redis",
 	.version = PACKAGE_VERSION,
-	.description = "Redis (or Sentinel): SET key value EX ttl, DEL on removal (pipelined)",
+	.description = "Redis (or Sentinel): SET key value EX ttl, DEL on removal (pipelined), "
+		       "namespace sweep",
 	.init = redis_init,
 	.start = redis_start,
 	.stop = redis_stop,
@@ -761,5 +785,6 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.publish = redis_publish,
 	.withdraw = redis_withdraw,
 	.pending = redis_pending,
+	.sweep = redis_sweep,
 	.hand_over_withdrawals = redis_hand_over_withdrawals,
 };

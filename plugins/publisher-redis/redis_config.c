@@ -7,6 +7,10 @@
 
 #include "redis_config.h"
 
+#include <beachhead/sdk.h>
+
+#include "common/strfmt.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -36,9 +40,8 @@ static const char *source_file(const struct parse_ctx *ctx, const config_setting
 }
 
 #define BAD(ctx, s, fmt, ...)                                                                  \
-	((ctx)->args->api->log((ctx)->args->host, BH_LOG_ERROR, "%s:%u: %s: " fmt,             \
-			       source_file((ctx), (s)), config_setting_source_line(s),          \
-			       (ctx)->args->instance, __VA_ARGS__),                             \
+	(BH_ERROR((ctx)->args, "%s:%u: %s: " fmt, source_file((ctx), (s)),                     \
+		  config_setting_source_line(s), (ctx)->args->instance, __VA_ARGS__),           \
 	 BH_ERR)
 
 static int get_string(struct parse_ctx *ctx, const config_setting_t *s, char **out)
@@ -278,11 +281,10 @@ static int check_sentinel_settings(struct parse_ctx *ctx)
 	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++) {
 		const config_setting_t *s = config_setting_get_member(group, unused[i]);
 		if (s)
-			ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
-					    "%s:%u: %s: '%s' is ignored: with 'sentinels' the "
-					    "sentinels name the master",
-					    source_file(ctx, s), config_setting_source_line(s),
-					    ctx->args->instance, unused[i]);
+			BH_WARNING(ctx->args, "%s:%u: %s: '%s' is ignored: with 'sentinels' the "
+				   "sentinels name the master",
+				   source_file(ctx, s), config_setting_source_line(s),
+				   ctx->args->instance, unused[i]);
 	}
 	return BH_OK;
 }
@@ -316,27 +318,20 @@ static int parse(struct parse_ctx *ctx)
 	if (!tcp)
 		tcp = config_setting_get_member(group, "port");
 	if (cfg->sentinels) {
-		if (asprintf(&cfg->server, "master %s", cfg->master_name) < 0) {
-			cfg->server = NULL;
-			return BH_ERR;
-		}
-		return BH_OK;
+		cfg->server = bh_strfmt("master %s", cfg->master_name);
+		return cfg->server ? BH_OK : BH_ERR;
 	}
 	if (cfg->socket && tcp)
 		/* Also what --redis-host/--redis-port run into: say which wins. */
-		ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
-				    "%s:%u: %s: '%s' is ignored: 'socket' wins over host and port",
-				    source_file(ctx, tcp), config_setting_source_line(tcp),
-				    ctx->args->instance, config_setting_name(tcp));
+		BH_WARNING(ctx->args,
+			   "%s:%u: %s: '%s' is ignored: 'socket' wins over host and port",
+			   source_file(ctx, tcp), config_setting_source_line(tcp),
+			   ctx->args->instance, config_setting_name(tcp));
 	if (!cfg->host && !(cfg->host = strdup(DEFAULT_HOST)))
 		return BH_ERR;
-	int rc = cfg->socket ? asprintf(&cfg->server, "unix:%s", cfg->socket)
-			     : asprintf(&cfg->server, "%s:%d", cfg->host, cfg->port);
-	if (rc < 0) {
-		cfg->server = NULL;
-		return BH_ERR;
-	}
-	return BH_OK;
+	cfg->server = cfg->socket ? bh_strfmt("unix:%s", cfg->socket)
+				  : bh_strfmt("%s:%d", cfg->host, cfg->port);
+	return cfg->server ? BH_OK : BH_ERR;
 }
 
 int redis_config_parse(const struct bh_init *args, struct redis_config *cfg)

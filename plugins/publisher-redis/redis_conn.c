@@ -34,8 +34,7 @@ static void schedule_reconnect(struct redis_publisher *p);
 static void arm(struct redis_publisher *p, struct bh_timer *timer, uint64_t ms)
 {
 	if (p->api->timer_arm(p->host, timer, ms) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR, "cannot arm a timer; redis %s may stall",
-			    redis_conn_server(p));
+		BH_ERROR(p, "cannot arm a timer; redis %s may stall", redis_conn_server(p));
 }
 
 const char *redis_conn_server(const struct redis_publisher *p)
@@ -56,7 +55,7 @@ static void log_failure(struct redis_publisher *p, enum link_logged kind, const 
 {
 	const char *server = redis_conn_server(p);
 	if (p->logged == kind) {
-		p->api->log(p->host, BH_LOG_DEBUG, "redis %s: %s", server, reason);
+		BH_DEBUG(p, "redis %s: %s", server, reason);
 		return;
 	}
 	/* The messages say when the next attempt comes: the delay the backoff
@@ -71,24 +70,24 @@ static void log_failure(struct redis_publisher *p, enum link_logged kind, const 
 		p->api->set_status(p->host, "redis: authentication failed");
 		break;
 	case LINK_REFUSED:
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "redis %s refused the connection (%s); retrying in about %u.%u s (then up to "
-			    "every %u s)",
-			    server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
+		BH_WARNING(p,
+			   "redis %s refused the connection (%s); retrying in about %u.%u s (then up "
+			   "to every %u s)",
+			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: refusing connections");
 		break;
 	case LINK_PROTOCOL:
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "redis %s: %s; dropped the connection, reconnecting in about %u.%u s (then "
-			    "up to every %u s)",
-			    server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
+		BH_WARNING(p,
+			   "redis %s: %s; dropped the connection, reconnecting in about %u.%u s "
+			   "(then up to every %u s)",
+			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: protocol error");
 		break;
 	default:
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "redis %s: %s; reconnecting in about %u.%u s (then up to every %u s), "
-			    "will republish everything once it is back",
-			    server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
+		BH_WARNING(p,
+			   "redis %s: %s; reconnecting in about %u.%u s (then up to every %u s), "
+			   "will republish everything once it is back",
+			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: unreachable");
 		break;
 	}
@@ -116,8 +115,9 @@ static void drop_link(struct redis_publisher *p, enum link_logged kind, const ch
 	p->api->timer_disarm(p->host, p->connect_timer);
 	p->api->timer_disarm(p->host, p->command_timer);
 	p->command_timer_armed = false;
-	if (was_ready && p->api->now_ms(p->host) - p->ready_since_ms >= BACKOFF_MAX_MS)
-		backoff_reset(&p->backoff);
+	if (was_ready)
+		bh_backoff_lost(&p->backoff, p->api->now_ms(p->host) - p->ready_since_ms,
+				BACKOFF_MAX_MS);
 	if (!quiet)
 		log_failure(p, kind, reason);
 	if (p->sentinel)
@@ -150,11 +150,10 @@ static void became_ready(struct redis_publisher *p)
 	p->api->timer_disarm(p->host, p->connect_timer);
 	if (p->logged != LINK_UP) {
 		if (p->cfg.database > 0)
-			p->api->log(p->host, BH_LOG_INFO, "connected to redis %s, database %d",
-				    redis_conn_server(p), p->cfg.database);
+			BH_INFO(p, "connected to redis %s, database %d",
+				redis_conn_server(p), p->cfg.database);
 		else
-			p->api->log(p->host, BH_LOG_INFO, "connected to redis %s",
-				    redis_conn_server(p));
+			BH_INFO(p, "connected to redis %s", redis_conn_server(p));
 		p->api->set_status(p->host, "redis: connected");
 	}
 	p->logged = LINK_UP;
@@ -220,15 +219,16 @@ static void handshake_error(struct redis_publisher *p, enum step step, const cha
 		const char *what = step == STEP_AUTH     ? "AUTH"
 				   : step == STEP_SELECT ? "SELECT"
 							 : "access without a password";
-		if (asprintf(&reason, "%s (%s)", what, error) < 0)
-			reason = NULL;
+		reason = bh_strfmt("%s (%s)", what, error);
 	} else if (strncmp(error, "NOPERM", 6) == 0) {
 		kind = LINK_AUTH_FAILED; /* the ACL must change first */
-		if (asprintf(&reason, "%s: %s (the ACL user needs +%s)", step_names[step], error,
-			     step == STEP_ROLE ? "role" : step == STEP_PING ? "ping" : "select") < 0)
-			reason = NULL;
-	} else if (asprintf(&reason, "%s: %s", step_names[step], error) < 0) {
-		reason = NULL;
+		const char *needed = step == STEP_ROLE   ? "role"
+				     : step == STEP_PING ? "ping"
+							 : "select";
+		reason = bh_strfmt("%s: %s (the ACL user needs +%s)", step_names[step], error,
+				   needed);
+	} else {
+		reason = bh_strfmt("%s: %s", step_names[step], error);
 	}
 	redis_conn_drop(p, kind, reason ? reason : error);
 	free(reason);
@@ -251,18 +251,14 @@ static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
 	if (!ok && step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
 		/* A sentinel named a replica (or a failover is under way):
 		 * never write there; ask the sentinels again. */
-		char *reason = NULL;
-		if (asprintf(&reason, "ROLE says %s, not master", role) < 0)
-			reason = NULL;
+		char *reason = bh_strfmt("ROLE says %s, not master", role);
 		redis_conn_drop(p, LINK_REFUSED, reason ? reason : "not the master");
 		free(reason);
 		return;
 	}
 	if (!ok) {
-		char *reason = NULL;
-		if (asprintf(&reason, "protocol error: an unexpected reply to %s", step_names[step]) <
-		    0)
-			reason = NULL;
+		char *reason =
+			bh_strfmt("protocol error: an unexpected reply to %s", step_names[step]);
 		redis_conn_drop(p, LINK_PROTOCOL, reason ? reason : "protocol error");
 		free(reason);
 		return;
@@ -359,9 +355,7 @@ void redis_conn_connect_master(struct redis_publisher *p, const char *host, int 
 	if (p->link)
 		drop_link(p, LINK_DOWN, "the sentinels named another master", true);
 	p->api->timer_disarm(p->host, p->reconnect_timer);
-	char *server = NULL;
-	if (asprintf(&server, "%s:%d (master %s)", host, port, p->cfg.master_name) < 0)
-		server = NULL;
+	char *server = bh_strfmt("%s:%d (master %s)", host, port, p->cfg.master_name);
 	free(p->server);
 	p->server = server;
 	struct resp_address address = {.host = host, .port = port};
@@ -391,7 +385,7 @@ static void schedule_reconnect(struct redis_publisher *p)
 {
 	if (p->destroying)
 		return;
-	arm(p, p->reconnect_timer, backoff_next(&p->backoff));
+	arm(p, p->reconnect_timer, bh_backoff_next(&p->backoff));
 }
 
 static void on_reconnect_timer(void *arg)
@@ -455,6 +449,12 @@ int redis_conn_submit(struct redis_publisher *p, resp_reply_fn cb, void *privdat
 
 /* --- life cycle --- */
 
+void redis_backoff_init(struct bh_backoff *b)
+{
+	bh_backoff_init(b, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	bh_backoff_jitter(b, BACKOFF_JITTER_PERCENT);
+}
+
 int redis_conn_start(struct redis_publisher *p)
 {
 	struct {
@@ -471,7 +471,7 @@ int redis_conn_start(struct redis_publisher *p)
 		if (!*timers[i].timer)
 			return BH_ERR;
 	}
-	backoff_init(&p->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	redis_backoff_init(&p->backoff);
 	if (p->cfg.sentinels && redis_sentinel_start(p) != BH_OK)
 		return BH_ERR;
 	connect_now(p);

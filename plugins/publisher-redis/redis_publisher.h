@@ -10,14 +10,19 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
-#include "backoff.h"
+#include "common/backoff.h"
+#include "common/strfmt.h"
 #include "redis_config.h"
 #include "redis_keyset.h"
 #include "resp_link.h"
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
+/* +-20 %: many daemons that lost the same server at the same moment must not
+ * knock on it again in lockstep. */
+#define BACKOFF_JITTER_PERCENT 20u
 
 /* What we last told the operator about the link: we log on changes only, so
  * an outage produces one line, not one per retry. */
@@ -33,6 +38,16 @@ enum link_logged {
 
 struct redis_sentinel;
 
+/* The namespace sweep under way (redis_sweep.c). */
+struct redis_sweep {
+	char *namespace_prefix; /* NULL: no sweep wanted */
+	char *pattern;          /* SCAN MATCH: the prefix, glob-escaped, then '*' */
+	char *cursor;           /* where the next SCAN goes on ("0": from the start) */
+	bool scanning;          /* a SCAN awaits its reply */
+	struct keyset deleted;  /* keys this sweep deleted (SCAN may name a key twice) */
+	bool refused_logged;    /* the server refused SCAN: said once, until a sweep works */
+};
+
 struct redis_publisher {
 	const struct bh_host_api *api;
 	struct bh_host *host;
@@ -46,7 +61,7 @@ struct redis_publisher {
 	unsigned handshake_left; /* handshake replies still expected */
 	uint64_t ready_since_ms;
 	enum link_logged logged;
-	struct backoff backoff;
+	struct bh_backoff backoff;
 
 	/* Work accounting.  inflight: our commands awaiting replies.  owed:
 	 * the store may lack current registrations (a publish was dropped or
@@ -69,8 +84,13 @@ struct redis_publisher {
 	unsigned write_failures;  /* refusals in the episode */
 	uint64_t write_trouble_since_ms;
 	size_t retries_inflight;
-	struct backoff retry_backoff;
+	struct bh_backoff retry_backoff;
 	bool retry_armed;
+
+	/* Registrations published and not withdrawn since: what a sweep
+	 * keeps. */
+	struct keyset current;
+	struct redis_sweep sweep;
 
 	/* notify_channel: value hash last stored per key, changes since the
 	 * last notice. */
@@ -95,6 +115,8 @@ struct redis_publisher {
 
 /* --- redis_conn.c --- */
 int redis_conn_start(struct redis_publisher *p);
+/* The capped, jittered backoff every retry of this plugin uses. */
+void redis_backoff_init(struct bh_backoff *b);
 void redis_conn_destroy(struct redis_publisher *p);
 /* Sends one command; the reply (or NULL when the connection dies first)
  * arrives at cb with arg = p.  Returns BH_ERR when nothing was queued. */
@@ -118,6 +140,25 @@ const char *redis_conn_server(const struct redis_publisher *p);
  * redis_conn.c); new_master: a failover moved us to another server, which
  * may lack DELs the old one acknowledged but never replicated. */
 void redis_publisher_connected(struct redis_publisher *p, bool new_master);
+
+/* Deletes a key no current registration backs (found by a sweep). */
+void redis_publisher_delete_stale(struct redis_publisher *p, const char *key);
+
+/* --- redis_sweep.c --- */
+/* The plugin's sweep(): deletes the keys under namespace_prefix that are not
+ * current registrations, in SCAN steps on the loop.  One at a time: while
+ * one runs, another is ignored (the next pass sweeps again). */
+int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix);
+/* The link to the master is ready: a sweep that waited, or that a lost
+ * connection interrupted, starts (again) from the beginning. */
+void redis_sweep_connected(struct redis_publisher *p);
+/* 1 while a sweep waits for a connection it will still get, else 0 (the
+ * SCAN in flight counts among the commands in flight). */
+size_t redis_sweep_waiting(const struct redis_publisher *p);
+/* stop(): a daemon that goes away leaves the sweep to its successor; the
+ * end of a one-pass run finishes it. */
+void redis_sweep_stop(struct redis_publisher *p);
+void redis_sweep_free(struct redis_publisher *p);
 
 /* --- redis_sentinel.c --- */
 int redis_sentinel_start(struct redis_publisher *p);

@@ -52,7 +52,7 @@ struct redis_sentinel {
 	size_t sub_at; /* sentinel it is (or will be) held on */
 	bool sub_confirmed;
 	bool sub_logged_down;
-	struct backoff sub_backoff;
+	struct bh_backoff sub_backoff;
 	struct bh_timer *sub_timer;
 
 	/* Failover accounting. */
@@ -67,10 +67,10 @@ static void subscribe_now(struct redis_sentinel *s);
 
 static char *format_address(const char *host, int port)
 {
-	char *text = NULL;
-	if (asprintf(&text, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port) < 0)
-		return NULL;
-	return text;
+	/* An IPv6 address in brackets, as people write it with a port. */
+	if (strchr(host, ':'))
+		return bh_strfmt("[%s]:%d", host, port);
+	return bh_strfmt("%s:%d", host, port);
 }
 
 static int open_sentinel_link(struct redis_sentinel *s, size_t index,
@@ -116,10 +116,10 @@ static void sentinel_failed(struct redis_sentinel *s, const char *reason)
 {
 	struct redis_publisher *p = s->p;
 	const char *who = s->addrs[s->asking].text;
-	p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: %s", who, reason);
-	char *errors = NULL;
-	if (asprintf(&errors, "%s%s%s: %s", s->round_errors ? s->round_errors : "",
-		     s->round_errors ? "; " : "", who, reason) >= 0) {
+	BH_DEBUG(p, "sentinel %s: %s", who, reason);
+	char *errors = bh_strfmt("%s%s%s: %s", s->round_errors ? s->round_errors : "",
+				 s->round_errors ? "; " : "", who, reason);
+	if (errors) {
 		free(s->round_errors);
 		s->round_errors = errors;
 	}
@@ -130,10 +130,8 @@ static void sentinel_failed(struct redis_sentinel *s, const char *reason)
 		ask(s);
 		return;
 	}
-	char *why = NULL;
-	if (asprintf(&why, "no sentinel named a master for %s (%s)", p->cfg.master_name,
-		     s->round_errors ? s->round_errors : "?") < 0)
-		why = NULL;
+	char *why = bh_strfmt("no sentinel named a master for %s (%s)", p->cfg.master_name,
+			      s->round_errors ? s->round_errors : "?");
 	free(s->round_errors);
 	s->round_errors = NULL;
 	redis_conn_no_master(p, why ? why : "no sentinel named a master");
@@ -147,9 +145,7 @@ static void on_query_reply(void *arg, void *privdata, const redisReply *r)
 		return; /* ended by us, or the failure callback follows */
 	if (strcmp(privdata, "AUTH") == 0) {
 		if (r->type == REDIS_REPLY_ERROR) {
-			char *reason = NULL;
-			if (asprintf(&reason, "refused AUTH (%s)", r->str) < 0)
-				reason = NULL;
+			char *reason = bh_strfmt("refused AUTH (%s)", r->str);
 			sentinel_failed(s, reason ? reason : "refused AUTH");
 			free(reason);
 		}
@@ -220,7 +216,7 @@ static void ask(struct redis_sentinel *s)
 		return;
 	}
 	if (p->api->timer_arm(p->host, s->query_timer, p->cfg.connect_timeout_ms) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR, "cannot arm the sentinel query timer");
+		BH_ERROR(p, "cannot arm the sentinel query timer");
 }
 
 void redis_sentinel_discover(struct redis_publisher *p)
@@ -258,12 +254,11 @@ bool redis_sentinel_master_ready(struct redis_publisher *p)
 	bool moved = s->master && s->connecting_to && strcmp(s->master, s->connecting_to) != 0;
 	if (moved) {
 		uint64_t waited = s->lost_at_ms ? p->api->now_ms(p->host) - s->lost_at_ms : 0;
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "failover of master %s: from %s to %s; writes waited %llu ms (%s); "
-			    "replaying every registration and owed withdrawal there",
-			    p->cfg.master_name, s->master, s->connecting_to,
-			    (unsigned long long)waited,
-			    s->lost_reason ? s->lost_reason : "announced by the sentinels");
+		BH_WARNING(p, "failover of master %s: from %s to %s; writes waited %llu ms (%s); "
+			   "replaying every registration and owed withdrawal there",
+			   p->cfg.master_name, s->master, s->connecting_to,
+			   (unsigned long long)waited,
+			   s->lost_reason ? s->lost_reason : "announced by the sentinels");
 	}
 	if (s->connecting_to) {
 		free(s->master);
@@ -280,10 +275,9 @@ bool redis_sentinel_master_ready(struct redis_publisher *p)
 static void arm_sub_timer(struct redis_sentinel *s)
 {
 	struct redis_publisher *p = s->p;
-	if (p->api->timer_arm(p->host, s->sub_timer, backoff_next(&s->sub_backoff)) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR,
-			    "cannot arm the sentinel subscription timer: failovers are noticed "
-			    "only when the master link fails");
+	if (p->api->timer_arm(p->host, s->sub_timer, bh_backoff_next(&s->sub_backoff)) != BH_OK)
+		BH_ERROR(p, "cannot arm the sentinel subscription timer: failovers are noticed "
+			 "only when the master link fails");
 }
 
 static void sub_lost(struct redis_sentinel *s, const char *reason)
@@ -295,13 +289,11 @@ static void sub_lost(struct redis_sentinel *s, const char *reason)
 	if (p->destroying)
 		return;
 	if (!s->sub_logged_down)
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "sentinel %s: %s; no +switch-master announcements until another "
-			    "sentinel takes the subscription",
-			    s->addrs[s->sub_at].text, reason);
+		BH_WARNING(p, "sentinel %s: %s; no +switch-master announcements until another "
+			   "sentinel takes the subscription",
+			   s->addrs[s->sub_at].text, reason);
 	else
-		p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: %s", s->addrs[s->sub_at].text,
-			    reason);
+		BH_DEBUG(p, "sentinel %s: %s", s->addrs[s->sub_at].text, reason);
 	s->sub_logged_down = true;
 	s->sub_confirmed = false;
 	s->sub_at = (s->sub_at + 1) % s->n;
@@ -322,9 +314,7 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	if (!s->sub || !r)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		char *reason = NULL;
-		if (asprintf(&reason, "%s refused: %s", (const char *)privdata, r->str) < 0)
-			reason = NULL;
+		char *reason = bh_strfmt("%s refused: %s", (const char *)privdata, r->str);
 		sub_lost(s, reason ? reason : "refused");
 		free(reason);
 		return;
@@ -333,13 +323,11 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 		return;
 	s->sub_confirmed = true;
 	p->api->timer_disarm(p->host, s->sub_timer);
-	backoff_reset(&s->sub_backoff);
+	bh_backoff_reset(&s->sub_backoff);
 	if (s->sub_logged_down)
-		p->api->log(p->host, BH_LOG_INFO, "sentinel %s: following +switch-master again",
-			    s->addrs[s->sub_at].text);
+		BH_INFO(p, "sentinel %s: following +switch-master again", s->addrs[s->sub_at].text);
 	else
-		p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: subscribed to +switch-master",
-			    s->addrs[s->sub_at].text);
+		BH_DEBUG(p, "sentinel %s: subscribed to +switch-master", s->addrs[s->sub_at].text);
 	s->sub_logged_down = false;
 }
 
@@ -358,8 +346,8 @@ static void on_sub_message(void *arg, const redisReply *r)
 		   &new_port) != 5 ||
 	    strcmp(name, p->cfg.master_name) != 0 || new_port < 1 || new_port > 65535)
 		return;
-	p->api->log(p->host, BH_LOG_INFO, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
-		    s->addrs[s->sub_at].text, name, old_ip, old_port, new_ip, new_port);
+	BH_INFO(p, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
+		s->addrs[s->sub_at].text, name, old_ip, old_port, new_ip, new_port);
 	char *announced = format_address(new_ip, new_port);
 	/* Already there, or on the way there (asked the sentinels first). */
 	bool same = announced && p->link &&
@@ -400,7 +388,7 @@ static void subscribe_now(struct redis_sentinel *s)
 	}
 	struct redis_publisher *p = s->p;
 	if (p->api->timer_arm(p->host, s->sub_timer, p->cfg.connect_timeout_ms) != BH_OK)
-		p->api->log(p->host, BH_LOG_ERROR, "cannot arm the sentinel subscription timer");
+		BH_ERROR(p, "cannot arm the sentinel subscription timer");
 }
 
 /* Two jobs: start the subscription (again), and give up on a sentinel
@@ -426,7 +414,7 @@ static void on_sub_timer(void *arg)
 int redis_sentinel_start(struct redis_publisher *p)
 {
 	if (strlen(p->cfg.master_name) > 255) {
-		p->api->log(p->host, BH_LOG_ERROR, "master_name is longer than 255 bytes");
+		BH_ERROR(p, "master_name is longer than 255 bytes");
 		return BH_ERR;
 	}
 	struct redis_sentinel *s = calloc(1, sizeof *s);
@@ -448,7 +436,7 @@ int redis_sentinel_start(struct redis_publisher *p)
 	s->sub_timer = p->api->timer_new(p->host, on_sub_timer, s);
 	if (!s->query_timer || !s->sub_timer)
 		return BH_ERR;
-	backoff_init(&s->sub_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	redis_backoff_init(&s->sub_backoff);
 	subscribe_now(s);
 	return BH_OK;
 }

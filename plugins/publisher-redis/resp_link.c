@@ -23,6 +23,10 @@
 
 #include <hiredis/read.h>
 
+#include <beachhead/sdk.h>
+
+#include "common/strfmt.h"
+
 /* One read() per readiness event: level-triggered, so the loop comes back
  * for the rest and other sources get their turn. */
 #define READ_CHUNK 16384u
@@ -68,24 +72,6 @@ struct resp_link {
 	size_t reply_bytes; /* built so far for the reply being parsed */
 	bool reply_too_big;
 };
-
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *text = NULL;
-	if (vasprintf(&text, fmt, ap) < 0)
-		return NULL;
-	return text;
-}
-
-static char *format(const char *fmt, ...) BH_PRINTF(1, 2);
-static char *format(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *text = vformat(fmt, ap);
-	va_end(ap);
-	return text;
-}
 
 /* --- reply size bound ---
  * hiredis 0.14's maxbuf only decides when an idle buffer is shrunk, and it
@@ -212,7 +198,7 @@ static void link_failedf(struct resp_link *link, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *reason = vformat(fmt, ap);
+	char *reason = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	link_failed(link, reason ? reason : fmt);
 	free(reason);
@@ -241,7 +227,7 @@ static void set_events(struct resp_link *link, unsigned events)
 	/* epoll_ctl(MOD) on a registered fd does not fail in practice; the
 	 * command timeout would still end a link stuck by it. */
 	if (link->api->watch_set(link->host, link->watch, events) != BH_OK)
-		link->api->log(link->host, BH_LOG_ERROR, "cannot update a redis socket's watch");
+		BH_ERROR(link, "cannot update a redis socket's watch");
 }
 
 static void flush_output(struct resp_link *link)
@@ -473,7 +459,7 @@ static void set_socket_options(struct resp_link *link, int family)
 	    setsockopt(link->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) < 0 ||
 	    setsockopt(link->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) < 0 ||
 	    setsockopt(link->fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count) < 0)
-		link->api->log(link->host, BH_LOG_DEBUG, "setsockopt: %s", strerror(errno));
+		BH_DEBUG(link, "setsockopt: %s", strerror(errno));
 }
 
 /* Starts connecting fd to addr; the watch reports completion.  Returns
@@ -507,7 +493,7 @@ static int start_connect(struct resp_link *link, int family, const struct sockad
 static void remember_connect_error(struct resp_link *link, const char *what, int err)
 {
 	free(link->last_connect_error);
-	link->last_connect_error = format("%s: %s", what, strerror(err));
+	link->last_connect_error = bh_strfmt("%s: %s", what, strerror(err));
 }
 
 /* TCP: the next candidate address that accepts a connect attempt. */
@@ -573,14 +559,14 @@ static int open_unix(struct resp_link *link, const char *path, char **error)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof sun.sun_path) {
-		*error = format("socket path %s is longer than %zu bytes", path,
-				sizeof sun.sun_path - 1);
+		*error = bh_strfmt("socket path %s is longer than %zu bytes", path,
+				   sizeof sun.sun_path - 1);
 		return BH_ERR;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (start_connect(link, AF_UNIX, (const struct sockaddr *)&sun, sizeof sun) != BH_OK) {
 		/* EAGAIN on a unix socket: the server's backlog is full. */
-		*error = format("connect: %s", strerror(errno));
+		*error = bh_strfmt("connect: %s", strerror(errno));
 		return BH_ERR;
 	}
 	return BH_OK;
@@ -595,14 +581,14 @@ static int open_tcp(struct resp_link *link, const char *host, int port, char **e
 	int rc = getaddrinfo(host, service, &hints, &link->addresses);
 	if (rc != 0) {
 		link->addresses = NULL;
-		*error = format("cannot resolve %s: %s", host,
-				rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		*error = bh_strfmt("cannot resolve %s: %s", host,
+				   rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return BH_ERR;
 	}
 	link->next_address = link->addresses;
 	if (connect_next_address(link) != BH_OK) {
-		*error = format("%s", link->last_connect_error ? link->last_connect_error
-							       : "no address to connect to");
+		*error = bh_strfmt("%s", link->last_connect_error ? link->last_connect_error
+								  : "no address to connect to");
 		return BH_ERR;
 	}
 	return BH_OK;
@@ -627,7 +613,7 @@ struct resp_link *resp_link_open(const struct bh_host_api *api, struct bh_host *
 					: open_tcp(link, address->host, address->port, error);
 	if (rc != BH_OK) {
 		if (!*error)
-			*error = format("out of memory");
+			*error = bh_strfmt("out of memory");
 		release(link);
 		return NULL;
 	}

@@ -24,7 +24,8 @@
 #       until every running sentinel names a master other than port OLD
 #
 # Everything lives in $BH_TMP/NAME and is killed by the test's trap.  Ports
-# come from the caller: tests use 26300-26389, the bench 26390-26399.
+# come from the caller: tests use 26300-26389 and 26400-26409, the bench
+# 26390-26399.
 
 bh_sentinel_require() {
 	bh_redis_require

@@ -1,7 +1,7 @@
 /*
- * Unit tests of publisher-redis' self-contained helpers: the capped
- * exponential backoff (plugins/publisher-redis/backoff.c) and the key set's
- * data pointers (redis_keyset.c), which carry refused SETs and owed DELs.
+ * Unit tests of publisher-redis' self-contained helper: the key set's data
+ * pointers (redis_keyset.c), which carry refused SETs and owed DELs.  (Its
+ * backoff is the plugins' common one: tests/unit/test_plugin_common.c.)
  */
 #include "config.h"
 
@@ -12,37 +12,7 @@
 
 #include <check.h>
 
-#include "backoff.h"
 #include "redis_keyset.h"
-
-/* Each delay is the doubled base within +-20 %, capped at max + 20 %. */
-START_TEST(test_backoff_doubles_with_jitter_and_cap)
-{
-	struct backoff b;
-	backoff_init(&b, 100, 5000);
-	uint64_t base = 100;
-	for (int i = 0; i < 12; i++) {
-		uint64_t d = backoff_next(&b);
-		ck_assert_uint_ge(d, base - base / 5);
-		ck_assert_uint_le(d, base + base / 5);
-		base = base * 2 > 5000 ? 5000 : base * 2;
-	}
-	ck_assert_uint_eq(b.next_ms, 5000);
-	backoff_reset(&b);
-	uint64_t d = backoff_next(&b);
-	ck_assert_uint_ge(d, 80);
-	ck_assert_uint_le(d, 120);
-}
-END_TEST
-
-START_TEST(test_backoff_bad_bounds)
-{
-	struct backoff b;
-	backoff_init(&b, 0, 0); /* min 0 would never back off: becomes 1 */
-	ck_assert_uint_eq(backoff_next(&b), 1);
-	ck_assert_uint_eq(backoff_next(&b), 1);
-}
-END_TEST
 
 START_TEST(test_keyset_data)
 {
@@ -101,8 +71,6 @@ static Suite *helpers_suite(void)
 {
 	Suite *s = suite_create("redis_helpers");
 	TCase *tc = tcase_create("core");
-	tcase_add_test(tc, test_backoff_doubles_with_jitter_and_cap);
-	tcase_add_test(tc, test_backoff_bad_bounds);
 	tcase_add_test(tc, test_keyset_data);
 	tcase_add_test(tc, test_keyset_pop_tag_data);
 	suite_add_tcase(s, tc);

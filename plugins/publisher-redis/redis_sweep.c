@@ -1,0 +1,224 @@
+/*
+ * The namespace sweep: with a host id the daemon owns every key that starts
+ * with key_prefix + host_id + "/", and after each complete pass deletes
+ * there what no current registration backs (left by a crash, by an outage
+ * that lost a withdrawal, by a container that vanished while the daemon was
+ * down).
+ *
+ * `SCAN cursor MATCH pattern COUNT n`, one step at a time on the master
+ * link, pipelined with the publisher's other commands: each step costs the
+ * server O(n) and the loop one reply, so neither blocks.  The decision is
+ * made per key when its step's reply arrives, against the registrations
+ * held at that moment; the DEL then goes out on the same connection, ahead
+ * of any later SET of that key, so a container that starts meanwhile keeps
+ * its key.  The pattern escapes glob characters of the prefix, and every
+ * key is checked against the prefix again before it is deleted: nothing
+ * outside the namespace is ever touched.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_publisher.h"
+
+/* Buckets the server visits per step: a few hundred microseconds of its
+ * time; the reply stays far below resp_link's caps. */
+#define SCAN_COUNT "500"
+
+/* Every byte that SCAN MATCH's glob gives a meaning to is escaped, so the
+ * pattern matches exactly the keys that start with prefix. */
+static char *match_pattern(const char *prefix)
+{
+	char *pattern = malloc(2 * strlen(prefix) + 2);
+	if (!pattern)
+		return NULL;
+	char *out = pattern;
+	for (const char *c = prefix; *c; c++) {
+		if (strchr("*?[]\\", *c))
+			*out++ = '\\';
+		*out++ = *c;
+	}
+	*out++ = '*';
+	*out = '\0';
+	return pattern;
+}
+
+static void forget(struct redis_sweep *s)
+{
+	free(s->namespace_prefix);
+	free(s->pattern);
+	free(s->cursor);
+	s->namespace_prefix = s->pattern = s->cursor = NULL;
+	keyset_clear(&s->deleted);
+}
+
+static bool set_cursor(struct redis_sweep *s, const char *cursor)
+{
+	char *copy = strdup(cursor);
+	if (!copy)
+		return false;
+	free(s->cursor);
+	s->cursor = copy;
+	return true;
+}
+
+static void on_scan_reply(void *arg, void *privdata, const redisReply *r);
+
+/* Sends the next SCAN; without a link the sweep waits for the next one. */
+static void step(struct redis_publisher *p)
+{
+	struct redis_sweep *s = &p->sweep;
+	if (s->scanning || !redis_conn_usable(p))
+		return;
+	const char *argv[6] = {"SCAN", s->cursor, "MATCH", s->pattern, "COUNT", SCAN_COUNT};
+	size_t lens[6] = {4, strlen(s->cursor), 5, strlen(s->pattern), 5, strlen(SCAN_COUNT)};
+	if (redis_conn_submit(p, on_scan_reply, NULL, 6, argv, lens) != BH_OK) {
+		BH_WARNING(p, "redis %s: cannot queue SCAN (out of memory); sweeping %s next pass",
+			   redis_conn_server(p), s->namespace_prefix);
+		forget(s);
+		return;
+	}
+	s->scanning = true;
+}
+
+static void finish(struct redis_publisher *p)
+{
+	struct redis_sweep *s = &p->sweep;
+	if (s->deleted.count > 0)
+		BH_INFO(p, "redis %s: deleting %zu keys under %s that no running container backs",
+			redis_conn_server(p), s->deleted.count, s->namespace_prefix);
+	else
+		BH_DEBUG(p, "redis %s: nothing to sweep under %s", redis_conn_server(p),
+			 s->namespace_prefix);
+	s->refused_logged = false;
+	forget(s);
+}
+
+/* One key of a step: deleted unless it is a current registration. */
+static void judge(struct redis_publisher *p, const redisReply *key)
+{
+	struct redis_sweep *s = &p->sweep;
+	size_t prefix_len = strlen(s->namespace_prefix);
+	/* Never outside the namespace (whatever the server matched), never a
+	 * key with a NUL inside (it is not the key its C string names). */
+	if (key->len != strlen(key->str) || key->len < prefix_len ||
+	    memcmp(key->str, s->namespace_prefix, prefix_len) != 0)
+		return;
+	if (keyset_get(&p->current, key->str, NULL) || keyset_get(&s->deleted, key->str, NULL))
+		return;
+	BH_DEBUG(p, "redis %s: sweep: %s backs no running container, deleting it",
+		 redis_conn_server(p), key->str);
+	(void)keyset_put(&s->deleted, key->str, 0); /* only the count suffers */
+	redis_publisher_delete_stale(p, key->str);
+}
+
+/* [cursor, [key, ...]] */
+static bool well_formed(const redisReply *r)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
+		return false;
+	const redisReply *keys = r->element[1];
+	for (size_t i = 0; i < keys->elements; i++)
+		if (keys->element[i]->type != REDIS_REPLY_STRING)
+			return false;
+	return true;
+}
+
+static void refused(struct redis_publisher *p, const char *error)
+{
+	struct redis_sweep *s = &p->sweep;
+	if (!s->refused_logged)
+		BH_WARNING(p, "redis %s refused SCAN, so leftovers under %s stay: %s%s",
+			   redis_conn_server(p), s->namespace_prefix, error,
+			   strncmp(error, "NOPERM", 6) == 0 ? " (the ACL user needs +scan)" : "");
+	else
+		BH_DEBUG(p, "redis %s refused SCAN: %s", redis_conn_server(p), error);
+	s->refused_logged = true;
+	forget(s);
+}
+
+static void on_scan_reply(void *arg, void *privdata, const redisReply *r)
+{
+	(void)privdata;
+	struct redis_publisher *p = arg;
+	struct redis_sweep *s = &p->sweep;
+	p->inflight--;
+	redis_conn_progress(p);
+	s->scanning = false;
+	if (p->destroying || !s->namespace_prefix)
+		return; /* abandoned by stop() */
+	if (!r) {
+		/* The link broke: the cursor means nothing to the next server
+		 * (a failover), so the sweep starts again once connected. */
+		if (!set_cursor(s, "0"))
+			forget(s);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		refused(p, r->str);
+		return;
+	}
+	if (!well_formed(r)) {
+		/* Abandoned, not resumed: a server that answers like this
+		 * must not cost a reconnect per step. */
+		forget(s);
+		redis_conn_drop(p, LINK_PROTOCOL, "protocol error: an unexpected reply to SCAN");
+		return;
+	}
+	const redisReply *keys = r->element[1];
+	for (size_t i = 0; i < keys->elements; i++)
+		judge(p, keys->element[i]);
+	if (strcmp(r->element[0]->str, "0") == 0) {
+		finish(p);
+	} else if (!set_cursor(s, r->element[0]->str)) {
+		BH_WARNING(p, "redis %s: out of memory sweeping %s; the next pass sweeps again",
+			   redis_conn_server(p), s->namespace_prefix);
+		forget(s);
+	} else {
+		step(p);
+	}
+}
+
+int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
+{
+	struct redis_sweep *s = &p->sweep;
+	if (s->namespace_prefix || s->scanning)
+		return BH_OK; /* one at a time; the next pass sweeps again */
+	s->namespace_prefix = strdup(namespace_prefix);
+	s->pattern = match_pattern(namespace_prefix);
+	s->cursor = strdup("0");
+	if (!s->namespace_prefix || !s->pattern || !s->cursor) {
+		forget(s);
+		return BH_ERR;
+	}
+	step(p); /* or once connected */
+	return BH_OK;
+}
+
+void redis_sweep_connected(struct redis_publisher *p)
+{
+	struct redis_sweep *s = &p->sweep;
+	if (s->namespace_prefix && !s->scanning)
+		step(p);
+}
+
+size_t redis_sweep_waiting(const struct redis_publisher *p)
+{
+	const struct redis_sweep *s = &p->sweep;
+	/* Stopped for good, the publisher connects no more for it. */
+	bool still_wanted = !p->stopping || p->one_pass;
+	return s->namespace_prefix && !s->scanning && still_wanted ? 1u : 0u;
+}
+
+void redis_sweep_stop(struct redis_publisher *p)
+{
+	if (!p->one_pass)
+		forget(&p->sweep);
+}
+
+void redis_sweep_free(struct redis_publisher *p)
+{
+	forget(&p->sweep);
+}
