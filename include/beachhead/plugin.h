@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 1
+#define BH_ABI_MINOR 2
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -169,7 +169,24 @@ struct bh_host_api {
 	 * example after a reconnect to an emptied store).  The calls happen
 	 * from the loop shortly after, never from inside this call. */
 	void (*request_replay)(struct bh_host *host);
+
+	/* --- ABI 1.2 (check size before calling) --- */
+	/* Like container_down, but only when the registration under `name`
+	 * belongs to container `id` (or to a container of unknown id): an
+	 * answer about an old container never withdraws a new one that took
+	 * over its name meanwhile. */
+	void (*container_gone)(struct bh_host *host, const char *id, const char *name,
+			       const char *reason);
+	/* During a full pass: container `id` runs, but what it is could not be
+	 * read this time (slow or failing engine, oversized document).  Its
+	 * current registration, if it belongs to `id`, is kept through the
+	 * pass's sweep: a registration is withdrawn on evidence, never because
+	 * the engine did not answer. */
+	void (*container_keep)(struct bh_host *host, const char *id, const char *name);
 };
+
+/* Size of struct bh_host_api in ABI 1.1 (before container_gone). */
+#define BH_HOST_API_SIZE_1_1 offsetof(struct bh_host_api, container_gone)
 
 /* Everything a plugin gets at init().  Borrowed: valid until destroy(). */
 struct bh_init {

@@ -39,6 +39,7 @@ struct dc_request {
 	size_t len;
 	size_t cap;
 	bool too_large;
+	size_t max_bytes; /* cap on the buffered answer */
 	bool stream_refused; /* stream answered non-200: body buffered */
 	char errbuf[CURL_ERROR_SIZE];
 	struct dc_request *prev, *next;
@@ -183,7 +184,7 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 		}
 		r->stream_refused = true;
 	}
-	size_t max = r->client->settings->max_response_bytes;
+	size_t max = r->max_bytes;
 	if (n > max || r->len > max - n) {
 		r->too_large = true;
 		return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
@@ -215,8 +216,10 @@ static void finish(struct dc_client *c, struct dc_request *r, CURLcode code)
 		(void)curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	} else if (r->too_large) {
 		res.oversized = true;
-		if (asprintf(&message, "response larger than max_response_bytes (%zu)",
-			     c->settings->max_response_bytes) < 0)
+		if (asprintf(&message, "response larger than %s (%zu)",
+			     r->max_bytes == c->settings->max_response_bytes ? "max_response_bytes"
+									   : "max_list_bytes",
+			     r->max_bytes) < 0)
 			message = NULL;
 		res.error = message ? message : "response too large";
 	} else {
@@ -264,6 +267,7 @@ static struct dc_request *request_new(struct dc_client *c, const char *path, boo
 		return NULL;
 	}
 	r->client = c;
+	r->max_bytes = c->settings->max_response_bytes;
 	r->easy = curl_easy_init();
 	const struct dk_settings *st = c->settings;
 	long connect_ms = st->timeout_ms < CONNECT_TIMEOUT_CAP_MS ? st->timeout_ms : CONNECT_TIMEOUT_CAP_MS;
@@ -328,6 +332,18 @@ struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done
 	struct dc_request *r = request_new(c, path, false);
 	if (!r)
 		return NULL;
+	r->done = done;
+	r->arg = arg;
+	return submit(c, r);
+}
+
+struct dc_request *dc_get_max(struct dc_client *c, const char *path, size_t max_bytes,
+			      dc_done_cb done, void *arg)
+{
+	struct dc_request *r = request_new(c, path, false);
+	if (!r)
+		return NULL;
+	r->max_bytes = max_bytes;
 	r->done = done;
 	r->arg = arg;
 	return submit(c, r);
