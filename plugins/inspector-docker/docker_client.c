@@ -222,6 +222,14 @@ static void finish(struct dc_client *c, struct dc_request *r, CURLcode code)
 			     r->max_bytes) < 0)
 			message = NULL;
 		res.error = message ? message : "response too large";
+	} else if (code == CURLE_OPERATION_TIMEDOUT) {
+		/* libcurl's own text carries the elapsed milliseconds, which
+		 * differ every time: a stable text lets callers log a stuck
+		 * request once, not once per attempt. */
+		if (asprintf(&message, "%s: no answer within %ld ms", dc_describe(c),
+			     c->settings->timeout_ms) < 0)
+			message = NULL;
+		res.error = message ? message : curl_easy_strerror(code);
 	} else {
 		if (asprintf(&message, "%s: %s", dc_describe(c),
 			     r->errbuf[0] ? r->errbuf : curl_easy_strerror(code)) < 0)

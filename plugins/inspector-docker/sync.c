@@ -79,7 +79,10 @@ static void problem(struct inspector *in, const char *id, const char *name, bool
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	bool news = !msg || known_problem_is_news(known_find(&in->known, id), msg);
+	/* Remembered per id, also for a container not read yet (its first
+	 * inspection is what fails). */
+	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	bool news = !msg || known_problem_is_news(k, msg);
 	const char *text = msg ? msg : "(out of memory)";
 	if (news && (error || in->refresh == 0))
 		in->api->report_error(in->host, name, "%s", text);
@@ -389,7 +392,8 @@ static void on_inspect(void *arg, const struct dc_result *res)
 		struct dk_known *k = j->id ? known_add(&in->known, j->id, j->name) : NULL;
 		if (k)
 			k->unreadable = true;
-		problem(in, j->id, j->name, true, "%s; not registered", res->error);
+		problem(in, j->id, j->name, true, "larger than max_response_bytes (%zu); not registered",
+			in->settings.max_response_bytes);
 		keep(in, j->id, j->name);
 	} else if (!res->transport_ok) {
 		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
@@ -449,18 +453,19 @@ static void listed(struct inspector *in, struct dk_container *c)
 		keep(in, c->id, c->name);
 		return;
 	}
+	if (k && k->unreadable) {
+		keep(in, c->id, c->name);
+		return;
+	}
 	if (c->too_large) {
 		if (!k)
 			k = known_add(&in->known, c->id, c->name);
 		if (k)
 			k->listed_pass = in->pass_no;
-		problem(in, c->id, c->name, true,
-			"its labels exceed max_response_bytes (%zu); not registered",
+		/* The same words as an oversized inspection: one message
+		 * whichever of the two sees it first. */
+		problem(in, c->id, c->name, true, "larger than max_response_bytes (%zu); not registered",
 			in->settings.max_response_bytes);
-		keep(in, c->id, c->name);
-		return;
-	}
-	if (k && k->unreadable) {
 		keep(in, c->id, c->name);
 		return;
 	}

@@ -17,6 +17,7 @@
 # in the host's network namespace, so each test owns its own subnets:
 #   172.30.1-7  tests/docker/*      172.30.8  tests/e2e/*
 #   172.30.10-19 tests/faults/*     172.30.20-29 tests/hostile/*
+#   172.30.40-49 tests/docker/degrade.sh, races.sh (40, 41)
 #   172.31.0.0/16 bench/ (never run beside the tests)
 BH_ENGINE_WAIT=${BH_ENGINE_WAIT:-30}
 
