@@ -63,7 +63,12 @@ def with_connection_close(head):
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
-        conn = self.request
+        try:
+            self.relay(self.request)
+        except OSError:
+            pass  # the daemon gave up on the request (a timeout, a stop)
+
+    def relay(self, conn):
         head, _ = read_head(conn, b"")
         if head is None:
             return
