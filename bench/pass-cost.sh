@@ -1,0 +1,175 @@
+#!/bin/bash
+# What an unchanged full pass costs, this build next to another one (e.g.
+# the previous release, built elsewhere), with the engine's own figures:
+#
+#   bench/pass-cost.sh [OTHER_BUILDDIR]      (root; from a built tree)
+#
+# Environment:
+#   BENCH_SIZES="100 500 1000"  running containers
+#   BENCH_PASSES=5              unchanged passes measured per size and build
+#   BENCH_REFRESH=2             refresh of the measured daemons
+#   BENCH_LATENCY_RUNS=30       start event -> key samples (this build only)
+#
+# A throwaway dockerd runs with --debug: it logs every API call it serves
+# ("Calling GET /v1.43/containers/json"), so the requests per pass are the
+# engine's own count, not ours.  Each build's daemon runs with
+# --dry-run --enumerate --refresh BENCH_REFRESH --verbose (stdout publisher,
+# output discarded: the engine side is what is compared).  Between the ends
+# of pass k and pass k+BENCH_PASSES:
+#   requests/pass  "Calling" lines dockerd logged, / passes
+#   cpu/pass       the daemon's CPU (/proc/PID/task/*/schedstat, ns), / passes
+#                  (one refresh: republishing from memory + the pass)
+#   engine cpu     dockerd's CPU over the same window, / passes
+#   wall/pass      "full pass N begins" -> "ends" (log timestamps), median
+# Latency: the engine's own time of a start event (TimeNano of
+# `docker events`) -> the set line on the daemon's stdout (stamped on
+# arrival by a bash reader, $EPOCHREALTIME; same host, same clock), p50 and
+# p90, next to the floor: one inspect round trip to the engine plus one SET
+# to a local redis-server, each on a kept-alive connection from one Python
+# process -- what any event-driven registration must pay at least.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+bench_source engine redis
+
+OTHER=${1:-}
+BENCH_SIZES=${BENCH_SIZES:-100 500 1000}
+BENCH_PASSES=${BENCH_PASSES:-5}
+BENCH_REFRESH=${BENCH_REFRESH:-2}
+BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-30}
+bench_require_built
+bh_engine_require_docker
+bh_setup_tmp
+BH_DOCKERD_EXTRA="--debug"
+bh_engine_start_docker
+bh_engine_import_image
+bench_network
+bh_on_exit 'bench_rm_all_containers'
+DLOG=$BH_TMP/engine/dockerd.log
+DPID=$(cat "$BH_TMP/engine/dockerd.pid")
+say() { echo "# $(date +%T) $*" >&2; }
+
+# passes BUILDDIR LABEL: one row "label requests cpu_ms engine_cpu_ms wall_ms".
+passes() {
+	local bin=$1/beachhead-companion
+	local path=$1/plugins/publisher-stdout/.libs:$1/plugins/inspector-docker/.libs
+	local log=$BH_TMP/$2.err
+	BEACHHEAD_PLUGIN_PATH=$path "$bin" --dry-run --enumerate --refresh "$BENCH_REFRESH" --expire 3600 \
+		--verbose --docker-url "$BH_DOCKER_URL" >/dev/null 2>"$log" &
+	local pid=$!
+	ended() { grep -c 'full pass [0-9]* ends' "$log"; }
+	# A warm-up: the first passes read every container once.
+	bh_wait_for 300 '[ "$(ended)" -ge 2 ]' "$2: first passes" || { kill $pid; return 1; }
+	local k0 c0 e0 r0 k1
+	k0=$(ended)
+	bh_wait_for 60 '[ "$(ended)" -gt '"$k0"' ]' "$2: a pass" >/dev/null
+	k0=$(ended)
+	c0=$(bench_cpu_ns $pid)
+	e0=$(bench_cpu_ns "$DPID")
+	r0=$(grep -c 'Calling ' "$DLOG")
+	bh_wait_for $((BENCH_PASSES * BENCH_REFRESH * 10 + 60)) '[ "$(ended)" -ge '"$((k0 + BENCH_PASSES))"' ]' "$2: passes" >/dev/null
+	local c1 e1 r1
+	c1=$(bench_cpu_ns $pid)
+	e1=$(bench_cpu_ns "$DPID")
+	r1=$(grep -c 'Calling ' "$DLOG")
+	k1=$(ended)
+	kill $pid
+	wait $pid 2>/dev/null
+	# Wall: begins -> ends of the same pass number, from the log's ms stamps.
+	local wall
+	wall=$(awk '/full pass [0-9]+ (begins|ends)/ {
+			split($1, t, "T"); split(t[2], h, ":"); s = h[1] * 3600 + h[2] * 60 + h[3]
+			for (i = 1; i <= NF; i++) if ($i == "pass") n = $(i + 1)
+			if ($0 ~ / begins/) b[n] = s; else if (n in b) print (s - b[n]) * 1000 }' "$log" |
+		tail -n "$BENCH_PASSES" | bench_median)
+	awk -v l="$2" -v r=$((r1 - r0)) -v c=$((c1 - c0)) -v e=$((e1 - e0)) -v n=$((k1 - k0)) -v w="$wall" \
+		'BEGIN { printf "| %s | %.1f | %.2f | %.2f | %.1f |\n", l, r / n, c / n / 1e6, e / n / 1e6, w }'
+}
+
+ROWS=""
+have=0
+for n in $BENCH_SIZES; do
+	say "size $n: creating containers"
+	bench_run_containers $((have + 1)) "$n" 4 || bh_fail "creating containers"
+	have=$n
+	say "size $n: this build"
+	ROWS="$ROWS| $n $(passes "$top_builddir" this)
+"
+	if [ -n "$OTHER" ]; then
+		say "size $n: $OTHER"
+		ROWS="$ROWS| $n $(passes "$OTHER" other)
+"
+	fi
+done
+
+# --- start event -> key, and the floor.
+say "latency"
+bench_rm_all_containers
+bh_redis_start
+STAMPED=$BH_TMP/stamped
+FIFO=$BH_TMP/fifo
+mkfifo "$FIFO"
+(while IFS= read -r line; do echo "$EPOCHREALTIME $line"; done <"$FIFO" >"$STAMPED") &
+READER=$!
+"$BEACHHEAD" --dry-run --enumerate --no-timestamp --quiet --docker-url "$BH_DOCKER_URL" >"$FIFO" 2>"$BH_TMP/lat.err" &
+DAEMON=$!
+bh_on_exit "kill $DAEMON; kill $READER"
+sleep 1
+since=$(date +%s)
+ids=""
+for i in $(seq 1 "$BENCH_LATENCY_RUNS"); do
+	docker run -d --name "lat$i" --network benchnet -e "BEACHHEAD_DOMAINS=lat$i.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail run
+	ids="$ids $(docker inspect -f '{{.Id}}' "lat$i")"
+	sleep 0.2 # one at a time: the machine is otherwise idle
+done
+sleep 1
+kill "$DAEMON" "$READER" 2>/dev/null
+# The engine's own time of each start event (ns), next to the stamp of the
+# set line: the same clock on the same host.
+docker events --since "$since" --until "$(date +%s)" --filter event=start \
+	--format '{{.Actor.Attributes.name}} {{.TimeNano}}' >"$BH_TMP/starts"
+while read -r name ns; do
+	s=$(grep -F "\"key\":\"/beachhead/$name\"" "$STAMPED" | head -n 1 | cut -d' ' -f1)
+	[ -n "$s" ] && awk -v s="$s" -v e="$ns" 'BEGIN { printf "%.3f\n", (s - e / 1e9) * 1000 }'
+done <"$BH_TMP/starts" >"$BH_TMP/lat.ms"
+# The floor: one inspect round trip on a kept-alive connection to the
+# engine plus one SET on a kept-alive connection to redis-server, per
+# container, from one process (no process start-up in the figures).
+python3 - "$BH_DOCKER_SOCK" "$BH_REDIS_SOCK" $ids >"$BH_TMP/floor.ms" <<'PY'
+import http.client, socket, sys, time
+class Unix(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.path)
+engine = Unix(sys.argv[1])
+redis = socket.socket(socket.AF_UNIX)
+redis.connect(sys.argv[2])
+for cid in sys.argv[3:]:
+    t0 = time.perf_counter()
+    engine.request("GET", "/v1.43/containers/%s/json" % cid)
+    engine.getresponse().read()
+    t1 = time.perf_counter()
+    key = "/floor/" + cid
+    redis.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nx\r\n" % (len(key), key.encode()))
+    redis.recv(64)
+    t2 = time.perf_counter()
+    print("%.3f %.3f" % ((t1 - t0) * 1000, (t2 - t1) * 1000))
+PY
+pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.2f", v[i] }'; }
+
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(dockerd --version)"
+echo
+echo "Unchanged full pass (per refresh, medians over $BENCH_PASSES passes); requests and engine CPU from dockerd itself"
+echo
+echo "| containers | build | engine requests/pass | daemon CPU ms/pass | dockerd CPU ms/pass | wall ms/pass |"
+echo "| ---: | --- | ---: | ---: | ---: | ---: |"
+printf '%s' "$ROWS" | sed 's/^| \([0-9]*\) | /| \1 | /'
+echo
+echo "Start event (the engine's TimeNano) -> set line, $(wc -l <"$BH_TMP/lat.ms") runs, ms:" \
+	"p50 $(pct 50 <"$BH_TMP/lat.ms"), p90 $(pct 90 <"$BH_TMP/lat.ms")"
+echo "Floor: inspect round trip p50 $(cut -d' ' -f1 "$BH_TMP/floor.ms" | pct 50)," \
+	"SET p50 $(cut -d' ' -f2 "$BH_TMP/floor.ms" | pct 50), sum p50 $(awk '{ print $1 + $2 }' "$BH_TMP/floor.ms" | pct 50)"
