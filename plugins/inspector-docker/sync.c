@@ -270,10 +270,11 @@ out:
 
 /* --- the inspection queue --- */
 
-static bool job_in_queue(const struct inspector *in, const char *id)
+/* A live inspection of id, in flight or (waiting_only) not yet sent. */
+static bool job_in_queue(const struct inspector *in, const char *id, bool waiting_only)
 {
 	for (const struct inspect_job *j = in->jobs; j; j = j->next)
-		if (j->id && !j->stale && strcmp(j->id, id) == 0)
+		if (j->id && !j->stale && strcmp(j->id, id) == 0 && (!waiting_only || !j->req))
 			return true;
 	return false;
 }
@@ -478,7 +479,7 @@ static void listed(struct inspector *in, struct dk_container *c)
 		report_container(in, c, true, explicit_name);
 		return;
 	}
-	if (job_in_queue(in, c->id)) {
+	if (job_in_queue(in, c->id, false)) {
 		/* Its first inspection is under way (an event's): it reports. */
 		keep(in, c->id, c->name);
 		return;
@@ -618,6 +619,10 @@ void sync_inspect_network_change(struct inspector *in, const char *id)
 	if (!k || !k->inspected || !interesting(in, k->name, id))
 		return;
 	sync_note_event(in, id);
+	/* One not yet sent will read the new state anyway (a start brings a
+	 * connect per network, and its own inspection). */
+	if (job_in_queue(in, id, true))
+		return;
 	if (queue_job(in, id, k->name, JOB_NETWORK, inspector_is_explicit(in, k->name, id)))
 		pump(in);
 }

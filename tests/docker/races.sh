@@ -8,7 +8,10 @@
 #      web`) while the pass's listing still shows the old container: the
 #      new web is never withdrawn;
 #   C. a container destroyed while the pass's listing shows it: withdrawn,
-#      not brought back by the stale listing.
+#      not brought back by the stale listing;
+#   D. skip_unhealthy through unchanged passes (which read health from the
+#      listing's Status text): starting -> not registered, healthy ->
+#      registered, unhealthy -> withdrawn and not brought back by a pass.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
@@ -28,7 +31,7 @@ bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
 run() { docker run -d --network rnet41 "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $*"; }
 conf() {
 	cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; network = "rnet41b"; };
+inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; network = "rnet41b"; skip_unhealthy = true; };
 publishers = ( { plugin = "publisher-stdout"; } );
 enumerate = true;
 expire = 60;
@@ -87,6 +90,23 @@ if grep -qF "$(bh_del web)" "$BH_TMP/after"; then
 fi
 grep -q '"/beachhead/doomed"' "$BH_TMP/after" && { cat "$BH_TMP/after" >&2; bh_fail "doomed brought back by a stale listing"; }
 [ "$(docker inspect -f '{{.Id}}' web)" = "$NEW" ] || bh_fail "web changed under the test"
+
+# --- D. Health through the listing.
+run --name sick -e BEACHHEAD_DOMAINS=sick.example.org --health-cmd 'test -s /tmp/ok' \
+	--health-interval 1s --health-retries 1
+l=$(lists)
+bh_wait_for 10 '[ "$(lists)" -ge $((l + 2)) ]' "two passes while sick starts" || exit 1
+grep -q '"/beachhead/sick"' "$OUT" && bh_fail "sick registered while its health is starting"
+docker exec sick sh -c 'echo ok >/tmp/ok' || bh_fail "docker exec"
+bh_expect_line 10 "$OUT" "$(bh_reg sick "$(bh_ip sick rnet41)")"
+docker exec sick sh -c ': >/tmp/ok' || bh_fail "docker exec"
+bh_expect_line 10 "$OUT" "$(bh_del sick)"
+mark=$(wc -l <"$OUT")
+l=$(lists)
+bh_wait_for 10 '[ "$(lists)" -ge $((l + 2)) ]' "two passes while sick is unhealthy" || exit 1
+sleep 0.5
+tail -n +"$((mark + 1))" "$OUT" | grep -q '"/beachhead/sick"' &&
+	{ cat "$OUT" >&2; bh_fail "a pass registered the unhealthy sick again"; }
 bh_daemon_stop || bh_fail "daemon exit status $?"
 bh_check_valgrind
 exit 0
