@@ -381,6 +381,22 @@ static void inspected(struct inspector *in, const struct inspect_job *j, const c
 	dk_container_free(&c);
 }
 
+/* A container whose inspect document, or whose entry in the listing,
+ * exceeds max_response_bytes: refused alone, once per change, whichever of
+ * the two sees it first.  Its env and labels never change: it is not asked
+ * for again. */
+static void refuse_oversized(struct inspector *in, const char *id, const char *name)
+{
+	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	if (k) {
+		k->unreadable = true;
+		k->listed_pass = in->pass_no;
+	}
+	problem(in, id, name, true, "larger than max_response_bytes (%zu); not registered",
+		in->settings.max_response_bytes);
+	keep(in, id, name);
+}
+
 static void on_inspect(void *arg, const struct dc_result *res)
 {
 	struct inspect_job *j = arg;
@@ -389,13 +405,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 	if (j->stale) {
 		in->api->log(in->host, BH_LOG_DEBUG, "container %s: dropped a stale inspection", j->name);
 	} else if (res->oversized) {
-		/* Its env and labels never change: asking again cannot help. */
-		struct dk_known *k = j->id ? known_add(&in->known, j->id, j->name) : NULL;
-		if (k)
-			k->unreadable = true;
-		problem(in, j->id, j->name, true, "larger than max_response_bytes (%zu); not registered",
-			in->settings.max_response_bytes);
-		keep(in, j->id, j->name);
+		refuse_oversized(in, j->id, j->name);
 	} else if (!res->transport_ok) {
 		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
 		keep(in, j->id, j->name);
@@ -459,15 +469,7 @@ static void listed(struct inspector *in, struct dk_container *c)
 		return;
 	}
 	if (c->too_large) {
-		if (!k)
-			k = known_add(&in->known, c->id, c->name);
-		if (k)
-			k->listed_pass = in->pass_no;
-		/* The same words as an oversized inspection: one message
-		 * whichever of the two sees it first. */
-		problem(in, c->id, c->name, true, "larger than max_response_bytes (%zu); not registered",
-			in->settings.max_response_bytes);
-		keep(in, c->id, c->name);
+		refuse_oversized(in, c->id, c->name);
 		return;
 	}
 	if (k && k->inspected) {
