@@ -104,16 +104,19 @@ done
 
 # --- start event -> key, and the floor.
 say "latency"
-bench_rm_all_containers
 bh_redis_start
 STAMPED=$BH_TMP/stamped
 FIFO=$BH_TMP/fifo
 mkfifo "$FIFO"
 (while IFS= read -r line; do echo "$EPOCHREALTIME $line"; done <"$FIFO" >"$STAMPED") &
 READER=$!
-"$BEACHHEAD" --dry-run --enumerate --no-timestamp --quiet --docker-url "$BH_DOCKER_URL" >"$FIFO" 2>"$BH_TMP/lat.err" &
+"$BEACHHEAD" --dry-run --enumerate --no-timestamp --verbose --refresh 600 --expire 3600 \
+	--docker-url "$BH_DOCKER_URL" >"$FIFO" 2>"$BH_TMP/lat.err" &
 DAEMON=$!
 bh_on_exit "kill $DAEMON; kill $READER"
+# After its first pass (it reads the containers left from above once): the
+# machine is idle again when the samples are taken.
+bh_wait_for 300 'grep -q "full pass 1 ends" "$BH_TMP/lat.err"' "the latency daemon's first pass" || exit 1
 sleep 1
 since=$(date +%s)
 ids=""
