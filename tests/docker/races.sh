@@ -92,14 +92,14 @@ grep -q '"/beachhead/doomed"' "$BH_TMP/after" && { cat "$BH_TMP/after" >&2; bh_f
 [ "$(docker inspect -f '{{.Id}}' web)" = "$NEW" ] || bh_fail "web changed under the test"
 
 # --- D. Health through the listing.
-run --name sick -e BEACHHEAD_DOMAINS=sick.example.org --health-cmd 'test -s /tmp/ok' \
+run --name sick -e BEACHHEAD_DOMAINS=sick.example.org --health-cmd 'test -s /ok' \
 	--health-interval 1s --health-retries 1
 l=$(lists)
 bh_wait_for 10 '[ "$(lists)" -ge $((l + 2)) ]' "two passes while sick starts" || exit 1
 grep -q '"/beachhead/sick"' "$OUT" && bh_fail "sick registered while its health is starting"
-docker exec sick sh -c 'echo ok >/tmp/ok' || bh_fail "docker exec"
+docker exec sick sh -c 'echo ok >/ok' || bh_fail "docker exec"
 bh_expect_line 10 "$OUT" "$(bh_reg sick "$(bh_ip sick rnet41)")"
-docker exec sick sh -c ': >/tmp/ok' || bh_fail "docker exec"
+docker exec sick sh -c ': >/ok' || bh_fail "docker exec"
 bh_expect_line 10 "$OUT" "$(bh_del sick)"
 mark=$(wc -l <"$OUT")
 l=$(lists)
