@@ -1,8 +1,8 @@
 /*
  * The engine's /events stream, filtered to containers and networks: one JSON
- * document per line.  libcurl hands us bytes from inside its write callback, where we
- * must not start requests, so bytes are buffered and a zero-delay timer
- * processes complete lines from the loop a moment later.
+ * document per line.  libcurl hands us bytes from inside its write callback,
+ * where we must not start requests, so bytes are buffered and a zero-delay
+ * timer processes complete lines from the loop a moment later.
  *
  *   start, unpause            inspect, then container_up (or down)
  *   health_status: ...        inspect when skip_unhealthy is on
