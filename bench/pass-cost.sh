@@ -21,12 +21,15 @@
 #                  (one refresh: republishing from memory + the pass)
 #   engine cpu     dockerd's CPU over the same window, / passes
 #   wall/pass      "full pass N begins" -> "ends" (log timestamps), median
-# Latency: the engine's own time of a start event (TimeNano of
-# `docker events`) -> the set line on the daemon's stdout (stamped on
-# arrival by a bash reader, $EPOCHREALTIME; same host, same clock), p50 and
-# p90, next to the floor: one inspect round trip to the engine plus one SET
-# to a local redis-server, each on a kept-alive connection from one Python
-# process -- what any event-driven registration must pay at least.
+# Latency: the engine's own time of a start event (its timeNano) -> the set
+# line on the daemon's stdout (stamped on arrival by a Python reader; same
+# host, same clock), p50 and p90, split at the moment the engine delivered
+# the event to a client of its own; next to the floor: one inspect round
+# trip to the engine plus one SET to a local redis-server, each on a
+# kept-alive connection from one Python process -- what any event-driven
+# registration must pay at least.  The engine's own time to list all
+# containers (one GET /containers/json, the same way) is shown next to the
+# wall time of a pass.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -116,7 +119,6 @@ bh_on_exit "kill $DAEMON; kill $READER"
 # machine is idle again when the samples are taken.
 bh_wait_for 300 'grep -q "full pass 1 ends" "$BH_TMP/lat.err"' "the latency daemon's first pass" || exit 1
 sleep 1
-since=$(date +%s)
 ids=""
 for i in $(seq 1 "$BENCH_LATENCY_RUNS"); do
 	# No network: a bridge holds at most 1024 ports, and the largest size
@@ -128,16 +130,31 @@ for i in $(seq 1 "$BENCH_LATENCY_RUNS"); do
 done
 sleep 1
 kill "$DAEMON" "$READER" 2>/dev/null
-# The engine's own time of each start event (ns), next to the stamp of the
-# set line: the same clock on the same host.
-docker events --since "$since" --until "$(date +%s)" --filter event=start \
-	--format '{{.Actor.Attributes.name}} {{.TimeNano}}' >"$BH_TMP/starts"
-while read -r name ns; do
-	s=$(grep -F "\"key\":\"/beachhead/$name\"" "$STAMPED" | head -n 1 | cut -d' ' -f1)
-	d=$(grep -F "\"name\":\"$name\"" "$BH_TMP/delivered" | head -n 1 | cut -d' ' -f1)
-	[ -n "$s" ] && [ -n "$d" ] &&
-		awk -v s="$s" -v d="$d" -v e="$ns" 'BEGIN { printf "%.3f %.3f %.3f\n", (s - e / 1e9) * 1000, (d - e / 1e9) * 1000, (s - d) * 1000 }'
-done <"$BH_TMP/starts" >"$BH_TMP/lat.ms"
+# The engine's own time of each start event (timeNano, in the event as
+# delivered to our own /events connection, stamped on arrival) next to the
+# stamp of the daemon's set line: the same clock on the same host.
+python3 - "$BH_TMP/delivered" "$STAMPED" >"$BH_TMP/lat.ms" <<'PY'
+import json, re, sys
+delivered, stamped = {}, {}
+for line in open(sys.argv[1]):
+    stamp, _, doc = line.partition(" ")
+    try:
+        ev = json.loads(doc)
+    except ValueError:
+        continue
+    name = ev.get("Actor", {}).get("Attributes", {}).get("name")
+    if name and name not in delivered:
+        delivered[name] = (float(stamp), ev["timeNano"] / 1e9)
+for line in open(sys.argv[2]):
+    m = re.match(r'(\S+) .*"key":"/beachhead/([^"]+)"', line)
+    if m and m.group(2) not in stamped:
+        stamped[m.group(2)] = float(m.group(1))
+for name, (d, e) in delivered.items():
+    if name in stamped:
+        s = stamped[name]
+        print("%.3f %.3f %.3f" % ((s - e) * 1000, (d - e) * 1000, (s - d) * 1000))
+PY
+[ -s "$BH_TMP/lat.ms" ] || bh_note "no latency samples: $(wc -l <"$BH_TMP/delivered") events delivered, $(wc -l <"$STAMPED") lines"
 # The floor: one inspect round trip on a kept-alive connection to the
 # engine plus one SET on a kept-alive connection to redis-server, per
 # container, from one process (no process start-up in the figures).
@@ -167,12 +184,38 @@ PY
 pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.2f", v[i] }'; }
 docker ps -aq --filter name=lat | xargs -r -n 1 docker rm -f >/dev/null
 
+# listing_ms: the engine alone answering one GET /containers/json (median of
+# 5, kept-alive connection): the floor of a one-request pass's wall time.
+listing_ms() {
+	python3 - "$BH_DOCKER_SOCK" <<'PY'
+import http.client, socket, statistics, sys, time
+class Unix(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.path)
+engine = Unix(sys.argv[1])
+times = []
+for _ in range(5):
+    t0 = time.perf_counter()
+    engine.request("GET", "/v1.43/containers/json")
+    engine.getresponse().read()
+    times.append((time.perf_counter() - t0) * 1000)
+print("%.1f" % statistics.median(times))
+PY
+}
+
 ROWS=""
+LISTROWS=""
 have=0
 for n in $BENCH_SIZES; do
 	say "size $n: creating containers"
 	bench_run_containers $((have + 1)) "$n" 4 || bh_fail "creating containers"
 	have=$n
+	LISTROWS="$LISTROWS| $n | $(listing_ms) |
+"
 	say "size $n: this build"
 	ROWS="$ROWS| $n $(passes "$top_builddir" this)
 "
@@ -190,6 +233,12 @@ echo
 echo "| containers | build | engine requests/pass | daemon CPU ms/pass | dockerd CPU ms/pass | wall ms/pass |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: |"
 printf '%s' "$ROWS"
+echo
+echo "The engine alone: one GET /containers/json (median of 5, ms)"
+echo
+echo "| containers | listing |"
+echo "| ---: | ---: |"
+printf '%s' "$LISTROWS"
 echo
 
 
