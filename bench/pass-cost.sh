@@ -11,7 +11,7 @@
 #   BENCH_LATENCY_RUNS=30       start event -> key samples (this build only)
 #
 # A throwaway dockerd runs with --debug: it logs every API call it serves
-# ("Calling GET /v1.43/containers/json"), so the requests per pass are the
+# ("Calling GET /v1.41/containers/json"), so the requests per pass are the
 # engine's own count, not ours.  Each build's daemon runs with
 # --dry-run --enumerate --refresh BENCH_REFRESH --verbose (stdout publisher,
 # output discarded: the engine side is what is compared).  Between the ends
@@ -108,7 +108,7 @@ READER=$!
 # The same events as the daemon sees, on a connection of their own: when the
 # engine delivers a start event to a client.
 curl -sN --unix-socket "$BH_DOCKER_SOCK" \
-	'http://d/v1.43/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D' |
+	'http://d/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D' |
 	stamp >"$BH_TMP/delivered" &
 bh_on_exit "kill $!"
 "$BEACHHEAD" --dry-run --enumerate --no-timestamp --verbose --refresh 600 --expire 3600 \
@@ -172,7 +172,7 @@ redis = socket.socket(socket.AF_UNIX)
 redis.connect(sys.argv[2])
 for cid in sys.argv[3:]:
     t0 = time.perf_counter()
-    engine.request("GET", "/v1.43/containers/%s/json" % cid)
+    engine.request("GET", "/containers/%s/json" % cid)
     engine.getresponse().read()
     t1 = time.perf_counter()
     key = "/floor/" + cid
@@ -200,7 +200,7 @@ engine = Unix(sys.argv[1])
 times = []
 for _ in range(5):
     t0 = time.perf_counter()
-    engine.request("GET", "/v1.43/containers/json")
+    engine.request("GET", "/containers/json")
     engine.getresponse().read()
     times.append((time.perf_counter() - t0) * 1000)
 print("%.1f" % statistics.median(times))
