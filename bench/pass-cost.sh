@@ -24,12 +24,12 @@
 # Latency: the engine's own time of a start event (its timeNano) -> the set
 # line on the daemon's stdout (stamped on arrival by a Python reader; same
 # host, same clock), p50 and p90, split at the moment the engine delivered
-# the event to a client of its own; next to the floor: one inspect round
-# trip to the engine plus one SET to a local redis-server, each on a
-# kept-alive connection from one Python process -- what any event-driven
-# registration must pay at least.  The engine's own time to list all
-# containers (one GET /containers/json, the same way) is shown next to the
-# wall time of a pass.
+# the event to a client of its own.  That client is the floor, run beside
+# the daemon for every event: one inspect round trip and one SET to a local
+# redis-server, each on a kept-alive connection, nothing else -- what any
+# event-driven registration must pay at least.  The engine's own time to
+# list all containers (one GET /containers/json) is shown next to the wall
+# time of a pass.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -105,12 +105,39 @@ for l in iter(sys.stdin.buffer.readline, b""):
 }
 stamp <"$FIFO" >"$STAMPED" &
 READER=$!
-# The same events as the daemon sees, on a connection of their own: when the
-# engine delivers a start event to a client.
-curl -sN --unix-socket "$BH_DOCKER_SOCK" \
-	'http://d/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D' |
-	stamp >"$BH_TMP/delivered" &
-bh_on_exit "kill $!"
+# The floor, under the same conditions: a minimal client of its own that
+# does exactly the unavoidable work for each start event -- read it from its
+# own /events connection (stamped: when the engine delivered it), one inspect
+# round trip and one SET, each on a kept-alive connection, nothing else
+# (stamped: done).  It runs beside the daemon, so both meet the same engine
+# at the same moment.
+python3 - "$BH_DOCKER_SOCK" "$BH_REDIS_SOCK" >"$BH_TMP/floor" <<'PY' &
+import http.client, json, socket, sys, time
+class Unix(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.path)
+events, engine = Unix(sys.argv[1]), Unix(sys.argv[1])
+redis = socket.socket(socket.AF_UNIX)
+redis.connect(sys.argv[2])
+# {"type":["container"],"event":["start"]}
+events.request("GET", "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D")
+stream = events.getresponse()
+for line in iter(stream.readline, b""):
+    delivered = time.time()
+    ev = json.loads(line)
+    engine.request("GET", "/containers/%s/json" % ev["Actor"]["ID"])
+    engine.getresponse().read()
+    key = "/floor/" + ev["Actor"]["Attributes"]["name"]
+    redis.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nx\r\n" % (len(key), key.encode()))
+    redis.recv(64)
+    print("%s %d %.6f %.6f" % (ev["Actor"]["Attributes"]["name"], ev["timeNano"], delivered, time.time()), flush=True)
+PY
+FLOOR=$!
+bh_on_exit "kill $FLOOR"
 "$BEACHHEAD" --dry-run --enumerate --no-timestamp --verbose --refresh 600 --expire 3600 \
 	--docker-url "$BH_DOCKER_URL" >"$FIFO" 2>"$BH_TMP/lat.err" &
 DAEMON=$!
@@ -119,68 +146,33 @@ bh_on_exit "kill $DAEMON; kill $READER"
 # machine is idle again when the samples are taken.
 bh_wait_for 300 'grep -q "full pass 1 ends" "$BH_TMP/lat.err"' "the latency daemon's first pass" || exit 1
 sleep 1
-ids=""
 for i in $(seq 1 "$BENCH_LATENCY_RUNS"); do
 	# No network: a bridge holds at most 1024 ports, and the largest size
-	# already fills benchnet (the address falls back to the name, which
+	# later fills benchnet (the address falls back to the name, which
 	# changes nothing in the path measured).
 	docker run -d --name "lat$i" --network none -e "BEACHHEAD_DOMAINS=lat$i.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail run
-	ids="$ids $(docker inspect -f '{{.Id}}' "lat$i")"
 	sleep 0.2 # one at a time: the machine is otherwise idle
 done
 sleep 1
-kill "$DAEMON" "$READER" 2>/dev/null
-# The engine's own time of each start event (timeNano, in the event as
-# delivered to our own /events connection, stamped on arrival) next to the
-# stamp of the daemon's set line: the same clock on the same host.
-python3 - "$BH_TMP/delivered" "$STAMPED" >"$BH_TMP/lat.ms" <<'PY'
-import json, re, sys
-delivered, stamped = {}, {}
-for line in open(sys.argv[1]):
-    stamp, _, doc = line.partition(" ")
-    try:
-        ev = json.loads(doc)
-    except ValueError:
-        continue
-    name = ev.get("Actor", {}).get("Attributes", {}).get("name")
-    if name and name not in delivered:
-        delivered[name] = (float(stamp), ev["timeNano"] / 1e9)
+kill "$DAEMON" "$READER" "$FLOOR" 2>/dev/null
+# Per container: the engine's timeNano, when the engine delivered the event
+# (to the floor client), when the floor client was done, when the daemon's
+# set line arrived: the same clock on the same host.
+python3 - "$BH_TMP/floor" "$STAMPED" >"$BH_TMP/lat.ms" <<'PY'
+import re, sys
+stamped = {}
 for line in open(sys.argv[2]):
     m = re.match(r'(\S+) .*"key":"/beachhead/([^"]+)"', line)
     if m and m.group(2) not in stamped:
         stamped[m.group(2)] = float(m.group(1))
-for name, (d, e) in delivered.items():
+for line in open(sys.argv[1]):
+    name, ns, delivered, done = line.split()
+    e, d, f = int(ns) / 1e9, float(delivered), float(done)
     if name in stamped:
         s = stamped[name]
-        print("%.3f %.3f %.3f" % ((s - e) * 1000, (d - e) * 1000, (s - d) * 1000))
+        print("%.3f %.3f %.3f %.3f" % ((s - e) * 1000, (d - e) * 1000, (s - d) * 1000, (f - d) * 1000))
 PY
-[ -s "$BH_TMP/lat.ms" ] || bh_note "no latency samples: $(wc -l <"$BH_TMP/delivered") events delivered, $(wc -l <"$STAMPED") lines"
-# The floor: one inspect round trip on a kept-alive connection to the
-# engine plus one SET on a kept-alive connection to redis-server, per
-# container, from one process (no process start-up in the figures).
-python3 - "$BH_DOCKER_SOCK" "$BH_REDIS_SOCK" $ids >"$BH_TMP/floor.ms" <<'PY'
-import http.client, socket, sys, time
-class Unix(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.path = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.path)
-engine = Unix(sys.argv[1])
-redis = socket.socket(socket.AF_UNIX)
-redis.connect(sys.argv[2])
-for cid in sys.argv[3:]:
-    t0 = time.perf_counter()
-    engine.request("GET", "/containers/%s/json" % cid)
-    engine.getresponse().read()
-    t1 = time.perf_counter()
-    key = "/floor/" + cid
-    redis.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nx\r\n" % (len(key), key.encode()))
-    redis.recv(64)
-    t2 = time.perf_counter()
-    print("%.3f %.3f" % ((t1 - t0) * 1000, (t2 - t1) * 1000))
-PY
+[ -s "$BH_TMP/lat.ms" ] || bh_note "no latency samples: $(wc -l <"$BH_TMP/floor") events, $(wc -l <"$STAMPED") lines"
 pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.2f", v[i] }'; }
 docker ps -aq --filter name=lat | xargs -r -n 1 docker rm -f >/dev/null
 
@@ -243,8 +235,8 @@ echo
 
 
 echo "Start event, $(wc -l <"$BH_TMP/lat.ms") runs, ms (p50 / p90):"
-echo "  the engine's TimeNano -> set line          $(cut -d' ' -f1 "$BH_TMP/lat.ms" | pct 50) / $(cut -d' ' -f1 "$BH_TMP/lat.ms" | pct 90)"
-echo "  TimeNano -> event delivered to a client   $(cut -d' ' -f2 "$BH_TMP/lat.ms" | pct 50) / $(cut -d' ' -f2 "$BH_TMP/lat.ms" | pct 90)"
-echo "  event delivered -> set line               $(cut -d' ' -f3 "$BH_TMP/lat.ms" | pct 50) / $(cut -d' ' -f3 "$BH_TMP/lat.ms" | pct 90)"
-echo "Floor: inspect round trip p50 $(cut -d' ' -f1 "$BH_TMP/floor.ms" | pct 50)," \
-	"SET p50 $(cut -d' ' -f2 "$BH_TMP/floor.ms" | pct 50), sum p50 $(awk '{ print $1 + $2 }' "$BH_TMP/floor.ms" | pct 50)"
+col() { cut -d' ' -f"$1" "$BH_TMP/lat.ms" | pct "$2"; }
+echo "  the engine's timeNano -> set line                  $(col 1 50) / $(col 1 90)"
+echo "  timeNano -> event delivered to a client            $(col 2 50) / $(col 2 90)"
+echo "  event delivered -> set line (the daemon)           $(col 3 50) / $(col 3 90)"
+echo "  event delivered -> inspect + SET done (the floor)  $(col 4 50) / $(col 4 90)"
