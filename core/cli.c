@@ -28,6 +28,7 @@ enum {
 	OPT_VERSION,
 	OPT_PLUGIN_DIR,
 	OPT_CHECK_CONFIG,
+	OPT_HOST_ID,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
 	{"expire", required_argument, NULL, OPT_EXPIRE},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"key-prefix", required_argument, NULL, OPT_KEY_PREFIX},
+	{"host-id", required_argument, NULL, OPT_HOST_ID},
 	{"docker-url", required_argument, NULL, OPT_DOCKER_URL},
 	{"docker-network", no_argument, NULL, OPT_DOCKER_NETWORK},
 	{"envvar", required_argument, NULL, OPT_ENVVAR},
@@ -76,6 +78,8 @@ void cli_usage(FILE *out)
 	      "      --refresh=SECONDS   Refresh interval [default: 45% of expire];\n"
 	      "                          0 = one pass, then exit\n"
 	      "      --key-prefix=KEY    Key prefix, followed by the container name [default: /beachhead/]\n"
+	      "      --host-id=ID        Keys become KEY + ID + \"/\" + container; this daemon owns\n"
+	      "                          that namespace (e.g. --host-id \"$(hostname -s)\")\n"
 	      "      --docker-url=URL    Docker Engine [default: unix:///var/run/docker.sock]\n"
 	      "      --docker-network    Use the container name as host instead of its IP\n"
 	      "      --envvar=VAR        Variable holding the domain specs [default: BEACHHEAD_DOMAINS]\n"
@@ -165,6 +169,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 			break;
 		case OPT_KEY_PREFIX:
 			opts->key_prefix = optarg;
+			break;
+		case OPT_HOST_ID:
+			opts->host_id = optarg;
 			break;
 		case OPT_DOCKER_URL:
 			opts->docker_url = optarg;

@@ -17,6 +17,7 @@ struct cli_options {
 	long expire;    /* -1 = not given */
 	long refresh;   /* -1 = not given */
 	const char *key_prefix;
+	const char *host_id; /* --host-id; validated with the settings */
 	const char *docker_url;
 	bool docker_network;
 	const char *envvar;

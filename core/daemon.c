@@ -84,7 +84,7 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 		.config = inst->slot->group,
 		.config_file = st->config_file,
 		.instance = inst->slot->instance,
-		.key_prefix = st->key_prefix,
+		.key_prefix = st->key_namespace, /* with host_id: prefix + id + "/" */
 		.expire = st->expire,
 		.refresh = st->refresh,
 		.containers = (const char *const *)st->containers,
@@ -267,11 +267,34 @@ static void on_refresh_timer(void *arg)
 	daemon_start_pass(d);
 }
 
+/*
+ * A one-pass run ends once the stores acknowledged what the pass wrote (or
+ * gave up), so that their errors and what was really written are reported
+ * before "stopping", and the exit status covers them.
+ */
+static void on_settle_timer(void *arg)
+{
+	struct daemon *d = arg;
+	size_t pending = daemon_set_pending(d->set);
+	if (pending > 0 && loop_now_ms() < d->settle_deadline_ms &&
+	    loop_timer_arm(d->settle_timer, DRAIN_POLL_MS) == 0)
+		return;
+	if (pending > 0) {
+		log_error("%zu operations still unacknowledged after %u ms", pending, DRAIN_TIMEOUT_MS);
+		d->errors++;
+		d->abandon_drain = true; /* waited long enough: no second wait */
+	}
+	registrations_one_pass_written(d, pending == 0);
+	begin_drain(d, "one pass done");
+}
+
 void daemon_pass_finished(struct daemon *d)
 {
 	daemon_status_changed(d);
-	if (d->set->settings->refresh == 0)
-		begin_drain(d, "one pass done");
+	if (d->set->settings->refresh == 0 && !d->draining) {
+		d->settle_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
+		on_settle_timer(d);
+	}
 }
 
 /* --- replay --- */
@@ -351,7 +374,7 @@ static void on_drain_timer(void *arg)
 {
 	struct daemon *d = arg;
 	size_t pending = daemon_set_pending(d->set);
-	if (pending == 0) {
+	if (pending == 0 || d->abandon_drain) {
 		loop_quit(d->loop);
 		return;
 	}
@@ -415,10 +438,11 @@ static int setup_loop(struct daemon *d)
 	d->refresh_timer = loop_timer_new(d->loop, on_refresh_timer, d);
 	d->replay_timer = loop_timer_new(d->loop, on_replay_timer, d);
 	d->drain_timer = loop_timer_new(d->loop, on_drain_timer, d);
+	d->settle_timer = loop_timer_new(d->loop, on_settle_timer, d);
 	d->status_timer = loop_timer_new(d->loop, on_status_timer, d);
 	d->pass_request_timer = loop_timer_new(d->loop, on_pass_request_timer, d);
 	d->watchdog_timer = loop_timer_new(d->loop, on_watchdog_timer, d);
-	return d->refresh_timer && d->replay_timer && d->drain_timer && d->status_timer &&
+	return d->refresh_timer && d->replay_timer && d->drain_timer && d->settle_timer && d->status_timer &&
 			       d->pass_request_timer &&
 			       d->watchdog_timer
 		       ? 0
@@ -444,7 +468,7 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	d.opts = opts;
 	int status = EXIT_OK;
 	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 ||
-	    registry_init(&d.claims) < 0 || setup_loop(&d) < 0) {
+	    registry_init(&d.claims) < 0 || registry_init(&d.contenders) < 0 || setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
 		settings_free(settings);
 		free(settings);
@@ -486,6 +510,7 @@ out:
 	registry_free(&d.registry);
 	registry_free(&d.rejections);
 	registry_free(&d.claims);
+	registry_free(&d.contenders);
 	free(d.last_error);
 	loop_free(d.loop);
 	return status;

@@ -54,8 +54,10 @@ struct daemon {
 
 	struct registry registry;
 	struct registry rejections; /* container -> last error reported for it */
-	struct registry claims;     /* lowercased domain -> holder (in `key`) */
-	bool contended;             /* a container was refused for a held domain */
+	struct registry claims;     /* lowercased domain -> oldest holder (in `key`)
+				     * and its sharing group (in `value`) */
+	struct registry contenders; /* containers refused for a held domain, with
+				     * the domains they ask for */
 	uint64_t pass;              /* number of the latest pass begun */
 	bool pass_running;
 	unsigned errors;            /* report_error calls: one-pass exit status */
@@ -65,6 +67,10 @@ struct daemon {
 	struct bh_timer *refresh_timer;
 	struct bh_timer *replay_timer;
 	struct bh_timer *drain_timer;
+	struct bh_timer *settle_timer; /* one pass: waits for the stores */
+	uint64_t settle_deadline_ms;
+	bool abandon_drain;            /* one pass: the stores were given up on */
+	bool store_trouble;            /* a publisher reported an error of its own */
 	struct bh_timer *switch_timer;
 	struct bh_timer *status_timer;
 	struct bh_timer *pass_request_timer;
@@ -91,6 +97,12 @@ void registrations_refresh_all(struct daemon *d);
 void registrations_pass_begin(struct daemon *d);
 void registrations_pass_end(struct daemon *d, int complete);
 void registrations_replay(struct daemon *d, struct plugin_instance *publisher);
+/* A store reported an error about a container's registration, or about
+ * itself (container NULL). */
+void registrations_store_failed(struct daemon *d, const char *container);
+/* One-pass run, stores settled: announces what was written, reports what
+ * was not (all_acknowledged: nothing is pending any more). */
+void registrations_one_pass_written(struct daemon *d, bool all_acknowledged);
 /* Withdraws every current registration from one publisher only. */
 void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *publisher);
 

@@ -136,6 +136,8 @@ static void host_report_error(struct bh_host *host, const char *container, const
 	va_end(ap);
 	daemon_report_error(host->daemon, host->instance->origin, container,
 			    msg ? msg : "(out of memory)");
+	if (host->instance->loaded.table->kind == BH_PLUGIN_PUBLISHER)
+		registrations_store_failed(host->daemon, container);
 	free(msg);
 }
 

@@ -128,6 +128,18 @@ int ownership_parse(const config_setting_t *group, const char *config_file,
 		if (strcmp(name, "allow") == 0) {
 			if (read_patterns(s, config_file, &out->allow, error) < 0)
 				return -1;
+		} else if (strcmp(name, "sharing") == 0) {
+			const char *v =
+				config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
+			if (strcmp(v, "any") == 0)
+				out->sharing = SHARING_ANY;
+			else if (strcmp(v, "same-rule") == 0)
+				out->sharing = SHARING_SAME_RULE;
+			else if (strcmp(v, "exclusive") == 0)
+				out->sharing = SHARING_EXCLUSIVE;
+			else
+				return fail_at(error, s, config_file,
+					       "'sharing' must be \"any\", \"same-rule\" or \"exclusive\"");
 		} else if (strcmp(name, "rules") == 0) {
 			if (config_setting_type(s) != CONFIG_TYPE_LIST)
 				return fail_at(error, s, config_file, "'rules' must be a list of groups");
@@ -142,7 +154,7 @@ int ownership_parse(const config_setting_t *group, const char *config_file,
 					return -1;
 			}
 		} else {
-			char *msg = strfmt("unknown setting 'domains.%s' (allow, rules)", name);
+			char *msg = strfmt("unknown setting 'domains.%s' (allow, rules, sharing)", name);
 			int rc = fail_at(error, s, config_file, msg ? msg : "unknown setting");
 			free(msg);
 			return rc;
@@ -199,8 +211,12 @@ static bool any_matches(char *const *patterns, const char *domain)
 }
 
 char *ownership_check(const struct ownership_policy *policy, const struct bh_container *c,
-		      const char *domain)
+		      const char *domain, const char **granted_by)
 {
+	const char *unused;
+	if (!granted_by)
+		granted_by = &unused;
+	*granted_by = "";
 	if (!policy->configured)
 		return NULL;
 	/* Labels and networks exist only from ABI 1.1 inspectors on. */
@@ -216,14 +232,18 @@ char *ownership_check(const struct ownership_policy *policy, const struct bh_con
 			continue;
 		if (!first)
 			first = r;
-		if (any_matches(r->allow, domain))
+		if (any_matches(r->allow, domain)) {
+			*granted_by = r->where ? r->where : "?";
 			return NULL;
+		}
 	}
 	if (first)
 		return strfmt("domain '%s' is not allowed for %s %s (domains rule at %s)", domain,
 			      first->label ? "label" : "network", first->label ? first->label : first->network,
 			      first->where ? first->where : "?");
-	if (!policy->allow || any_matches(policy->allow, domain))
+	if (!policy->allow || any_matches(policy->allow, domain)) {
+		*granted_by = "domains.allow";
 		return NULL;
+	}
 	return strfmt("domain '%s' is not in the allow-list (domains.allow)", domain);
 }

@@ -40,8 +40,26 @@ static struct bh_registration to_registration(const struct daemon *d,
 
 static void remember_id(struct registration_entry *e, const char *id);
 
-static void publish_all(struct daemon *d, const struct registration_entry *e)
+static void announce(const struct registration_entry *e)
 {
+	/* Thousands of domains make megabytes of JSON: log a head. */
+	size_t len = strlen(e->value);
+	bool cut = len > LOGGED_VALUE_MAX;
+	log_info("container %s: registering %s = %.*s%s", e->container, e->key,
+		 (int)(cut ? LOGGED_VALUE_MAX : len), e->value, cut ? "... (truncated)" : "");
+}
+
+static void publish_all(struct daemon *d, struct registration_entry *e)
+{
+	/* Logged when handed to the publishers, never for a registration
+	 * that is dropped before (a claimant refused later in the pass); in a
+	 * one-pass run only once the stores acknowledged it. */
+	bool one_pass = d->set->settings->refresh == 0;
+	if (e->announce && !one_pass) {
+		announce(e);
+		e->announce = false;
+	}
+	e->published = true;
 	struct bh_registration reg = to_registration(d, e);
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
@@ -56,18 +74,24 @@ static void withdraw(struct daemon *d, const char *container, const char *reason
 	struct registration_entry *e = registry_find(&d->registry, container);
 	if (!e)
 		return;
-	log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
-	claims_release(d, e);
-	/* A container refused for a domain this one held may take it now. */
-	if (d->contended)
-		daemon_request_pass(d);
-	for (size_t i = 0; i < d->set->n_publishers; i++) {
-		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->started && !p->stopped && p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
-			log_debug("%s: withdrawal of %s refused", p->origin, e->key);
+	/* A contender for a domain this one held may take it now. */
+	bool wanted = claims_release(d, e);
+	if (e->published) {
+		log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
+		for (size_t i = 0; i < d->set->n_publishers; i++) {
+			struct plugin_instance *p = &d->set->publishers[i];
+			if (p->started && !p->stopped &&
+			    p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
+				log_debug("%s: withdrawal of %s refused", p->origin, e->key);
+		}
+	} else {
+		/* Never written: a DEL would only wake every confd watcher. */
+		log_debug("container %s: dropping %s before it was written (%s)", container, e->key, reason);
 	}
 	registry_remove(&d->registry, container);
 	daemon_status_changed(d);
+	if (wanted)
+		daemon_request_pass(d);
 }
 
 /*
@@ -161,39 +185,59 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 
 static char *make_key(const struct daemon *d, const char *container)
 {
-	return strfmt("%s%s", d->set->settings->key_prefix, container);
+	return strfmt("%s%s", d->set->settings->key_namespace, container);
+}
+
+/* The sharing group of each spec (see claims.h), or NULL (out of memory).
+ * Strings point into the policy or the container: valid for this call. */
+static const char **sharing_groups(struct daemon *d, const struct bh_container *c,
+				   const struct domain_spec_list *specs, char **refusal)
+{
+	const struct ownership_policy *policy = &d->set->settings->ownership;
+	const char **groups = calloc(specs->count + 1, sizeof *groups);
+	*refusal = NULL;
+	for (size_t i = 0; groups && i < specs->count; i++) {
+		*refusal = ownership_check(policy, c, specs->items[i].domain, &groups[i]);
+		if (*refusal)
+			break;
+		if (policy->sharing == SHARING_EXCLUSIVE)
+			groups[i] = c->name;
+	}
+	return groups;
 }
 
 /*
  * Domain ownership: every domain must be allowed for this container, and
- * none may be held by an older container.  Younger holders give way.  On a
- * refusal the container's own registration is withdrawn (never half).
+ * none may be held by an older container of another sharing group.
+ * Younger holders give way.  On a refusal the container's own registration
+ * is withdrawn (never half) and it waits as a contender.
  */
 static bool may_claim(struct daemon *d, const struct bh_container *c,
-		      const struct domain_spec_list *specs, int64_t created_ns)
+		      const struct domain_spec_list *specs, int64_t created_ns, const char ***groups)
 {
-	for (size_t i = 0; i < specs->count; i++) {
-		char *reason = ownership_check(&d->set->settings->ownership, c, specs->items[i].domain);
-		if (reason) {
-			report(d, c->name, "%s; registration not published", reason);
-			free(reason);
-			withdraw(d, c->name, "a domain it asks for is not allowed");
-			return false;
-		}
+	char *reason = NULL;
+	*groups = sharing_groups(d, c, specs, &reason);
+	if (reason || !*groups) {
+		report(d, c->name, "%s; registration not published", reason ? reason : "out of memory");
+		free(reason);
+		withdraw(d, c->name, "a domain it asks for is not allowed");
+		return false;
 	}
 	char **younger = NULL;
-	char *conflict = claims_conflict(d, c->name, created_ns, specs, &younger);
+	char *conflict = claims_conflict(d, c->name, created_ns, specs, *groups, &younger);
 	if (conflict) {
-		d->contended = true;
 		report(d, c->name, "%s", conflict);
 		free(conflict);
 		withdraw(d, c->name, "an older container holds its domain");
+		claims_contender_add(d, c->name, specs);
 		return false;
 	}
 	for (char **y = younger; y && *y; y++) {
-		d->contended = true;
-		report(d, *y, "an older container, %s, claims one of its domains; registration withdrawn",
-		       c->name);
+		struct registration_entry *e = registry_find(&d->registry, *y);
+		report(d, *y, "an older container, %s, claims one of its domains; registration %s", c->name,
+		       e && e->published ? "withdrawn" : "not published");
+		if (e)
+			claims_contender_from(d, e);
 		withdraw(d, *y, "an older container claims its domain");
 	}
 	claims_free_list(younger);
@@ -242,7 +286,9 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	int64_t created_ns = c->size >= offsetof(struct bh_container, created_ns) + sizeof c->created_ns
 				     ? c->created_ns
 				     : 0;
-	if (!may_claim(d, c, &specs, created_ns)) {
+	const char **groups = NULL;
+	if (!may_claim(d, c, &specs, created_ns, &groups)) {
+		free(groups);
 		flush_warnings(&warn, false);
 		domain_spec_list_free(&specs);
 		return;
@@ -257,22 +303,21 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	flush_warnings(&warn, changed);
 	if (!e) {
 		report(d, c->name, "out of memory building its registration");
+		free(groups);
 		domain_spec_list_free(&specs);
 		return;
 	}
 	e->seen_pass = d->pass;
 	e->created_ns = created_ns;
 	remember_id(e, c->id);
-	if (claims_take(d, e, &specs) < 0)
+	if (claims_take(d, e, &specs, groups) < 0)
 		log_error("container %s: out of memory recording its domains", c->name);
+	free(groups);
 	domain_spec_list_free(&specs);
 	forget_rejection(d, c->name);
+	claims_contender_forget(d, c->name);
 	if (changed) {
-		/* Thousands of domains make megabytes of JSON: log a head. */
-		size_t len = strlen(e->value);
-		bool cut = len > LOGGED_VALUE_MAX;
-		log_info("container %s: registering %s = %.*s%s", c->name, e->key,
-			 (int)(cut ? LOGGED_VALUE_MAX : len), e->value, cut ? "... (truncated)" : "");
+		e->announce = true;
 		daemon_status_changed(d);
 	} else {
 		log_debug("container %s: refreshing %s", c->name, e->key);
@@ -324,6 +369,7 @@ void registrations_container_down(struct daemon *d, const char *name, const char
 	if (!name)
 		return;
 	forget_rejection(d, name);
+	claims_contender_forget(d, name);
 	withdraw(d, name, reason ? reason : "container stopped");
 }
 
@@ -371,6 +417,7 @@ void registrations_container_missing(struct daemon *d, const char *name, const c
 		report(d, name, "container missing: %s", reason ? reason : "not found");
 	else
 		log_info("container %s: missing (%s)", name, reason ? reason : "not found");
+	claims_contender_forget(d, name);
 	withdraw(d, name, "container missing");
 }
 
@@ -397,6 +444,23 @@ static void collect_stale(void *arg, struct registration_entry *e)
 		ctx->stale[ctx->n_stale++] = copy;
 }
 
+/* With a host id the namespace is ours: publishers that can list keys
+ * delete what no running container backs (crash leftovers, withdrawals lost
+ * while the store was down).  Without one the prefix is shared: never. */
+static void sweep_namespace(struct daemon *d)
+{
+	const struct settings *st = d->set->settings;
+	if (!st->host_id)
+		return;
+	for (size_t i = 0; i < d->set->n_publishers; i++) {
+		struct plugin_instance *p = &d->set->publishers[i];
+		const struct bh_plugin *t = p->loaded.table;
+		bool has_sweep = t->struct_size >= offsetof(struct bh_plugin, sweep) + sizeof t->sweep;
+		if (p->started && !p->stopped && has_sweep && t->sweep)
+			(void)t->sweep(p->self, st->key_namespace);
+	}
+}
+
 void registrations_pass_end(struct daemon *d, int complete)
 {
 	if (!d->pass_running)
@@ -414,7 +478,11 @@ void registrations_pass_end(struct daemon *d, int complete)
 		}
 		free(ctx.stale);
 	}
+	if (complete)
+		claims_contenders_sweep(d);
 	registry_each(&d->registry, publish_deferred, d);
+	if (complete)
+		sweep_namespace(d);
 	daemon_pass_finished(d);
 }
 
@@ -437,6 +505,8 @@ struct withdraw_ctx {
 static void withdraw_one(void *arg, struct registration_entry *e)
 {
 	struct withdraw_ctx *ctx = arg;
+	if (!e->published)
+		return; /* never written: nothing to delete */
 	(void)ctx->publisher->loaded.table->withdraw(ctx->publisher->self, e->key, e->container);
 }
 
@@ -455,4 +525,34 @@ void registrations_replay(struct daemon *d, struct plugin_instance *publisher)
 	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.count);
 	struct replay_ctx ctx = {d, publisher};
 	registry_each(&d->registry, replay_one, &ctx);
+}
+
+void registrations_store_failed(struct daemon *d, const char *container)
+{
+	struct registration_entry *e = container ? registry_find(&d->registry, container) : NULL;
+	if (e)
+		e->store_failed = true;
+	else if (!container)
+		d->store_trouble = true;
+}
+
+static void report_written(void *arg, struct registration_entry *e)
+{
+	const bool *confirmed = arg;
+	if (!e->announce || !e->published)
+		return;
+	e->announce = false;
+	if (*confirmed && !e->store_failed)
+		announce(e);
+	else
+		log_error("container %s: %s is not known to be written (a store reported errors)",
+			  e->container, e->key);
+}
+
+void registrations_one_pass_written(struct daemon *d, bool all_acknowledged)
+{
+	/* A store that failed as a whole (refused AUTH, unreachable) may have
+	 * dropped what it was given: nothing it holds counts as written. */
+	bool confirmed = all_acknowledged && !d->store_trouble;
+	registry_each(&d->registry, report_written, &confirmed);
 }

@@ -19,6 +19,11 @@ struct registration_entry {
 	char **domains;     /* lowercased, NULL-terminated: its domain claims */
 	int64_t created_ns; /* container creation time (0 = unknown) */
 	bool deferred;      /* seen during a full pass, published at its end */
+	bool published;     /* handed to the publishers at least once: only
+			     * then does a withdrawal need a DEL */
+	bool announce;      /* new or changed: log "registering" when published
+			     * (one pass: once the stores acknowledged it) */
+	bool store_failed;  /* a store reported an error writing it */
 	struct registration_entry *next; /* hash chain */
 };
 

@@ -10,10 +10,12 @@
  *      that nothing (no replay after a reconnect either) re-publishes what
  *      they just withdrew;
  *   3. once the old publishers have flushed (so a DEL from an old connection
- *      can never land after a SET from a new one), the old set is destroyed,
- *      the new one started, every new publisher gets a replay of the current
- *      registrations, and a full pass runs at once (its sweep withdraws
- *      containers the new configuration no longer names).
+ *      can never land after a SET from a new one), the withdrawals they still
+ *      owe (their store is down) are taken from them, the old set is
+ *      destroyed, the new one started, the owed withdrawals handed to the
+ *      successors (handover.c), every new publisher gets a replay of the
+ *      current registrations, and a full pass runs at once (its sweep
+ *      withdraws containers the new configuration no longer names).
  * Nothing else is withdrawn.
  */
 #include "config.h"
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "daemon_internal.h"
+#include "handover.h"
 #include "log.h"
 #include "notify.h"
 #include "strfmt.h"
@@ -93,6 +96,9 @@ static bool has_identical_successor(const struct plugin_instance *old, const str
 
 static void switch_to_next(struct daemon *d)
 {
+	/* What the old publishers could not deliver goes to their successors
+	 * (after the start below, before the replay: DEL, then SET). */
+	struct handover *owed = handover_take(d->set, d->next);
 	plugin_set_destroy(d->set);
 	d->set = d->next;
 	d->next = NULL;
@@ -102,8 +108,10 @@ static void switch_to_next(struct daemon *d)
 		log_error("reload: the new configuration failed to start; exiting");
 		d->fatal = true;
 		loop_quit(d->loop);
+		handover_give(d, owed);
 		return;
 	}
+	handover_give(d, owed);
 	for (size_t i = 0; i < d->set->n_publishers; i++)
 		d->set->publishers[i].replay_requested = true;
 	daemon_schedule_replay(d);
@@ -127,7 +135,9 @@ static void on_switch_timer(void *arg)
 			return;
 	}
 	if (pending > 0)
-		log_warning("reload: %zu operations of the old publishers never completed", pending);
+		log_warning("reload: %zu operations of the old publishers never completed "
+			    "(withdrawals they owe go to their successors)",
+			    pending);
 	switch_to_next(d);
 }
 
@@ -174,7 +184,7 @@ void reload_configuration(struct daemon *d)
 		return;
 	}
 	struct plugin_set *old = d->set;
-	bool prefix_changed = strcmp(old->settings->key_prefix, next->settings->key_prefix) != 0;
+	bool prefix_changed = strcmp(old->settings->key_namespace, next->settings->key_namespace) != 0;
 	plugin_set_stop_inspector(old);
 	for (size_t i = 0; i < old->n_publishers; i++)
 		if (prefix_changed || !has_identical_successor(&old->publishers[i], next))
@@ -182,11 +192,19 @@ void reload_configuration(struct daemon *d)
 	/* The old publishers only flush from now on: a reconnect must not get
 	 * them a replay that would SET again what they just deleted. */
 	plugin_set_stop(old);
+	/* The `domains` policy may have changed: claims are rebuilt by the
+	 * new configuration's first pass (conflicts settle within it). */
+	registry_free(&d->claims);
+	registry_free(&d->contenders);
+	if (registry_init(&d->claims) < 0 || registry_init(&d->contenders) < 0) {
+		log_error("reload: out of memory; exiting");
+		d->fatal = true;
+		loop_quit(d->loop);
+	}
 	if (prefix_changed) {
 		/* Every key changes: the new pass registers them afresh. */
 		registry_free(&d->registry);
-		registry_free(&d->claims);
-		if (registry_init(&d->registry) < 0 || registry_init(&d->claims) < 0) {
+		if (registry_init(&d->registry) < 0) {
 			log_error("reload: out of memory; exiting");
 			d->fatal = true;
 			loop_quit(d->loop);

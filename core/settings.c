@@ -3,6 +3,7 @@
 #include "settings.h"
 #include "strfmt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -23,7 +24,7 @@ static const char builtin_config[] =
 static const char *const known_top_level[] = {
 	"inspector", "publishers", "expire", "refresh", "key_prefix", "containers",
 	"enumerate", "missing_envvar", "error_missing_container", "plugin_dir",
-	"log_level", "timestamps", "systemd", "domains", NULL,
+	"log_level", "timestamps", "systemd", "domains", "host_id", NULL,
 };
 
 struct load_ctx {
@@ -246,6 +247,8 @@ static int read_top_level(struct load_ctx *ctx)
 			refresh_given = true;
 		} else if (strcmp(name, "key_prefix") == 0)
 			rc = copy_string(ctx, s, &st->key_prefix);
+		else if (strcmp(name, "host_id") == 0)
+			rc = copy_string(ctx, s, &st->host_id);
 		else if (strcmp(name, "containers") == 0)
 			rc = read_containers(ctx, s);
 		else if (strcmp(name, "enumerate") == 0)
@@ -457,6 +460,34 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 	return 0;
 }
 
+/*
+ * host_id (or --host-id, which wins) puts this daemon's keys into a namespace
+ * of their own, key_prefix + host_id + "/", which the daemon owns: it may
+ * delete there what no running container backs.  One path segment, hence no
+ * '/', no whitespace (confd's key globbing and shell recipes), not empty.
+ */
+static int apply_host_id(struct load_ctx *ctx, const char *from_cli)
+{
+	struct settings *st = ctx->settings;
+	const config_setting_t *where = from_cli ? NULL : config_lookup(&st->cfg, "host_id");
+	if (from_cli) {
+		free(st->host_id);
+		if (!(st->host_id = strdup(from_cli)))
+			return fail(ctx, NULL, "out of memory");
+	}
+	const char *id = st->host_id;
+	const char *origin = from_cli ? "--host-id" : "'host_id'";
+	if (id && !id[0])
+		return fail(ctx, where, "%s must not be empty (leave it out for keys without a host id)",
+			    origin);
+	for (const char *c = id; c && *c; c++)
+		if (*c == '/' || isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
+			return fail(ctx, where, "%s \"%s\" must not contain '/', whitespace or control "
+				    "characters (it is one key segment)", origin, id);
+	st->key_namespace = id ? strfmt("%s%s/", st->key_prefix, id) : strdup(st->key_prefix);
+	return st->key_namespace ? 0 : fail(ctx, NULL, "out of memory");
+}
+
 int settings_load(struct settings *st, const struct cli_options *opts, char **error)
 {
 	memset(st, 0, sizeof *st);
@@ -476,7 +507,7 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 		return fail(&ctx, NULL, "out of memory");
 	if (!st->containers && !(st->containers = calloc(1, sizeof *st->containers)))
 		return fail(&ctx, NULL, "out of memory");
-	if (apply_cli(&ctx, opts, refresh_given) < 0)
+	if (apply_cli(&ctx, opts, refresh_given) < 0 || apply_host_id(&ctx, opts->host_id) < 0)
 		return -1;
 	/* --plugin-dir and plugin_dir win over the environment. */
 	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
@@ -497,6 +528,8 @@ void settings_free(struct settings *st)
 		free(st->publishers[i].instance);
 	free(st->publishers);
 	free(st->key_prefix);
+	free(st->host_id);
+	free(st->key_namespace);
 	for (char **c = st->containers; c && *c; c++)
 		free(*c);
 	free(st->containers);

@@ -41,6 +41,8 @@ struct settings {
 	unsigned expire;
 	unsigned refresh;
 	char *key_prefix;
+	char *host_id;       /* NULL = none: keys are key_prefix + container */
+	char *key_namespace; /* key_prefix [+ host_id + "/"]: keys = this + container */
 	char **containers; /* NULL-terminated */
 	bool enumerate;
 	enum missing_envvar_mode missing_envvar;

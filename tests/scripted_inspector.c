@@ -11,6 +11,9 @@
  *
  *   up NAME ADDRESS [SPECS...]      container runs (enumerated); SPECS = rest of line;
  *                                   NAME@ID also reports an engine id
+ *   labeled NAME ADDRESS K=V [SPECS...]  same, with one label
+ *   exists NAME ADDRESS [SPECS...]  runs since before the daemon: no event, only
+ *                                   passes report it
  *   named NAME ADDRESS [SPECS...]   same, but named explicitly
  *   novar NAME ADDRESS              runs without the variable (enumerated)
  *   novar-named NAME ADDRESS        same, named explicitly
@@ -22,6 +25,7 @@
  *   resync                          a full pass now
  *   error TEXT                      report_error(TEXT)
  *   wait MS                         pause
+ *   await PATH                      pause until the file PATH exists (the test's cue)
  *   # comment, blank lines ignored
  */
 #include "config.h"
@@ -31,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <beachhead/plugin.h>
 
@@ -38,9 +43,10 @@ struct world_container {
 	char *name;
 	char *address;
 	char *specs; /* NULL = no variable */
+	char *label; /* "key=value" or NULL */
 	char *id;    /* NULL = not given */
-	bool named;
 	bool unreadable;
+	bool named;
 	struct world_container *next;
 };
 
@@ -63,6 +69,7 @@ static void world_remove(struct scripted *s, const char *name)
 			free(c->name);
 			free(c->address);
 			free(c->specs);
+			free(c->label);
 			free(c->id);
 			free(c);
 			return;
@@ -72,6 +79,7 @@ static void world_remove(struct scripted *s, const char *name)
 
 static void report_container(struct scripted *s, const struct world_container *c)
 {
+	const char *labels[] = {c->label, NULL};
 	struct bh_container info = {
 		.size = sizeof info,
 		.name = c->name,
@@ -80,12 +88,13 @@ static void report_container(struct scripted *s, const struct world_container *c
 		.specs = c->specs,
 		.spec_source = "env BEACHHEAD_DOMAINS",
 		.explicitly_named = c->named,
+		.labels = labels,
 	};
 	s->api->container_up(s->host, &info);
 }
 
 static int world_up(struct scripted *s, const char *name, const char *address, const char *specs,
-		    bool named)
+		    const char *label, bool named, bool event)
 {
 	char *at = strchr(name, '@');
 	if (at)
@@ -97,19 +106,23 @@ static int world_up(struct scripted *s, const char *name, const char *address, c
 	c->name = strdup(name);
 	c->address = strdup(address);
 	c->specs = specs ? strdup(specs) : NULL;
+	c->label = label ? strdup(label) : NULL;
 	c->id = at ? strdup(at + 1) : NULL;
 	c->named = named;
-	if (!c->name || !c->address || (specs && !c->specs) || (at && !c->id)) {
+	if (!c->name || !c->address || (specs && !c->specs) || (label && !c->label) ||
+	    (at && !c->id)) {
+		free(c->label);
+		free(c->id);
 		free(c->name);
 		free(c->address);
 		free(c->specs);
-		free(c->id);
 		free(c);
 		return -1;
 	}
 	c->next = s->world;
 	s->world = c;
-	report_container(s, c);
+	if (event)
+		report_container(s, c);
 	return 0;
 }
 
@@ -142,7 +155,12 @@ static char *next_word(char **cursor)
 	return p;
 }
 
-/* Executes one line; returns a wait in ms (>0), 0 to go on, -1 on error. */
+/* Polling interval of `await`. */
+#define AWAIT_POLL_MS 50
+#define AGAIN (-2)
+
+/* Executes one line; returns a wait in ms (>0), 0 to go on, -1 on error,
+ * AGAIN to run the same line again after AWAIT_POLL_MS. */
 static long run_line(struct scripted *s, char *line)
 {
 	line[strcspn(line, "\r\n")] = '\0';
@@ -153,6 +171,8 @@ static long run_line(struct scripted *s, char *line)
 	char *rest = cursor + strspn(cursor, " \t");
 	if (strcmp(verb, "wait") == 0)
 		return strtol(rest, NULL, 10) > 0 ? strtol(rest, NULL, 10) : 0;
+	if (strcmp(verb, "await") == 0)
+		return access(rest, F_OK) == 0 ? 0 : AGAIN;
 	if (strcmp(verb, "resync") == 0)
 		return scripted_resync(s) == BH_OK ? 0 : -1;
 	if (strcmp(verb, "error") == 0) {
@@ -189,11 +209,13 @@ static long run_line(struct scripted *s, char *line)
 		s->api->container_gone(s->host, address, name, "script: gone");
 		return 0;
 	}
+	char *label = strcmp(verb, "labeled") == 0 ? next_word(&cursor) : NULL;
 	char *specs = cursor + strspn(cursor, " \t");
-	if (strcmp(verb, "up") == 0 || strcmp(verb, "named") == 0)
-		return world_up(s, name, address, specs, verb[0] == 'n');
+	if (strcmp(verb, "up") == 0 || strcmp(verb, "named") == 0 || strcmp(verb, "exists") == 0 ||
+	    (label && strcmp(verb, "labeled") == 0))
+		return world_up(s, name, address, specs, label, verb[0] == 'n', verb[0] != 'e');
 	if (strcmp(verb, "novar") == 0 || strcmp(verb, "novar-named") == 0)
-		return world_up(s, name, address, NULL, strcmp(verb, "novar-named") == 0);
+		return world_up(s, name, address, NULL, NULL, strcmp(verb, "novar-named") == 0, true);
 	return -1;
 }
 
@@ -202,9 +224,15 @@ static void run_script(void *arg)
 	struct scripted *s = arg;
 	char *line = NULL;
 	size_t cap = 0;
+	long at = s->script ? ftell(s->script) : -1;
 	while (s->script && getline(&line, &cap, s->script) >= 0) {
 		s->line_no++;
 		long wait_ms = run_line(s, line);
+		if (wait_ms == AGAIN && at >= 0 && fseek(s->script, at, SEEK_SET) == 0) {
+			s->line_no--;
+			wait_ms = AWAIT_POLL_MS;
+		}
+		at = ftell(s->script);
 		if (wait_ms < 0) {
 			s->api->report_error(s->host, NULL, "%s:%u: bad script line", s->script_path,
 					     s->line_no);

@@ -7,8 +7,10 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
 docker.io busybox-static podman crun
-redis-server redis-tools
+redis-server redis-sentinel redis-tools
+etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
+nginx libnginx-mod-stream haproxy golang-go
 "
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -17,7 +17,8 @@
  * containers that disappear while the daemon is not running stay until the
  * daemon next sees (and withdraws) them or someone deletes them.
  *
- * Built with only the installed SDK: <beachhead/plugin.h> and
+ * Built with only the installed SDK: <beachhead/plugin.h>, the header-only
+ * helpers of <beachhead/sdk.h> (logging shorthands, config checks) and
  * `pkg-config beachhead-plugin` (see Makefile).  It uses no core symbol:
  * everything comes through the host API table handed to init().
  *
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
 #define JSONFILE_VERSION "1.0.0"
 
@@ -48,57 +50,34 @@ struct jsonfile {
 	int dirfd; /* open while started; -1 otherwise */
 };
 
-/* The file a setting came from: libconfig knows it for @include'd files. */
-static const char *source_file(const config_setting_t *s, const struct bh_init *args)
-{
-	const char *file = config_setting_source_file(s);
-	return file ? file : args->config_file;
-}
-
 static int jsonfile_init(const struct bh_init *args, void **self)
 {
-	const config_setting_t *group = args->config;
-	const char *directory = NULL;
-
-	/* Reject unknown settings: a typo must not be silently ignored. */
-	for (int i = 0; i < config_setting_length(group); i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		if (strcmp(name, "plugin") == 0)
-			continue;
-		if (strcmp(name, "directory") == 0) {
-			directory = config_setting_get_string(s);
-			if (!directory || directory[0] != '/') {
-				args->api->log(args->host, BH_LOG_ERROR,
-					       "%s:%u: %s: 'directory' must be an absolute path (a string)",
-					       source_file(s, args), config_setting_source_line(s),
-					       args->instance);
-				return BH_ERR;
-			}
-			continue;
+	/* <beachhead/sdk.h>: every bad setting is reported (file:line) in one
+	 * run, and unknown names are refused: a typo must not be ignored. */
+	struct bh_config cfg = bh_config_begin(args);
+	char *directory = NULL;
+	for (int i = 0; i < config_setting_length(args->config); i++) {
+		const config_setting_t *s = config_setting_get_elem(args->config, (unsigned)i);
+		if (bh_config_is(s, "directory")) {
+			if (bh_config_string(&cfg, s, &directory) == 0 && directory[0] != '/')
+				bh_config_error(&cfg, s, "'directory' must be an absolute path");
+		} else if (!bh_config_is(s, "plugin")) {
+			bh_config_unknown(&cfg, s);
 		}
-		args->api->log(args->host, BH_LOG_ERROR, "%s:%u: %s: unknown setting '%s'",
-			       source_file(s, args), config_setting_source_line(s), args->instance,
-			       name);
-		return BH_ERR;
 	}
-	if (!directory) {
-		args->api->log(args->host, BH_LOG_ERROR,
-			       "%s:%u: %s: missing 'directory' (where to write <container>.json)",
-			       source_file(group, args), config_setting_source_line(group),
-			       args->instance);
+	if (!directory)
+		bh_config_missing(&cfg, "directory", "where to write <container>.json");
+	if (bh_config_end(&cfg) != BH_OK) {
+		free(directory);
 		return BH_ERR;
 	}
 
 	struct jsonfile *p = calloc(1, sizeof *p);
-	if (!p)
-		return BH_ERR;
-	/* libconfig owns its strings and may free them on reload: copy. */
-	p->directory = strdup(directory);
-	if (!p->directory) {
-		free(p);
+	if (!p) {
+		free(directory);
 		return BH_ERR;
 	}
+	p->directory = directory; /* bh_config_string copied it from libconfig */
 	p->api = args->api;
 	p->host = args->host;
 	p->dirfd = -1;
@@ -113,8 +92,7 @@ static int jsonfile_start(void *self)
 	 * outage, so it fails the start instead of being retried. */
 	p->dirfd = open(p->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
-		p->api->log(p->host, BH_LOG_ERROR, "cannot open directory %s: %s", p->directory,
-			    strerror(errno));
+		BH_ERROR(p, "cannot open directory %s: %s", p->directory, strerror(errno));
 		return BH_ERR;
 	}
 	p->api->set_status(p->host, "writing registrations as files");
@@ -207,8 +185,8 @@ static int jsonfile_publish(void *self, const struct bh_registration *reg)
 	}
 	/* Make the rename itself durable. */
 	if (fsync(p->dirfd) != 0)
-		p->api->log(p->host, BH_LOG_WARNING, "fsync %s: %s", p->directory, strerror(errno));
-	p->api->log(p->host, BH_LOG_DEBUG, "wrote %s/%s", p->directory, name);
+		BH_WARNING(p, "fsync %s: %s", p->directory, strerror(errno));
+	BH_DEBUG(p, "wrote %s/%s", p->directory, name);
 	return BH_OK;
 }
 
@@ -227,7 +205,7 @@ static int jsonfile_withdraw(void *self, const char *key, const char *container)
 		return BH_ERR;
 	}
 	if (fsync(p->dirfd) != 0)
-		p->api->log(p->host, BH_LOG_WARNING, "fsync %s: %s", p->directory, strerror(errno));
+		BH_WARNING(p, "fsync %s: %s", p->directory, strerror(errno));
 	return BH_OK;
 }
 

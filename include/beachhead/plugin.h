@@ -76,6 +76,8 @@ struct bh_watch; /* an fd registered with the core loop */
 
 typedef void (*bh_timer_cb)(void *arg);
 typedef void (*bh_watch_cb)(void *arg, int fd, unsigned events);
+/* One withdrawal a retiring publisher still owes its store (ABI 1.2). */
+typedef void (*bh_withdrawal_cb)(void *arg, const char *key, const char *container);
 
 /*
  * What an inspector reports about one running container.  All strings are
@@ -201,7 +203,7 @@ struct bh_init {
 	const char *instance;    /* e.g. "publishers[1]", for messages */
 
 	/* Global settings. */
-	const char *key_prefix;
+	const char *key_prefix; /* where keys live: key_prefix [+ host_id + "/"] */
 	unsigned expire;  /* seconds, 0 = no expiry */
 	unsigned refresh; /* seconds, 0 = one pass then exit */
 	/* Containers named explicitly (NULL-terminated; may be empty). */
@@ -256,10 +258,30 @@ struct bh_plugin {
 	 * waits (bounded, 5 s) for 0 before exiting, and before a reload
 	 * replaces this publisher, so that its withdrawals land first. */
 	size_t (*pending)(void *self);
+
+	/* --- ABI 1.2 (the core calls it only when struct_size covers it) --- */
+	/* Optional (NULL = this store cannot list its keys).  The daemon owns
+	 * every key that starts with `namespace` (key_prefix + host_id + "/"):
+	 * delete those this publisher does not hold as a current registration
+	 * (published and not withdrawn since), e.g. left by a crash or by a
+	 * withdrawal lost while the store was down.  Never touch a key outside
+	 * the namespace.  Called after every complete pass when a host id is
+	 * set.  Asynchronous, like publish(). */
+	int (*sweep)(void *self, const char *namespace_prefix);
+
+	/* Optional (may be NULL).  A reload retires this publisher (after its
+	 * flush period): call cb once for every withdrawal it still owes the
+	 * store (a DEL that could not be delivered), then forget them.  The
+	 * core hands each to the publisher that replaces this one (same
+	 * plugin) through its withdraw(), unless the key is registered again.
+	 * container may be NULL.  Without it, such withdrawals are lost. */
+	void (*hand_over_withdrawals)(void *self, bh_withdrawal_cb cb, void *arg);
 };
 
 /* Size of struct bh_plugin in ABI 1.0: the minimum the core accepts. */
 #define BH_PLUGIN_SIZE_1_0 (offsetof(struct bh_plugin, pending) + sizeof(size_t (*)(void *)))
+/* Size of struct bh_plugin in ABI 1.1 (the same as 1.0). */
+#define BH_PLUGIN_SIZE_1_1 BH_PLUGIN_SIZE_1_0
 
 #ifdef __cplusplus
 }

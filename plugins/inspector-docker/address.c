@@ -17,27 +17,7 @@
 #include <strings.h>
 
 #include "inspector_docker.h"
-
-static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	return s;
-}
-
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *format(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
-	va_end(ap);
-	return s;
-}
+#include "common/strfmt.h"
 
 char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning)
 {
@@ -56,10 +36,10 @@ char *dk_address(const struct dk_settings *s, const struct dk_container *c, char
 		ip = c->networks[i].ip;
 	if (ip) {
 		if (s->network)
-			*warning = format("has no address on network '%s'; using %s", s->network, ip);
+			*warning = bh_strfmt("has no address on network '%s'; using %s", s->network, ip);
 		return strdup(ip);
 	}
-	*warning = format("has no IP address (network none or host?); using its name '%s' as host",
+	*warning = bh_strfmt("has no IP address (network none or host?); using its name '%s' as host",
 			  c->name);
 	return strdup(c->name);
 }
@@ -112,7 +92,7 @@ static void note(struct buf *w, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
+	char *s = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	if (!s) {
 		w->oom = true;
@@ -230,7 +210,7 @@ char *dk_publish_specs(const char *specs, const struct dk_container *c, char **w
 	}
 	*warning = warn.text;
 	if (domains > 0 && mapped == 0) {
-		*error = format("published address mode: no domain has a published port (%s)",
+		*error = bh_strfmt("published address mode: no domain has a published port (%s)",
 				warn.text ? warn.text : "no ports");
 		free(out.text);
 		free(warn.text);

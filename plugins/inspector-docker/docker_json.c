@@ -359,6 +359,7 @@ static bool read_list_entry(struct json_object *item, const char *label, size_t 
 			    struct dk_container *out, bool *kept)
 {
 	memset(out, 0, sizeof *out);
+	out->from_listing = true;
 	*kept = false;
 	const char *id = member_str(item, "Id", true);
 	if (!id)
@@ -483,6 +484,11 @@ int dk_parse_inspect(const char *body, size_t len, const char *envvar, const cha
 	if (!read_labels(labels, out))
 		oom = true;
 	out->created_ns = parse_created(member_str(root, "Created", true));
+	out->stop_signal = dup_or_null(member_str(config, "StopSignal", true), &oom);
+	struct json_object *stop_timeout = member(config, "StopTimeout", json_type_int);
+	out->stop_timeout_s = stop_timeout ? (long)json_object_get_int64(stop_timeout) : -1;
+	if (out->stop_timeout_s < 0 || out->stop_timeout_s > 86400)
+		out->stop_timeout_s = -1; /* absent, "wait forever" or absurd: the default */
 
 	struct json_object *ns = member(root, "NetworkSettings", json_type_object);
 	out->top_ip = dup_or_null(member_str(ns, "IPAddress", true), &oom);
@@ -515,6 +521,7 @@ int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **er
 	struct json_object *attrs = member(actor, "Attributes", json_type_object);
 	const char *name = strip_slash(member_str(attrs, "name", true));
 	const char *old_name = strip_slash(member_str(attrs, "oldName", true));
+	const char *signal = member_str(attrs, "signal", true);
 	const char *type = member_str(root, "Type", true);
 	bool network = type && strcmp(type, "network") == 0;
 	if (!action || (type && !network && strcmp(type, "container") != 0)) {
@@ -532,6 +539,7 @@ int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **er
 		out->id = dup_or_null(id, &oom);
 		out->name = dup_or_null(name && name[0] ? name : NULL, &oom);
 		out->old_name = dup_or_null(old_name && old_name[0] ? old_name : NULL, &oom);
+		out->signal = dup_or_null(signal, &oom);
 	}
 	json_object_put(root);
 	if (oom) {
@@ -559,6 +567,7 @@ void dk_container_free(struct dk_container *c)
 	free(c->status);
 	free(c->health);
 	free(c->env_spec);
+	free(c->stop_signal);
 	free(c->label_spec);
 	free(c->top_ip);
 	for (char **l = c->labels; l && *l; l++)
@@ -581,5 +590,6 @@ void dk_event_free(struct dk_event *e)
 	free(e->id);
 	free(e->name);
 	free(e->old_name);
+	free(e->signal);
 	memset(e, 0, sizeof *e);
 }

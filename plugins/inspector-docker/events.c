@@ -8,8 +8,9 @@
  *   health_status: ...        inspect when skip_unhealthy is on
  *   die, stop, destroy, pause container_down at once
  *   rename                    container_down(old name), inspect the new one
- *   kill                      ignored: a signal need not end the container;
- *                             its die event follows when it does
+ *   kill                      with the stop signal or SIGKILL: container_down
+ *                             at once (drain, see holdback.c); other signals
+ *                             are ignored, a reload need not end anything
  *   network connect/disconnect  inspect the container again (its address)
  *
  * Withdrawals name the container id (see sync_withdraw): a late event about
@@ -96,8 +97,13 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 	} else if (strcmp(a, "die") == 0 || strcmp(a, "stop") == 0 || strcmp(a, "destroy") == 0 ||
 		   strcmp(a, "pause") == 0) {
 		sync_mark_stale(in, ev.name, ev.id);
+		holdback_process_ended(in, ev.id);
+		if (strcmp(a, "destroy") == 0)
+			holdback_forget(in, ev.id, ev.name);
 		if (ev.name)
 			sync_withdraw(in, ev.id, ev.name, a);
+	} else if (strcmp(a, "kill") == 0) {
+		holdback_on_kill(in, &ev);
 	} else if (strcmp(a, "rename") == 0) {
 		if (ev.old_name) {
 			sync_mark_stale(in, ev.old_name, ev.id);

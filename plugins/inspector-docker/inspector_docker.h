@@ -3,12 +3,13 @@
  *
  *   plugin.c        life cycle, engine connection state, the exported table
  *   settings.c      the plugin's libconfig group (init)
- *   docker_client.c libcurl multi driven by the core loop (GET requests)
+ *   docker_client.c the engine's HTTP API over plugins/common/http_multi.c
  *   docker_json.c   /version, /containers/json, inspect and event documents
  *   address.c       which host goes into a registration; published-port specs
  *   sync.c          full passes and single-container inspections
  *   known.c         what is remembered per container id between passes
  *   events.c        the /events stream
+ *   holdback.c      running containers held back: draining, unhealthy
  */
 #ifndef BH_INSPECTOR_DOCKER_H
 #define BH_INSPECTOR_DOCKER_H
@@ -18,6 +19,8 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+
+#include "common/backoff.h"
 
 /* ------------------------------------------------------------------ settings */
 
@@ -34,6 +37,7 @@ struct dk_settings {
 	char *network;           /* ip mode: preferred network; may be NULL */
 	char *advertise_address; /* published mode */
 	bool skip_unhealthy;
+	bool drain;              /* withdraw at the stop signal, not at die */
 	long timeout_ms;
 	size_t max_response_bytes;
 	size_t max_list_bytes; /* the container listing (all containers at once) */
@@ -117,8 +121,11 @@ struct dk_container {
 	size_t n_ports;
 	char **labels;      /* "key=value", NULL-terminated (never NULL after a parse) */
 	int64_t created_ns; /* Created, ns since the epoch; 0 = unknown */
+	char *stop_signal;    /* Config.StopSignal as written, or NULL */
+	long stop_timeout_s;  /* Config.StopTimeout; <= 0 = not set */
 	bool too_large;     /* listing: its labels exceed max_response_bytes; only
 			       id, name and state are filled */
+	bool from_listing;  /* built from a listing entry, not an inspect document */
 };
 
 struct dk_event {
@@ -127,6 +134,7 @@ struct dk_event {
 	char *name;     /* Actor.Attributes.name, no leading '/' */
 	char *old_name; /* rename only */
 	bool network;   /* a network event: id is the container's (may be NULL) */
+	char *signal;   /* kill only: Actor.Attributes.signal, e.g. "15" */
 };
 
 /* Each returns 0, or -1 with *error set to a malloc'd message. */
@@ -202,6 +210,7 @@ bool known_problem_is_news(struct dk_known *k, const char *problem);
 /* ---------------------------------------------------------------- the plugin */
 
 struct inspect_job; /* sync.c */
+struct holdback;    /* holdback.c */
 struct event_stream; /* events.c */
 
 enum engine_state { ENGINE_DOWN, ENGINE_CONNECTING, ENGINE_UP };
@@ -221,7 +230,7 @@ struct inspector {
 	bool stopping;
 	bool unreachable_logged;
 	bool ever_connected;
-	uint64_t backoff_ms;
+	struct bh_backoff backoff;
 	uint64_t stream_opened_ms;
 	struct bh_timer *reconnect_timer;
 	struct dc_request *version_req;
@@ -242,6 +251,7 @@ struct inspector {
 	struct event_stream *events;
 	char **warned; /* containers already warned about an address fallback */
 	size_t n_warned;
+	struct holdback *holdback;
 };
 
 /* plugin.c */
@@ -263,6 +273,24 @@ void sync_mark_stale(struct inspector *in, const char *name, const char *id);
 /* Withdraws `name` if its registration belongs to id (ABI 1.2), else by name. */
 void sync_withdraw(struct inspector *in, const char *id, const char *name, const char *reason);
 void sync_free(struct inspector *in);
+
+/* holdback.c */
+/* Signal name or number as the engine writes it -> number; 0 = unknown. */
+int holdback_parse_signal(const char *text);
+/* Every inspection: remembers a non-default stop signal or timeout. */
+void holdback_note_inspect(struct inspector *in, const struct dk_container *c);
+/* A kill event: withdraws when it carries the stop signal or SIGKILL. */
+void holdback_on_kill(struct inspector *in, const struct dk_event *ev);
+/* Within the grace period after the stop signal: do not register. */
+bool holdback_draining(struct inspector *in, const char *id);
+/* die / stop: the process is gone, a start registers at once. */
+void holdback_process_ended(struct inspector *in, const char *id);
+/* skip_unhealthy: held back (logged once per health state), withdrawn. */
+void holdback_unhealthy(struct inspector *in, const struct dk_container *c);
+void holdback_healthy(struct inspector *in, const char *name);
+/* destroy: forgets everything about the container. */
+void holdback_forget(struct inspector *in, const char *id, const char *name);
+void holdback_free(struct inspector *in);
 
 /* events.c */
 struct event_stream *events_open(struct inspector *in);

@@ -19,7 +19,9 @@
 
 #include <curl/curl.h>
 
+#include "common/backoff.h"
 #include "inspector_docker.h"
+#include "common/strfmt.h"
 
 /* The newest API version we speak; an older engine gets its own. */
 #define MAX_API_VERSION "1.43"
@@ -44,17 +46,16 @@ bool inspector_is_explicit(const struct inspector *in, const char *name, const c
 
 static void set_status(struct inspector *in, const char *fmt, const char *arg)
 {
-	char *text = NULL;
-	if (asprintf(&text, fmt, arg) >= 0)
+	char *text = bh_strfmt(fmt, arg);
+	if (text)
 		in->api->set_status(in->host, text);
 	free(text);
 }
 
 static void schedule_reconnect(struct inspector *in)
 {
-	if (in->api->timer_arm(in->host, in->reconnect_timer, in->backoff_ms) < 0)
+	if (in->api->timer_arm(in->host, in->reconnect_timer, bh_backoff_next(&in->backoff)) < 0)
 		in->api->log(in->host, BH_LOG_ERROR, "cannot arm the reconnect timer");
-	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
 
 /* A pass the core asked for while we could not reach the engine. */
@@ -196,7 +197,7 @@ void inspector_engine_failed(struct inspector *in, const char *why)
 	/* A stream that lived long was a healthy connection: reconnect fast.
 	 * One the engine keeps refusing or dropping keeps backing off. */
 	if (in->api->now_ms(in->host) - in->stream_opened_ms > STREAM_HEALTHY_MS)
-		in->backoff_ms = BACKOFF_MIN_MS;
+		bh_backoff_reset(&in->backoff);
 	schedule_reconnect(in);
 }
 
@@ -235,7 +236,7 @@ static int docker_init(const struct bh_init *args, void **self)
 	in->host = args->host;
 	in->enumerate = args->enumerate;
 	in->refresh = args->refresh;
-	in->backoff_ms = BACKOFF_MIN_MS;
+	bh_backoff_init(&in->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	if (dk_settings_parse(args, &in->settings) != BH_OK) {
 		free(in);
 		curl_global_cleanup();
@@ -315,6 +316,7 @@ static void docker_stop(void *self)
 	 * core never waits for it, e.g. after a reload replaced us. */
 	sync_abort_pass(in, true);
 	sync_free(in);
+	holdback_free(in);
 	dc_cancel(in->client, in->version_req);
 	in->version_req = NULL;
 	dc_cancel_all(in->client);

@@ -98,6 +98,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	memset(st, 0, sizeof *st);
 	st->address = ADDRESS_IP;
 	st->timeout_ms = DEFAULT_TIMEOUT_MS;
+	st->drain = true;
 	st->max_response_bytes = DEFAULT_MAX_RESPONSE;
 	st->max_list_bytes = DEFAULT_MAX_LIST;
 	/* The Docker client's environment, as the docker CLI reads it. */
@@ -163,6 +164,8 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			get_string(&ctx, s, &st->advertise_address, false);
 		} else if (strcmp(name, "skip_unhealthy") == 0) {
 			(void)get_bool(&ctx, s, &st->skip_unhealthy);
+		} else if (strcmp(name, "drain") == 0) {
+			(void)get_bool(&ctx, s, &st->drain);
 		} else if (strcmp(name, "timeout_ms") == 0) {
 			if (get_int(&ctx, s, 100, 3600000, &n))
 				st->timeout_ms = (long)n;
@@ -175,7 +178,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		} else {
 			bad(&ctx, s,
 			    "unknown setting '%s' (known: url, tls_verify, cert_path, address, envvar, "
-			    "label, network, advertise_address, skip_unhealthy, timeout_ms, "
+			    "label, network, advertise_address, skip_unhealthy, drain, timeout_ms, "
 			    "max_response_bytes, max_list_bytes)",
 			    name);
 		}

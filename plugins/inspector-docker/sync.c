@@ -189,14 +189,18 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		free(why);
 		return;
 	}
-	if (in->settings.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
-		char *why = NULL;
-		if (asprintf(&why, "health is '%s' (skip_unhealthy)", c->health) < 0)
-			why = NULL;
-		sync_withdraw(in, c->id, c->name, why ? why : "not healthy");
-		free(why);
+	if (!c->from_listing)
+		holdback_note_inspect(in, c); /* a listing has no StopSignal */
+	if (holdback_draining(in, c->id)) {
+		api->log(in->host, BH_LOG_DEBUG,
+			 "container %s: draining after its stop signal; not registered", c->name);
 		return;
 	}
+	if (in->settings.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
+		holdback_unhealthy(in, c);
+		return;
+	}
+	holdback_healthy(in, c->name);
 	/* The variable wins over the label, as in the original (it only knew
 	 * the variable): a label cannot silently override what the image or
 	 * operator set in the environment. */

@@ -1,14 +1,21 @@
 /*
  * publisher-redis: stores each registration as `SET key value EX ttl` (plain
- * SET when ttl is 0) and deletes withdrawn ones with DEL, on a non-blocking
- * hiredis connection driven by the core loop.  Commands are pipelined: they
- * are queued at once and written whenever the socket is writable.
+ * SET when ttl is 0) and deletes withdrawn ones with DEL, on our own
+ * non-blocking connection driven by the core loop (resp_link.c).  Commands
+ * are pipelined: they are queued at once and written whenever the socket is
+ * writable.
  *
  * Outages lose nothing that matters: a publish made while Redis is
  * unreachable is dropped, because the replay the core performs after the
  * reconnect republishes every current registration anyway; a withdrawal is
  * remembered and its DEL sent after the reconnect, so that a container
- * removed during the outage does not linger (confd ignores expiries).
+ * removed during the outage does not linger (confd ignores expiries).  What
+ * is still owed when the publisher goes away is handed to its successor on a
+ * reload (hand_over_withdrawals) or named in the log at exit.
+ *
+ * Writes the server refuses (OOM under maxmemory, a wrong type, ...) are
+ * retried with backoff; the operator reads one line when the refusals begin
+ * and one when writes succeed again.
  *
  * Settings: see redis_config.c and docs/confd.md.
  */
@@ -20,31 +27,51 @@
 
 #include "redis_publisher.h"
 
+/* At exit, how many of the keys left behind the log line names. */
+#define LEFT_BEHIND_SHOWN 10
+/* Sentinel: how long an acknowledged DEL is sent again to a new master.
+ * Asynchronous replication loses what the old master acknowledged but had
+ * not passed on; a master cut off from its replicas goes on acknowledging
+ * for down-after-milliseconds plus the failover itself, which a minute
+ * covers for usual settings. */
+#define RECENT_DEL_MS 60000u
+
 enum op_kind { OP_SET, OP_DEL, OP_NOTIFY };
 
-/* One command in flight; privdata of its hiredis callback. */
+/* One command in flight; privdata of its reply callback. */
 struct op {
-	struct redis_publisher *p;
 	enum op_kind kind;
+	bool retry; /* a resend of a refused write */
 	char *key;
 	char *container; /* for error messages; may be NULL */
 	uint64_t value_hash;
+	/* SET: what to send again if the server refuses it. */
+	char *value;
+	size_t value_len;
+	unsigned ttl;
+};
+
+/* A SET the server refused, kept for the next retry (data of failed_sets). */
+struct failed_set {
+	char *container;
+	char *value;
+	size_t value_len;
+	unsigned ttl;
 };
 
 static void op_free(struct op *op)
 {
 	free(op->key);
 	free(op->container);
+	free(op->value);
 	free(op);
 }
 
-static struct op *op_new(struct redis_publisher *p, enum op_kind kind, const char *key,
-			 const char *container)
+static struct op *op_new(enum op_kind kind, const char *key, const char *container)
 {
 	struct op *op = calloc(1, sizeof *op);
 	if (!op)
 		return NULL;
-	op->p = p;
 	op->kind = kind;
 	op->key = key ? strdup(key) : NULL;
 	op->container = container ? strdup(container) : NULL;
@@ -55,24 +82,67 @@ static struct op *op_new(struct redis_publisher *p, enum op_kind kind, const cha
 	return op;
 }
 
+static void failed_set_free(struct failed_set *f)
+{
+	if (!f)
+		return;
+	free(f->container);
+	free(f->value);
+	free(f);
+}
+
+static void free_failed_sets(struct redis_publisher *p)
+{
+	void *data;
+	char *key;
+	while ((key = keyset_pop(&p->failed_sets, NULL, &data)) != NULL) {
+		failed_set_free(data);
+		free(key);
+	}
+}
+
+/* --- withdrawals owed to the store --- */
+
 /* A withdrawal that could not reach Redis: its DEL is sent after the next
- * connect.  The replay that follows republishes anything re-registered in
- * the meantime, so DEL-then-SET ordering stays correct. */
+ * connect (or the next retry).  The replay that follows a connect
+ * republishes anything re-registered in the meantime, so DEL-then-SET
+ * ordering stays correct.  The data is the container name, for messages. */
 static void defer_del(struct redis_publisher *p, const char *key, const char *container)
 {
-	p->owed = true;
-	if (keyset_put(&p->deferred_dels, key, 0) < 0)
+	void *old = NULL;
+	char *name = container ? strdup(container) : NULL;
+	if (keyset_put_data(&p->deferred_dels, key, name, &old) < 0) {
+		free(name);
 		p->api->report_error(p->host, container,
 				     "out of memory remembering that %s must be deleted", key);
+		return;
+	}
+	free(old);
+}
+
+static char *pop_deferred_del(struct redis_publisher *p, char **container)
+{
+	void *data = NULL;
+	char *key = keyset_pop(&p->deferred_dels, NULL, &data);
+	*container = data;
+	return key;
+}
+
+static void free_deferred_dels(struct redis_publisher *p)
+{
+	char *container, *key;
+	while ((key = pop_deferred_del(p, &container)) != NULL) {
+		free(container);
+		free(key);
+	}
 }
 
 /* --- notifications --- */
 
-static void on_notify_reply(redisAsyncContext *ac, void *reply, void *privdata)
+static void on_notify_reply(void *arg, void *privdata, const redisReply *r)
 {
-	struct redis_publisher *p = ac->data;
+	struct redis_publisher *p = arg;
 	struct op *op = privdata;
-	redisReply *r = reply;
 	p->inflight--;
 	redis_conn_progress(p);
 	if (r && r->type == REDIS_REPLY_ERROR && !p->destroying)
@@ -92,7 +162,7 @@ static void on_notify_timer(void *arg)
 	char message[32];
 	snprintf(message, sizeof message, "%u changed", p->notify_changes);
 	p->notify_changes = 0;
-	struct op *op = op_new(p, OP_NOTIFY, NULL, NULL);
+	struct op *op = op_new(OP_NOTIFY, NULL, NULL);
 	const char *argv[3] = {"PUBLISH", p->cfg.notify_channel, message};
 	size_t lens[3] = {7, strlen(p->cfg.notify_channel), strlen(message)};
 	if (!op || redis_conn_submit(p, on_notify_reply, op, 3, argv, lens) != BH_OK) {
@@ -109,78 +179,335 @@ static void note_change(struct redis_publisher *p)
 	}
 }
 
-/* --- SET / DEL --- */
+/* --- sending SET / DEL --- */
 
-static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+static void on_reply(void *arg, void *privdata, const redisReply *r);
+
+static int send_set(struct redis_publisher *p, struct op *op)
 {
-	struct redis_publisher *p = ac->data;
+	char ttl[24];
+	snprintf(ttl, sizeof ttl, "%u", op->ttl);
+	/* argv form: key and value go out byte for byte, no format parsing. */
+	const char *argv[5] = {"SET", op->key, op->value, "EX", ttl};
+	size_t lens[5] = {3, strlen(op->key), op->value_len, 2, strlen(ttl)};
+	return redis_conn_submit(p, on_reply, op, op->ttl > 0 ? 5 : 3, argv, lens);
+}
+
+static int send_del(struct redis_publisher *p, struct op *op)
+{
+	const char *argv[2] = {"DEL", op->key};
+	size_t lens[2] = {3, strlen(op->key)};
+	return redis_conn_submit(p, on_reply, op, 2, argv, lens);
+}
+
+/* Queues a DEL, or owes it when the link cannot take it. */
+static void del_or_defer(struct redis_publisher *p, const char *key, const char *container,
+			 bool retry)
+{
+	struct op *op = redis_conn_usable(p) ? op_new(OP_DEL, key, container) : NULL;
+	if (op)
+		op->retry = retry;
+	if (!op || send_del(p, op) != BH_OK) {
+		if (op)
+			op_free(op);
+		defer_del(p, key, container);
+		return;
+	}
+	if (retry)
+		p->retries_inflight++;
+}
+
+/* --- refused writes --- */
+
+static void arm_retry(struct redis_publisher *p)
+{
+	if (p->retry_armed)
+		return;
+	p->retry_armed = true;
+	if (p->api->timer_arm(p->host, p->retry_timer, backoff_next(&p->retry_backoff)) != BH_OK)
+		p->api->log(p->host, BH_LOG_ERROR,
+			    "cannot arm the retry timer: refused writes wait for the next refresh");
+}
+
+static void write_refused(struct redis_publisher *p, struct op *op, const char *error)
+{
+	if (op->kind == OP_DEL) {
+		defer_del(p, op->key, op->container);
+	} else {
+		struct failed_set *f = calloc(1, sizeof *f);
+		void *old = NULL;
+		if (f) {
+			f->value = op->value;
+			f->value_len = op->value_len;
+			f->ttl = op->ttl;
+			f->container = op->container;
+		}
+		if (!f || keyset_put_data(&p->failed_sets, op->key, f, &old) < 0) {
+			free(f);
+			p->owed = true; /* the next replay sends it again */
+		} else {
+			op->value = op->container = NULL; /* now owned by f */
+			failed_set_free(old);
+		}
+	}
+	p->write_failures++;
+	if (!p->write_trouble) {
+		p->write_trouble = true;
+		p->write_trouble_since_ms = p->api->now_ms(p->host);
+		free(p->write_error);
+		p->write_error = strdup(error);
+		/* One line for the whole episode, however many keys it hits. */
+		p->api->report_error(p->host, NULL,
+				     "redis %s refuses writes: %s (first: %s %s); retrying refused "
+				     "writes with backoff up to %u s",
+				     redis_conn_server(p), error, op->kind == OP_DEL ? "DEL" : "SET",
+				     op->key, BACKOFF_MAX_MS / 1000u);
+		p->api->set_status(p->host, "redis: refusing writes");
+	} else {
+		p->api->log(p->host, BH_LOG_DEBUG, "redis %s refused %s %s: %s",
+			    redis_conn_server(p), op->kind == OP_DEL ? "DEL" : "SET", op->key, error);
+	}
+	arm_retry(p);
+}
+
+static void send_failed_sets(struct redis_publisher *p);
+
+/* Sends every refused write and owed withdrawal again. */
+static void on_retry_timer(void *arg)
+{
+	struct redis_publisher *p = arg;
+	p->retry_armed = false;
+	if (!redis_conn_usable(p))
+		return; /* the reconnect flushes DELs and replays the SETs */
+	char *container, *key;
+	size_t owed_dels = p->deferred_dels.count;
+	for (size_t i = 0; i < owed_dels && (key = pop_deferred_del(p, &container)); i++) {
+		del_or_defer(p, key, container, true);
+		free(container);
+		free(key);
+	}
+	send_failed_sets(p);
+}
+
+static void send_failed_sets(struct redis_publisher *p)
+{
+	char *key;
+	void *data;
+	while ((key = keyset_pop(&p->failed_sets, NULL, &data)) != NULL) {
+		struct failed_set *f = data;
+		struct op *op = op_new(OP_SET, NULL, NULL);
+		if (!op) {
+			p->owed = true;
+			failed_set_free(f);
+			free(key);
+			continue;
+		}
+		op->key = key;
+		op->container = f->container;
+		op->value = f->value;
+		op->value_len = f->value_len;
+		op->ttl = f->ttl;
+		op->retry = true;
+		free(f);
+		if (send_set(p, op) != BH_OK) {
+			p->owed = true;
+			op_free(op);
+			continue;
+		}
+		p->retries_inflight++;
+	}
+}
+
+static void write_succeeded(struct redis_publisher *p)
+{
+	if (!p->write_trouble || p->failed_sets.count > 0 || p->deferred_dels.count > 0 ||
+	    p->retries_inflight > 0)
+		return;
+	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
+	p->api->log(p->host, BH_LOG_INFO,
+		    "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
+		    "meanwhile, all retried; the first refusal: %s)",
+		    redis_conn_server(p), (unsigned long long)(took / 1000),
+		    (unsigned long long)(took % 1000 / 100), p->write_failures,
+		    p->write_error ? p->write_error : "?");
+	p->api->set_status(p->host, "redis: connected");
+	p->write_trouble = false;
+	p->write_failures = 0;
+	free(p->write_error);
+	p->write_error = NULL;
+	backoff_reset(&p->retry_backoff);
+	p->api->timer_disarm(p->host, p->retry_timer);
+	p->retry_armed = false;
+}
+
+/* --- replies --- */
+
+/* Errors that concern the link, not the key: reconnect (with Sentinel: ask
+ * the sentinels again) instead of retrying the write on this link. */
+static bool is_link_error(const char *error, enum link_logged *kind)
+{
+	static const char *const link_errors[] = {"READONLY", "LOADING", "MASTERDOWN"};
+	if (strncmp(error, "NOAUTH", 6) == 0) {
+		*kind = LINK_AUTH_FAILED;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof link_errors / sizeof link_errors[0]; i++) {
+		if (strncmp(error, link_errors[i], strlen(link_errors[i])) == 0) {
+			*kind = LINK_REFUSED;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The outcome is unknown (lost with the link) or must be redone elsewhere:
+ * owe it. */
+static void owe(struct redis_publisher *p, const struct op *op)
+{
+	if (op->kind == OP_DEL)
+		defer_del(p, op->key, op->container);
+	else
+		p->owed = true;
+}
+
+/* Keeps recent_dels from growing with every DEL ever made: forgets those
+ * older than RECENT_DEL_MS whenever the set doubled since the last time. */
+static void prune_recent_dels(struct redis_publisher *p)
+{
+	if (p->recent_dels.count < p->recent_prune_at)
+		return;
+	uint64_t now = p->api->now_ms(p->host);
+	struct keyset young;
+	keyset_init(&young);
+	char *key;
+	uint64_t acked = 0;
+	while ((key = keyset_pop(&p->recent_dels, &acked, NULL)) != NULL) {
+		if (now - acked < RECENT_DEL_MS)
+			(void)keyset_put(&young, key, acked);
+		free(key);
+	}
+	keyset_clear(&p->recent_dels);
+	p->recent_dels = young;
+	p->recent_prune_at = 2 * young.count > 1024 ? 2 * young.count : 1024;
+}
+
+static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
+{
+	if (p->sentinel && op->kind == OP_DEL) {
+		(void)keyset_put(&p->recent_dels, op->key, p->api->now_ms(p->host));
+		prune_recent_dels(p);
+	}
+	if (!p->cfg.notify_channel)
+		return;
+	uint64_t old;
+	if (op->kind == OP_SET) {
+		if (!keyset_get(&p->stored, op->key, &old) || old != op->value_hash) {
+			(void)keyset_put(&p->stored, op->key, op->value_hash);
+			note_change(p);
+		}
+	} else if (r->integer > 0) {
+		keyset_remove(&p->stored, op->key);
+		note_change(p);
+	}
+}
+
+static void on_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_publisher *p = arg;
 	struct op *op = privdata;
-	redisReply *r = reply;
+	enum link_logged kind;
 	p->inflight--;
+	if (op->retry)
+		p->retries_inflight--;
 	redis_conn_progress(p);
 	if (p->destroying) {
 		op_free(op);
 		return;
 	}
-	if (!r || (r->type == REDIS_REPLY_ERROR && p->doomed)) {
-		/* Lost with the connection: the outcome is unknown, so do it
-		 * again after the reconnect. */
-		if (op->kind == OP_DEL)
-			defer_del(p, op->key, op->container);
-		else
-			p->owed = true;
+	if (!r) {
+		owe(p, op);
+	} else if (r->type == REDIS_REPLY_ERROR && is_link_error(r->str, &kind)) {
+		owe(p, op);
+		char *reason = NULL;
+		if (asprintf(&reason, "%s %s: %s", op->kind == OP_DEL ? "DEL" : "SET", op->key,
+			     r->str) < 0)
+			reason = NULL;
+		redis_conn_drop(p, kind, reason ? reason : r->str);
+		free(reason);
 	} else if (r->type == REDIS_REPLY_ERROR) {
-		if (strncmp(r->str, "NOAUTH", 6) == 0) {
-			/* Missing credentials: a link problem, not a per-key one
-			 * (NOPERM is per key or command: reported below); report
-			 * once and retry with backoff. */
-			if (op->kind == OP_DEL)
-				defer_del(p, op->key, op->container);
-			else
-				p->owed = true;
-			redis_conn_auth_failed(p, op->kind == OP_DEL ? "DEL" : "SET", r->str);
-		} else {
-			p->api->report_error(p->host, op->container, "%s %s on redis %s failed: %s",
-					     op->kind == OP_DEL ? "DEL" : "SET", op->key,
-					     p->cfg.server, r->str);
-		}
-	} else if (p->cfg.notify_channel) {
-		uint64_t old;
-		if (op->kind == OP_SET) {
-			if (!keyset_get(&p->stored, op->key, &old) || old != op->value_hash) {
-				(void)keyset_put(&p->stored, op->key, op->value_hash);
-				note_change(p);
-			}
-		} else if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
-			keyset_remove(&p->stored, op->key);
-			note_change(p);
-		}
+		write_refused(p, op, r->str);
+	} else if (op->kind == OP_SET ? r->type != REDIS_REPLY_STATUS
+				      : r->type != REDIS_REPLY_INTEGER) {
+		owe(p, op);
+		redis_conn_drop(p, LINK_PROTOCOL,
+				op->kind == OP_SET ? "protocol error: an unexpected reply to SET"
+						   : "protocol error: an unexpected reply to DEL");
+	} else {
+		on_success(p, op, r);
+		write_succeeded(p);
 	}
 	op_free(op);
 }
+
+/* --- one pass without a connection yet --- */
+
+/* A SET kept (in failed_sets: same shape, sent by the same code) until the
+ * connection is ready. */
+static void hold_set(struct redis_publisher *p, struct op *op)
+{
+	struct failed_set *f = calloc(1, sizeof *f);
+	void *old = NULL;
+	if (!f || keyset_put_data(&p->failed_sets, op->key, f, &old) < 0) {
+		free(f);
+		p->owed = true; /* reported at the end of the run */
+		op_free(op);
+		return;
+	}
+	f->value = op->value;
+	f->value_len = op->value_len;
+	f->ttl = op->ttl;
+	f->container = op->container;
+	op->value = op->container = NULL;
+	failed_set_free(old);
+	op_free(op);
+}
+
+/* --- the publisher functions --- */
 
 static int redis_publish(void *self, const struct bh_registration *reg)
 {
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
-	if (!redis_conn_usable(p)) {
+	/* This SET supersedes a refused one, and a DEL still owed. */
+	failed_set_free(keyset_take(&p->failed_sets, reg->key));
+	free(keyset_take(&p->deferred_dels, reg->key));
+	if (!redis_conn_usable(p) && !p->one_pass) {
 		p->owed = true; /* the replay after the reconnect brings it back */
 		return BH_OK;
 	}
-	struct op *op = op_new(p, OP_SET, reg->key, reg->container);
+	struct op *op = op_new(OP_SET, reg->key, reg->container);
+	if (op && !(op->value = malloc(reg->value_len + 1))) {
+		op_free(op);
+		op = NULL;
+	}
 	if (!op) {
 		p->api->report_error(p->host, reg->container, "out of memory publishing %s", reg->key);
 		return BH_ERR;
 	}
+	memcpy(op->value, reg->value, reg->value_len);
+	op->value[reg->value_len] = '\0';
+	op->value_len = reg->value_len;
+	op->ttl = reg->ttl;
 	if (p->cfg.notify_channel)
 		op->value_hash = keyset_hash(reg->value, reg->value_len);
-	char ttl[24];
-	snprintf(ttl, sizeof ttl, "%u", reg->ttl);
-	/* argv form: key and value go out byte for byte, no format parsing. */
-	const char *argv[5] = {"SET", reg->key, reg->value, "EX", ttl};
-	size_t lens[5] = {3, strlen(reg->key), reg->value_len, 2, strlen(ttl)};
-	if (redis_conn_submit(p, on_reply, op, reg->ttl > 0 ? 5 : 3, argv, lens) != BH_OK) {
+	if (!redis_conn_usable(p)) {
+		/* One pass: no replay will follow (the pass ends before the
+		 * sentinels name the master, say): keep the SET itself. */
+		hold_set(p, op);
+		return BH_OK;
+	}
+	if (send_set(p, op) != BH_OK) {
 		op_free(op);
 		p->owed = true;
 	}
@@ -192,39 +519,48 @@ static int redis_withdraw(void *self, const char *key, const char *container)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
-	if (!redis_conn_usable(p)) {
-		defer_del(p, key, container);
-		return BH_OK;
-	}
-	struct op *op = op_new(p, OP_DEL, key, container);
-	const char *argv[2] = {"DEL", key};
-	size_t lens[2] = {3, strlen(key)};
-	if (!op || redis_conn_submit(p, on_reply, op, 2, argv, lens) != BH_OK) {
-		if (op)
-			op_free(op);
-		defer_del(p, key, container);
-	}
+	failed_set_free(keyset_take(&p->failed_sets, key));
+	del_or_defer(p, key, container, false);
 	return BH_OK;
 }
 
-void redis_publisher_connected(struct redis_publisher *p)
+/* A new master after a failover: DELs the old one acknowledged lately may
+ * be missing there.  Sent again (their success records them anew); older
+ * ones are forgotten. */
+static void resend_recent_dels(struct redis_publisher *p)
 {
+	uint64_t now = p->api->now_ms(p->host);
 	char *key;
-	/* Sent before the replay's SETs (the core replays from the loop, after
-	 * this returns), so a key re-registered meanwhile ends up set. */
-	while ((key = keyset_pop(&p->deferred_dels)) != NULL) {
-		struct op *op = op_new(p, OP_DEL, key, NULL);
-		const char *argv[2] = {"DEL", key};
-		size_t lens[2] = {3, strlen(key)};
-		if (!op || redis_conn_submit(p, on_reply, op, 2, argv, lens) != BH_OK) {
-			if (op)
-				op_free(op);
-			p->api->report_error(p->host, NULL,
-					     "could not queue the deferred DEL of %s on redis %s", key,
-					     p->cfg.server);
+	uint64_t acked = 0;
+	size_t resent = 0;
+	while ((key = keyset_pop(&p->recent_dels, &acked, NULL)) != NULL) {
+		if (now - acked < RECENT_DEL_MS) {
+			del_or_defer(p, key, NULL, false);
+			resent++;
 		}
 		free(key);
 	}
+	if (resent > 0)
+		p->api->log(p->host, BH_LOG_DEBUG,
+			    "sent %zu DEL(s) of the last %u s again to the new master", resent,
+			    RECENT_DEL_MS / 1000u);
+}
+
+void redis_publisher_connected(struct redis_publisher *p, bool new_master)
+{
+	char *container, *key;
+	if (new_master)
+		resend_recent_dels(p);
+	/* Sent before the replay's SETs (the core replays from the loop, after
+	 * this returns), so a key re-registered meanwhile ends up set. */
+	size_t owed_dels = p->deferred_dels.count;
+	for (size_t i = 0; i < owed_dels && (key = pop_deferred_del(p, &container)); i++) {
+		del_or_defer(p, key, container, false);
+		free(container);
+		free(key);
+	}
+	/* Held SETs of a one-pass run (and refused ones) go out now. */
+	send_failed_sets(p);
 }
 
 static size_t redis_pending(void *self)
@@ -239,7 +575,55 @@ static size_t redis_pending(void *self)
 	 * stopped daemon-mode publisher gets no replay (see became_ready()),
 	 * so it must not hold up the exit or a reload's switch for nothing. */
 	bool owed = p->owed && (!p->stopping || p->one_pass);
-	return p->inflight + p->deferred_dels.count + (owed ? 1u : 0u);
+	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u);
+}
+
+/* ABI 1.2: a reload retires this publisher; its successor sends the DELs. */
+static void redis_hand_over_withdrawals(void *self, bh_withdrawal_cb cb, void *arg)
+{
+	struct redis_publisher *p = self;
+	char *container, *key;
+	while ((key = pop_deferred_del(p, &container)) != NULL) {
+		cb(arg, key, container);
+		free(container);
+		free(key);
+	}
+}
+
+/* At exit: the keys whose DEL never reached the store stay there (until
+ * they expire; forever with expire = 0).  Name them so that the operator
+ * can delete them by hand. */
+static void report_left_behind(struct redis_publisher *p)
+{
+	size_t n = p->deferred_dels.count;
+	if (n == 0)
+		return;
+	char *list = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&list, &size);
+	char *container, *key;
+	for (size_t i = 0; (key = pop_deferred_del(p, &container)) != NULL; i++) {
+		if (out && i < LEFT_BEHIND_SHOWN)
+			fprintf(out, "%s%s", i ? " " : "", key);
+		free(container);
+		free(key);
+	}
+	if (out && n > LEFT_BEHIND_SHOWN)
+		fprintf(out, " and %zu more", n - LEFT_BEHIND_SHOWN);
+	if (out && fclose(out) != 0) {
+		free(list);
+		list = NULL;
+	}
+	char expiry[64];
+	if (p->expire > 0)
+		snprintf(expiry, sizeof expiry, "they expire within %u s", p->expire);
+	else
+		snprintf(expiry, sizeof expiry, "with expire = 0 they never expire");
+	p->api->log(p->host, BH_LOG_WARNING,
+		    "redis %s: %zu withdrawn key(s) left behind, their DEL never reached the "
+		    "server (%s): %s",
+		    redis_conn_server(p), n, expiry, list ? list : "(out of memory listing them)");
+	free(list);
 }
 
 /* --- life cycle --- */
@@ -252,12 +636,17 @@ static int redis_init(const struct bh_init *args, void **self)
 	p->api = args->api;
 	p->host = args->host;
 	p->one_pass = args->refresh == 0;
+	p->expire = args->expire;
 	if (redis_config_parse(args, &p->cfg) != BH_OK) {
 		free(p);
 		return BH_ERR;
 	}
 	keyset_init(&p->deferred_dels);
+	keyset_init(&p->failed_sets);
+	keyset_init(&p->recent_dels);
+	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
+	backoff_init(&p->retry_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	*self = p;
 	return BH_OK;
 }
@@ -265,6 +654,9 @@ static int redis_init(const struct bh_init *args, void **self)
 static int redis_start(void *self)
 {
 	struct redis_publisher *p = self;
+	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);
+	if (!p->retry_timer)
+		return BH_ERR;
 	if (p->cfg.notify_channel) {
 		p->notify_timer = p->api->timer_new(p->host, on_notify_timer, p);
 		if (!p->notify_timer)
@@ -285,10 +677,18 @@ static void redis_destroy(void *self)
 {
 	struct redis_publisher *p = self;
 	redis_conn_destroy(p);
+	report_left_behind(p);
 	if (p->notify_timer)
 		p->api->timer_free(p->host, p->notify_timer);
+	if (p->retry_timer)
+		p->api->timer_free(p->host, p->retry_timer);
+	free_deferred_dels(p);
+	free_failed_sets(p);
 	keyset_clear(&p->deferred_dels);
+	keyset_clear(&p->failed_sets);
+	keyset_clear(&p->recent_dels);
 	keyset_clear(&p->stored);
+	free(p->write_error);
 	redis_config_free(&p->cfg);
 	free(p);
 }
@@ -300,7 +700,7 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.kind = BH_PLUGIN_PUBLISHER,
 	.name = "publisher-redis",
 	.version = PACKAGE_VERSION,
-	.description = "Redis: SET key value EX ttl, DEL on removal (hiredis, pipelined)",
+	.description = "Redis (or Sentinel): SET key value EX ttl, DEL on removal (pipelined)",
 	.init = redis_init,
 	.start = redis_start,
 	.stop = redis_stop,
@@ -308,4 +708,5 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.publish = redis_publish,
 	.withdraw = redis_withdraw,
 	.pending = redis_pending,
+	.hand_over_withdrawals = redis_hand_over_withdrawals,
 };

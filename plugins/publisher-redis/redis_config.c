@@ -107,6 +107,74 @@ static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
 	return BH_OK;
 }
 
+/* "host:port" or "[v6-address]:port"; returns BH_OK with *host (allocated)
+ * and *port, or BH_ERR. */
+int redis_config_split_address(const char *text, char **host, int *port)
+{
+	const char *colon = strrchr(text, ':');
+	if (!colon || colon == text || !colon[1])
+		return BH_ERR;
+	const char *start = text, *end = colon;
+	if (text[0] == '[') {
+		if (colon[-1] != ']' || colon - text < 3)
+			return BH_ERR;
+		start = text + 1;
+		end = colon - 1;
+	} else if (memchr(text, ':', (size_t)(colon - text))) {
+		return BH_ERR; /* a bare IPv6 address needs brackets */
+	}
+	char *stop = NULL;
+	errno = 0;
+	long value = strtol(colon + 1, &stop, 10);
+	if (errno || *stop || value < 1 || value > 65535)
+		return BH_ERR;
+	*host = strndup(start, (size_t)(end - start));
+	if (!*host)
+		return BH_ERR;
+	*port = (int)value;
+	return BH_OK;
+}
+
+static int get_sentinels(struct parse_ctx *ctx, const config_setting_t *s)
+{
+	struct redis_config *cfg = ctx->cfg;
+	int type = config_setting_type(s);
+	if ((type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) || config_setting_length(s) == 0)
+		return BAD(ctx, s, "'%s' must be a non-empty list of \"host:port\" strings",
+			   config_setting_name(s));
+	size_t n = (size_t)config_setting_length(s);
+	char **list = calloc(n + 1, sizeof *list);
+	if (!list)
+		return BAD(ctx, s, "'%s': out of memory", config_setting_name(s));
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *text = config_setting_type(e) == CONFIG_TYPE_STRING
+					   ? config_setting_get_string(e)
+					   : NULL;
+		char *host = NULL;
+		int port;
+		if (!text || redis_config_split_address(text, &host, &port) != BH_OK) {
+			for (size_t j = 0; j < i; j++)
+				free(list[j]);
+			free(list);
+			return BAD(ctx, e, "sentinels[%zu] must be \"host:port\" (\"[v6]:port\" for "
+					   "IPv6), port 1-65535",
+				   i);
+		}
+		free(host);
+		list[i] = strdup(text);
+		if (!list[i]) {
+			for (size_t j = 0; j < i; j++)
+				free(list[j]);
+			free(list);
+			return BAD(ctx, e, "%s", "out of memory");
+		}
+	}
+	cfg->sentinels = list;
+	cfg->n_sentinels = n;
+	return BH_OK;
+}
+
 static int read_one(struct parse_ctx *ctx, const config_setting_t *s, const config_setting_t **pw,
 		    const config_setting_t **pw_file)
 {
@@ -123,6 +191,17 @@ static int read_one(struct parse_ctx *ctx, const config_setting_t *s, const conf
 		return get_string(ctx, s, &cfg->user);
 	if (strcmp(name, "notify_channel") == 0)
 		return get_string(ctx, s, &cfg->notify_channel);
+	if (strcmp(name, "master_name") == 0)
+		return get_string(ctx, s, &cfg->master_name);
+	if (strcmp(name, "sentinel_user") == 0)
+		return get_string(ctx, s, &cfg->sentinel_user);
+	if (strcmp(name, "sentinel_password") == 0) {
+		if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+			return BAD(ctx, s, "'%s' must be a non-empty string", name);
+		return get_string(ctx, s, &cfg->sentinel_password);
+	}
+	if (strcmp(name, "sentinels") == 0)
+		return get_sentinels(ctx, s);
 	if (strcmp(name, "password") == 0) {
 		/* Never print the value, not even in a type error. */
 		if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
@@ -157,8 +236,44 @@ static int read_one(struct parse_ctx *ctx, const config_setting_t *s, const conf
 	}
 	return BAD(ctx, s, "unknown setting '%s' (publisher-redis knows host, port, socket, "
 			   "user, password, password_file, database, connect_timeout_ms, "
-			   "command_timeout_ms, notify_channel)",
+			   "command_timeout_ms, notify_channel, sentinels, master_name, "
+			   "sentinel_user, sentinel_password)",
 		   name);
+}
+
+static int check_sentinel_settings(struct parse_ctx *ctx)
+{
+	struct redis_config *cfg = ctx->cfg;
+	const config_setting_t *group = ctx->args->config;
+	const config_setting_t *sentinels = config_setting_get_member(group, "sentinels");
+	const config_setting_t *master = config_setting_get_member(group, "master_name");
+	const config_setting_t *s_user = config_setting_get_member(group, "sentinel_user");
+	if (sentinels && !master)
+		return BAD(ctx, sentinels, "%s", "'sentinels' needs 'master_name'");
+	if (!sentinels) {
+		/* Sentinel-only settings without sentinels are a mistake, not
+		 * something to ignore. */
+		const char *names[] = {"master_name", "sentinel_user", "sentinel_password"};
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			const config_setting_t *s = config_setting_get_member(group, names[i]);
+			if (s)
+				return BAD(ctx, s, "'%s' needs 'sentinels'", names[i]);
+		}
+		return BH_OK;
+	}
+	if (cfg->sentinel_user && !cfg->sentinel_password)
+		return BAD(ctx, s_user, "%s", "'sentinel_user' needs 'sentinel_password'");
+	const char *unused[] = {"host", "port", "socket"};
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++) {
+		const config_setting_t *s = config_setting_get_member(group, unused[i]);
+		if (s)
+			ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
+					    "%s:%u: %s: '%s' is ignored: with 'sentinels' the "
+					    "sentinels name the master",
+					    source_file(ctx, s), config_setting_source_line(s),
+					    ctx->args->instance, unused[i]);
+	}
+	return BH_OK;
 }
 
 static int parse(struct parse_ctx *ctx)
@@ -181,9 +296,18 @@ static int parse(struct parse_ctx *ctx)
 		const config_setting_t *user = config_setting_get_member(group, "user");
 		return BAD(ctx, user, "%s", "'user' needs 'password' or 'password_file'");
 	}
+	if (check_sentinel_settings(ctx) != BH_OK)
+		return BH_ERR;
 	const config_setting_t *tcp = config_setting_get_member(group, "host");
 	if (!tcp)
 		tcp = config_setting_get_member(group, "port");
+	if (cfg->sentinels) {
+		if (asprintf(&cfg->server, "master %s", cfg->master_name) < 0) {
+			cfg->server = NULL;
+			return BH_ERR;
+		}
+		return BH_OK;
+	}
 	if (cfg->socket && tcp)
 		/* Also what --redis-host/--redis-port run into: say which wins. */
 		ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
@@ -227,5 +351,14 @@ void redis_config_free(struct redis_config *cfg)
 	}
 	free(cfg->notify_channel);
 	free(cfg->server);
+	for (size_t i = 0; i < cfg->n_sentinels; i++)
+		free(cfg->sentinels[i]);
+	free(cfg->sentinels);
+	free(cfg->master_name);
+	free(cfg->sentinel_user);
+	if (cfg->sentinel_password) {
+		explicit_bzero(cfg->sentinel_password, strlen(cfg->sentinel_password));
+		free(cfg->sentinel_password);
+	}
 	memset(cfg, 0, sizeof *cfg);
 }

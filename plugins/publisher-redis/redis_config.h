@@ -18,11 +18,21 @@ struct redis_config {
 	unsigned command_timeout_ms;
 	char *notify_channel; /* PUBLISH target after changes, may be NULL */
 	char *server;         /* "host:port" or "unix:/path", for messages */
+	/* Sentinel: host:port strings (NULL-terminated); with them host,
+	 * port and socket are not used. */
+	char **sentinels;
+	size_t n_sentinels;
+	char *master_name;
+	char *sentinel_user;
+	char *sentinel_password;
 };
 
 /* Returns BH_OK, or logs "FILE:LINE: instance: problem" and returns BH_ERR.
  * On error *cfg holds nothing that needs freeing. */
 int redis_config_parse(const struct bh_init *args, struct redis_config *cfg);
 void redis_config_free(struct redis_config *cfg);
+/* "host:port" or "[v6]:port" -> *host (allocated) and *port; BH_ERR when
+ * malformed. */
+int redis_config_split_address(const char *text, char **host, int *port);
 
 #endif

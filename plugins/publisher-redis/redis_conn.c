@@ -1,16 +1,16 @@
 /*
- * The connection to Redis: connect (TCP or unix socket), AUTH/SELECT/PING
- * handshake, timeouts, and reconnecting with capped exponential backoff.
+ * The connection to the Redis master: connect (TCP or unix socket; with
+ * Sentinel, to the address the sentinels name), the AUTH / SELECT / PING
+ * (and ROLE) handshake, timeouts, and reconnecting with capped exponential
+ * backoff.
  *
- * Nothing here blocks the core loop except hiredis' own getaddrinfo() for a
- * host name (hiredis 0.14 has no asynchronous resolver); use an address or a
- * unix socket where that matters.
- *
- * Lifetime rules: a context is freed only by hiredis itself (after an I/O
- * error, inside its own handlers), by us from a timer callback, or by
- * destroy(); never from inside a hiredis callback (those defer to kill_timer
- * through redis_conn_drop_later()).  Either way the adapter's cleanup hook
- * reports it through on_gone(), the one place where "down" begins.
+ * A link is "ready" only when every handshake command was answered as
+ * expected; nothing else is sent before.  Any error to the handshake (a full
+ * server's "max number of clients", LOADING, a refused password, a replica
+ * answering ROLE) is a failed connection: logged once per kind of failure,
+ * retried with backoff.  The backoff restarts from its minimum only after a
+ * link stayed ready for BACKOFF_MAX_MS, so that a server that accepts and
+ * then drops us at once cannot make us spin.
  */
 #include "config.h"
 
@@ -18,15 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_loop_adapter.h"
 #include "redis_publisher.h"
 
-#define BACKOFF_MIN_MS 100u
-#define BACKOFF_MAX_MS 5000u
 /* After a replay request, how long pending() keeps counting the replay as
  * owed: the core replays from a zero-delay timer, so 50 ms is ample, and an
  * empty registry (nothing to replay) does not hold the exit up. */
 #define REPLAY_GRACE_MS 50u
+
+/* Handshake steps: privdata of their replies. */
+enum step { STEP_AUTH, STEP_SELECT, STEP_PING, STEP_ROLE };
+static const char *const step_names[] = {"AUTH", "SELECT", "PING", "ROLE"};
 
 static void schedule_reconnect(struct redis_publisher *p);
 
@@ -34,71 +35,127 @@ static void arm(struct redis_publisher *p, struct bh_timer *timer, uint64_t ms)
 {
 	if (p->api->timer_arm(p->host, timer, ms) != BH_OK)
 		p->api->log(p->host, BH_LOG_ERROR, "cannot arm a timer; redis %s may stall",
-			    p->cfg.server);
+			    redis_conn_server(p));
 }
 
+const char *redis_conn_server(const struct redis_publisher *p)
+{
+	return p->server ? p->server : p->cfg.server;
+}
+
+/* While the handshake runs, commands queue behind it (held back by the
+ * cork until the server proved to be the right one). */
 bool redis_conn_usable(const struct redis_publisher *p)
 {
-	return p->ac && !p->doomed;
+	return p->link != NULL;
 }
 
-/* Frees the context now; on_gone() runs before this returns.  Only from
- * timer callbacks (never inside hiredis). */
-static void drop_now(struct redis_publisher *p, const char *reason)
+/* --- logging state changes once --- */
+
+static void log_failure(struct redis_publisher *p, enum link_logged kind, const char *reason)
 {
-	if (!p->ac)
+	const char *server = redis_conn_server(p);
+	if (p->logged == kind) {
+		p->api->log(p->host, BH_LOG_DEBUG, "redis %s: %s", server, reason);
 		return;
-	if (reason && !p->drop_reason)
-		p->drop_reason = strdup(reason);
-	redisAsyncFree(p->ac);
+	}
+	switch (kind) {
+	case LINK_AUTH_FAILED:
+		/* report_error: a one-pass run must fail on a wrong password. */
+		p->api->report_error(p->host, NULL,
+				     "redis %s refused %s, retrying with backoff up to %u s", server,
+				     reason, BACKOFF_MAX_MS / 1000u);
+		p->api->set_status(p->host, "redis: authentication failed");
+		break;
+	case LINK_REFUSED:
+		p->api->log(p->host, BH_LOG_WARNING,
+			    "redis %s refused the connection (%s); retrying with backoff up to %u s",
+			    server, reason, BACKOFF_MAX_MS / 1000u);
+		p->api->set_status(p->host, "redis: refusing connections");
+		break;
+	case LINK_PROTOCOL:
+		p->api->log(p->host, BH_LOG_WARNING,
+			    "redis %s: %s; dropped the connection, reconnecting with backoff up to "
+			    "%u s",
+			    server, reason, BACKOFF_MAX_MS / 1000u);
+		p->api->set_status(p->host, "redis: protocol error");
+		break;
+	default:
+		p->api->log(p->host, BH_LOG_WARNING,
+			    "redis %s: %s; reconnecting with backoff (up to %u s), "
+			    "will republish everything once it is back",
+			    server, reason, BACKOFF_MAX_MS / 1000u);
+		p->api->set_status(p->host, "redis: unreachable");
+		break;
+	}
+	p->logged = kind;
 }
 
-void redis_conn_drop_later(struct redis_publisher *p, const char *reason)
+/* --- going down --- */
+
+static void drop_link(struct redis_publisher *p, enum link_logged kind, const char *reason,
+		      bool quiet)
 {
-	if (!p->ac || p->doomed)
+	if (!p->link)
 		return;
-	p->doomed = true;
-	if (reason && !p->drop_reason)
-		p->drop_reason = strdup(reason);
-	arm(p, p->kill_timer, 0);
+	struct resp_link *link = p->link;
+	bool was_ready = p->ready;
+	/* Detach first: the loss callbacks that resp_link_free() runs see a
+	 * publisher without a link and defer their work. */
+	p->link = NULL;
+	p->ready = false;
+	p->handshake_left = 0;
+	resp_link_free(link);
+	keyset_clear(&p->stored);
+	if (p->destroying)
+		return;
+	p->api->timer_disarm(p->host, p->connect_timer);
+	p->api->timer_disarm(p->host, p->command_timer);
+	p->command_timer_armed = false;
+	if (was_ready && p->api->now_ms(p->host) - p->ready_since_ms >= BACKOFF_MAX_MS)
+		backoff_reset(&p->backoff);
+	if (!quiet)
+		log_failure(p, kind, reason);
+	if (p->sentinel)
+		redis_sentinel_master_lost(p, was_ready, reason);
+	schedule_reconnect(p);
 }
 
-static void on_kill_timer(void *arg)
+void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const char *reason)
+{
+	drop_link(p, kind, reason, false);
+}
+
+static void on_link_failed(void *arg, const char *reason)
 {
 	struct redis_publisher *p = arg;
-	drop_now(p, NULL);
-}
-
-void redis_conn_auth_failed(struct redis_publisher *p, const char *what, const char *error)
-{
-	/* One error line per change of state, naming the server, never the
-	 * password; report_error makes a one-pass run fail. */
-	if (p->logged != LINK_AUTH_FAILED)
-		p->api->report_error(p->host, NULL,
-				     "redis %s refused %s (%s), retrying with backoff up to %u s",
-				     p->cfg.server, what, error, BACKOFF_MAX_MS / 1000u);
-	p->logged = LINK_AUTH_FAILED;
-	p->handshake_failed = true;
-	p->api->set_status(p->host, "redis: authentication failed");
-	redis_conn_drop_later(p, what);
+	redis_conn_drop(p, strncmp(reason, "protocol error", 14) == 0 ? LINK_PROTOCOL : LINK_DOWN,
+			reason);
 }
 
 /* --- becoming ready --- */
 
 static void became_ready(struct redis_publisher *p)
 {
+	if (resp_link_uncork(p->link) != BH_OK) {
+		redis_conn_drop(p, LINK_DOWN, "out of memory");
+		return;
+	}
 	p->ready = true;
-	p->backoff_ms = BACKOFF_MIN_MS;
+	p->ready_since_ms = p->api->now_ms(p->host);
+	p->api->timer_disarm(p->host, p->connect_timer);
 	if (p->logged != LINK_UP) {
 		if (p->cfg.database > 0)
 			p->api->log(p->host, BH_LOG_INFO, "connected to redis %s, database %d",
-				    p->cfg.server, p->cfg.database);
+				    redis_conn_server(p), p->cfg.database);
 		else
-			p->api->log(p->host, BH_LOG_INFO, "connected to redis %s", p->cfg.server);
+			p->api->log(p->host, BH_LOG_INFO, "connected to redis %s",
+				    redis_conn_server(p));
 		p->api->set_status(p->host, "redis: connected");
 	}
 	p->logged = LINK_UP;
-	redis_publisher_connected(p);
+	bool moved = p->sentinel && redis_sentinel_master_ready(p);
+	redis_publisher_connected(p, moved);
 	/* A reconnect may face an emptied store (restart, FLUSHALL, failover):
 	 * have the core publish everything again.  The very first connect needs
 	 * it only when something was dropped while we were not connected. */
@@ -120,7 +177,7 @@ static void became_ready(struct redis_publisher *p)
 				     "redis %s: the connection failed during the pass and came back "
 				     "only after it; registrations left unacknowledged then were not "
 				     "published again",
-				     p->cfg.server);
+				     redis_conn_server(p));
 	p->owed = false;
 }
 
@@ -131,91 +188,96 @@ static void on_grace_timer(void *arg)
 		p->owed = false;
 }
 
-static void on_handshake_reply(redisAsyncContext *ac, void *reply, void *privdata)
+static bool is_status(const redisReply *r, const char *text)
 {
-	struct redis_publisher *p = ac->data;
-	const char *what = privdata; /* "AUTH", "SELECT", "PING": static strings */
-	redisReply *r = reply;
-	p->inflight--;
-	redis_conn_progress(p);
-	if (!r || p->destroying || p->doomed)
+	return r->type == REDIS_REPLY_STATUS && strcmp(r->str, text) == 0;
+}
+
+/* ROLE's first element: "master", "slave" or "sentinel". */
+static bool role_is_master(const redisReply *r, const char **role)
+{
+	*role = "not an array";
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return false;
+	*role = r->element[0]->str;
+	return strcmp(*role, "master") == 0;
+}
+
+static void handshake_error(struct redis_publisher *p, enum step step, const char *error)
+{
+	char *reason = NULL;
+	enum link_logged kind = LINK_REFUSED;
+	if (step == STEP_AUTH || step == STEP_SELECT || strncmp(error, "NOAUTH", 6) == 0 ||
+	    strncmp(error, "WRONGPASS", 9) == 0) {
+		/* Our settings are refused: retrying will not help until the
+		 * server or the configuration changes (one-pass runs fail). */
+		kind = LINK_AUTH_FAILED;
+		const char *what = step == STEP_AUTH     ? "AUTH"
+				   : step == STEP_SELECT ? "SELECT"
+							 : "access without a password";
+		if (asprintf(&reason, "%s (%s)", what, error) < 0)
+			reason = NULL;
+	} else if (strncmp(error, "NOPERM", 6) == 0) {
+		kind = LINK_AUTH_FAILED; /* the ACL must change first */
+		if (asprintf(&reason, "%s: %s (the ACL user needs +%s)", step_names[step], error,
+			     step == STEP_ROLE ? "role" : step == STEP_PING ? "ping" : "select") < 0)
+			reason = NULL;
+	} else if (asprintf(&reason, "%s: %s", step_names[step], error) < 0) {
+		reason = NULL;
+	}
+	redis_conn_drop(p, kind, reason ? reason : error);
+	free(reason);
+}
+
+static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_publisher *p = arg;
+	enum step step = (enum step)(uintptr_t)privdata;
+	if (!r || !p->link || p->destroying)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		if (strcmp(what, "PING") != 0 || strncmp(r->str, "NOAUTH", 6) == 0) {
-			redis_conn_auth_failed(p,
-					       strcmp(what, "PING") == 0 ? "access without a password"
-									 : what,
-					       r->str);
-			return;
-		}
-		if (strncmp(r->str, "LOADING", 7) == 0 || strncmp(r->str, "BUSY", 4) == 0) {
-			/* Restarting or wedged in a script: not ready yet. */
-			char *reason = NULL;
-			if (asprintf(&reason, "PING failed: %s", r->str) < 0)
-				reason = NULL;
-			redis_conn_drop_later(p, reason ? reason : "PING failed");
-			free(reason);
-			return;
-		}
-		/* Any other answer (NOPERM for an ACL user without +ping) still
-		 * proves that the server answers: go on. */
+		handshake_error(p, step, r->str);
+		return;
+	}
+	const char *role = NULL;
+	bool ok = step == STEP_PING   ? is_status(r, "PONG")
+		  : step == STEP_ROLE ? role_is_master(r, &role)
+				      : is_status(r, "OK");
+	if (!ok && step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
+		/* A sentinel named a replica (or a failover is under way):
+		 * never write there; ask the sentinels again. */
+		char *reason = NULL;
+		if (asprintf(&reason, "ROLE says %s, not master", role) < 0)
+			reason = NULL;
+		redis_conn_drop(p, LINK_REFUSED, reason ? reason : "not the master");
+		free(reason);
+		return;
+	}
+	if (!ok) {
+		char *reason = NULL;
+		if (asprintf(&reason, "protocol error: an unexpected reply to %s", step_names[step]) <
+		    0)
+			reason = NULL;
+		redis_conn_drop(p, LINK_PROTOCOL, reason ? reason : "protocol error");
+		free(reason);
+		return;
 	}
 	if (--p->handshake_left == 0)
 		became_ready(p);
 }
 
-static void on_connect(const redisAsyncContext *ac, int status)
-{
-	struct redis_publisher *p = ac->data;
-	if (status != REDIS_OK)
-		return; /* hiredis frees the context next; on_gone() follows */
-	/* The handshake's last reply (PING) makes us ready, not this. */
-	p->api->timer_disarm(p->host, p->connect_timer);
-}
-
-/* --- going down --- */
-
-static void on_gone(void *arg, int err, const char *errstr)
-{
-	struct redis_publisher *p = arg;
-	p->ac = NULL;
-	p->ready = false;
-	p->doomed = false;
-	p->handshake_left = 0;
-	/* Replies still expected died with the context (hiredis ran their
-	 * callbacks with NULL before telling us). */
-	keyset_clear(&p->stored);
-	if (p->destroying) {
-		free(p->drop_reason);
-		p->drop_reason = NULL;
-		return;
-	}
-	p->api->timer_disarm(p->host, p->connect_timer);
-	p->api->timer_disarm(p->host, p->command_timer);
-	p->api->timer_disarm(p->host, p->kill_timer);
-	p->command_timer_armed = false;
-	const char *reason = p->drop_reason ? p->drop_reason
-			     : err && errstr && errstr[0] ? errstr
-							  : "connection closed";
-	if (p->handshake_failed) {
-		/* Already reported by redis_conn_auth_failed(). */
-	} else if (p->logged != LINK_DOWN) {
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "redis %s: %s; reconnecting with backoff (up to %u s), "
-			    "will republish everything once it is back",
-			    p->cfg.server, reason, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: unreachable");
-		p->logged = LINK_DOWN;
-	} else {
-		p->api->log(p->host, BH_LOG_DEBUG, "redis %s: %s", p->cfg.server, reason);
-	}
-	p->handshake_failed = false;
-	free(p->drop_reason);
-	p->drop_reason = NULL;
-	schedule_reconnect(p);
-}
-
 /* --- connecting --- */
+
+static int send_step(struct redis_publisher *p, enum step step, int argc, const char **argv,
+		     const size_t *lens)
+{
+	if (resp_link_send(p->link, on_handshake_reply, (void *)(uintptr_t)step, argc, argv, lens) !=
+	    BH_OK)
+		return BH_ERR;
+	p->handshake_left++;
+	return BH_OK;
+}
 
 static int queue_handshake(struct redis_publisher *p)
 {
@@ -229,89 +291,103 @@ static int queue_handshake(struct redis_publisher *p)
 		}
 		argv[argc] = p->cfg.password;
 		lens[argc++] = strlen(p->cfg.password);
-		if (redis_conn_submit(p, on_handshake_reply, (void *)"AUTH", argc, argv, lens) != BH_OK)
+		if (send_step(p, STEP_AUTH, argc, argv, lens) != BH_OK)
 			return BH_ERR;
-		p->handshake_left++;
 	}
 	if (p->cfg.database > 0) {
 		char db[24];
 		snprintf(db, sizeof db, "%d", p->cfg.database);
 		const char *argv[2] = {"SELECT", db};
 		size_t lens[2] = {6, strlen(db)};
-		if (redis_conn_submit(p, on_handshake_reply, (void *)"SELECT", 2, argv, lens) != BH_OK)
+		if (send_step(p, STEP_SELECT, 2, argv, lens) != BH_OK)
 			return BH_ERR;
-		p->handshake_left++;
 	}
 	/* A finished TCP connect proves little: a stopped (SIGSTOP) or wedged
 	 * server still completes it from the kernel's backlog.  Only a reply
-	 * makes the link "up"; otherwise each retry would log a reconnect
-	 * and reset the backoff. */
+	 * makes the link "up". */
 	const char *ping[1] = {"PING"};
 	size_t ping_len[1] = {4};
-	if (redis_conn_submit(p, on_handshake_reply, (void *)"PING", 1, ping, ping_len) != BH_OK)
+	if (send_step(p, STEP_PING, 1, ping, ping_len) != BH_OK)
 		return BH_ERR;
-	p->handshake_left++;
+	if (p->sentinel) {
+		const char *role[1] = {"ROLE"};
+		size_t role_len[1] = {4};
+		if (send_step(p, STEP_ROLE, 1, role, role_len) != BH_OK)
+			return BH_ERR;
+	}
 	return BH_OK;
 }
 
-/* A connect that failed before there was a context to watch. */
+/* A connect that failed before there was a link. */
 static void connect_failed(struct redis_publisher *p, const char *reason)
 {
-	if (p->logged != LINK_DOWN) {
-		p->api->log(p->host, BH_LOG_WARNING,
-			    "cannot connect to redis %s: %s; retrying with backoff (up to %u s)",
-			    p->cfg.server, reason, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: unreachable");
-		p->logged = LINK_DOWN;
-	} else {
-		p->api->log(p->host, BH_LOG_DEBUG, "cannot connect to redis %s: %s", p->cfg.server,
-			    reason);
+	log_failure(p, LINK_DOWN, reason);
+	if (p->sentinel)
+		redis_sentinel_master_lost(p, false, reason);
+	schedule_reconnect(p);
+}
+
+static void connect_to(struct redis_publisher *p, const struct resp_address *address)
+{
+	static const struct resp_link_callbacks callbacks = {.failed = on_link_failed};
+	char *error = NULL;
+	struct resp_link *link = resp_link_open(p->api, p->host, address, &callbacks, p, &error);
+	if (!link) {
+		connect_failed(p, error ? error : "out of memory");
+		free(error);
+		return;
 	}
+	p->link = link;
+	arm(p, p->connect_timer, p->cfg.connect_timeout_ms);
+	/* The handshake is pipelined; nothing else goes out before it is
+	 * answered (a replica must never see a write). */
+	if (queue_handshake(p) != BH_OK)
+		redis_conn_drop(p, LINK_DOWN, "cannot queue the handshake");
+	else
+		resp_link_cork(link);
+}
+
+void redis_conn_connect_master(struct redis_publisher *p, const char *host, int port)
+{
+	if (p->destroying)
+		return;
+	/* The failover is logged once, when the new master is ready. */
+	if (p->link)
+		drop_link(p, LINK_DOWN, "the sentinels named another master", true);
+	p->api->timer_disarm(p->host, p->reconnect_timer);
+	char *server = NULL;
+	if (asprintf(&server, "%s:%d (master %s)", host, port, p->cfg.master_name) < 0)
+		server = NULL;
+	free(p->server);
+	p->server = server;
+	struct resp_address address = {.host = host, .port = port};
+	connect_to(p, &address);
+}
+
+void redis_conn_no_master(struct redis_publisher *p, const char *reason)
+{
+	log_failure(p, LINK_NO_MASTER, reason);
 	schedule_reconnect(p);
 }
 
 static void connect_now(struct redis_publisher *p)
 {
-	if (p->ac || p->destroying)
+	if (p->link || p->destroying)
 		return;
-	redisAsyncContext *ac = p->cfg.socket ? redisAsyncConnectUnix(p->cfg.socket)
-					      : redisAsyncConnect(p->cfg.host, p->cfg.port);
-	if (!ac) {
-		connect_failed(p, "out of memory");
+	if (p->sentinel) {
+		redis_sentinel_discover(p);
 		return;
 	}
-	if (ac->err) {
-		char *reason = strdup(ac->errstr);
-		redisAsyncFree(ac);
-		connect_failed(p, reason ? reason : "error");
-		free(reason);
-		return;
-	}
-	ac->data = p;
-	if (redisAsyncSetConnectCallback(ac, on_connect) != REDIS_OK ||
-	    redis_loop_attach(ac, p->api, p->host, on_gone, p) != BH_OK) {
-		redisAsyncFree(ac);
-		connect_failed(p, "cannot register the socket with the loop");
-		return;
-	}
-	p->ac = ac;
-	/* An idle link to a vanished host (no RST) would otherwise go unnoticed
-	 * until the next refresh; keepalive makes the kernel find out. */
-	if (!p->cfg.socket && redisEnableKeepAlive(&ac->c) != REDIS_OK)
-		p->api->log(p->host, BH_LOG_DEBUG, "cannot enable TCP keepalive: %s", ac->c.errstr);
-	arm(p, p->connect_timer, p->cfg.connect_timeout_ms);
-	/* AUTH/SELECT go first in the pipeline; commands queued while we
-	 * connect follow them in order. */
-	if (queue_handshake(p) != BH_OK)
-		redis_conn_drop_later(p, "cannot queue the handshake");
+	struct resp_address address = {
+		.unix_path = p->cfg.socket, .host = p->cfg.host, .port = p->cfg.port};
+	connect_to(p, &address);
 }
 
 static void schedule_reconnect(struct redis_publisher *p)
 {
 	if (p->destroying)
 		return;
-	arm(p, p->reconnect_timer, p->backoff_ms);
-	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+	arm(p, p->reconnect_timer, backoff_next(&p->backoff));
 }
 
 static void on_reconnect_timer(void *arg)
@@ -322,11 +398,12 @@ static void on_reconnect_timer(void *arg)
 static void on_connect_timer(void *arg)
 {
 	struct redis_publisher *p = arg;
-	if (p->ac && !(p->ac->c.flags & REDIS_CONNECTED)) {
-		char reason[64];
-		snprintf(reason, sizeof reason, "connect timed out after %u ms",
+	if (p->link && !p->ready) {
+		char reason[80];
+		snprintf(reason, sizeof reason, "%s timed out after %u ms",
+			 resp_link_connected(p->link) ? "the handshake" : "connect",
 			 p->cfg.connect_timeout_ms);
-		drop_now(p, reason);
+		redis_conn_drop(p, LINK_DOWN, reason);
 	}
 }
 
@@ -343,25 +420,25 @@ static void on_command_timer(void *arg)
 {
 	struct redis_publisher *p = arg;
 	p->command_timer_armed = false;
-	if (!p->ac || p->inflight == 0)
+	if (!p->link || p->inflight == 0)
 		return;
 	uint64_t idle = p->api->now_ms(p->host) - p->last_progress_ms;
 	if (idle >= p->cfg.command_timeout_ms) {
 		char reason[80];
 		snprintf(reason, sizeof reason, "no reply for %u ms", p->cfg.command_timeout_ms);
-		drop_now(p, reason);
+		redis_conn_drop(p, LINK_DOWN, reason);
 		return;
 	}
 	p->command_timer_armed = true;
 	arm(p, p->command_timer, p->cfg.command_timeout_ms - idle);
 }
 
-int redis_conn_submit(struct redis_publisher *p, redisCallbackFn *cb, void *privdata, int argc,
+int redis_conn_submit(struct redis_publisher *p, resp_reply_fn cb, void *privdata, int argc,
 		      const char **argv, const size_t *argvlen)
 {
-	if (!p->ac)
+	if (!redis_conn_usable(p))
 		return BH_ERR;
-	if (redisAsyncCommandArgv(p->ac, cb, privdata, argc, argv, argvlen) != REDIS_OK)
+	if (resp_link_send(p->link, cb, privdata, argc, argv, argvlen) != BH_OK)
 		return BH_ERR;
 	if (p->inflight++ == 0)
 		redis_conn_progress(p);
@@ -380,8 +457,9 @@ int redis_conn_start(struct redis_publisher *p)
 		struct bh_timer **timer;
 		bh_timer_cb cb;
 	} timers[] = {
-		{&p->reconnect_timer, on_reconnect_timer}, {&p->connect_timer, on_connect_timer},
-		{&p->command_timer, on_command_timer},     {&p->kill_timer, on_kill_timer},
+		{&p->reconnect_timer, on_reconnect_timer},
+		{&p->connect_timer, on_connect_timer},
+		{&p->command_timer, on_command_timer},
 		{&p->grace_timer, on_grace_timer},
 	};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
@@ -389,7 +467,9 @@ int redis_conn_start(struct redis_publisher *p)
 		if (!*timers[i].timer)
 			return BH_ERR;
 	}
-	p->backoff_ms = BACKOFF_MIN_MS;
+	backoff_init(&p->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	if (p->cfg.sentinels && redis_sentinel_start(p) != BH_OK)
+		return BH_ERR;
 	connect_now(p);
 	return BH_OK;
 }
@@ -397,15 +477,15 @@ int redis_conn_start(struct redis_publisher *p)
 void redis_conn_destroy(struct redis_publisher *p)
 {
 	p->destroying = true;
-	if (p->ac)
-		redisAsyncFree(p->ac); /* runs every pending callback with NULL */
+	redis_conn_drop(p, LINK_DOWN, "shutting down"); /* runs every loss callback */
+	redis_sentinel_destroy(p);
 	struct bh_timer **timers[] = {&p->reconnect_timer, &p->connect_timer, &p->command_timer,
-				      &p->kill_timer, &p->grace_timer};
+				      &p->grace_timer};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
 		if (*timers[i])
 			p->api->timer_free(p->host, *timers[i]);
 		*timers[i] = NULL;
 	}
-	free(p->drop_reason);
-	p->drop_reason = NULL;
+	free(p->server);
+	p->server = NULL;
 }

@@ -12,6 +12,7 @@
 struct keyset_entry {
 	char *key;
 	uint64_t tag;
+	void *data;
 	struct keyset_entry *next;
 };
 
@@ -110,21 +111,44 @@ bool keyset_get(const struct keyset *set, const char *key, uint64_t *tag)
 	return true;
 }
 
-void keyset_remove(struct keyset *set, const char *key)
+void *keyset_take(struct keyset *set, const char *key)
 {
 	struct keyset_entry **link = find(set, key);
 	if (!link || !*link)
-		return;
+		return NULL;
 	struct keyset_entry *e = *link;
+	void *data = e->data;
 	*link = e->next;
 	free(e->key);
 	free(e);
 	set->count--;
+	return data;
+}
+
+void keyset_remove(struct keyset *set, const char *key)
+{
+	(void)keyset_take(set, key);
+}
+
+int keyset_put_data(struct keyset *set, const char *key, void *data, void **old)
+{
+	*old = NULL;
+	struct keyset_entry **link = find(set, key);
+	if (link && *link) {
+		*old = (*link)->data;
+		(*link)->data = data;
+		return 0;
+	}
+	if (keyset_put(set, key, 0) < 0)
+		return -1;
+	link = find(set, key);
+	(*link)->data = data;
+	return 0;
 }
 
 /* Scans on from where the last pop stopped (wrapping round once), so that
  * emptying a set of n keys costs O(n + buckets), not O(n * buckets). */
-char *keyset_pop(struct keyset *set)
+char *keyset_pop(struct keyset *set, uint64_t *tag, void **data)
 {
 	if (set->count == 0)
 		return NULL;
@@ -133,6 +157,10 @@ char *keyset_pop(struct keyset *set)
 		struct keyset_entry *e = set->buckets[i];
 		if (e) {
 			char *key = e->key;
+			if (data)
+				*data = e->data;
+			if (tag)
+				*tag = e->tag;
 			set->buckets[i] = e->next;
 			free(e);
 			set->count--;

@@ -1,6 +1,7 @@
 /*
- * publisher-redis internals shared by the connection manager (redis_conn.c)
- * and the operations / plugin table (publisher_redis.c).
+ * publisher-redis internals shared by the connection manager (redis_conn.c),
+ * Sentinel discovery (redis_sentinel.c) and the operations / plugin table
+ * (publisher_redis.c).
  */
 #ifndef BH_REDIS_PUBLISHER_H
 #define BH_REDIS_PUBLISHER_H
@@ -8,41 +9,68 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <hiredis/async.h>
-
 #include <beachhead/plugin.h>
 
+#include "backoff.h"
 #include "redis_config.h"
 #include "redis_keyset.h"
+#include "resp_link.h"
+
+#define BACKOFF_MIN_MS 100u
+#define BACKOFF_MAX_MS 5000u
 
 /* What we last told the operator about the link: we log on changes only, so
  * an outage produces one line, not one per retry. */
-enum link_logged { LINK_UNKNOWN, LINK_UP, LINK_DOWN, LINK_AUTH_FAILED };
+enum link_logged {
+	LINK_UNKNOWN,
+	LINK_UP,
+	LINK_DOWN,        /* unreachable, closed, timed out */
+	LINK_REFUSED,     /* answered the handshake with an error */
+	LINK_AUTH_FAILED, /* refused our credentials or database */
+	LINK_PROTOCOL,    /* spoke something other than RESP to our commands */
+	LINK_NO_MASTER    /* Sentinel: no sentinel named a usable master */
+};
+
+struct redis_sentinel;
 
 struct redis_publisher {
 	const struct bh_host_api *api;
 	struct bh_host *host;
 	struct redis_config cfg;
 
-	/* Connection.  ac == NULL: down, waiting for reconnect_timer. */
-	redisAsyncContext *ac;
-	bool ready;            /* handshake (AUTH/SELECT) done */
-	bool doomed;           /* being dropped: queue nothing more on ac */
-	bool handshake_failed; /* the current drop is an AUTH/SELECT refusal */
+	/* Connection.  link == NULL: down, waiting for reconnect_timer. */
+	struct resp_link *link;
+	char *server;          /* what `link` talks to, for messages */
+	bool ready;            /* handshake done: commands may go out */
 	bool ever_ready;
-	unsigned handshake_left; /* AUTH/SELECT replies still expected */
-	char *drop_reason;       /* why we drop ac ourselves, for the log */
+	unsigned handshake_left; /* handshake replies still expected */
+	uint64_t ready_since_ms;
 	enum link_logged logged;
-	uint64_t backoff_ms;
+	struct backoff backoff;
 
-	/* Work accounting.  inflight: commands handed to hiredis and not yet
-	 * answered.  owed: the store may lack current registrations (a publish
-	 * was dropped or lost), so a replay is due on the next connect. */
+	/* Work accounting.  inflight: our commands awaiting replies.  owed:
+	 * the store may lack current registrations (a publish was dropped or
+	 * lost), so a replay is due on the next connect. */
 	size_t inflight;
 	bool owed;
 	uint64_t last_progress_ms;
 	bool command_timer_armed;
 	struct keyset deferred_dels; /* withdrawals that still owe a DEL */
+	/* Sentinel: DELs acknowledged lately (tag: when), sent again to a new
+	 * master, which may never have received them (async replication). */
+	struct keyset recent_dels;
+	size_t recent_prune_at;
+
+	/* Writes the server refused (OOM under maxmemory, ...): retried with
+	 * backoff, reported once per episode. */
+	struct keyset failed_sets; /* key -> struct failed_set (data) */
+	bool write_trouble;
+	char *write_error;        /* the first refusal of the episode */
+	unsigned write_failures;  /* refusals in the episode */
+	uint64_t write_trouble_since_ms;
+	size_t retries_inflight;
+	struct backoff retry_backoff;
+	bool retry_armed;
 
 	/* notify_channel: value hash last stored per key, changes since the
 	 * last notice. */
@@ -51,34 +79,59 @@ struct redis_publisher {
 	bool notify_armed;
 
 	bool one_pass; /* refresh == 0: the daemon exits after one pass */
+	unsigned expire;
 	bool stopping;
 	bool destroying;
 
 	struct bh_timer *reconnect_timer;
 	struct bh_timer *connect_timer;
 	struct bh_timer *command_timer;
-	struct bh_timer *kill_timer;
 	struct bh_timer *grace_timer;
 	struct bh_timer *notify_timer;
+	struct bh_timer *retry_timer;
+
+	struct redis_sentinel *sentinel; /* NULL without `sentinels` */
 };
 
 /* --- redis_conn.c --- */
 int redis_conn_start(struct redis_publisher *p);
 void redis_conn_destroy(struct redis_publisher *p);
-/* Hands one command to hiredis; the reply (or NULL when the connection
- * dies first) arrives at cb.  Returns BH_ERR when nothing was queued. */
-int redis_conn_submit(struct redis_publisher *p, redisCallbackFn *cb, void *privdata, int argc,
+/* Sends one command; the reply (or NULL when the connection dies first)
+ * arrives at cb with arg = p.  Returns BH_ERR when nothing was queued. */
+int redis_conn_submit(struct redis_publisher *p, resp_reply_fn cb, void *privdata, int argc,
 		      const char **argv, const size_t *argvlen);
 /* Called by reply callbacks for every reply or loss. */
 void redis_conn_progress(struct redis_publisher *p);
-/* Drops the connection from inside a hiredis callback (deferred to the loop). */
-void redis_conn_drop_later(struct redis_publisher *p, const char *reason);
-/* The server refused our credentials (AUTH/SELECT or NOAUTH). */
-void redis_conn_auth_failed(struct redis_publisher *p, const char *what, const char *error);
+/* Drops the connection (safe from inside a reply callback) and reconnects
+ * with backoff; kind and reason say why, for the log. */
+void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const char *reason);
 bool redis_conn_usable(const struct redis_publisher *p);
+/* Sentinel named the master: connect to it now (any current link goes). */
+void redis_conn_connect_master(struct redis_publisher *p, const char *host, int port);
+/* Sentinel found no master: try again with backoff. */
+void redis_conn_no_master(struct redis_publisher *p, const char *reason);
+/* The name messages use for the server (never NULL). */
+const char *redis_conn_server(const struct redis_publisher *p);
 
 /* --- publisher_redis.c --- */
-/* The handshake finished: flush deferred withdrawals (called by redis_conn.c). */
-void redis_publisher_connected(struct redis_publisher *p);
+/* The handshake finished: flush deferred withdrawals (called by
+ * redis_conn.c); new_master: a failover moved us to another server, which
+ * may lack DELs the old one acknowledged but never replicated. */
+void redis_publisher_connected(struct redis_publisher *p, bool new_master);
+
+/* --- redis_sentinel.c --- */
+int redis_sentinel_start(struct redis_publisher *p);
+/* Ask the sentinels (in turn) for the master; the answer arrives through
+ * redis_conn_connect_master() or redis_conn_no_master(). */
+void redis_sentinel_discover(struct redis_publisher *p);
+/* The master link is ready (ROLE said master): a failover, if one was
+ * under way, is complete (logged here).  Returns true when this master is
+ * not the one we wrote to before. */
+bool redis_sentinel_master_ready(struct redis_publisher *p);
+/* The master link was lost (was_ready: it had been usable): remember when,
+ * for the failover line; a server that never became usable makes the next
+ * discovery start at the next sentinel. */
+void redis_sentinel_master_lost(struct redis_publisher *p, bool was_ready, const char *reason);
+void redis_sentinel_destroy(struct redis_publisher *p);
 
 #endif

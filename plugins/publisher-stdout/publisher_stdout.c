@@ -4,7 +4,9 @@
  * what the tests use to watch the core:
  *   {"op":"set","key":"/beachhead/web","ttl":60,"value":[...]}
  *   {"op":"del","key":"/beachhead/web"}
- * Settings: none besides `plugin`.
+ * One line per change: the core publishes every registration again on every
+ * full pass (that refreshes a store's expiry), but a refresh that changes
+ * nothing is not printed.  Settings: none besides `plugin`.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@ struct stdout_publisher {
 	const struct bh_host_api *api;
 	struct bh_host *host;
 	bool write_failed;
+	struct json_object *printed; /* key -> the set line last printed for it */
 };
 
 static int stdout_init(const struct bh_init *args, void **self)
@@ -43,6 +46,10 @@ static int stdout_init(const struct bh_init *args, void **self)
 		return BH_ERR;
 	p->api = args->api;
 	p->host = args->host;
+	if (!(p->printed = json_object_new_object())) {
+		free(p);
+		return BH_ERR;
+	}
 	*self = p;
 	return BH_OK;
 }
@@ -60,7 +67,9 @@ static void stdout_stop(void *self)
 
 static void stdout_destroy(void *self)
 {
-	free(self);
+	struct stdout_publisher *p = self;
+	json_object_put(p->printed);
+	free(p);
 }
 
 /* JSON string literal for text, or NULL. Caller frees. */
@@ -98,10 +107,23 @@ static int stdout_publish(void *self, const struct bh_registration *reg)
 	int rc = key ? asprintf(&line, "{\"op\":\"set\",\"key\":%s,\"ttl\":%u,\"value\":%s}\n", key,
 				reg->ttl, reg->value)
 		     : -1;
-	free(key);
-	if (rc < 0)
+	if (rc < 0) {
+		free(key);
 		return BH_ERR;
+	}
+	struct json_object *last = NULL;
+	if (json_object_object_get_ex(p->printed, reg->key, &last) &&
+	    strcmp(json_object_get_string(last), line) == 0) {
+		free(key);
+		free(line);
+		return BH_OK; /* a refresh, not a change */
+	}
 	rc = emit_line(p, line);
+	/* Remembered only once printed: a failed write is retried next time. */
+	struct json_object *copy = rc == BH_OK ? json_object_new_string(line) : NULL;
+	if (copy && json_object_object_add(p->printed, reg->key, copy) != 0)
+		json_object_put(copy);
+	free(key);
 	free(line);
 	return rc;
 }
@@ -112,6 +134,7 @@ static int stdout_withdraw(void *self, const char *key, const char *container)
 	(void)container;
 	char *quoted = quote(key);
 	char *line = NULL;
+	json_object_object_del(p->printed, key);
 	int rc = quoted ? asprintf(&line, "{\"op\":\"del\",\"key\":%s}\n", quoted) : -1;
 	free(quoted);
 	if (rc < 0)

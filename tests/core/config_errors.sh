@@ -68,8 +68,8 @@ CONF
 grep -q "configuration $BH_TMP/good.conf is valid" "$BH_TMP/err" || bh_fail "--check-config said nothing"
 [ ! -s "$BH_TMP/out" ] || bh_fail "--check-config published"
 
-# Fan-out: two publishers each get every registration (once: the pass after
-# the script's event finds it unchanged).
+# Fan-out: two publishers each get every registration (and print it once:
+# one line per change).
 "$BEACHHEAD" -c "$BH_TMP/good.conf" --refresh 0 >"$BH_TMP/out" 2>"$BH_TMP/err" || bh_fail "fan-out run"
 [ "$(grep -c '"key":"/x/web"' "$BH_TMP/out")" -eq 2 ] || bh_fail "fan-out: $(cat "$BH_TMP/out")"
 grep -q 'publisher-stdout\[1\]' "$BH_TMP/err" || grep -q '2 publisher(s)' "$BH_TMP/err" || bh_fail "two publishers not started"

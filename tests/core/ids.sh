@@ -7,7 +7,7 @@
 #   * container_keep(id, name): a container the passes cannot read keeps its
 #     registration through every sweep;
 #   * the refresh timer republishes every registration, also those no pass
-#     reports (refresh 1 s: "set db" keeps coming while db is unreadable).
+#     reports (refresh 1 s: db is refreshed while it is unreadable).
 . "$top_srcdir/tests/lib/common.sh"
 bh_setup_tmp
 
@@ -46,10 +46,12 @@ grep -qxF '{"op":"del","key":"/beachhead/web"}' "$BH_TMP/out" || fail "web not w
 sed -n '1,/"del","key":"\/beachhead\/web"/p' "$BH_TMP/out" | grep -c '"del"' | grep -qx 1 || fail "a withdrawal before the matching gone"
 grep -qxF "$(reg web 10.0.0.2 web.example)" "$BH_TMP/out" || fail "the new web was not registered"
 grep -q "container web: script: gone (aaa), but the name now belongs to bbb; kept" "$BH_TMP/err" || fail "the ignored gone was not logged"
-# db: never withdrawn, republished by the refresh timer although no pass
-# reported it (at least twice in 2.5 s, on top of its first registration).
+# db: never withdrawn, and republished by the refresh timer although no
+# pass reported it (the stdout publisher prints changes only: the core's
+# log counts the refreshes; web and db were registered at every tick).
 grep -q '"del","key":"/beachhead/db"' "$BH_TMP/out" && fail "the unreadable db was withdrawn"
-n=$(grep -cxF "$(reg db 10.0.0.3 db.example)" "$BH_TMP/out")
-[ "$n" -ge 3 ] || fail "db published $n times, expected its registration plus refreshes"
+grep -q 'withdrawing /beachhead/db' "$BH_TMP/err" && fail "the unreadable db was withdrawn"
+n=$(grep -c 'refreshing 2 registrations' "$BH_TMP/err")
+[ "$n" -ge 2 ] || fail "$n refreshes of web and db in 2.5 s with refresh 1 s, expected at least 2"
 bh_check_valgrind
 exit 0

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End to end through the real core loop: the scripted inspector (test-only
 # stand-in for an engine) makes containers appear, change and disappear; the
-# stdout publisher shows exactly what the core published and withdrew.
+# stdout publisher shows exactly what the core published and withdrew (one
+# line per change: the refreshes of the passes print nothing).
 . "$top_srcdir/tests/lib/common.sh"
 bh_setup_tmp
 

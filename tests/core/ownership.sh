@@ -1,9 +1,9 @@
 #!/bin/sh
 # Domain ownership through the real core loop: the allow-list refuses a
 # container that asks for a domain outside it (whole container, with the
-# reason), and of two containers claiming one domain exactly one is
-# published, deterministically, whatever the order of events; the other
-# takes over as soon as the holder goes away.  (Repeated sets of the same key
+# reason), and with sharing = "exclusive" of two containers claiming one
+# domain exactly one is published, deterministically, whatever the order of
+# events; the other takes over as soon as the holder goes away.  (Repeated sets of the same key
 # are refreshes: the comparison folds them.)
 . "$top_srcdir/tests/lib/common.sh"
 bh_setup_tmp
@@ -26,6 +26,7 @@ enumerate = true;
 refresh = 600;
 domains = {
   allow = [ ".example.org" ];
+  sharing = "exclusive";
 };
 CONF
 $(bh_daemon_cmd) -c "$BH_TMP/beachhead.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err" &

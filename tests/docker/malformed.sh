@@ -38,7 +38,8 @@ grep -q '^GET /v1.43/containers/json' "$BH_TMP/requests" || bh_fail "API version
 # goes on (start -> set, die -> del).
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --dry-run --enumerate --no-timestamp --docker-url "unix://$SOCK"
 bh_expect_line 10 "$OUT" "$(bh_del good)"
-[ "$(grep -c '"/beachhead/good"' "$OUT")" -ge 3 ] || { cat "$OUT" >&2; bh_fail "expected set (pass), set (start), del (die) for good"; }
+# (The start event's set repeats the pass's value: one line per change.)
+[ "$(grep -c '"/beachhead/good"' "$OUT")" -ge 2 ] || { cat "$OUT" >&2; bh_fail "expected set (pass), del (die) for good"; }
 grep -q 'dropping an event larger than max_response_bytes (16384)' "$OUT.err" || { cat "$OUT.err" >&2; bh_fail "oversized event not reported"; }
 grep -q 'ignoring an event: malformed JSON' "$OUT.err" || bh_fail "garbage event not reported"
 kill -0 "$BH_DAEMON_PID" || bh_fail "the daemon died"

@@ -28,7 +28,6 @@ bh_expect_line 10 "$OUT" "$(bh_reg web1 "$(bh_ip web1 testnet)")"
 bh_expect_line 10 "$OUT" "$(bh_reg web3 "$(bh_ip web3 testnet)")"
 
 # 2. Engine restart.
-sets_before=$(grep -c '"/beachhead/web1"' "$OUT")
 bh_engine_stop_docker
 bh_wait_for 10 'grep -q "event stream lost\|closed the event stream" "$OUT.err"' "the stream end to be noticed" || { cat "$OUT.err" >&2; exit 1; }
 bh_engine_start_docker
@@ -36,7 +35,8 @@ bh_wait_for 40 'grep -c "connected to the engine\|engine reachable again" "$OUT.
 # web1 restarts by policy (and may get another address), web3 does not.
 bh_wait_for 20 '[ "$(docker inspect -f "{{.State.Running}}" web1)" = true ]' "web1 to restart" || exit 1
 bh_expect_line 20 "$OUT" "$(bh_del web3)"
-bh_wait_for 20 '[ "$(grep -c "\"/beachhead/web1\"" "$OUT")" -gt "$sets_before" ]' "web1 published again" || { cat "$OUT" "$OUT.err" >&2; exit 1; }
+# Its registration is current (the stdout publisher prints changes only:
+# the line appears again only if the address changed).
 bh_expect_line 20 "$OUT" "$(bh_reg web1 "$(bh_ip web1 testnet)")"
 
 # Events flow on the new stream.

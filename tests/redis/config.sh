@@ -38,6 +38,16 @@ check nofile 'password_file = "/nonexistent/pw";' "$F/nofile.conf:5: publishers\
 : >"$BH_TMP/empty"
 check emptyfile "password_file = \"$BH_TMP/empty\";" "password_file $BH_TMP/empty: is empty"
 check user_only 'user = "u";' "$F/user_only.conf:5: publishers\[1\]: 'user' needs 'password' or 'password_file'"
+# Sentinel settings.
+check no_master 'sentinels = [ "127.0.0.1:26379" ];' "$F/no_master.conf:5: publishers\[1\]: 'sentinels' needs 'master_name'"
+check no_sentinels 'master_name = "m";' "$F/no_sentinels.conf:5: publishers\[1\]: 'master_name' needs 'sentinels'"
+check bad_sentinel 'sentinels = [ "127.0.0.1:26379", "no-port" ]; master_name = "m";' \
+	"$F/bad_sentinel.conf:5: publishers\[1\]: sentinels\[1\] must be \"host:port\""
+check v6_sentinel 'sentinels = [ "::1:26379" ]; master_name = "m";' "sentinels\[0\] must be \"host:port\" \(\"\[v6\]:port\" for IPv6\)"
+check sentinel_port 'sentinels = [ "127.0.0.1:0" ]; master_name = "m";' "sentinels\[0\] must be .*port 1-65535"
+check empty_sentinels 'sentinels = [ ]; master_name = "m";' "'sentinels' must be a non-empty list"
+check sentinel_user 'sentinels = [ "127.0.0.1:26379" ]; master_name = "m"; sentinel_user = "u";' \
+	"'sentinel_user' needs 'sentinel_password'"
 
 # A good configuration passes --check-config without touching the network.
 printf 'T0pS3cret\r\n' >"$BH_TMP/pw"
@@ -51,4 +61,18 @@ CONF
 $(bh_daemon_cmd) -c "$BH_TMP/good.conf" --no-timestamp --check-config 2>"$BH_TMP/good.err" ||
 	{ cat "$BH_TMP/good.err" >&2; bh_fail "good configuration refused"; }
 ! grep -q 'T0pS3cret' "$BH_TMP/good.err" || bh_fail "the password was logged"
+
+# With sentinels, host/port/socket are not used: said once each.
+cat >"$BH_TMP/sentinel.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+enumerate = true;
+publishers = ( { plugin = "publisher-redis"; sentinels = [ "127.0.0.1:26379", "[::1]:26380" ];
+                 master_name = "mymaster"; sentinel_user = "s"; sentinel_password = "T0pS3cret";
+                 host = "192.0.2.1"; } );
+CONF
+$(bh_daemon_cmd) -c "$BH_TMP/sentinel.conf" --no-timestamp --check-config 2>"$BH_TMP/sentinel.err" ||
+	{ cat "$BH_TMP/sentinel.err" >&2; bh_fail "good Sentinel configuration refused"; }
+grep -q "sentinel.conf:5: publishers\[0\]: 'host' is ignored: with 'sentinels' the sentinels name the master" "$BH_TMP/sentinel.err" ||
+	{ cat "$BH_TMP/sentinel.err" >&2; bh_fail "no warning for host with sentinels"; }
+! grep -q 'T0pS3cret' "$BH_TMP/sentinel.err" || bh_fail "the sentinel password was logged"
 bh_check_valgrind

@@ -613,6 +613,10 @@ static const struct bad_file_case bad_files[] = {
 	{MIN_INSPECTOR MIN_PUBLISHERS "containers = (\n  \"web\",\n  5\n);\n", 5, "'containers' must hold strings"},
 	{MIN_INSPECTOR MIN_PUBLISHERS "containers = [1, 2];\n", 3, "'containers' must hold strings"},
 	{MIN_INSPECTOR MIN_PUBLISHERS "containers = \"web\";\n", 3, "'containers' must be an array"},
+	/* Domain ownership. */
+	{MIN_INSPECTOR MIN_PUBLISHERS "domains = {\n  sharing = \"some\";\n};\n", 4,
+	 "'sharing' must be \"any\", \"same-rule\" or \"exclusive\""},
+	{MIN_INSPECTOR MIN_PUBLISHERS "domains = {\n  sharing = 1;\n};\n", 4, "'sharing' must be"},
 };
 
 START_TEST(test_bad_file)
@@ -996,6 +1000,31 @@ START_TEST(test_free_after_failure_and_twice)
 }
 END_TEST
 
+/* domains.sharing: "any" unless said otherwise, with or without a group. */
+static const struct {
+	const char *group;
+	enum ownership_sharing want;
+} sharing_cases[] = {
+	{"", SHARING_ANY},
+	{"domains = { allow = [ \".example.org\" ]; };\n", SHARING_ANY},
+	{"domains = { sharing = \"any\"; };\n", SHARING_ANY},
+	{"domains = { sharing = \"same-rule\"; };\n", SHARING_SAME_RULE},
+	{"domains = { sharing = \"exclusive\"; };\n", SHARING_EXCLUSIVE},
+};
+
+START_TEST(test_domains_sharing)
+{
+	char *text = NULL;
+	ck_assert_int_ge(asprintf(&text, "%s%s", minimal_config, sharing_cases[_i].group), 0);
+	const char *path = write_config(text);
+	free(text);
+	static struct settings st;
+	const char *error = NULL;
+	ck_assert_msg(load(&st, &error, "-c", path, "web", NULL) == 0, "refused: %s", error ? error : "");
+	ck_assert_int_eq(st.ownership.sharing, sharing_cases[_i].want);
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
 	Suite *s = suite_create("settings");
@@ -1022,6 +1051,8 @@ static Suite *settings_suite(void)
 	tcase_add_loop_test(tc, test_bad_file, 0, (int)(sizeof bad_files / sizeof bad_files[0]));
 	tcase_add_test(tc, test_missing_config_file);
 	tcase_add_test(tc, test_free_after_failure_and_twice);
+	tcase_add_loop_test(tc, test_domains_sharing, 0,
+			    (int)(sizeof sharing_cases / sizeof sharing_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("overrides");

@@ -1,0 +1,407 @@
+/*
+ * Calls to etcd's v3 JSON gateway (grpc-gateway, etcd 3.4: POST /v3/...),
+ * over the plugins' shared libcurl-multi adapter.
+ *
+ * A cluster: one endpoint is used until it fails (transport error, timeout,
+ * or an "unavailable" answer such as no leader); the call then moves to the
+ * next endpoint, and so do the calls after it.  A dead member or a leader
+ * change therefore costs one retry.  Only when every endpoint failed for a
+ * call does its caller see the failure.
+ *
+ * Auth (user + password): a token from /v3/auth/authenticate goes into the
+ * Authorization header.  Calls wait while it is fetched; one answered
+ * "invalid auth token" (expired) fetches a new one and runs again, once.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/http_multi.h"
+#include "common/strfmt.h"
+#include "etcd_publisher.h"
+
+/* Answers are small (no values are read back except by a sweep, which asks
+ * for keys only); a cap protects against a hostile or confused peer. */
+#define MAX_ANSWER_BYTES (8u * 1024u * 1024u)
+#define MAX_CONNECTIONS 8L
+
+struct etcd_call {
+	struct etcd_client *client;
+	char *path;
+	char *body;
+	etcd_done_cb done;
+	void *arg;
+	struct bh_http_request *http;
+	size_t tries;      /* endpoints tried for this call */
+	size_t endpoint;   /* index it was sent to */
+	bool is_auth;      /* the authenticate call itself */
+	bool reauthed;     /* ran again after a fresh token already */
+	bool waiting_auth; /* parked until a token arrives */
+	struct etcd_call *prev, *next;
+};
+
+struct etcd_client {
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	const struct etcd_settings *settings;
+	struct bh_http *http;
+	size_t current;   /* endpoint in use */
+	bool current_ok;  /* it answered since we moved to it: a failure is news */
+	char *token;    /* NULL: none yet (or no auth) */
+	struct etcd_call *auth_call;
+	struct etcd_call *calls;
+};
+
+static bool send_call(struct etcd_client *c, struct etcd_call *call);
+
+static void unlink_call(struct etcd_client *c, struct etcd_call *call)
+{
+	if (call->prev)
+		call->prev->next = call->next;
+	else if (c->calls == call)
+		c->calls = call->next;
+	if (call->next)
+		call->next->prev = call->prev;
+	call->prev = call->next = NULL;
+}
+
+static void free_call(struct etcd_call *call)
+{
+	free(call->path);
+	free(call->body);
+	free(call);
+}
+
+static void deliver(struct etcd_client *c, struct etcd_call *call, const struct etcd_reply *reply)
+{
+	unlink_call(c, call);
+	if (call->done)
+		call->done(call->arg, reply);
+	free_call(call);
+}
+
+static void deliver_error(struct etcd_client *c, struct etcd_call *call, const char *error)
+{
+	struct etcd_reply reply = {.ok = false, .error = error};
+	deliver(c, call, &reply);
+}
+
+/* --- auth --- */
+
+static bool auth_wanted(const struct etcd_client *c)
+{
+	return c->settings->user != NULL;
+}
+
+static void on_authenticated(void *arg, const struct etcd_reply *reply)
+{
+	struct etcd_client *c = arg;
+	c->auth_call = NULL;
+	json_object *token = NULL;
+	if (reply->ok && json_object_object_get_ex(reply->json, "token", &token) &&
+	    json_object_is_type(token, json_type_string)) {
+		free(c->token);
+		c->token = strdup(json_object_get_string(token));
+	}
+	/* Every parked call runs now, or fails with the reason. */
+	char *why = NULL;
+	if (!c->token)
+		why = bh_strfmt("authentication as '%s' failed: %s", c->settings->user,
+				reply->error ? reply->error : "no token in the answer");
+	struct etcd_call *call = c->calls;
+	while (call) {
+		struct etcd_call *next = call->next;
+		if (call->waiting_auth) {
+			call->waiting_auth = false;
+			if (!c->token)
+				deliver_error(c, call, why ? why : "authentication failed");
+			else if (!send_call(c, call))
+				deliver_error(c, call, "cannot queue the request (out of memory)");
+		}
+		call = next;
+	}
+	free(why);
+}
+
+/* Starts fetching a token unless that is under way; false when it could not
+ * even be queued (then no call is parked: the caller fails its own). */
+static bool authenticate(struct etcd_client *c)
+{
+	if (c->auth_call)
+		return true;
+	json_object *body = json_object_new_object();
+	if (!body || json_object_object_add(body, "name", json_object_new_string(c->settings->user)) != 0 ||
+	    json_object_object_add(body, "password", json_object_new_string(c->settings->password)) != 0) {
+		json_object_put(body);
+		return false;
+	}
+	c->auth_call = etcd_call(c, "/v3/auth/authenticate", body, on_authenticated, c);
+	return c->auth_call != NULL;
+}
+
+/* --- one HTTP exchange --- */
+
+static void parse_answer(const struct bh_http_result *res, struct etcd_reply *reply, char **message)
+{
+	reply->json = json_tokener_parse(res->body);
+	if (reply->json && !json_object_is_type(reply->json, json_type_object)) {
+		json_object_put(reply->json);
+		reply->json = NULL;
+	}
+	if (res->status == 200 && reply->json) {
+		reply->ok = true;
+		return;
+	}
+	json_object *v = NULL;
+	if (reply->json && json_object_object_get_ex(reply->json, "code", &v))
+		reply->code = json_object_get_int(v);
+	const char *text = NULL;
+	if (reply->json && json_object_object_get_ex(reply->json, "message", &v) &&
+	    json_object_is_type(v, json_type_string))
+		text = json_object_get_string(v);
+	*message = text ? bh_strfmt("HTTP %ld: %s", res->status, text)
+			: bh_strfmt("HTTP %ld%s", res->status, reply->json ? "" : " (not a JSON object)");
+	reply->error = *message ? *message : "unexpected answer";
+}
+
+/* Worth another member: the transport failed or this member cannot serve
+ * (no leader, leader changed, request timed out inside the cluster). */
+static bool try_elsewhere(const struct bh_http_result *res, const struct etcd_reply *reply)
+{
+	if (!res->transport_ok)
+		return !res->oversized;
+	return res->status >= 500 || reply->code == ETCD_CODE_UNAVAILABLE;
+}
+
+static bool token_expired(const struct etcd_reply *reply)
+{
+	return reply->code == ETCD_CODE_UNAUTHENTICATED ||
+	       (reply->error && strstr(reply->error, "invalid auth token"));
+}
+
+/* Drops the failed answer and sends the call again (elsewhere, or with a
+ * fresh token). */
+static void send_again(struct etcd_client *c, struct etcd_call *call, json_object *answer,
+		       char *message)
+{
+	json_object_put(answer);
+	free(message);
+	if (!send_call(c, call))
+		deliver_error(c, call, "cannot queue the request (out of memory)");
+}
+
+static void on_http_done(void *arg, const struct bh_http_result *res)
+{
+	struct etcd_call *call = arg;
+	struct etcd_client *c = call->client;
+	call->http = NULL;
+	struct etcd_reply reply = {0};
+	char *message = NULL;
+	if (res->transport_ok)
+		parse_answer(res, &reply, &message);
+	else
+		reply.error = message = bh_strfmt("%s: %s", c->settings->endpoints[call->endpoint],
+						  res->error);
+	if (!reply.ok && try_elsewhere(res, &reply) && call->tries < c->settings->n_endpoints) {
+		/* Move the whole client on, unless another call already did. */
+		if (c->current == call->endpoint && c->settings->n_endpoints > 1) {
+			c->current = (call->endpoint + 1) % c->settings->n_endpoints;
+			/* Logged once per change: going round a dead cluster
+			 * is the publisher's one "unreachable" message. */
+			c->api->log(c->host, c->current_ok ? BH_LOG_WARNING : BH_LOG_DEBUG,
+				    "etcd %s failed (%s); using %s", c->settings->endpoints[call->endpoint],
+				    reply.error ? reply.error : "?", c->settings->endpoints[c->current]);
+			c->current_ok = false;
+		}
+		send_again(c, call, reply.json, message);
+		return;
+	}
+	if (reply.ok && call->endpoint == c->current)
+		c->current_ok = true;
+	if (!reply.ok && !call->is_auth && auth_wanted(c) && token_expired(&reply) && !call->reauthed) {
+		c->api->log(c->host, BH_LOG_DEBUG, "etcd: token refused (%s); authenticating again",
+			    reply.error ? reply.error : "?");
+		call->reauthed = true;
+		call->tries = 0;
+		free(c->token);
+		c->token = NULL;
+		send_again(c, call, reply.json, message);
+		return;
+	}
+	deliver(c, call, &reply);
+	json_object_put(reply.json);
+	free(message);
+}
+
+/* Sends call (or parks it until a token arrives); false when it could not
+ * be queued: the caller decides how the call fails. */
+static bool send_call(struct etcd_client *c, struct etcd_call *call)
+{
+	if (!call->is_auth && auth_wanted(c) && !c->token) {
+		call->waiting_auth = authenticate(c);
+		return call->waiting_auth;
+	}
+	call->endpoint = c->current;
+	call->tries++;
+	char *url = bh_strfmt("%s%s", c->settings->endpoints[call->endpoint], call->path);
+	char *authorization = c->token && !call->is_auth ? bh_strfmt("Authorization: %s", c->token) : NULL;
+	const char *headers[] = {"Content-Type: application/json", authorization, NULL};
+	struct bh_http_call http = {
+		.url = url,
+		.body = call->body,
+		.body_len = strlen(call->body),
+		.headers = headers,
+		.max_bytes = MAX_ANSWER_BYTES,
+		.timeout_ms = c->settings->timeout_ms,
+		.connect_timeout_ms = c->settings->connect_timeout_ms,
+		.done = on_http_done,
+		.arg = call,
+	};
+	if (url && (authorization || !c->token || call->is_auth))
+		call->http = bh_http_start(c->http, &http);
+	free(url);
+	free(authorization);
+	return call->http != NULL;
+}
+
+struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object *body,
+			    etcd_done_cb done, void *arg)
+{
+	struct etcd_call *call = calloc(1, sizeof *call);
+	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+	if (!call || !text || !(call->path = strdup(path)) || !(call->body = strdup(text))) {
+		if (call)
+			free_call(call);
+		json_object_put(body);
+		return NULL;
+	}
+	json_object_put(body);
+	call->client = c;
+	call->done = done;
+	call->arg = arg;
+	call->is_auth = strcmp(path, "/v3/auth/authenticate") == 0;
+	call->next = c->calls;
+	if (c->calls)
+		c->calls->prev = call;
+	c->calls = call;
+	if (!send_call(c, call)) {
+		unlink_call(c, call);
+		free_call(call);
+		return NULL;
+	}
+	return call;
+}
+
+void etcd_cancel(struct etcd_client *c, struct etcd_call *call)
+{
+	if (!call)
+		return;
+	if (c->auth_call == call)
+		c->auth_call = NULL;
+	bh_http_cancel(c->http, call->http);
+	unlink_call(c, call);
+	free_call(call);
+}
+
+const char *etcd_endpoint(const struct etcd_client *c)
+{
+	return c->settings->endpoints[c->current];
+}
+
+struct etcd_client *etcd_client_new(const struct bh_host_api *api, struct bh_host *host,
+				    const struct etcd_settings *settings)
+{
+	struct etcd_client *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->api = api;
+	c->host = host;
+	c->settings = settings;
+	struct bh_http_options options = {
+		.ca_file = settings->ca_file,
+		.cert_file = settings->cert_file,
+		.key_file = settings->key_file,
+		.max_connections = MAX_CONNECTIONS,
+	};
+	c->http = bh_http_new(api, host, &options);
+	if (!c->http) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void etcd_client_free(struct etcd_client *c)
+{
+	if (!c)
+		return;
+	while (c->calls)
+		etcd_cancel(c, c->calls);
+	bh_http_free(c->http);
+	free(c->token);
+	free(c);
+}
+
+/* --- base64 (RFC 4648, with padding), as the gateway encodes bytes --- */
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *etcd_b64_encode(const char *data, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)data;
+	char *out = malloc((len + 2) / 3 * 4 + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		*o++ = b64_alphabet[(v >> 18) & 63];
+		*o++ = b64_alphabet[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? b64_alphabet[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_value(char ch)
+{
+	const char *p = ch ? strchr(b64_alphabet, ch) : NULL;
+	return p ? (int)(p - b64_alphabet) : -1;
+}
+
+char *etcd_b64_decode(const char *text, size_t *len)
+{
+	size_t n = strlen(text);
+	if (n % 4 != 0)
+		return NULL;
+	char *out = malloc(n / 4 * 3 + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4];
+		for (int k = 0; k < 4; k++)
+			v[k] = text[i + k] == '=' && i + 4 == n && k >= 2 ? 0 : b64_value(text[i + k]);
+		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 ||
+		    (text[i + 2] == '=' && text[i + 3] != '=')) {
+			free(out);
+			return NULL;
+		}
+		unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+		out[o++] = (char)(bits >> 16);
+		if (text[i + 2] != '=')
+			out[o++] = (char)(bits >> 8 & 0xff);
+		if (text[i + 3] != '=')
+			out[o++] = (char)(bits & 0xff);
+	}
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+}

@@ -1,0 +1,481 @@
+/*
+ * Redis Sentinel: which server is the master, and following it through
+ * failovers.
+ *
+ * Discovery asks the configured sentinels in turn (`SENTINEL
+ * get-master-addr-by-name`, after AUTH when sentinel_password is set), each
+ * bounded by connect_timeout_ms, starting with the one that answered last.
+ * The first answer wins; redis_conn.c then connects and checks `ROLE` before
+ * anything is written.  A master that fails that check (a sentinel with a
+ * stale view named a replica) makes the next round start at the next
+ * sentinel.  When no sentinel answers, the round is logged once and retried
+ * with the connection's backoff.
+ *
+ * Failovers are learnt from a `+switch-master` subscription held on one
+ * sentinel (moved to the next one when that connection fails), and from
+ * the master link itself: -READONLY, a dropped connection or a failed ROLE
+ * check all lead back to discovery.  Each failover is logged once, when the
+ * new master is ready: old and new address and how long writes waited.
+ *
+ * Nothing here blocks: every connection is a resp_link on the core loop
+ * (host names are resolved with getaddrinfo(); use addresses).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_publisher.h"
+
+struct sentinel_addr {
+	char *host;
+	int port;
+	const char *text; /* "host:port" as configured, for messages */
+};
+
+struct redis_sentinel {
+	struct redis_publisher *p;
+	struct sentinel_addr *addrs;
+	size_t n;
+
+	/* Discovery: one query link at a time. */
+	struct resp_link *query;
+	size_t asking;     /* sentinel being asked */
+	size_t tried;      /* sentinels asked in this round */
+	size_t first;      /* where the next round starts */
+	char *round_errors; /* "S: reason; S: reason" for the log */
+	struct bh_timer *query_timer;
+
+	/* The +switch-master subscription. */
+	struct resp_link *sub;
+	size_t sub_at; /* sentinel it is (or will be) held on */
+	bool sub_confirmed;
+	bool sub_logged_down;
+	struct backoff sub_backoff;
+	struct bh_timer *sub_timer;
+
+	/* Failover accounting. */
+	char *master;         /* "host:port" of the master we last wrote to */
+	char *connecting_to;  /* "host:port" being connected to */
+	uint64_t lost_at_ms;  /* when writes stopped (0: they did not) */
+	char *lost_reason;
+};
+
+static void ask(struct redis_sentinel *s);
+static void subscribe_now(struct redis_sentinel *s);
+
+static char *format_address(const char *host, int port)
+{
+	char *text = NULL;
+	if (asprintf(&text, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port) < 0)
+		return NULL;
+	return text;
+}
+
+static int open_sentinel_link(struct redis_sentinel *s, size_t index,
+			      const struct resp_link_callbacks *callbacks, struct resp_link **out,
+			      char **error)
+{
+	struct redis_publisher *p = s->p;
+	struct resp_address address = {.host = s->addrs[index].host, .port = s->addrs[index].port};
+	*out = resp_link_open(p->api, p->host, &address, callbacks, s, error);
+	return *out ? BH_OK : BH_ERR;
+}
+
+/* AUTH [sentinel_user] sentinel_password, when configured. */
+static int send_auth(struct redis_sentinel *s, struct resp_link *link, resp_reply_fn cb)
+{
+	const struct redis_config *cfg = &s->p->cfg;
+	if (!cfg->sentinel_password)
+		return BH_OK;
+	const char *argv[3] = {"AUTH", NULL, NULL};
+	size_t lens[3] = {4, 0, 0};
+	int argc = 1;
+	if (cfg->sentinel_user) {
+		argv[argc] = cfg->sentinel_user;
+		lens[argc++] = strlen(cfg->sentinel_user);
+	}
+	argv[argc] = cfg->sentinel_password;
+	lens[argc++] = strlen(cfg->sentinel_password);
+	return resp_link_send(link, cb, (void *)"AUTH", argc, argv, lens);
+}
+
+/* --- discovery --- */
+
+static void end_query(struct redis_sentinel *s)
+{
+	struct resp_link *link = s->query;
+	s->query = NULL;
+	s->p->api->timer_disarm(s->p->host, s->query_timer);
+	resp_link_free(link); /* its loss callbacks see s->query == NULL */
+}
+
+/* This sentinel could not tell: note why, ask the next one. */
+static void sentinel_failed(struct redis_sentinel *s, const char *reason)
+{
+	struct redis_publisher *p = s->p;
+	const char *who = s->addrs[s->asking].text;
+	p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: %s", who, reason);
+	char *errors = NULL;
+	if (asprintf(&errors, "%s%s%s: %s", s->round_errors ? s->round_errors : "",
+		     s->round_errors ? "; " : "", who, reason) >= 0) {
+		free(s->round_errors);
+		s->round_errors = errors;
+	}
+	if (s->query)
+		end_query(s);
+	if (++s->tried < s->n) {
+		s->asking = (s->asking + 1) % s->n;
+		ask(s);
+		return;
+	}
+	char *why = NULL;
+	if (asprintf(&why, "no sentinel named a master for %s (%s)", p->cfg.master_name,
+		     s->round_errors ? s->round_errors : "?") < 0)
+		why = NULL;
+	free(s->round_errors);
+	s->round_errors = NULL;
+	redis_conn_no_master(p, why ? why : "no sentinel named a master");
+	free(why);
+}
+
+static void on_query_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_sentinel *s = arg;
+	if (!s->query || !r)
+		return; /* ended by us, or the failure callback follows */
+	if (strcmp(privdata, "AUTH") == 0) {
+		if (r->type == REDIS_REPLY_ERROR) {
+			char *reason = NULL;
+			if (asprintf(&reason, "refused AUTH (%s)", r->str) < 0)
+				reason = NULL;
+			sentinel_failed(s, reason ? reason : "refused AUTH");
+			free(reason);
+		}
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		sentinel_failed(s, r->str);
+		return;
+	}
+	if (r->type == REDIS_REPLY_NIL) {
+		sentinel_failed(s, "does not know this master name");
+		return;
+	}
+	char *host = NULL;
+	char *stop = NULL;
+	long port = 0;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+		port = strtol(r->element[1]->str, &stop, 10);
+		if (*stop == '\0' && port > 0 && port <= 65535)
+			host = strdup(r->element[0]->str);
+	}
+	if (!host) {
+		sentinel_failed(s, "protocol error: an unexpected reply to SENTINEL "
+				   "get-master-addr-by-name");
+		return;
+	}
+	s->first = s->asking; /* ask it first next time */
+	end_query(s);
+	free(s->connecting_to);
+	s->connecting_to = format_address(host, (int)port);
+	redis_conn_connect_master(s->p, host, (int)port);
+	free(host);
+}
+
+static void on_query_failed(void *arg, const char *reason)
+{
+	struct redis_sentinel *s = arg;
+	if (s->query)
+		sentinel_failed(s, reason);
+}
+
+static void on_query_timer(void *arg)
+{
+	struct redis_sentinel *s = arg;
+	if (!s->query)
+		return;
+	char reason[64];
+	snprintf(reason, sizeof reason, "no answer within %u ms", s->p->cfg.connect_timeout_ms);
+	sentinel_failed(s, reason);
+}
+
+static void ask(struct redis_sentinel *s)
+{
+	static const struct resp_link_callbacks callbacks = {.failed = on_query_failed};
+	struct redis_publisher *p = s->p;
+	char *error = NULL;
+	if (open_sentinel_link(s, s->asking, &callbacks, &s->query, &error) != BH_OK) {
+		sentinel_failed(s, error ? error : "out of memory");
+		free(error);
+		return;
+	}
+	const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", p->cfg.master_name};
+	size_t lens[3] = {8, 23, strlen(p->cfg.master_name)};
+	if (send_auth(s, s->query, on_query_reply) != BH_OK ||
+	    resp_link_send(s->query, on_query_reply, (void *)"QUERY", 3, argv, lens) != BH_OK) {
+		sentinel_failed(s, "out of memory");
+		return;
+	}
+	if (p->api->timer_arm(p->host, s->query_timer, p->cfg.connect_timeout_ms) != BH_OK)
+		p->api->log(p->host, BH_LOG_ERROR, "cannot arm the sentinel query timer");
+}
+
+void redis_sentinel_discover(struct redis_publisher *p)
+{
+	struct redis_sentinel *s = p->sentinel;
+	if (s->query)
+		return; /* a round is under way */
+	s->tried = 0;
+	s->asking = s->first;
+	free(s->round_errors);
+	s->round_errors = NULL;
+	ask(s);
+}
+
+/* --- failover accounting --- */
+
+void redis_sentinel_master_lost(struct redis_publisher *p, bool was_ready, const char *reason)
+{
+	struct redis_sentinel *s = p->sentinel;
+	if (!was_ready) {
+		/* The named server was unusable (down, a replica, refusing):
+		 * the next round starts with another sentinel's view. */
+		s->first = (s->first + 1) % s->n;
+	}
+	if (s->lost_at_ms == 0 && s->master) {
+		s->lost_at_ms = p->api->now_ms(p->host);
+		free(s->lost_reason);
+		s->lost_reason = reason ? strdup(reason) : NULL;
+	}
+}
+
+bool redis_sentinel_master_ready(struct redis_publisher *p)
+{
+	struct redis_sentinel *s = p->sentinel;
+	bool moved = s->master && s->connecting_to && strcmp(s->master, s->connecting_to) != 0;
+	if (moved) {
+		uint64_t waited = s->lost_at_ms ? p->api->now_ms(p->host) - s->lost_at_ms : 0;
+		p->api->log(p->host, BH_LOG_WARNING,
+			    "failover of master %s: from %s to %s; writes waited %llu ms (%s); "
+			    "replaying every registration and owed withdrawal there",
+			    p->cfg.master_name, s->master, s->connecting_to,
+			    (unsigned long long)waited,
+			    s->lost_reason ? s->lost_reason : "announced by the sentinels");
+	}
+	if (s->connecting_to) {
+		free(s->master);
+		s->master = strdup(s->connecting_to);
+	}
+	s->lost_at_ms = 0;
+	free(s->lost_reason);
+	s->lost_reason = NULL;
+	return moved;
+}
+
+/* --- the +switch-master subscription --- */
+
+static void arm_sub_timer(struct redis_sentinel *s)
+{
+	struct redis_publisher *p = s->p;
+	if (p->api->timer_arm(p->host, s->sub_timer, backoff_next(&s->sub_backoff)) != BH_OK)
+		p->api->log(p->host, BH_LOG_ERROR,
+			    "cannot arm the sentinel subscription timer: failovers are noticed "
+			    "only when the master link fails");
+}
+
+static void sub_lost(struct redis_sentinel *s, const char *reason)
+{
+	struct redis_publisher *p = s->p;
+	struct resp_link *link = s->sub;
+	s->sub = NULL;
+	resp_link_free(link);
+	if (p->destroying)
+		return;
+	if (!s->sub_logged_down)
+		p->api->log(p->host, BH_LOG_WARNING,
+			    "sentinel %s: %s; no +switch-master announcements until another "
+			    "sentinel takes the subscription",
+			    s->addrs[s->sub_at].text, reason);
+	else
+		p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: %s", s->addrs[s->sub_at].text,
+			    reason);
+	s->sub_logged_down = true;
+	s->sub_confirmed = false;
+	s->sub_at = (s->sub_at + 1) % s->n;
+	arm_sub_timer(s);
+}
+
+static void on_sub_failed(void *arg, const char *reason)
+{
+	struct redis_sentinel *s = arg;
+	if (s->sub)
+		sub_lost(s, reason);
+}
+
+static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_sentinel *s = arg;
+	struct redis_publisher *p = s->p;
+	if (!s->sub || !r)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		char *reason = NULL;
+		if (asprintf(&reason, "%s refused: %s", (const char *)privdata, r->str) < 0)
+			reason = NULL;
+		sub_lost(s, reason ? reason : "refused");
+		free(reason);
+		return;
+	}
+	if (strcmp(privdata, "SUBSCRIBE") != 0)
+		return;
+	s->sub_confirmed = true;
+	p->api->timer_disarm(p->host, s->sub_timer);
+	backoff_reset(&s->sub_backoff);
+	if (s->sub_logged_down)
+		p->api->log(p->host, BH_LOG_INFO, "sentinel %s: following +switch-master again",
+			    s->addrs[s->sub_at].text);
+	else
+		p->api->log(p->host, BH_LOG_DEBUG, "sentinel %s: subscribed to +switch-master",
+			    s->addrs[s->sub_at].text);
+	s->sub_logged_down = false;
+}
+
+/* "+switch-master" payload: "<name> <old-ip> <old-port> <new-ip> <new-port>". */
+static void on_sub_message(void *arg, const redisReply *r)
+{
+	struct redis_sentinel *s = arg;
+	struct redis_publisher *p = s->p;
+	if (r->elements != 3 || r->element[2]->type != REDIS_REPLY_STRING)
+		return;
+	char name[256], old_ip[64], new_ip[64];
+	int old_port, new_port;
+	/* Fixed fields bounded by the conversions' widths: a longer name is
+	 * not ours (master_name longer than 255 bytes is refused below). */
+	if (sscanf(r->element[2]->str, "%255s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
+		   &new_port) != 5 ||
+	    strcmp(name, p->cfg.master_name) != 0 || new_port < 1 || new_port > 65535)
+		return;
+	p->api->log(p->host, BH_LOG_INFO, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
+		    s->addrs[s->sub_at].text, name, old_ip, old_port, new_ip, new_port);
+	char *announced = format_address(new_ip, new_port);
+	/* Already there, or on the way there (asked the sentinels first). */
+	bool same = announced && p->link &&
+		    ((p->ready && s->master && strcmp(announced, s->master) == 0) ||
+		     (!p->ready && s->connecting_to && strcmp(announced, s->connecting_to) == 0));
+	free(announced);
+	if (same)
+		return;
+	if (s->lost_at_ms == 0 && s->master) {
+		s->lost_at_ms = p->api->now_ms(p->host);
+		free(s->lost_reason);
+		s->lost_reason = strdup("announced by +switch-master");
+	}
+	if (s->query)
+		end_query(s);
+	free(s->connecting_to);
+	s->connecting_to = format_address(new_ip, new_port);
+	redis_conn_connect_master(p, new_ip, new_port);
+}
+
+static void subscribe_now(struct redis_sentinel *s)
+{
+	static const struct resp_link_callbacks callbacks = {.failed = on_sub_failed,
+							     .message = on_sub_message};
+	char *error = NULL;
+	if (open_sentinel_link(s, s->sub_at, &callbacks, &s->sub, &error) != BH_OK) {
+		s->sub = NULL;
+		sub_lost(s, error ? error : "out of memory");
+		free(error);
+		return;
+	}
+	const char *argv[2] = {"SUBSCRIBE", "+switch-master"};
+	size_t lens[2] = {9, 14};
+	if (send_auth(s, s->sub, on_sub_reply) != BH_OK ||
+	    resp_link_send(s->sub, on_sub_reply, (void *)"SUBSCRIBE", 2, argv, lens) != BH_OK) {
+		sub_lost(s, "out of memory");
+		return;
+	}
+	struct redis_publisher *p = s->p;
+	if (p->api->timer_arm(p->host, s->sub_timer, p->cfg.connect_timeout_ms) != BH_OK)
+		p->api->log(p->host, BH_LOG_ERROR, "cannot arm the sentinel subscription timer");
+}
+
+/* Two jobs: start the subscription (again), and give up on a sentinel
+ * that does not confirm it within connect_timeout_ms (a frozen process
+ * still accepts connections). */
+static void on_sub_timer(void *arg)
+{
+	struct redis_sentinel *s = arg;
+	if (s->p->destroying)
+		return;
+	if (!s->sub) {
+		subscribe_now(s);
+	} else if (!s->sub_confirmed) {
+		char reason[64];
+		snprintf(reason, sizeof reason, "SUBSCRIBE not confirmed within %u ms",
+			 s->p->cfg.connect_timeout_ms);
+		sub_lost(s, reason);
+	}
+}
+
+/* --- life cycle --- */
+
+int redis_sentinel_start(struct redis_publisher *p)
+{
+	if (strlen(p->cfg.master_name) > 255) {
+		p->api->log(p->host, BH_LOG_ERROR, "master_name is longer than 255 bytes");
+		return BH_ERR;
+	}
+	struct redis_sentinel *s = calloc(1, sizeof *s);
+	if (!s)
+		return BH_ERR;
+	p->sentinel = s;
+	s->p = p;
+	s->addrs = calloc(p->cfg.n_sentinels, sizeof *s->addrs);
+	if (!s->addrs)
+		return BH_ERR;
+	s->n = p->cfg.n_sentinels;
+	for (size_t i = 0; i < s->n; i++) {
+		s->addrs[i].text = p->cfg.sentinels[i];
+		if (redis_config_split_address(p->cfg.sentinels[i], &s->addrs[i].host,
+					       &s->addrs[i].port) != BH_OK)
+			return BH_ERR; /* validated at init: out of memory */
+	}
+	s->query_timer = p->api->timer_new(p->host, on_query_timer, s);
+	s->sub_timer = p->api->timer_new(p->host, on_sub_timer, s);
+	if (!s->query_timer || !s->sub_timer)
+		return BH_ERR;
+	backoff_init(&s->sub_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	subscribe_now(s);
+	return BH_OK;
+}
+
+void redis_sentinel_destroy(struct redis_publisher *p)
+{
+	struct redis_sentinel *s = p->sentinel;
+	if (!s)
+		return;
+	if (s->query)
+		end_query(s);
+	if (s->sub) {
+		struct resp_link *link = s->sub;
+		s->sub = NULL;
+		resp_link_free(link);
+	}
+	if (s->query_timer)
+		p->api->timer_free(p->host, s->query_timer);
+	if (s->sub_timer)
+		p->api->timer_free(p->host, s->sub_timer);
+	for (size_t i = 0; s->addrs && i < s->n; i++)
+		free(s->addrs[i].host);
+	free(s->addrs);
+	free(s->round_errors);
+	free(s->master);
+	free(s->connecting_to);
+	free(s->lost_reason);
+	free(s);
+	p->sentinel = NULL;
+}

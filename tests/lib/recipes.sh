@@ -1,0 +1,51 @@
+# The shipped confd recipes (etc/confd) rendered and checked as an operator
+# would run them.  Source after common.sh and redis.sh (bh_setup_tmp done):
+#
+#   bh_recipes_require
+#       skip (fail in CI) without go, nginx with the stream module, haproxy
+#   bh_recipes_build_standin
+#       builds tests/confd/standin.go (the TEST-ONLY confd stand-in, Go
+#       standard library only, offline) into $BH_TMP/confd-standin
+#   bh_recipe_render NAME OUT
+#       renders etc/confd/templates of the resource conf.d/NAME.toml from
+#       the redis-server on $BH_REDIS_SOCK, prefix /beachhead, into OUT
+#   bh_recipe_check NAME FILE
+#       runs the resource's check_cmd, exactly as shipped, with {{.src}}
+#       replaced by FILE (confd runs it through /bin/sh -c); returns its
+#       status, output on stderr
+
+BH_RECIPES=${BH_RECIPES:-$top_srcdir/etc/confd}
+
+bh_recipes_require() {
+	command -v go >/dev/null 2>&1 || bh_skip "go is not installed (golang-go), needed for the confd stand-in"
+	[ -x /usr/sbin/nginx ] || bh_skip "/usr/sbin/nginx is not installed (nginx)"
+	[ -x /usr/sbin/haproxy ] || bh_skip "/usr/sbin/haproxy is not installed (haproxy)"
+	ls /etc/nginx/modules-enabled/*stream*.conf >/dev/null 2>&1 ||
+		bh_skip "the nginx stream module is not enabled (libnginx-mod-stream)"
+}
+
+bh_recipes_build_standin() {
+	# GOPATH mode, no network: the stand-in needs the standard library only.
+	GOCACHE=${GOCACHE:-$top_builddir/tests/.gocache} GO111MODULE=off GOPROXY=off GOFLAGS= \
+		go build -o "$BH_TMP/confd-standin" "$top_srcdir/tests/confd/standin.go" ||
+		bh_fail "cannot build the confd stand-in"
+}
+
+# The value of KEY in a confd resource file: one line, or ''' ... ''' on one line.
+bh_recipe_setting() {
+	sed -n "s/^$2 = '''\(.*\)'''\$/\1/p; s/^$2 = \"\(.*\)\"\$/\1/p" "$BH_RECIPES/conf.d/$1.toml"
+}
+
+bh_recipe_render() {
+	src=$(bh_recipe_setting "$1" src)
+	[ -n "$src" ] || bh_fail "no src in conf.d/$1.toml"
+	"$BH_TMP/confd-standin" -redis "$BH_REDIS_SOCK" -prefix /beachhead \
+		-src "$BH_RECIPES/templates/$src" -dest "$2" || bh_fail "cannot render $1"
+}
+
+bh_recipe_check() {
+	cmd=$(bh_recipe_setting "$1" check_cmd)
+	[ -n "$cmd" ] || bh_fail "no check_cmd in conf.d/$1.toml"
+	cmd=$(printf '%s\n' "$cmd" | sed "s|{{\.src}}|$2|g")
+	/bin/sh -c "$cmd" >&2
+}
