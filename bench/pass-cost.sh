@@ -5,7 +5,7 @@
 #   bench/pass-cost.sh [OTHER_BUILDDIR]      (root; from a built tree)
 #
 # Environment:
-#   BENCH_SIZES="100 500 1000"  running containers
+#   BENCH_SIZES="100 500 1000"  running containers ("" = latency only)
 #   BENCH_PASSES=5              unchanged passes measured per size and build
 #   BENCH_REFRESH=2             refresh of the measured daemons
 #   BENCH_LATENCY_RUNS=30       start event -> key samples (this build only)
@@ -36,7 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bench_source engine redis
 
 OTHER=${1:-}
-BENCH_SIZES=${BENCH_SIZES:-100 500 1000}
+BENCH_SIZES=${BENCH_SIZES-100 500 1000}
 BENCH_PASSES=${BENCH_PASSES:-5}
 BENCH_REFRESH=${BENCH_REFRESH:-2}
 BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-30}
