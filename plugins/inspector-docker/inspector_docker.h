@@ -182,7 +182,8 @@ struct dk_known {
 			       not asked again (it cannot shrink) */
 	uint64_t event_seq; /* sequence number of the last event about it */
 	uint64_t listed_pass; /* last pass whose listing showed it */
-	char *problem;      /* last problem logged about it (once per change) */
+	char *problem;      /* last problem logged about it, digits squashed
+			       (once per change) */
 	struct dk_known *next;
 };
 

@@ -182,6 +182,27 @@ bool known_apply(const struct dk_known *k, struct dk_container *c)
 	return !oom;
 }
 
+/* The problem with every run of digits squashed to one '#': libcurl's
+ * "Operation timed out after 3001 milliseconds" differs by a millisecond
+ * from attempt to attempt, and that is no change worth a log line. */
+static char *squash_digits(const char *text)
+{
+	char *out = malloc(strlen(text) + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	for (const char *p = text; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (o == out || o[-1] != '#')
+				*o++ = '#';
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 bool known_problem_is_news(struct dk_known *k, const char *problem)
 {
 	if (!k)
@@ -192,10 +213,14 @@ bool known_problem_is_news(struct dk_known *k, const char *problem)
 		k->problem = NULL;
 		return had;
 	}
-	if (k->problem && strcmp(k->problem, problem) == 0)
+	char *key = squash_digits(problem);
+	if (!key)
+		return true;
+	if (k->problem && strcmp(k->problem, key) == 0) {
+		free(key);
 		return false;
-	char *copy = strdup(problem);
+	}
 	free(k->problem);
-	k->problem = copy;
+	k->problem = key;
 	return true;
 }
