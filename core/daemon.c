@@ -236,7 +236,8 @@ void daemon_start_pass(struct daemon *d)
 	if (d->draining)
 		return;
 	if (d->pass_running) {
-		log_warning("the previous full pass has not finished after %u s; skipping this one",
+		log_warning("the previous full pass has not finished after %u s; skipping this one "
+			    "(registrations are refreshed all the same)",
 			    set->settings->refresh);
 	} else if (set->inspector.loaded.table->resync(set->inspector.self) != BH_OK) {
 		if (set->settings->refresh == 0) {
@@ -272,9 +273,15 @@ void daemon_request_pass(struct daemon *d)
 		log_warning("cannot schedule a full pass");
 }
 
+/* Every current registration is republished first, from memory: a pass
+ * that is slow, skipped, incomplete or could not read some containers never
+ * lets a live registration lapse.  The pass then brings the changes. */
 static void on_refresh_timer(void *arg)
 {
-	daemon_start_pass(arg);
+	struct daemon *d = arg;
+	if (!d->draining)
+		registrations_refresh_all(d);
+	daemon_start_pass(d);
 }
 
 /*

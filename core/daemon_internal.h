@@ -92,6 +92,14 @@ extern const struct bh_host_api host_api;
 void registrations_container_up(struct daemon *d, const struct bh_container *c);
 void registrations_container_down(struct daemon *d, const char *name, const char *reason);
 void registrations_container_missing(struct daemon *d, const char *name, const char *reason);
+/* ABI 1.2: withdraw only when the registration belongs to container id. */
+void registrations_container_gone(struct daemon *d, const char *id, const char *name,
+				  const char *reason);
+/* ABI 1.2: a running container the pass could not read keeps its registration. */
+void registrations_container_keep(struct daemon *d, const char *id, const char *name);
+/* Publishes every current registration again (the refresh timer): expiry
+ * never depends on a pass finishing. */
+void registrations_refresh_all(struct daemon *d);
 void registrations_pass_begin(struct daemon *d);
 void registrations_pass_end(struct daemon *d, int complete);
 void registrations_replay(struct daemon *d, struct plugin_instance *publisher);

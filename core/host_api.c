@@ -119,6 +119,19 @@ static void host_container_missing(struct bh_host *host, const char *name, const
 		registrations_container_missing(host->daemon, name, reason);
 }
 
+static void host_container_gone(struct bh_host *host, const char *id, const char *name,
+				const char *reason)
+{
+	if (is_inspector(host, "container_gone"))
+		registrations_container_gone(host->daemon, id, name, reason);
+}
+
+static void host_container_keep(struct bh_host *host, const char *id, const char *name)
+{
+	if (is_inspector(host, "container_keep"))
+		registrations_container_keep(host->daemon, id, name);
+}
+
 static void host_pass_begin(struct bh_host *host)
 {
 	if (is_inspector(host, "pass_begin"))
@@ -196,4 +209,6 @@ const struct bh_host_api host_api = {
 	.set_status = host_set_status,
 	.request_replay = host_request_replay,
 	.describe_setting = host_describe_setting,
+	.container_gone = host_container_gone,
+	.container_keep = host_container_keep,
 };

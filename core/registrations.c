@@ -38,6 +38,8 @@ static struct bh_registration to_registration(const struct daemon *d,
 	return reg;
 }
 
+static void remember_id(struct registration_entry *e, const char *id);
+
 static void announce(const struct registration_entry *e)
 {
 	/* Thousands of domains make megabytes of JSON: log a head. */
@@ -307,6 +309,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	}
 	e->seen_pass = d->pass;
 	e->created_ns = created_ns;
+	remember_id(e, c->id);
 	if (claims_take(d, e, &specs, groups) < 0)
 		log_error("container %s: out of memory recording its domains", c->name);
 	free(groups);
@@ -322,11 +325,35 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	/* During a full pass, publish at its end: by then every container has
 	 * been seen, so a younger container claiming an older one's domain is
 	 * never published, not even for the milliseconds until the older one
-	 * shows up in the same pass.  Events publish at once. */
-	if (d->pass_running)
-		e->deferred = true;
-	else
+	 * shows up in the same pass.  An unchanged registration is not
+	 * published by a pass: the refresh timer republishes every current
+	 * registration (registrations_refresh_all), whether or not a pass
+	 * finishes.  Events publish at once. */
+	if (!d->pass_running)
 		publish_all(d, e);
+	else if (changed)
+		e->deferred = true;
+}
+
+/* The engine id a registration was built from (NULL: the inspector did not
+ * say).  On OOM the old id stays: at worst an id-checked withdrawal is
+ * skipped, and the next pass's sweep heals it. */
+static void remember_id(struct registration_entry *e, const char *id)
+{
+	if (!id || (e->id && strcmp(e->id, id) == 0))
+		return;
+	char *copy = strdup(id);
+	if (!copy)
+		return;
+	free(e->id);
+	e->id = copy;
+}
+
+/* Whether a report about container `id` concerns registration e: an entry
+ * or a report without an id cannot tell, and counts as the same. */
+static bool same_container(const struct registration_entry *e, const char *id)
+{
+	return !e->id || !id || strcmp(e->id, id) == 0;
 }
 
 static void publish_deferred(void *arg, struct registration_entry *e)
@@ -344,6 +371,42 @@ void registrations_container_down(struct daemon *d, const char *name, const char
 	forget_rejection(d, name);
 	claims_contender_forget(d, name);
 	withdraw(d, name, reason ? reason : "container stopped");
+}
+
+void registrations_container_gone(struct daemon *d, const char *id, const char *name,
+				  const char *reason)
+{
+	if (!name)
+		return;
+	struct registration_entry *e = registry_find(&d->registry, name);
+	if (e && !same_container(e, id)) {
+		/* The name was reused: the answer is about the old container. */
+		log_debug("container %s: %s (%.12s), but the name now belongs to %.12s; kept", name,
+			  reason ? reason : "gone", id, e->id);
+		return;
+	}
+	registrations_container_down(d, name, reason);
+}
+
+void registrations_container_keep(struct daemon *d, const char *id, const char *name)
+{
+	struct registration_entry *e = name ? registry_find(&d->registry, name) : NULL;
+	if (e && same_container(e, id))
+		e->seen_pass = d->pass;
+}
+
+static void publish_now(void *arg, struct registration_entry *e)
+{
+	e->deferred = false;
+	publish_all(arg, e);
+}
+
+void registrations_refresh_all(struct daemon *d)
+{
+	if (d->registry.count == 0)
+		return;
+	log_debug("refreshing %zu registrations", d->registry.count);
+	registry_each(&d->registry, publish_now, d);
 }
 
 void registrations_container_missing(struct daemon *d, const char *name, const char *reason)

@@ -34,6 +34,7 @@ static void entry_free(struct registration_entry *e)
 	free(e->container);
 	free(e->key);
 	free(e->value);
+	free(e->id);
 	free(e);
 }
 

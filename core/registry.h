@@ -14,6 +14,7 @@ struct registration_entry {
 	char *container;
 	char *key;
 	char *value;
+	char *id;           /* engine id of the container it was built from; NULL = unknown */
 	uint64_t seen_pass; /* last full pass that reported the container */
 	char **domains;     /* lowercased, NULL-terminated: its domain claims */
 	int64_t created_ns; /* container creation time (0 = unknown) */

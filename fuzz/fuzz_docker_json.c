@@ -11,16 +11,6 @@
 #include "fuzz.h"
 #include "inspector_docker.h"
 
-static void free_list(char **ids, char **names, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(ids[i]);
-		free(names[i]);
-	}
-	free(ids);
-	free(names);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -37,11 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 1: {
-		char **ids = NULL, **names = NULL;
+		struct dk_container *list = NULL;
 		size_t count = 0;
-		rc = dk_parse_list(body, len, &ids, &names, &count, &error);
+		rc = dk_parse_list(body, len, "beachhead.domains", 4096, &list, &count, &error);
 		if (rc == 0)
-			free_list(ids, names, count);
+			dk_list_free(list, count);
 		break;
 	}
 	case 2: {

@@ -9,7 +9,8 @@
  * timer.  The plugin keeps a "world" of running containers; every full pass
  * the core asks for (resync) reports that world, like a real engine would.
  *
- *   up NAME ADDRESS [SPECS...]      container runs (enumerated); SPECS = rest of line
+ *   up NAME ADDRESS [SPECS...]      container runs (enumerated); SPECS = rest of line;
+ *                                   NAME@ID also reports an engine id
  *   labeled NAME ADDRESS K=V [SPECS...]  same, with one label
  *   exists NAME ADDRESS [SPECS...]  runs since before the daemon: no event, only
  *                                   passes report it
@@ -19,6 +20,8 @@
  *   down NAME                       stops (event reported)
  *   vanish NAME                     stops, event lost (only a pass notices)
  *   missing NAME                    explicitly named container not found
+ *   gone NAME ID                    container ID went away (container_gone, ABI 1.2)
+ *   unreadable NAME                 passes cannot read it: container_keep, not up
  *   resync                          a full pass now
  *   error TEXT                      report_error(TEXT)
  *   wait MS                         pause
@@ -41,6 +44,8 @@ struct world_container {
 	char *address;
 	char *specs; /* NULL = no variable */
 	char *label; /* "key=value" or NULL */
+	char *id;    /* NULL = not given */
+	bool unreadable;
 	bool named;
 	struct world_container *next;
 };
@@ -65,6 +70,7 @@ static void world_remove(struct scripted *s, const char *name)
 			free(c->address);
 			free(c->specs);
 			free(c->label);
+			free(c->id);
 			free(c);
 			return;
 		}
@@ -77,7 +83,7 @@ static void report_container(struct scripted *s, const struct world_container *c
 	struct bh_container info = {
 		.size = sizeof info,
 		.name = c->name,
-		.id = NULL,
+		.id = c->id,
 		.address = c->address,
 		.specs = c->specs,
 		.spec_source = "env BEACHHEAD_DOMAINS",
@@ -90,6 +96,9 @@ static void report_container(struct scripted *s, const struct world_container *c
 static int world_up(struct scripted *s, const char *name, const char *address, const char *specs,
 		    const char *label, bool named, bool event)
 {
+	char *at = strchr(name, '@');
+	if (at)
+		*at = '\0';
 	world_remove(s, name);
 	struct world_container *c = calloc(1, sizeof *c);
 	if (!c)
@@ -98,9 +107,12 @@ static int world_up(struct scripted *s, const char *name, const char *address, c
 	c->address = strdup(address);
 	c->specs = specs ? strdup(specs) : NULL;
 	c->label = label ? strdup(label) : NULL;
+	c->id = at ? strdup(at + 1) : NULL;
 	c->named = named;
-	if (!c->name || !c->address || (specs && !c->specs) || (label && !c->label)) {
+	if (!c->name || !c->address || (specs && !c->specs) || (label && !c->label) ||
+	    (at && !c->id)) {
 		free(c->label);
+		free(c->id);
 		free(c->name);
 		free(c->address);
 		free(c->specs);
@@ -118,8 +130,12 @@ static int scripted_resync(void *self)
 {
 	struct scripted *s = self;
 	s->api->pass_begin(s->host);
-	for (struct world_container *c = s->world; c; c = c->next)
-		report_container(s, c);
+	for (struct world_container *c = s->world; c; c = c->next) {
+		if (c->unreadable)
+			s->api->container_keep(s->host, c->id, c->name);
+		else
+			report_container(s, c);
+	}
 	s->api->pass_end(s->host, 1);
 	return BH_OK;
 }
@@ -174,9 +190,25 @@ static long run_line(struct scripted *s, char *line)
 			s->api->container_missing(s->host, name, "script: missing");
 		return 0;
 	}
+	if (strcmp(verb, "unreadable") == 0) {
+		for (struct world_container *c = s->world; c; c = c->next)
+			if (strcmp(c->name, name) == 0)
+				c->unreadable = true;
+		return 0;
+	}
 	char *address = next_word(&cursor);
 	if (!address)
 		return -1;
+	if (strcmp(verb, "gone") == 0) {
+		/* address is the id here */
+		for (struct world_container *c = s->world; c; c = c->next)
+			if (strcmp(c->name, name) == 0 && c->id && strcmp(c->id, address) == 0) {
+				world_remove(s, name);
+				break;
+			}
+		s->api->container_gone(s->host, address, name, "script: gone");
+		return 0;
+	}
 	char *label = strcmp(verb, "labeled") == 0 ? next_word(&cursor) : NULL;
 	char *specs = cursor + strspn(cursor, " \t");
 	if (strcmp(verb, "up") == 0 || strcmp(verb, "named") == 0 || strcmp(verb, "exists") == 0 ||

@@ -185,7 +185,23 @@ struct bh_host_api {
 	 * (the loader refuses its abi_minor), so it need not check api->size. */
 	void (*describe_setting)(struct bh_host *host, const char *name, const char *value,
 				 const config_setting_t *given, const char *origin_if_absent);
+
+	/* Like container_down, but only when the registration under `name`
+	 * belongs to container `id` (or to a container of unknown id): an
+	 * answer about an old container never withdraws a new one that took
+	 * over its name meanwhile. */
+	void (*container_gone)(struct bh_host *host, const char *id, const char *name,
+			       const char *reason);
+	/* During a full pass: container `id` runs, but what it is could not be
+	 * read this time (slow or failing engine, oversized document).  Its
+	 * current registration, if it belongs to `id`, is kept through the
+	 * pass's sweep: a registration is withdrawn on evidence, never because
+	 * the engine did not answer. */
+	void (*container_keep)(struct bh_host *host, const char *id, const char *name);
 };
+
+/* Size of struct bh_host_api in ABI 1.1 (before describe_setting). */
+#define BH_HOST_API_SIZE_1_1 offsetof(struct bh_host_api, describe_setting)
 
 /* Everything a plugin gets at init().  Borrowed: valid until destroy(). */
 struct bh_init {

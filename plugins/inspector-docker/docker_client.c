@@ -24,6 +24,7 @@
 struct dc_request {
 	struct dc_client *client;
 	struct bh_http_request *http;
+	size_t max_bytes; /* cap on the buffered answer */
 	dc_done_cb done;
 	dc_chunk_cb chunk;
 	void *arg;
@@ -69,8 +70,10 @@ static void on_done(void *arg, const struct bh_http_result *http)
 	};
 	char *message = NULL;
 	if (http->oversized) {
-		message = bh_strfmt("response larger than max_response_bytes (%zu)",
-				    c->settings->max_response_bytes);
+		message = bh_strfmt("response larger than %s (%zu)",
+				    r->max_bytes == c->settings->max_response_bytes ? "max_response_bytes"
+										   : "max_list_bytes",
+				    r->max_bytes);
 		res.error = message ? message : "response too large";
 	} else if (!http->transport_ok) {
 		/* libcurl words a unix-socket failure as "localhost port 80" and
@@ -89,20 +92,21 @@ static void on_done(void *arg, const struct bh_http_result *http)
 	free(r);
 }
 
-static struct dc_request *start(struct dc_client *c, const char *path, dc_chunk_cb chunk,
-				dc_done_cb done, void *arg)
+static struct dc_request *start(struct dc_client *c, const char *path, size_t max_bytes,
+				dc_chunk_cb chunk, dc_done_cb done, void *arg)
 {
 	struct dc_request *r = calloc(1, sizeof *r);
 	char *url = bh_strfmt("%s%s", c->base_url, path);
 	if (!r || !url)
 		goto fail;
 	r->client = c;
+	r->max_bytes = max_bytes;
 	r->done = done;
 	r->chunk = chunk;
 	r->arg = arg;
 	struct bh_http_call call = {
 		.url = url,
-		.max_bytes = c->settings->max_response_bytes,
+		.max_bytes = max_bytes,
 		/* A stream has no end by design; requests must not hang. */
 		.timeout_ms = chunk ? 0L : c->settings->timeout_ms,
 		.connect_timeout_ms = c->settings->timeout_ms < CONNECT_TIMEOUT_CAP_MS
@@ -128,13 +132,19 @@ fail:
 
 struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done, void *arg)
 {
-	return start(c, path, NULL, done, arg);
+	return start(c, path, c->settings->max_response_bytes, NULL, done, arg);
+}
+
+struct dc_request *dc_get_max(struct dc_client *c, const char *path, size_t max_bytes,
+			      dc_done_cb done, void *arg)
+{
+	return start(c, path, max_bytes, NULL, done, arg);
 }
 
 struct dc_request *dc_stream(struct dc_client *c, const char *path, dc_chunk_cb chunk,
 			     dc_done_cb done, void *arg)
 {
-	return start(c, path, chunk, done, arg);
+	return start(c, path, c->settings->max_response_bytes, chunk, done, arg);
 }
 
 void dc_cancel(struct dc_client *c, struct dc_request *r)

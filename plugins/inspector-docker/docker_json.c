@@ -172,55 +172,6 @@ char *dk_parse_engine_version(const char *body, size_t len)
 	return text;
 }
 
-int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
-		  char **error)
-{
-	*ids = *names = NULL;
-	*count = 0;
-	struct json_object *root = parse(body, len, error);
-	if (!root)
-		return -1;
-	if (!json_object_is_type(root, json_type_array)) {
-		json_object_put(root);
-		return fail(error, "container list is not a JSON array");
-	}
-	size_t n = json_object_array_length(root);
-	char **id_list = calloc(n + 1, sizeof *id_list);
-	char **name_list = calloc(n + 1, sizeof *name_list);
-	size_t kept = 0;
-	bool oom = !id_list || !name_list;
-	for (size_t i = 0; i < n && !oom; i++) {
-		struct json_object *item = json_object_array_get_idx(root, i);
-		const char *id = member_str(item, "Id", true);
-		struct json_object *list = member(item, "Names", json_type_array);
-		struct json_object *first = list && json_object_array_length(list) > 0
-						    ? json_object_array_get_idx(list, 0)
-						    : NULL;
-		const char *name = first && json_object_is_type(first, json_type_string)
-					   ? strip_slash(json_object_get_string(first))
-					   : NULL;
-		if (!id)
-			continue; /* nothing to inspect it by */
-		id_list[kept] = dup_or_null(id, &oom);
-		name_list[kept] = dup_or_null(name && name[0] ? name : id, &oom);
-		kept++;
-	}
-	json_object_put(root);
-	if (oom) {
-		for (size_t i = 0; i < kept; i++) {
-			free(id_list[i]);
-			free(name_list[i]);
-		}
-		free(id_list);
-		free(name_list);
-		return fail(error, "out of memory");
-	}
-	*ids = id_list;
-	*names = name_list;
-	*count = kept;
-	return 0;
-}
-
 /* Value of "VAR=value" in Config.Env; the last one wins, like the kernel's
  * environment would for a duplicated entry seen by getenv in the engine. */
 static const char *env_value(struct json_object *env, const char *var)
@@ -377,6 +328,156 @@ static int64_t parse_created(const char *text)
 	return ((int64_t)seconds - offset_s) * 1000000000 + ns;
 }
 
+/* Health from the listing's Status text, e.g. "Up 3 minutes (healthy)",
+ * "Up 2 seconds (health: starting)": the listing has no separate field. */
+static const char *health_from_status(const char *status)
+{
+	if (!status)
+		return NULL;
+	if (strstr(status, "(healthy)"))
+		return "healthy";
+	if (strstr(status, "(unhealthy)"))
+		return "unhealthy";
+	if (strstr(status, "(health: starting)"))
+		return "starting";
+	return NULL;
+}
+
+/* Bytes of a listing entry's labels: what makes an entry huge. */
+static size_t labels_bytes(struct json_object *labels)
+{
+	size_t total = 0;
+	if (!labels)
+		return 0;
+	json_object_object_foreach(labels, key, val)
+	{
+		total += strlen(key) + 1;
+		if (json_object_is_type(val, json_type_string))
+			total += (size_t)json_object_get_string_len(val);
+	}
+	return total;
+}
+
+/* Ports of a listing entry: [{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"}];
+ * unpublished ports (no PublicPort) are left out, as in an inspect document. */
+static bool read_list_ports(struct json_object *ports, struct dk_container *out)
+{
+	size_t n = ports ? json_object_array_length(ports) : 0;
+	if (n == 0)
+		return true;
+	out->ports = calloc(n, sizeof *out->ports);
+	if (!out->ports)
+		return false;
+	bool oom = false;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+		struct json_object *priv = member(p, "PrivatePort", json_type_int);
+		struct json_object *pub = member(p, "PublicPort", json_type_int);
+		int64_t cport = priv ? json_object_get_int64(priv) : 0;
+		int64_t hport = pub ? json_object_get_int64(pub) : 0;
+		if (cport <= 0 || cport > 65535 || hport <= 0 || hport > 65535)
+			continue;
+		const char *type = member_str(p, "Type", true);
+		struct dk_port *port = &out->ports[out->n_ports++];
+		port->container_port = (unsigned)cport;
+		snprintf(port->proto, sizeof port->proto, "%s", type ? type : "tcp");
+		port->host_port = (unsigned)hport;
+		port->host_ip = dup_or_null(member_str(p, "IP", true), &oom);
+	}
+	return !oom;
+}
+
+/* One entry of /containers/json; false when out of memory.  An entry
+ * without Id is skipped (*kept = false): nothing could name it. */
+static bool read_list_entry(struct json_object *item, const char *label, size_t max_item_bytes,
+			    struct dk_container *out, bool *kept)
+{
+	memset(out, 0, sizeof *out);
+	out->from_listing = true;
+	*kept = false;
+	const char *id = member_str(item, "Id", true);
+	if (!id)
+		return true;
+	*kept = true;
+	struct json_object *list = member(item, "Names", json_type_array);
+	struct json_object *first = list && json_object_array_length(list) > 0
+					    ? json_object_array_get_idx(list, 0)
+					    : NULL;
+	const char *name = first && json_object_is_type(first, json_type_string)
+				   ? strip_slash(json_object_get_string(first))
+				   : NULL;
+	bool oom = false;
+	out->id = dup_or_null(id, &oom);
+	out->name = dup_or_null(name && name[0] ? name : id, &oom);
+	/* State is "running" or "paused" in a default listing (API >= 1.23);
+	 * without it, the listing only holds running containers. */
+	const char *state = member_str(item, "State", true);
+	out->paused = state && strcmp(state, "paused") == 0;
+	out->running = !state || out->paused || strcmp(state, "running") == 0;
+	out->status = dup_or_null(state, &oom);
+	out->health = dup_or_null(health_from_status(member_str(item, "Status", true)), &oom);
+	struct json_object *created = member(item, "Created", json_type_int);
+	int64_t seconds = created ? json_object_get_int64(created) : 0;
+	if (seconds > 0 && seconds < INT64_MAX / 1000000000)
+		out->created_ns = seconds * 1000000000;
+	struct json_object *labels = member(item, "Labels", json_type_object);
+	if (labels_bytes(labels) > max_item_bytes) {
+		/* The per-container limit, applied after parsing: this one
+		 * container is refused, the listing serves everybody else. */
+		out->too_large = true;
+		return !oom;
+	}
+	if (label)
+		out->label_spec = dup_or_null(member_str(labels, label, false), &oom);
+	if (!read_labels(labels, out))
+		oom = true;
+	struct json_object *ns = member(item, "NetworkSettings", json_type_object);
+	if (!read_networks(member(ns, "Networks", json_type_object), out) ||
+	    !read_list_ports(member(item, "Ports", json_type_array), out))
+		oom = true;
+	return !oom;
+}
+
+int dk_parse_list(const char *body, size_t len, const char *label, size_t max_item_bytes,
+		  struct dk_container **list, size_t *count, char **error)
+{
+	*list = NULL;
+	*count = 0;
+	struct json_object *root = parse(body, len, error);
+	if (!root)
+		return -1;
+	if (!json_object_is_type(root, json_type_array)) {
+		json_object_put(root);
+		return fail(error, "container list is not a JSON array");
+	}
+	size_t n = json_object_array_length(root);
+	struct dk_container *items = calloc(n + 1, sizeof *items);
+	size_t kept = 0;
+	bool oom = !items;
+	for (size_t i = 0; i < n && !oom; i++) {
+		bool used = false;
+		oom = !read_list_entry(json_object_array_get_idx(root, i), label, max_item_bytes,
+				       &items[kept], &used);
+		if (used || oom)
+			kept++;
+	}
+	json_object_put(root);
+	if (oom) {
+		dk_list_free(items, kept);
+		return fail(error, "out of memory");
+	}
+	*list = items;
+	*count = kept;
+	return 0;
+}
+
+void dk_list_free(struct dk_container *list, size_t count)
+{
+	for (size_t i = 0; list && i < count; i++)
+		dk_container_free(&list[i]);
+	free(list);
+}
+
 int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,
 		     struct dk_container *out, char **error)
 {
@@ -456,16 +557,24 @@ int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **er
 	const char *old_name = strip_slash(member_str(attrs, "oldName", true));
 	const char *signal = member_str(attrs, "signal", true);
 	const char *type = member_str(root, "Type", true);
-	if (!action || (type && strcmp(type, "container") != 0)) {
+	bool network = type && strcmp(type, "network") == 0;
+	if (!action || (type && !network && strcmp(type, "container") != 0)) {
 		json_object_put(root);
-		return fail(error, "not a container event");
+		return fail(error, "not a container or network event");
 	}
 	bool oom = false;
 	out->action = dup_or_null(action, &oom);
-	out->id = dup_or_null(id, &oom);
-	out->name = dup_or_null(name && name[0] ? name : NULL, &oom);
-	out->old_name = dup_or_null(old_name && old_name[0] ? old_name : NULL, &oom);
-	out->signal = dup_or_null(signal, &oom);
+	out->network = network;
+	if (network) {
+		/* connect/disconnect: Actor is the network; the container is
+		 * an attribute.  Network create/remove have none. */
+		out->id = dup_or_null(member_str(attrs, "container", true), &oom);
+	} else {
+		out->id = dup_or_null(id, &oom);
+		out->name = dup_or_null(name && name[0] ? name : NULL, &oom);
+		out->old_name = dup_or_null(old_name && old_name[0] ? old_name : NULL, &oom);
+		out->signal = dup_or_null(signal, &oom);
+	}
 	json_object_put(root);
 	if (oom) {
 		dk_event_free(out);

@@ -1,8 +1,8 @@
 /*
- * The engine's /events stream, filtered to containers: one JSON document per
- * line.  libcurl hands us bytes from inside its write callback, where we
- * must not start requests, so bytes are buffered and a zero-delay timer
- * processes complete lines from the loop a moment later.
+ * The engine's /events stream, filtered to containers and networks: one JSON
+ * document per line.  libcurl hands us bytes from inside its write callback,
+ * where we must not start requests, so bytes are buffered and a zero-delay
+ * timer processes complete lines from the loop a moment later.
  *
  *   start, unpause            inspect, then container_up (or down)
  *   health_status: ...        inspect when skip_unhealthy is on
@@ -11,6 +11,10 @@
  *   kill                      with the stop signal or SIGKILL: container_down
  *                             at once (drain, see holdback.c); other signals
  *                             are ignored, a reload need not end anything
+ *   network connect/disconnect  inspect the container again (its address)
+ *
+ * Withdrawals name the container id (see sync_withdraw): a late event about
+ * an old container never withdraws a new one that took over its name.
  */
 #include "config.h"
 
@@ -19,8 +23,8 @@
 
 #include "inspector_docker.h"
 
-/* {"type":["container"]}, URL-encoded. */
-#define EVENTS_QUERY "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D"
+/* {"type":["container","network"]}, URL-encoded. */
+#define EVENTS_QUERY "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%7D"
 
 struct event_stream {
 	struct inspector *in;
@@ -44,6 +48,24 @@ static bool interesting(struct inspector *in, const char *name, const char *id)
 	return in->enumerate || inspector_is_explicit(in, name, id);
 }
 
+/* connect/disconnect carry the container's id: its address may have
+ * changed, and a proxy must not wait a refresh for it. */
+static void handle_network_event(struct inspector *in, const struct dk_event *ev)
+{
+	if (ev->id && (strcmp(ev->action, "connect") == 0 || strcmp(ev->action, "disconnect") == 0))
+		sync_inspect_network_change(in, ev->id);
+}
+
+/* Book-keeping before a container event acts: what a listing asked for
+ * earlier says about this container is now outdated; a destroyed
+ * container is forgotten. */
+static void note_container_event(struct inspector *in, const struct dk_event *ev)
+{
+	sync_note_event(in, ev->id);
+	if (ev->id && strcmp(ev->action, "destroy") == 0)
+		sync_forget(in, ev->id);
+}
+
 static void handle_event(struct event_stream *es, const char *line, size_t len)
 {
 	struct inspector *in = es->in;
@@ -56,7 +78,14 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 		return;
 	}
 	const char *a = ev.action;
-	in->api->log(in->host, BH_LOG_DEBUG, "event %s %s", a, ev.name ? ev.name : ev.id ? ev.id : "?");
+	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", a,
+		     ev.name ? ev.name : ev.id ? ev.id : "?");
+	if (ev.network) {
+		handle_network_event(in, &ev);
+		dk_event_free(&ev);
+		return;
+	}
+	note_container_event(in, &ev);
 	if (!ev.name && !ev.id) {
 		/* nothing to act on */
 	} else if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0) {
@@ -72,13 +101,13 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 		if (strcmp(a, "destroy") == 0)
 			holdback_forget(in, ev.id, ev.name);
 		if (ev.name)
-			in->api->container_down(in->host, ev.name, a);
+			sync_withdraw(in, ev.id, ev.name, a);
 	} else if (strcmp(a, "kill") == 0) {
 		holdback_on_kill(in, &ev);
 	} else if (strcmp(a, "rename") == 0) {
 		if (ev.old_name) {
-			sync_mark_stale(in, ev.old_name, NULL);
-			in->api->container_down(in->host, ev.old_name, "renamed");
+			sync_mark_stale(in, ev.old_name, ev.id);
+			sync_withdraw(in, ev.id, ev.old_name, "renamed");
 		}
 		if (interesting(in, ev.name, ev.id))
 			sync_inspect_event(in, ev.id, ev.name);

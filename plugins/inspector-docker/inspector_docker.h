@@ -7,6 +7,7 @@
  *   docker_json.c   /version, /containers/json, inspect and event documents
  *   address.c       which host goes into a registration; published-port specs
  *   sync.c          full passes and single-container inspections
+ *   known.c         what is remembered per container id between passes
  *   events.c        the /events stream
  *   holdback.c      running containers held back: draining, unhealthy
  */
@@ -40,6 +41,7 @@ struct dk_settings {
 	bool drain;              /* withdraw at the stop signal, not at die */
 	long timeout_ms;
 	size_t max_response_bytes;
+	size_t max_list_bytes; /* the container listing (all containers at once) */
 };
 
 int dk_settings_parse(const struct bh_init *args, struct dk_settings *out);
@@ -74,6 +76,9 @@ struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
 			 const struct dk_settings *settings);
 /* GET path (starts with '/'); NULL when the request could not be queued. */
 struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done, void *arg);
+/* Same, with its own cap on the answer instead of max_response_bytes. */
+struct dc_request *dc_get_max(struct dc_client *c, const char *path, size_t max_bytes,
+			      dc_done_cb done, void *arg);
 /* Long-lived GET without total timeout; data goes to chunk, the end to done. */
 struct dc_request *dc_stream(struct dc_client *c, const char *path, dc_chunk_cb chunk,
 			     dc_done_cb done, void *arg);
@@ -119,6 +124,9 @@ struct dk_container {
 	int64_t created_ns; /* Created, ns since the epoch; 0 = unknown */
 	char *stop_signal;    /* Config.StopSignal as written, or NULL */
 	long stop_timeout_s;  /* Config.StopTimeout; <= 0 = not set */
+	bool too_large;     /* listing: its labels exceed max_response_bytes; only
+			       id, name and state are filled */
+	bool from_listing;  /* built from a listing entry, not an inspect document */
 };
 
 struct dk_event {
@@ -126,6 +134,7 @@ struct dk_event {
 	char *id;
 	char *name;     /* Actor.Attributes.name, no leading '/' */
 	char *old_name; /* rename only */
+	bool network;   /* a network event: id is the container's (may be NULL) */
 	char *signal;   /* kill only: Actor.Attributes.signal, e.g. "15" */
 };
 
@@ -136,8 +145,13 @@ char *dk_parse_min_version(const char *body, size_t len);
 /* The engine's name and version for logs ("Docker Engine - Community 24.0.7"),
  * malloc'd, or NULL. */
 char *dk_parse_engine_version(const char *body, size_t len);
-int dk_parse_list(const char *body, size_t len, char ***ids, char ***names, size_t *count,
-		  char **error);
+/* /containers/json: every entry with an Id (running state, health from the
+ * Status text, labels, networks, published ports; no env, no top-level
+ * IPAddress).  An entry whose labels exceed max_item_bytes is kept with
+ * too_large set and its details left out. */
+int dk_parse_list(const char *body, size_t len, const char *label, size_t max_item_bytes,
+		  struct dk_container **list, size_t *count, char **error);
+void dk_list_free(struct dk_container *list, size_t count);
 int dk_parse_inspect(const char *body, size_t len, const char *envvar, const char *label,
 		     struct dk_container *out, char **error);
 int dk_parse_event(const char *line, size_t len, struct dk_event *out, char **error);
@@ -158,6 +172,45 @@ char *dk_address(const struct dk_settings *s, const struct dk_container *c, char
  * with *error when nothing could be mapped. */
 char *dk_publish_specs(const char *specs, const struct dk_container *c, char **warning,
 		       char **error);
+
+/* ------------------------------------------------- what is known per id */
+
+struct dk_known {
+	char *id;
+	char *name;         /* last known name */
+	char *env_spec;     /* the variable's value, NULL when absent */
+	char *top_network;  /* network of the inspect's top-level IPAddress */
+	int64_t created_ns;
+	bool inspected;     /* env_spec and created_ns are known */
+	bool unreadable;    /* its inspect document exceeds max_response_bytes:
+			       not asked again (it cannot shrink) */
+	uint64_t event_seq; /* sequence number of the last event about it */
+	uint64_t listed_pass; /* last pass whose listing showed it */
+	char *problem;      /* last problem logged about it, digits squashed
+			       (once per change) */
+	struct dk_known *next;
+};
+
+struct known_set {
+	struct dk_known **buckets;
+	size_t n_buckets;
+	size_t count;
+};
+
+struct dk_known *known_find(const struct known_set *set, const char *id);
+/* Finds or creates; NULL when out of memory. */
+struct dk_known *known_add(struct known_set *set, const char *id, const char *name);
+void known_forget(struct known_set *set, const char *id);
+/* Forgets what the listing of `pass` did not show, unless an event newer
+ * than the listing (event_seq > since_seq) says otherwise. */
+void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_seq);
+void known_free(struct known_set *set);
+/* Remembers what never changes from an inspect document; false on OOM. */
+bool known_learn(struct dk_known *k, const struct dk_container *c);
+/* Completes a listing entry with what is remembered; false on OOM. */
+bool known_apply(const struct dk_known *k, struct dk_container *c);
+/* Records the problem (NULL: none); true when it differs from the last one. */
+bool known_problem_is_news(struct dk_known *k, const char *problem);
 
 /* ---------------------------------------------------------------- the plugin */
 
@@ -190,14 +243,15 @@ struct inspector {
 	/* full pass state (sync.c) */
 	bool pass_wanted;  /* the core asked while we were connecting */
 	bool pass_active;
-	bool pass_failed;
+	bool pass_failed;  /* the listing failed: the pass ends incomplete */
 	struct dc_request *list_req;
-	char **targets; /* refs to inspect in this pass */
-	bool *target_explicit;
-	size_t n_targets;
-	size_t next_target;
-	struct inspect_job *jobs; /* every inspection in flight */
-	size_t jobs_in_flight_pass;
+	uint64_t pass_no;   /* number of the current (or last) pass */
+	uint64_t pass_seq;  /* event_seq when its listing was asked for */
+	size_t pass_jobs;   /* inspections the current pass still waits for */
+	struct inspect_job *jobs, *jobs_tail; /* queued and in flight, oldest first */
+	size_t jobs_in_flight;
+	uint64_t event_seq; /* events seen (see struct dk_known) */
+	struct known_set known;
 
 	struct event_stream *events;
 	char **warned; /* containers already warned about an address fallback */
@@ -213,7 +267,16 @@ bool inspector_is_explicit(const struct inspector *in, const char *name, const c
 void sync_start_pass(struct inspector *in);
 void sync_abort_pass(struct inspector *in, bool report);
 void sync_inspect_event(struct inspector *in, const char *id, const char *name);
+/* A network connect/disconnect: inspect a registered container again. */
+void sync_inspect_network_change(struct inspector *in, const char *id);
+/* An event about the container: what a listing asked for earlier says
+ * about it is older than the event. */
+void sync_note_event(struct inspector *in, const char *id);
+/* The container was destroyed: forget what is known about it. */
+void sync_forget(struct inspector *in, const char *id);
 void sync_mark_stale(struct inspector *in, const char *name, const char *id);
+/* Withdraws `name` if its registration belongs to id (ABI 1.2), else by name. */
+void sync_withdraw(struct inspector *in, const char *id, const char *name, const char *reason);
 void sync_free(struct inspector *in);
 
 /* holdback.c */

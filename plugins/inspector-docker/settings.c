@@ -22,6 +22,10 @@
 #define DEFAULT_URL "unix:///var/run/docker.sock"
 #define DEFAULT_TIMEOUT_MS 10000L
 #define DEFAULT_MAX_RESPONSE (4u * 1024u * 1024u)
+/* The listing holds every running container at once: one container with a
+ * huge label (or many ordinary ones) must not make it fail for everybody.
+ * The per-container limit (max_response_bytes) is applied after parsing. */
+#define DEFAULT_MAX_LIST (64u * 1024u * 1024u)
 
 struct ctx {
 	const struct bh_init *args;
@@ -192,6 +196,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	st->timeout_ms = DEFAULT_TIMEOUT_MS;
 	st->drain = true;
 	st->max_response_bytes = DEFAULT_MAX_RESPONSE;
+	st->max_list_bytes = DEFAULT_MAX_LIST;
 	/* The Docker client's environment, as the docker CLI reads it. */
 	const char *host = env_nonempty("DOCKER_HOST");
 	const char *cert_env = env_nonempty("DOCKER_CERT_PATH");
@@ -267,11 +272,14 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		} else if (strcmp(name, "max_response_bytes") == 0) {
 			if (get_int(&ctx, s, 4096, (long long)1 << 30, &n))
 				st->max_response_bytes = (size_t)n;
+		} else if (strcmp(name, "max_list_bytes") == 0) {
+			if (get_int(&ctx, s, 4096, (long long)1 << 32, &n))
+				st->max_list_bytes = (size_t)n;
 		} else {
 			bad(&ctx, s,
 			    "unknown setting '%s' (known: url, tls_verify, cert_path, address, envvar, "
 			    "label, network, advertise_address, skip_unhealthy, drain, timeout_ms, "
-			    "max_response_bytes)",
+			    "max_response_bytes, max_list_bytes)",
 			    name);
 		}
 	}
@@ -287,6 +295,9 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			       args->instance, host);
 		ctx.failed = true;
 	}
+	/* The listing carries at least one container's worth. */
+	if (st->max_list_bytes < st->max_response_bytes)
+		st->max_list_bytes = st->max_response_bytes;
 	/* An empty label switches labels off. */
 	if (st->label && !st->label[0]) {
 		free(st->label);

@@ -1,16 +1,32 @@
 /*
- * Inspections: the full pass (list, then inspect every target with a small
- * window of requests in flight) and single inspections triggered by events.
- * Both end in report_container(), which turns an inspect document into
- * container_up / container_down / container_missing.
+ * Full passes and inspections.
  *
- * Races with events: an inspection answered "running" may be overtaken by a
- * die event for the same container on the stream connection.  A down event
- * therefore marks every inspection of that container in flight as stale; a
- * stale answer is dropped (a later start event brings a fresh inspection).
+ * A full pass is ONE request: GET /containers/json.  The listing carries
+ * what a pass needs (id, name, state, health in the Status text, labels,
+ * networks with addresses, published ports); what it lacks (the environment,
+ * the exact creation time) never changes after creation and is remembered
+ * per id (known.c) from the one inspection of each container.  So a pass
+ * inspects only ids it has never read; an unchanged pass costs the engine
+ * one request, whatever the number of containers.
+ *
+ * Failures are per container.  An inspection that times out, is refused,
+ * oversized or malformed concerns that container only: it is logged once
+ * per change naming it, its registration is kept (container_keep), and the
+ * pass goes on for everybody else.  Only a listing that fails makes the pass
+ * incomplete, and an incomplete pass withdraws nothing.
+ *
+ * Races with events: a pass's listing and the inspections it starts are
+ * snapshots; an event on the stream may be newer.  Every event about a
+ * known container stamps it with a sequence number; a listing asked for
+ * before that event does not speak for it (its registration is kept, the
+ * event path owns it).  A down event marks inspections in flight for the
+ * same container as stale; a stale answer is dropped.  Withdrawals name the
+ * container id, so an answer about an old container never withdraws a new
+ * one that took over its name (container_gone).
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +35,90 @@
 
 #include "inspector_docker.h"
 
-/* Inspections in flight during a pass: enough to hide the round trip,
- * few enough not to queue up inside the engine or exceed the connections. */
-#define PASS_WINDOW 4
+/* Inspections in flight: enough to hide the round trip, few enough to leave
+ * a connection for the listing (and one for the event stream) within the
+ * client's connection limit, even while all of them hang. */
+#define INSPECT_WINDOW 4
 /* Containers remembered as already warned about an address fallback. */
 #define MAX_WARNED 1024
 
+enum job_kind {
+	JOB_PASS,    /* a listed container never read before, or an explicit name */
+	JOB_EVENT,   /* start, unpause, health, rename */
+	JOB_NETWORK, /* network connect/disconnect of a registered container */
+};
+
 struct inspect_job {
 	struct inspector *in;
-	struct dc_request *req;
-	char *ref;  /* what we asked the engine for: id or name */
-	char *name; /* name for messages, missing reports and stale matching */
+	struct dc_request *req; /* NULL while queued */
+	char *ref;  /* what we ask the engine for: the id, or an explicit name */
+	char *id;   /* NULL when asked by name */
+	char *name; /* for messages, missing reports and stale matching */
+	enum job_kind kind;
 	bool explicit_name;
-	bool in_pass;
 	bool stale;
 	struct inspect_job *prev, *next;
 };
 
 static void pump(struct inspector *in);
+static void maybe_end_pass(struct inspector *in);
+
+/* --- once-per-change messages about one container --- */
+
+static void problem(struct inspector *in, const char *id, const char *name, bool error,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A failure about one container: logged when it is news for that container
+ * (debug otherwise); an error in one-pass mode always counts. */
+static void problem(struct inspector *in, const char *id, const char *name, bool error,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	/* Remembered per id, also for a container not read yet (its first
+	 * inspection is what fails). */
+	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	bool news = !msg || known_problem_is_news(k, msg);
+	const char *text = msg ? msg : "(out of memory)";
+	if (news && (error || in->refresh == 0))
+		in->api->report_error(in->host, name, "%s", text);
+	else
+		in->api->log(in->host, news ? BH_LOG_WARNING : BH_LOG_DEBUG, "container %s: %s", name,
+			     text);
+	free(msg);
+}
+
+static void problem_solved(struct inspector *in, const char *id, const char *name)
+{
+	struct dk_known *k = known_find(&in->known, id);
+	if (k && k->problem && known_problem_is_news(k, NULL))
+		in->api->log(in->host, BH_LOG_INFO, "container %s: readable again", name);
+}
+
+static bool has_api(const struct inspector *in, size_t end)
+{
+	return in->api->size >= end;
+}
+
+#define HAS_API(in, fn) has_api(in, offsetof(struct bh_host_api, fn) + sizeof(void (*)(void)))
+
+void sync_withdraw(struct inspector *in, const char *id, const char *name, const char *reason)
+{
+	if (id && HAS_API(in, container_gone))
+		in->api->container_gone(in->host, id, name, reason);
+	else
+		in->api->container_down(in->host, name, reason);
+}
+
+static void keep(struct inspector *in, const char *id, const char *name)
+{
+	if (in->pass_active && id && HAS_API(in, container_keep))
+		in->api->container_keep(in->host, id, name);
+}
 
 /* --- jobs --- */
 
@@ -48,14 +130,19 @@ static void job_unlink(struct inspector *in, struct inspect_job *j)
 		in->jobs = j->next;
 	if (j->next)
 		j->next->prev = j->prev;
+	else if (in->jobs_tail == j)
+		in->jobs_tail = j->prev;
 	j->prev = j->next = NULL;
-	if (j->in_pass)
-		in->jobs_in_flight_pass--;
+	if (j->req)
+		in->jobs_in_flight--;
+	if (j->kind == JOB_PASS)
+		in->pass_jobs--;
 }
 
 static void job_free(struct inspect_job *j)
 {
 	free(j->ref);
+	free(j->id);
 	free(j->name);
 	free(j);
 }
@@ -84,9 +171,10 @@ static bool already_warned(struct inspector *in, const char *name)
 	return false;
 }
 
-/* Reports one inspected container to the core. */
-static void report_container(struct inspector *in, const struct dk_container *c,
-			     const struct inspect_job *j)
+/* Reports one container (from an inspection, or a listing entry completed
+ * from what is known) to the core. */
+static void report_container(struct inspector *in, const struct dk_container *c, bool in_pass,
+			     bool explicit_name)
 {
 	const struct bh_host_api *api = in->api;
 	if (!c->running || c->paused) {
@@ -94,14 +182,15 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		if (asprintf(&why, "is %s", c->paused ? "paused" : c->status ? c->status : "not running") < 0)
 			why = NULL;
 		/* Only a pass judges named containers; an event just withdraws. */
-		if (j->in_pass && j->explicit_name)
-			api->container_missing(in->host, j->name, why ? why : "is not running");
+		if (in_pass && explicit_name)
+			api->container_missing(in->host, c->name, why ? why : "is not running");
 		else
-			api->container_down(in->host, c->name, why ? why : "is not running");
+			sync_withdraw(in, c->id, c->name, why ? why : "is not running");
 		free(why);
 		return;
 	}
-	holdback_note_inspect(in, c);
+	if (!c->from_listing)
+		holdback_note_inspect(in, c); /* a listing has no StopSignal */
 	if (holdback_draining(in, c->id)) {
 		api->log(in->host, BH_LOG_DEBUG,
 			 "container %s: draining after its stop signal; not registered", c->name);
@@ -146,7 +235,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		published = dk_publish_specs(specs, c, &warning, &error);
 		if (!published) {
 			api->report_error(in->host, c->name, "%s", error ? error : "out of memory");
-			api->container_down(in->host, c->name, "no published port");
+			sync_withdraw(in, c->id, c->name, "no published port");
 			goto out;
 		}
 		if (warning)
@@ -168,7 +257,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		.address = address,
 		.specs = specs,
 		.spec_source = source,
-		.explicitly_named = j->explicit_name,
+		.explicitly_named = explicit_name,
 		.labels = (const char *const *)c->labels,
 		.networks = networks,
 		.created_ns = c->created_ns,
@@ -183,220 +272,284 @@ out:
 	free(error);
 }
 
-/* The pass's list of containers to inspect. */
-static void free_targets(struct inspector *in)
+/* --- the inspection queue --- */
+
+/* A live inspection of id, in flight or (waiting_only) not yet sent. */
+static bool job_in_queue(const struct inspector *in, const char *id, bool waiting_only)
 {
-	for (size_t i = 0; i < in->n_targets; i++)
-		free(in->targets[i]);
-	free(in->targets);
-	free(in->target_explicit);
-	in->targets = NULL;
-	in->target_explicit = NULL;
-	in->n_targets = in->next_target = 0;
+	for (const struct inspect_job *j = in->jobs; j; j = j->next)
+		if (j->id && !j->stale && strcmp(j->id, id) == 0 && (!waiting_only || !j->req))
+			return true;
+	return false;
 }
 
-static void end_pass(struct inspector *in)
+static struct inspect_job *queue_job(struct inspector *in, const char *id, const char *name,
+				     enum job_kind kind, bool explicit_name)
 {
-	free_targets(in);
-	in->pass_active = false;
-	/* Last: in one-pass mode the core stops us from inside this call. */
-	in->api->pass_end(in->host, !in->pass_failed);
-}
-
-/* An engine failure during a pass: no more requests, end when the ones in
- * flight are back. */
-static void pass_engine_failure(struct inspector *in, const char *why)
-{
-	if (!in->pass_failed || in->next_target < in->n_targets) {
-		if (in->refresh == 0)
-			in->api->report_error(in->host, NULL, "engine unreachable: %s", why);
-		else
-			in->api->log(in->host, BH_LOG_WARNING, "full pass incomplete: %s", why);
+	struct inspect_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->ref = strdup(id ? id : name)) || (id && !(j->id = strdup(id))) ||
+	    !(j->name = strdup(name ? name : id))) {
+		if (j)
+			job_free(j);
+		in->api->report_error(in->host, name ? name : id,
+				      "cannot start an inspection (out of memory)");
+		return NULL;
 	}
-	in->pass_failed = true;
-	in->next_target = in->n_targets;
+	j->in = in;
+	j->kind = kind;
+	j->explicit_name = explicit_name;
+	j->prev = in->jobs_tail;
+	if (in->jobs_tail)
+		in->jobs_tail->next = j;
+	else
+		in->jobs = j;
+	in->jobs_tail = j;
+	if (kind == JOB_PASS)
+		in->pass_jobs++;
+	return j;
+}
+
+static void on_inspect(void *arg, const struct dc_result *res);
+
+/* The next job to start: events first (a start event is what a proxy waits
+ * for), then the pass's, oldest first. */
+static struct inspect_job *next_queued(struct inspector *in)
+{
+	struct inspect_job *first_pass = NULL;
+	for (struct inspect_job *j = in->jobs; j; j = j->next) {
+		if (j->req)
+			continue;
+		if (j->kind != JOB_PASS)
+			return j;
+		if (!first_pass)
+			first_pass = j;
+	}
+	return first_pass;
+}
+
+static void pump(struct inspector *in)
+{
+	struct inspect_job *j;
+	while (in->jobs_in_flight < INSPECT_WINDOW && (j = next_queued(in))) {
+		char *escaped = curl_easy_escape(NULL, j->ref, 0);
+		char *path = NULL;
+		if (!escaped || asprintf(&path, "%s/containers/%s/json", in->api_prefix, escaped) < 0)
+			path = NULL;
+		curl_free(escaped);
+		j->req = path ? dc_get(in->client, path, on_inspect, j) : NULL;
+		free(path);
+		if (j->req) {
+			in->jobs_in_flight++;
+			continue;
+		}
+		problem(in, j->id, j->name, true, "cannot start an inspection (out of memory)");
+		keep(in, j->id, j->name);
+		job_unlink(in, j);
+		job_free(j);
+	}
+	maybe_end_pass(in);
+}
+
+/* --- one inspection's answer --- */
+
+static void inspected(struct inspector *in, const struct inspect_job *j, const char *body,
+		      size_t len)
+{
+	struct dk_container c;
+	char *error = NULL;
+	if (dk_parse_inspect(body, len, in->settings.envvar, in->settings.label, &c, &error) < 0) {
+		problem(in, j->id, j->name, true, "%s", error ? error : "out of memory");
+		free(error);
+		keep(in, j->id, j->name);
+		return;
+	}
+	bool runs = c.running && !c.paused;
+	/* A network change of a container that no longer runs: its die or
+	 * pause event withdraws it; an answer overtaken by that event must
+	 * not. */
+	if (j->kind == JOB_NETWORK && !runs) {
+		dk_container_free(&c);
+		return;
+	}
+	problem_solved(in, c.id, c.name);
+	if (runs) {
+		struct dk_known *k = known_add(&in->known, c.id, c.name);
+		if (k) {
+			if (!known_learn(k, &c))
+				known_forget(&in->known, c.id); /* OOM: read again next pass */
+			else
+				k->listed_pass = in->pass_no;
+		}
+	}
+	report_container(in, &c, j->kind == JOB_PASS, j->explicit_name);
+	dk_container_free(&c);
+}
+
+/* A container whose inspect document, or whose entry in the listing,
+ * exceeds max_response_bytes: refused alone, once per change, whichever of
+ * the two sees it first.  Its env and labels never change: it is not asked
+ * for again. */
+static void refuse_oversized(struct inspector *in, const char *id, const char *name)
+{
+	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	if (k) {
+		k->unreadable = true;
+		k->listed_pass = in->pass_no;
+	}
+	problem(in, id, name, true, "larger than max_response_bytes (%zu); not registered",
+		in->settings.max_response_bytes);
+	keep(in, id, name);
 }
 
 static void on_inspect(void *arg, const struct dc_result *res)
 {
 	struct inspect_job *j = arg;
 	struct inspector *in = j->in;
-	const struct bh_host_api *api = in->api;
 	job_unlink(in, j);
 	if (j->stale) {
-		api->log(in->host, BH_LOG_DEBUG, "container %s: dropped a stale inspection", j->name);
+		in->api->log(in->host, BH_LOG_DEBUG, "container %s: dropped a stale inspection", j->name);
 	} else if (res->oversized) {
-		api->report_error(in->host, j->name, "%s", res->error);
-		if (j->in_pass)
-			in->pass_failed = true;
+		refuse_oversized(in, j->id, j->name);
 	} else if (!res->transport_ok) {
-		if (j->in_pass)
-			pass_engine_failure(in, res->error);
-		else
-			api->log(in->host, BH_LOG_WARNING, "container %s: cannot inspect: %s", j->name,
-				 res->error);
+		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
+		keep(in, j->id, j->name);
 	} else if (res->status == 404) {
-		if (j->in_pass && j->explicit_name)
-			api->container_missing(in->host, j->name, "no such container");
+		if (j->kind == JOB_PASS && j->explicit_name && !j->id)
+			in->api->container_missing(in->host, j->name, "no such container");
 		else
-			api->container_down(in->host, j->name, "no such container");
+			sync_withdraw(in, j->id, j->name, "no such container");
+		known_forget(&in->known, j->id);
 	} else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
-		api->report_error(in->host, j->name, "inspect failed: HTTP %ld%s%s", res->status,
-				  msg ? ": " : "", msg ? msg : "");
+		problem(in, j->id, j->name, true, "inspect failed: HTTP %ld%s%s", res->status,
+			msg ? ": " : "", msg ? msg : "");
 		free(msg);
-		if (j->in_pass)
-			in->pass_failed = true;
+		keep(in, j->id, j->name);
 	} else {
-		struct dk_container c;
-		char *error = NULL;
-		if (dk_parse_inspect(res->body, res->len, in->settings.envvar, in->settings.label, &c,
-				     &error) < 0) {
-			api->report_error(in->host, j->name, "%s", error ? error : "out of memory");
-			free(error);
-			if (j->in_pass)
-				in->pass_failed = true;
-		} else {
-			report_container(in, &c, j);
-			dk_container_free(&c);
-		}
+		inspected(in, j, res->body, res->len);
 	}
-	bool in_pass = j->in_pass;
 	job_free(j);
-	if (in_pass && in->pass_active)
-		pump(in);
+	pump(in);
 }
 
-static bool start_job(struct inspector *in, const char *ref, const char *name, bool explicit_name,
-		      bool in_pass)
+/* --- the pass --- */
+
+static void end_pass(struct inspector *in)
 {
-	struct inspect_job *j = calloc(1, sizeof *j);
-	char *escaped = curl_easy_escape(NULL, ref, 0);
-	char *path = NULL;
-	if (!j || !escaped || asprintf(&path, "%s/containers/%s/json", in->api_prefix, escaped) < 0)
-		path = NULL;
-	curl_free(escaped);
-	if (j) {
-		j->in = in;
-		j->ref = strdup(ref);
-		j->name = strdup(name);
-		j->explicit_name = explicit_name;
-		j->in_pass = in_pass;
-	}
-	if (!path || !j->ref || !j->name ||
-	    !(j->req = dc_get(in->client, path, on_inspect, j))) {
-		free(path);
-		if (j)
-			job_free(j);
-		in->api->report_error(in->host, name, "cannot start an inspection (out of memory)");
-		return false;
-	}
-	free(path);
-	j->next = in->jobs;
-	if (in->jobs)
-		in->jobs->prev = j;
-	in->jobs = j;
-	if (in_pass)
-		in->jobs_in_flight_pass++;
-	return true;
+	in->pass_active = false;
+	/* Last: in one-pass mode the core stops us from inside this call. */
+	in->api->pass_end(in->host, !in->pass_failed);
 }
 
-static void pump(struct inspector *in)
+static void maybe_end_pass(struct inspector *in)
 {
-	while (in->jobs_in_flight_pass < PASS_WINDOW && in->next_target < in->n_targets) {
-		size_t i = in->next_target++;
-		const char *ref = in->targets[i];
-		/* Targets are "id\0name" pairs packed by add_target. */
-		const char *name = ref + strlen(ref) + 1;
-		if (!start_job(in, ref, name, in->target_explicit[i], true))
-			in->pass_failed = true;
-	}
-	if (in->jobs_in_flight_pass == 0 && in->next_target >= in->n_targets)
+	if (in->pass_active && !in->list_req && in->pass_jobs == 0)
 		end_pass(in);
 }
 
-static bool add_target(struct inspector *in, size_t *cap, const char *ref, const char *name,
-		       bool explicit_name)
+static bool interesting(const struct inspector *in, const char *name, const char *id)
 {
-	if (in->n_targets == *cap) {
-		size_t n = *cap ? *cap * 2 : 16;
-		char **t = realloc(in->targets, n * sizeof *t);
-		if (t)
-			in->targets = t;
-		bool *e = realloc(in->target_explicit, n * sizeof *e);
-		if (e)
-			in->target_explicit = e;
-		if (!t || !e)
-			return false;
-		*cap = n;
-	}
-	size_t rl = strlen(ref), nl = strlen(name);
-	char *packed = malloc(rl + nl + 2);
-	if (!packed)
-		return false;
-	memcpy(packed, ref, rl + 1);
-	memcpy(packed + rl + 1, name, nl + 1);
-	in->targets[in->n_targets] = packed;
-	in->target_explicit[in->n_targets] = explicit_name;
-	in->n_targets++;
-	return true;
+	return in->enumerate || inspector_is_explicit(in, name, id);
 }
 
-/* Targets: every listed container (if any), then each explicit name that
- * the list did not contain (inspected by name: 404 or not running). */
-static void build_targets(struct inspector *in, char **ids, char **names, size_t count)
+/* One listed container: reported from the listing when it was read before,
+ * queued for its first inspection otherwise. */
+static void listed(struct inspector *in, struct dk_container *c)
 {
-	size_t cap = 0;
-	bool ok = true;
-	for (size_t i = 0; ok && i < count; i++)
-		ok = add_target(in, &cap, ids[i], names[i], inspector_is_explicit(in, names[i], ids[i]));
-	for (char **c = in->containers; ok && *c; c++) {
-		bool listed = false;
-		for (size_t i = 0; !listed && i < count; i++)
-			listed = strcmp(names[i], *c) == 0 || strncmp(ids[i], *c, strlen(*c)) == 0;
-		if (!listed)
-			ok = add_target(in, &cap, *c, *c, true);
+	bool explicit_name = inspector_is_explicit(in, c->name, c->id);
+	if (!in->enumerate && !explicit_name)
+		return;
+	struct dk_known *k = known_find(&in->known, c->id);
+	if (k)
+		k->listed_pass = in->pass_no;
+	if (k && k->event_seq > in->pass_seq) {
+		/* An event came after the listing was asked for: it knows
+		 * better, and it acts (or acted) on its own. */
+		keep(in, c->id, c->name);
+		return;
 	}
-	if (!ok) {
-		in->api->report_error(in->host, NULL, "out of memory building the pass");
-		in->pass_failed = true;
+	if (k && k->unreadable) {
+		keep(in, c->id, c->name);
+		return;
 	}
+	if (c->too_large) {
+		refuse_oversized(in, c->id, c->name);
+		return;
+	}
+	if (k && k->inspected) {
+		if (!known_apply(k, c)) {
+			in->api->report_error(in->host, c->name, "out of memory");
+			keep(in, c->id, c->name);
+			return;
+		}
+		report_container(in, c, true, explicit_name);
+		return;
+	}
+	if (job_in_queue(in, c->id, false)) {
+		/* Its first inspection is under way (an event's): it reports. */
+		keep(in, c->id, c->name);
+		return;
+	}
+	if (!known_add(&in->known, c->id, c->name) ||
+	    !queue_job(in, c->id, c->name, JOB_PASS, explicit_name))
+		keep(in, c->id, c->name);
+	else
+		known_find(&in->known, c->id)->listed_pass = in->pass_no;
+}
+
+/* An explicitly named container the listing did not show is inspected by
+ * name: the answer says whether it is missing or not running. */
+static void explicit_not_listed(struct inspector *in, const struct dk_container *list, size_t count)
+{
+	for (char **c = in->containers; *c; c++) {
+		bool found = false;
+		for (size_t i = 0; !found && i < count; i++)
+			found = strcmp(list[i].name, *c) == 0 || strncmp(list[i].id, *c, strlen(*c)) == 0;
+		if (!found)
+			(void)queue_job(in, NULL, *c, JOB_PASS, true);
+	}
+}
+
+static void list_failed(struct inspector *in, const char *fmt, const char *what)
+{
+	in->pass_failed = true;
+	if (in->refresh == 0)
+		in->api->report_error(in->host, NULL, fmt, what);
+	else
+		in->api->log(in->host, BH_LOG_WARNING, "full pass incomplete (withdrawing nothing): %s",
+			     what);
 }
 
 static void on_list(void *arg, const struct dc_result *res)
 {
 	struct inspector *in = arg;
 	in->list_req = NULL;
-	char **ids = NULL, **names = NULL;
+	struct dk_container *list = NULL;
 	size_t count = 0;
+	char *error = NULL;
 	if (res->oversized) {
-		in->api->report_error(in->host, NULL, "listing containers: %s", res->error);
-		in->pass_failed = true;
+		list_failed(in, "listing containers: %s", res->error);
 	} else if (!res->transport_ok) {
-		pass_engine_failure(in, res->error);
+		list_failed(in, "engine unreachable: %s", res->error);
 	} else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
-		in->api->report_error(in->host, NULL, "listing containers failed: HTTP %ld%s%s",
-				      res->status, msg ? ": " : "", msg ? msg : "");
+		if (asprintf(&error, "listing containers failed: HTTP %ld%s%s", res->status,
+			     msg ? ": " : "", msg ? msg : "") < 0)
+			error = NULL;
 		free(msg);
-		in->pass_failed = true;
+		list_failed(in, "%s", error ? error : "listing containers failed");
+	} else if (dk_parse_list(res->body, res->len, in->settings.label, in->settings.max_response_bytes,
+				 &list, &count, &error) < 0) {
+		list_failed(in, "listing containers: %s", error ? error : "out of memory");
 	} else {
-		char *error = NULL;
-		if (dk_parse_list(res->body, res->len, &ids, &names, &count, &error) < 0) {
-			in->api->report_error(in->host, NULL, "listing containers: %s",
-					      error ? error : "out of memory");
-			in->pass_failed = true;
-		}
-		free(error);
+		for (size_t i = 0; i < count; i++)
+			listed(in, &list[i]);
+		explicit_not_listed(in, list, count);
+		/* Gone from a complete listing (and no newer event): forget. */
+		known_forget_unlisted(&in->known, in->pass_no, in->pass_seq);
 	}
-	if (!in->pass_failed)
-		build_targets(in, ids, names, count);
-	for (size_t i = 0; i < count; i++) {
-		free(ids[i]);
-		free(names[i]);
-	}
-	free(ids);
-	free(names);
+	free(error);
+	dk_list_free(list, count);
 	pump(in);
 }
 
@@ -406,20 +559,19 @@ void sync_start_pass(struct inspector *in)
 		return;
 	in->pass_active = true;
 	in->pass_failed = false;
+	in->pass_no++;
+	in->pass_seq = in->event_seq;
 	in->api->pass_begin(in->host);
-	if (in->enumerate) {
-		/* Running containers only (the default of /containers/json). */
-		char *path = NULL;
-		if (asprintf(&path, "%s/containers/json", in->api_prefix) >= 0)
-			in->list_req = dc_get(in->client, path, on_list, in);
-		free(path);
-		if (in->list_req)
-			return;
-		in->api->report_error(in->host, NULL, "cannot start listing containers");
-		in->pass_failed = true;
-	} else {
-		build_targets(in, NULL, NULL, 0);
-	}
+	/* Running containers only (the default of /containers/json); a
+	 * listing is needed also for explicit names: it is one request
+	 * instead of one per name. */
+	char *path = NULL;
+	if (asprintf(&path, "%s/containers/json", in->api_prefix) >= 0)
+		in->list_req = dc_get_max(in->client, path, in->settings.max_list_bytes, on_list, in);
+	free(path);
+	if (in->list_req)
+		return;
+	list_failed(in, "%s", "cannot start listing containers");
 	pump(in);
 }
 
@@ -431,13 +583,12 @@ void sync_abort_pass(struct inspector *in, bool report)
 	in->list_req = NULL;
 	for (struct inspect_job *j = in->jobs, *next; j; j = next) {
 		next = j->next;
-		if (!j->in_pass)
+		if (j->kind != JOB_PASS)
 			continue;
 		dc_cancel(in->client, j->req);
 		job_unlink(in, j);
 		job_free(j);
 	}
-	in->next_target = in->n_targets;
 	in->pass_failed = true;
 	if (report)
 		end_pass(in);
@@ -445,16 +596,50 @@ void sync_abort_pass(struct inspector *in, bool report)
 		in->pass_active = false;
 }
 
+/* --- events --- */
+
+void sync_note_event(struct inspector *in, const char *id)
+{
+	in->event_seq++;
+	struct dk_known *k = known_find(&in->known, id);
+	if (k)
+		k->event_seq = in->event_seq;
+}
+
+void sync_forget(struct inspector *in, const char *id)
+{
+	known_forget(&in->known, id);
+}
+
 void sync_inspect_event(struct inspector *in, const char *id, const char *name)
 {
-	(void)start_job(in, id ? id : name, name ? name : id, inspector_is_explicit(in, name, id),
-			false);
+	if (queue_job(in, id, name ? name : id, JOB_EVENT, inspector_is_explicit(in, name, id)))
+		pump(in);
+}
+
+void sync_inspect_network_change(struct inspector *in, const char *id)
+{
+	struct dk_known *k = known_find(&in->known, id);
+	/* Only containers read before: a container being started gets its
+	 * connect events before its start event, which inspects it anyway. */
+	if (!k || !k->inspected || !interesting(in, k->name, id))
+		return;
+	sync_note_event(in, id);
+	/* One not yet sent will read the new state anyway (a start brings a
+	 * connect per network, and its own inspection). */
+	if (job_in_queue(in, id, true))
+		return;
+	if (queue_job(in, id, k->name, JOB_NETWORK, inspector_is_explicit(in, k->name, id)))
+		pump(in);
 }
 
 void sync_mark_stale(struct inspector *in, const char *name, const char *id)
 {
+	/* By id when the event has one: a name may already belong to another
+	 * container. */
 	for (struct inspect_job *j = in->jobs; j; j = j->next)
-		if ((name && strcmp(j->name, name) == 0) || (id && strcmp(j->ref, id) == 0))
+		if (id ? j->id && strcmp(j->id, id) == 0
+		       : name && strcmp(j->name, name) == 0)
 			j->stale = true;
 }
 
@@ -467,5 +652,5 @@ void sync_free(struct inspector *in)
 		job_unlink(in, j);
 		job_free(j);
 	}
-	free_targets(in);
+	known_free(&in->known);
 }

@@ -38,6 +38,9 @@ status=$?
 cat "$BH_TMP/err" >&2
 [ "$status" -eq 0 ] || bh_fail "daemon exited with $status after SIGTERM"
 
+# A pass publishes what changed only (the first pass finds web1 and warned
+# unchanged since the script's events, so does the resync); unchanged
+# registrations are republished by the refresh timer (600 s here).
 V1='[{"id":"example_org","domain":"example.org","http":{"host":"172.30.0.2","port":80},"https":{"host":"172.30.0.2","port":443}},{"id":"admin_example_org","domain":"admin.example.org","https":{"host":"172.30.0.2","port":443}},{"id":"app_example_org","domain":"app.example.org","http":{"host":"172.30.0.2","port":8080},"https":{"host":"172.30.0.2","port":8043}}]'
 cat >"$BH_TMP/expected" <<EXPECTED
 {"op":"set","key":"/beachhead/web1","ttl":60,"value":$V1}

@@ -106,7 +106,7 @@ big=$(head -c 40000 /dev/zero | tr '\0' x)
 docker run -d --name big1 --network znet -e BEACHHEAD_DOMAINS=big.example.org -e "PADDING=$big" bbox:latest sleep 1000 >/dev/null || bh_fail run
 conf small 'max_response_bytes = 16384;'
 pass 1 small multi big1
-grep -q 'container big1: response larger than max_response_bytes (16384)' "$OUT.err" || { cat "$OUT.err" >&2; bh_fail "no clear error for big1"; }
+grep -q 'container big1: larger than max_response_bytes (16384); not registered' "$OUT.err" || { cat "$OUT.err" >&2; bh_fail "no clear error for big1"; }
 has "$(bh_reg multi "$(bh_ip multi anet)")"
 
 bh_check_valgrind

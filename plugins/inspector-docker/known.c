@@ -1,0 +1,226 @@
+/*
+ * What the plugin remembers per container id between passes: the parts of an
+ * inspect document that a listing does not carry and that never change after
+ * creation (the environment's domain specs, the exact creation time), so
+ * that a full pass needs one listing and no inspection for a container seen
+ * before.  Entries are forgotten when the container is destroyed, or when a
+ * complete listing no longer shows it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspector_docker.h"
+
+#define INITIAL_BUCKETS 64u
+
+/* FNV-1a; ids are hex, names short. */
+static size_t hash_id(const char *id)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ull;
+	}
+	return (size_t)h;
+}
+
+static void entry_free(struct dk_known *k)
+{
+	free(k->id);
+	free(k->name);
+	free(k->env_spec);
+	free(k->top_network);
+	free(k->problem);
+	free(k);
+}
+
+struct dk_known *known_find(const struct known_set *set, const char *id)
+{
+	if (!id || !set->n_buckets)
+		return NULL;
+	for (struct dk_known *k = set->buckets[hash_id(id) % set->n_buckets]; k; k = k->next)
+		if (strcmp(k->id, id) == 0)
+			return k;
+	return NULL;
+}
+
+/* Doubles the table past a load factor of 1; on OOM keeps the old one. */
+static void maybe_grow(struct known_set *set)
+{
+	if (set->count < set->n_buckets)
+		return;
+	size_t n = set->n_buckets * 2;
+	struct dk_known **buckets = calloc(n, sizeof *buckets);
+	if (!buckets)
+		return;
+	for (size_t i = 0; i < set->n_buckets; i++) {
+		for (struct dk_known *k = set->buckets[i], *next; k; k = next) {
+			next = k->next;
+			size_t b = hash_id(k->id) % n;
+			k->next = buckets[b];
+			buckets[b] = k;
+		}
+	}
+	free(set->buckets);
+	set->buckets = buckets;
+	set->n_buckets = n;
+}
+
+struct dk_known *known_add(struct known_set *set, const char *id, const char *name)
+{
+	struct dk_known *k = known_find(set, id);
+	if (k)
+		return k;
+	if (!set->n_buckets) {
+		set->buckets = calloc(INITIAL_BUCKETS, sizeof *set->buckets);
+		if (!set->buckets)
+			return NULL;
+		set->n_buckets = INITIAL_BUCKETS;
+	}
+	k = calloc(1, sizeof *k);
+	if (!k || !(k->id = strdup(id)) || !(k->name = strdup(name ? name : id))) {
+		if (k)
+			entry_free(k);
+		return NULL;
+	}
+	maybe_grow(set);
+	size_t b = hash_id(id) % set->n_buckets;
+	k->next = set->buckets[b];
+	set->buckets[b] = k;
+	set->count++;
+	return k;
+}
+
+void known_forget(struct known_set *set, const char *id)
+{
+	if (!id || !set->n_buckets)
+		return;
+	for (struct dk_known **link = &set->buckets[hash_id(id) % set->n_buckets]; *link;
+	     link = &(*link)->next) {
+		if (strcmp((*link)->id, id) == 0) {
+			struct dk_known *k = *link;
+			*link = k->next;
+			entry_free(k);
+			set->count--;
+			return;
+		}
+	}
+}
+
+void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_seq)
+{
+	for (size_t i = 0; i < set->n_buckets; i++) {
+		for (struct dk_known **link = &set->buckets[i]; *link;) {
+			struct dk_known *k = *link;
+			/* An event after the listing was asked for is newer
+			 * than the listing: keep what the event brought. */
+			if (k->listed_pass != pass && k->event_seq <= since_seq) {
+				*link = k->next;
+				entry_free(k);
+				set->count--;
+			} else {
+				link = &k->next;
+			}
+		}
+	}
+}
+
+void known_free(struct known_set *set)
+{
+	for (size_t i = 0; i < set->n_buckets; i++)
+		for (struct dk_known *k = set->buckets[i], *next; k; k = next) {
+			next = k->next;
+			entry_free(k);
+		}
+	free(set->buckets);
+	memset(set, 0, sizeof *set);
+}
+
+static bool replace(char **slot, const char *value)
+{
+	if (*slot && value && strcmp(*slot, value) == 0)
+		return true;
+	char *copy = NULL;
+	if (value && !(copy = strdup(value)))
+		return false;
+	free(*slot);
+	*slot = copy;
+	return true;
+}
+
+bool known_learn(struct dk_known *k, const struct dk_container *c)
+{
+	/* The network that carries the inspect document's top-level
+	 * IPAddress (the default network), so that a listing, which lacks
+	 * that field, can still fill it in. */
+	const char *top_network = NULL;
+	for (size_t i = 0; c->top_ip && i < c->n_networks && !top_network; i++)
+		if (c->networks[i].ip && strcmp(c->networks[i].ip, c->top_ip) == 0)
+			top_network = c->networks[i].name;
+	if (!replace(&k->name, c->name) || !replace(&k->env_spec, c->env_spec) ||
+	    !replace(&k->top_network, top_network))
+		return false;
+	k->created_ns = c->created_ns;
+	k->inspected = true;
+	k->unreadable = false;
+	return true;
+}
+
+bool known_apply(const struct dk_known *k, struct dk_container *c)
+{
+	bool oom = false;
+	if (k->env_spec && !(c->env_spec = strdup(k->env_spec)))
+		oom = true;
+	if (k->created_ns)
+		c->created_ns = k->created_ns;
+	for (size_t i = 0; k->top_network && i < c->n_networks; i++)
+		if (strcmp(c->networks[i].name, k->top_network) == 0 && c->networks[i].ip &&
+		    !(c->top_ip = strdup(c->networks[i].ip)))
+			oom = true;
+	return !oom;
+}
+
+/* The problem with every run of digits squashed to one '#': libcurl's
+ * "Operation timed out after 3001 milliseconds" differs by a millisecond
+ * from attempt to attempt, and that is no change worth a log line. */
+static char *squash_digits(const char *text)
+{
+	char *out = malloc(strlen(text) + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	for (const char *p = text; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (o == out || o[-1] != '#')
+				*o++ = '#';
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+bool known_problem_is_news(struct dk_known *k, const char *problem)
+{
+	if (!k)
+		return true;
+	if (!problem) {
+		bool had = k->problem != NULL;
+		free(k->problem);
+		k->problem = NULL;
+		return had;
+	}
+	char *key = squash_digits(problem);
+	if (!key)
+		return true;
+	if (k->problem && strcmp(k->problem, key) == 0) {
+		free(key);
+		return false;
+	}
+	free(k->problem);
+	k->problem = key;
+	return true;
+}
