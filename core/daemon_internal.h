@@ -88,7 +88,8 @@ struct daemon {
 
 extern const struct bh_host_api host_api;
 
-/* registrations.c: the core's half of the contract. */
+/* registrations.c: the core's half of the contract.  c is the core's
+ * full-size copy of the report (abi_container_normalize). */
 void registrations_container_up(struct daemon *d, const struct bh_container *c);
 void registrations_container_down(struct daemon *d, const char *name, const char *reason);
 void registrations_container_missing(struct daemon *d, const char *name, const char *reason);

@@ -42,10 +42,7 @@ struct collect_ctx {
 static bool supports_handover(const struct plugin_instance *inst)
 {
 	const struct bh_plugin *t = inst->loaded.table;
-	return inst->started &&
-	       t->struct_size >= offsetof(struct bh_plugin, hand_over_withdrawals) +
-					 sizeof t->hand_over_withdrawals &&
-	       t->hand_over_withdrawals;
+	return inst->started && t->hand_over_withdrawals;
 }
 
 static bool find_successor(const struct plugin_instance *old, size_t old_index,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi_boundary.h"
 #include "daemon_internal.h"
 #include "log.h"
 #include "strfmt.h"
@@ -103,8 +104,17 @@ static bool is_inspector(const struct bh_host *host, const char *what)
 
 static void host_container_up(struct bh_host *host, const struct bh_container *container)
 {
-	if (is_inspector(host, "container_up"))
-		registrations_container_up(host->daemon, container);
+	if (!is_inspector(host, "container_up"))
+		return;
+	struct bh_container full;
+	if (!abi_container_normalize(container, &full)) {
+		log_error("%s: called container_up with a struct bh_container of %zu bytes, "
+			  "smaller than the %zu bytes of ABI %u.0; ignored",
+			  host->instance->origin, container->size, (size_t)BH_CONTAINER_SIZE_1_0,
+			  BH_ABI_MAJOR);
+		return;
+	}
+	registrations_container_up(host->daemon, &full);
 }
 
 static void host_container_down(struct bh_host *host, const char *name, const char *reason)

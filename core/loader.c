@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "loader.h"
+#include "abi_boundary.h"
 #include "plugin_trust.h"
 #include "strfmt.h"
 
@@ -160,9 +161,20 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 		free(path);
 		return -1;
 	}
+	/* The core reads its own full-size copy from here on: fields appended
+	 * after the plugin's ABI minor read as NULL. */
+	struct bh_plugin *full = malloc(sizeof *full);
+	if (!full) {
+		*error = strfmt("plugin file %s: out of memory", path);
+		dlclose(handle);
+		free(path);
+		return -1;
+	}
+	abi_plugin_table_normalize(table, full);
 	out->handle = handle;
 	out->path = path;
-	out->table = table;
+	out->own_table = full;
+	out->table = full;
 	return 0;
 }
 
@@ -173,5 +185,6 @@ void loader_unload(struct loaded_plugin *plugin)
 	if (plugin->handle && !getenv("BEACHHEAD_NO_DLCLOSE"))
 		dlclose(plugin->handle);
 	free(plugin->path);
+	free(plugin->own_table);
 	memset(plugin, 0, sizeof *plugin);
 }

@@ -10,7 +10,11 @@
 struct loaded_plugin {
 	void *handle; /* dlopen handle */
 	char *path;   /* the file actually loaded */
+	/* The plugin's symbol table as the core reads it: a full-size copy,
+	 * zero-filled beyond the plugin's struct_size (see abi_boundary.h), so
+	 * an optional function of a newer minor is simply NULL. */
 	const struct bh_plugin *table;
+	struct bh_plugin *own_table; /* the same copy, for freeing */
 };
 
 /*

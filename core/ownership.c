@@ -219,16 +219,10 @@ char *ownership_check(const struct ownership_policy *policy, const struct bh_con
 	*granted_by = "";
 	if (!policy->configured)
 		return NULL;
-	/* Labels and networks exist only from ABI 1.1 inspectors on. */
-	struct bh_container view = {0};
-	if (c->size >= offsetof(struct bh_container, created_ns) + sizeof c->created_ns) {
-		view.labels = c->labels;
-		view.networks = c->networks;
-	}
 	const struct ownership_rule *first = NULL;
 	for (size_t i = 0; i < policy->n_rules; i++) {
 		const struct ownership_rule *r = &policy->rules[i];
-		if (r->label ? !has_label(&view, r->label) : !on_network(&view, r->network))
+		if (r->label ? !has_label(c, r->label) : !on_network(c, r->network))
 			continue;
 		if (!first)
 			first = r;

@@ -59,7 +59,9 @@ void ownership_free(struct ownership_policy *policy);
 /* NULL when the container may claim domain, else a malloc'd reason.  When
  * allowed, *granted_by (if not NULL) names what allowed it: the rule's
  * "file:line", "domains.allow", or "" without a `domains` group.  The
- * string lives as long as the policy. */
+ * string lives as long as the policy.  c is the core's full-size copy
+ * (abi_container_normalize): labels and networks are NULL for an ABI 1.0
+ * inspector. */
 char *ownership_check(const struct ownership_policy *policy, const struct bh_container *c,
 		      const char *domain, const char **granted_by);
 

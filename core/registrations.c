@@ -283,9 +283,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 		withdraw(d, c->name, "it lists no domain");
 		return;
 	}
-	int64_t created_ns = c->size >= offsetof(struct bh_container, created_ns) + sizeof c->created_ns
-				     ? c->created_ns
-				     : 0;
+	int64_t created_ns = c->created_ns;
 	const char **groups = NULL;
 	if (!may_claim(d, c, &specs, created_ns, &groups)) {
 		free(groups);
@@ -455,8 +453,7 @@ static void sweep_namespace(struct daemon *d)
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
 		const struct bh_plugin *t = p->loaded.table;
-		bool has_sweep = t->struct_size >= offsetof(struct bh_plugin, sweep) + sizeof t->sweep;
-		if (p->started && !p->stopped && has_sweep && t->sweep)
+		if (p->started && !p->stopped && t->sweep)
 			(void)t->sweep(p->self, st->key_namespace);
 	}
 }

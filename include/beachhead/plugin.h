@@ -16,6 +16,46 @@
  * function at the end of struct bh_host_api) bumps BH_ABI_MINOR; changing or
  * removing anything bumps BH_ABI_MAJOR.  See docs/PLUGINS.md.
  *
+ * The core copies what a plugin hands it (its symbol table, each
+ * struct bh_container) into a full-size struct of its own, zero-filled beyond
+ * the plugin's size, once, where it crosses into the core: a field appended
+ * after the plugin's minor reads as 0 / NULL there, which every appended
+ * field below defines as "unknown" or "not supported".
+ *
+ * ABI changelog (one entry per minor, with the date it was fixed):
+ *
+ *   1.0  2026-11-24  The first ABI: struct bh_plugin up to pending(),
+ *                    struct bh_host_api up to request_replay(),
+ *                    struct bh_container up to explicitly_named,
+ *                    struct bh_registration, struct bh_init.
+ *   1.1  2026-11-24  struct bh_container: labels, networks, created_ns
+ *                    (domain ownership by label / network, the oldest
+ *                    container holds a contested domain).
+ *   1.2  2026-11-27  struct bh_host_api: describe_setting (listing of every
+ *                    setting by --check-config --verbose), container_gone
+ *                    and container_keep (withdrawals by engine id, keeping a
+ *                    registration whose container could not be read);
+ *                    struct bh_plugin: sweep (delete keys no container backs
+ *                    in the daemon's namespace) and hand_over_withdrawals
+ *                    (a retiring publisher passes on what it still owes);
+ *                    typedef bh_withdrawal_cb.
+ *
+ * To change at the next major (each needs a break of the layout):
+ *
+ *   - struct bh_init.key_prefix is read by no plugin (keys arrive complete
+ *     in struct bh_registration.key): drop it.
+ *   - struct bh_init.expire duplicates bh_registration.ttl; it stays only
+ *     because publisher-etcd must know the lease TTL before the first
+ *     registration.  Name it for what it is (a lease / expiry hint).
+ *   - container_down (by name) is superseded by container_gone (by id and
+ *     name): keep one function, id optional.
+ *   - struct bh_plugin.struct_size is uint32_t, every other size is size_t:
+ *     one type.
+ *   - struct bh_host_api.size is checked by no in-tree plugin: a plugin of
+ *     minor N only runs under a core of minor >= N (the loader refuses it
+ *     otherwise), so the field only serves plugins that want to run under
+ *     older cores with fewer features.  Document that or drop it.
+ *
  * Plugins never call core symbols directly: everything they need (logging,
  * timers, fd watches, emitting registrations) comes through the
  * struct bh_host_api table handed to init().  The daemon is therefore linked
@@ -91,14 +131,16 @@ struct bh_container {
 	const char *specs;       /* raw domain specs; NULL = variable/label absent */
 	const char *spec_source; /* for messages, e.g. "env BEACHHEAD_DOMAINS" */
 	int explicitly_named;    /* named on the command line / in config */
-	/* --- ABI 1.1 (the core reads these only when size covers them) --- */
+	/* --- ABI 1.1 (NULL / 0 for the core when a 1.0 inspector reports) --- */
 	const char *const *labels;   /* "key=value" strings, NULL-terminated; may be NULL */
 	const char *const *networks; /* names of its networks, NULL-terminated; may be NULL */
 	int64_t created_ns;          /* creation time, ns since the epoch; 0 = unknown */
 };
 
-/* Size of struct bh_container in ABI 1.0 (before labels). */
+/* Size of struct bh_container in ABI 1.0 (before labels): the minimum. */
 #define BH_CONTAINER_SIZE_1_0 offsetof(struct bh_container, labels)
+/* Size of struct bh_container in ABI 1.1 (up to created_ns). */
+#define BH_CONTAINER_SIZE_1_1 (offsetof(struct bh_container, created_ns) + sizeof(int64_t))
 
 /*
  * One registration as handed to publishers.  The key and the JSON value are
@@ -272,7 +314,7 @@ struct bh_plugin {
 	 * replaces this publisher, so that its withdrawals land first. */
 	size_t (*pending)(void *self);
 
-	/* --- ABI 1.2 (the core calls it only when struct_size covers it) --- */
+	/* --- ABI 1.2 (NULL for the core when a 1.0 / 1.1 plugin is loaded) --- */
 	/* Optional (NULL = this store cannot list its keys).  The daemon owns
 	 * every key that starts with `namespace` (key_prefix + host_id + "/"):
 	 * delete those this publisher does not hold as a current registration
@@ -295,6 +337,10 @@ struct bh_plugin {
 #define BH_PLUGIN_SIZE_1_0 (offsetof(struct bh_plugin, pending) + sizeof(size_t (*)(void *)))
 /* Size of struct bh_plugin in ABI 1.1 (the same as 1.0). */
 #define BH_PLUGIN_SIZE_1_1 BH_PLUGIN_SIZE_1_0
+/* Size of struct bh_plugin in ABI 1.2 (up to hand_over_withdrawals). */
+#define BH_PLUGIN_SIZE_1_2                                                                         \
+	(offsetof(struct bh_plugin, hand_over_withdrawals) +                                       \
+	 sizeof(void (*)(void *, bh_withdrawal_cb, void *)))
 
 #ifdef __cplusplus
 }

@@ -99,16 +99,11 @@ static void problem_solved(struct inspector *in, const char *id, const char *nam
 		in->api->log(in->host, BH_LOG_INFO, "container %s: readable again", name);
 }
 
-static bool has_api(const struct inspector *in, size_t end)
-{
-	return in->api->size >= end;
-}
-
-#define HAS_API(in, fn) has_api(in, offsetof(struct bh_host_api, fn) + sizeof(void (*)(void)))
-
+/* container_gone and container_keep are ABI 1.2, like this plugin: the
+ * loader of an older core refuses it, so they are always there. */
 void sync_withdraw(struct inspector *in, const char *id, const char *name, const char *reason)
 {
-	if (id && HAS_API(in, container_gone))
+	if (id)
 		in->api->container_gone(in->host, id, name, reason);
 	else
 		in->api->container_down(in->host, name, reason);
@@ -116,7 +111,7 @@ void sync_withdraw(struct inspector *in, const char *id, const char *name, const
 
 static void keep(struct inspector *in, const char *id, const char *name)
 {
-	if (in->pass_active && id && HAS_API(in, container_keep))
+	if (in->pass_active && id)
 		in->api->container_keep(in->host, id, name);
 }
 

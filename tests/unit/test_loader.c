@@ -121,6 +121,25 @@ START_TEST(test_scripted_inspector_by_name)
 }
 END_TEST
 
+/* An ABI 1.1 publisher's table ends before 1.2's functions: the core's copy
+ * has them NULL, whatever follows the table in the module's memory. */
+START_TEST(test_abi11_publisher_table_normalized)
+{
+	char *path = plugin_file("publisher-abi11");
+	struct loaded_plugin p;
+	char *error = NULL;
+	int rc = loader_load(path, NULL, BH_PLUGIN_PUBLISHER, &p, &error);
+	ck_assert_msg(rc == 0, "load failed: %s", error ? error : "(null)");
+	ck_assert_uint_eq(p.table->abi_minor, 1);
+	ck_assert_uint_eq(p.table->struct_size, BH_PLUGIN_SIZE_1_1);
+	ck_assert_ptr_nonnull(p.table->pending);
+	ck_assert_ptr_null(p.table->sweep);
+	ck_assert_ptr_null(p.table->hand_over_withdrawals);
+	loader_unload(&p);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_scripted_inspector_by_absolute_path)
 {
 	char *path = plugin_file("inspector-scripted");
@@ -134,7 +153,7 @@ START_TEST(test_scripted_inspector_by_absolute_path)
 	/* The same module may be loaded twice (two handles, one mapping). */
 	struct loaded_plugin q;
 	ck_assert_int_eq(loader_load(path, NULL, BH_PLUGIN_INSPECTOR, &q, &error), 0);
-	ck_assert_ptr_eq(q.table, p.table);
+	ck_assert_ptr_eq(q.table->init, p.table->init);
 	loader_unload(&q);
 	loader_unload(&p);
 	free(path);
@@ -503,6 +522,7 @@ static Suite *loader_suite(void)
 			    (int)(sizeof broken_cases / sizeof broken_cases[0]));
 	tcase_add_test(tc, test_scripted_inspector_by_name);
 	tcase_add_test(tc, test_scripted_inspector_by_absolute_path);
+	tcase_add_test(tc, test_abi11_publisher_table_normalized);
 	tcase_add_test(tc, test_scripted_inspector_as_publisher_refused);
 	tcase_add_test(tc, test_publisher_as_inspector_refused);
 	suite_add_tcase(s, tc);
