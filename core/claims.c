@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 static char *lowercase(const char *text)
 {
@@ -100,7 +100,7 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 	for (size_t i = 0; i < specs->count; i++) {
 		char *domain = lowercase(specs->items[i].domain);
 		if (!domain)
-			return strfmt("out of memory");
+			return bh_strfmt("out of memory");
 		struct registration_entry *claim = registry_find(&d->claims, domain);
 		const struct registration_entry *holder =
 			claim ? registry_find(&d->registry, claim->key) : NULL;
@@ -112,7 +112,7 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 			free(domain);
 			claims_free_list(*younger);
 			*younger = NULL;
-			return strfmt("domain '%s' is already claimed by the older container %s; "
+			return bh_strfmt("domain '%s' is already claimed by the older container %s; "
 				      "registration not published",
 				      specs->items[i].domain, holder->container);
 		}
@@ -123,7 +123,7 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 		if (ctx.rc < 0) {
 			claims_free_list(*younger);
 			*younger = NULL;
-			return strfmt("out of memory");
+			return bh_strfmt("out of memory");
 		}
 	}
 	return NULL;

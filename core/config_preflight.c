@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 /* libconfig's own limit; deeper nesting is its error to report. */
 #define MAX_INCLUDE_DEPTH 10
@@ -24,8 +24,8 @@ struct preflight {
 /* Sets the error, taking msg (which may be NULL when out of memory). */
 static int refuse(struct preflight *pf, const char *where, unsigned line, char *msg)
 {
-	*pf->error = line ? strfmt("%s:%u: %s", where, line, msg ? msg : "out of memory")
-			  : strfmt("%s: %s", where, msg ? msg : "out of memory");
+	*pf->error = line ? bh_strfmt("%s:%u: %s", where, line, msg ? msg : "out of memory")
+			  : bh_strfmt("%s: %s", where, msg ? msg : "out of memory");
 	free(msg);
 	return -1;
 }
@@ -45,14 +45,14 @@ static char *read_regular(struct preflight *pf, const char *path, const char *fr
 	const char *where = from ? from : path;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		refuse(pf, where, from_line, from ? strfmt("cannot open %s: %s", path, strerror(errno))
-						  : strfmt("cannot open: %s", strerror(errno)));
+		refuse(pf, where, from_line, from ? bh_strfmt("cannot open %s: %s", path, strerror(errno))
+						  : bh_strfmt("cannot open: %s", strerror(errno)));
 		return NULL;
 	}
 	struct stat st;
 	char *text = NULL;
 	if (fstat(fd, &st) < 0) {
-		refuse(pf, where, from_line, strfmt("cannot stat %s: %s", path, strerror(errno)));
+		refuse(pf, where, from_line, bh_strfmt("cannot stat %s: %s", path, strerror(errno)));
 	} else if (is_dev_null(&st)) {
 		/* "-c /dev/null": no settings, every default. */
 		text = strdup("");
@@ -63,12 +63,12 @@ static char *read_regular(struct preflight *pf, const char *path, const char *fr
 				   : S_ISFIFO(st.st_mode) ? "a FIFO"
 							  : "a device or socket";
 		refuse(pf, where, from_line,
-		       strfmt("%s is %s, not a regular file; the configuration and its @include "
+		       bh_strfmt("%s is %s, not a regular file; the configuration and its @include "
 			      "files must be regular files",
 			      path, kind));
 	} else if ((size_t)st.st_size > pf->budget) {
 		refuse(pf, where, from_line,
-		       strfmt("%s makes the configuration larger than %zu bytes (all its files "
+		       bh_strfmt("%s makes the configuration larger than %zu bytes (all its files "
 			      "together), the most this daemon reads",
 			      path, pf->max));
 	} else if (!(text = malloc((size_t)st.st_size + 1))) {
@@ -143,7 +143,7 @@ static int check_includes(struct preflight *pf, const char *path, const char *te
 		bool bad = false;
 		char *target = in_comment ? NULL : include_target(line, &bad);
 		if (bad)
-			return refuse(pf, path, line_no, strfmt("cannot read the file name of this @include"));
+			return refuse(pf, path, line_no, bh_strfmt("cannot read the file name of this @include"));
 		if (target) {
 			int rc = depth >= MAX_INCLUDE_DEPTH ? 0 : check_file(pf, target, path, line_no, depth + 1);
 			free(target);
@@ -179,6 +179,6 @@ int config_preflight(const char *path, size_t max_total, char **error)
 	*error = NULL;
 	int rc = check_file(&pf, path, NULL, 0, 0);
 	if (rc < 0 && !*error)
-		*error = strfmt("%s: out of memory", path);
+		*error = bh_strfmt("%s: out of memory", path);
 	return rc;
 }

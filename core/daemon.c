@@ -14,7 +14,7 @@
 #include "daemon_internal.h"
 #include "log.h"
 #include "notify.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 /* How long publishers may take to flush at exit, and how often we look. */
 #define DRAIN_TIMEOUT_MS 5000u
@@ -28,8 +28,8 @@ void daemon_report_error(struct daemon *d, const char *origin, const char *conta
 			 const char *message)
 {
 	d->errors++;
-	char *line = container ? strfmt("container %s: %s", container, message)
-			       : strfmt("%s", message);
+	char *line = container ? bh_strfmt("container %s: %s", container, message)
+			       : bh_strfmt("%s", message);
 	log_msg(BH_LOG_ERROR, origin, "%s", line ? line : message);
 	free(d->last_error);
 	d->last_error = line;
@@ -47,7 +47,7 @@ static char *instance_origin(const struct plugin_set *set, const struct plugin_i
 		if (set->publishers[i].loaded.table &&
 		    strcmp(set->publishers[i].loaded.table->name, name) == 0)
 			same++;
-	return same > 1 ? strfmt("%s[%zu]", name, index) : strfmt("%s", name);
+	return same > 1 ? bh_strfmt("%s[%zu]", name, index) : bh_strfmt("%s", name);
 }
 
 static int load_instance(struct daemon *d, const struct settings *st, struct plugin_instance *inst,
@@ -86,7 +86,7 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 	const struct settings *st = set->settings;
 	struct daemon *d = inst->host.daemon;
 	if (d->describe_to) {
-		char *plugin = strfmt("\"%s\"", inst->slot->plugin);
+		char *plugin = bh_strfmt("\"%s\"", inst->slot->plugin);
 		settings_dump_line(d->describe_to, st->config_file, inst->slot->instance, "plugin", plugin,
 				   config_setting_get_member(inst->slot->group, "plugin"), "default");
 		free(plugin);

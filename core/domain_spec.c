@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "domain_spec.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -144,7 +144,7 @@ static int drop_duplicates(struct domain_spec_list *list, domain_spec_warn_cb wa
 			continue;
 		}
 		if (warn) {
-			char *msg = strfmt("domain '%s' listed more than once: later entry ignored",
+			char *msg = bh_strfmt("domain '%s' listed more than once: later entry ignored",
 					   list->items[i].domain);
 			if (msg)
 				warn(warn_arg, msg);
@@ -181,10 +181,10 @@ static char *apply_option(struct domain_spec *spec, struct option_state *state, 
 	char *result = NULL;
 
 	if (name_len == 0) {
-		result = strfmt("domain '%s': empty option (stray ':' or '=')", spec->domain);
+		result = bh_strfmt("domain '%s': empty option (stray ':' or '=')", spec->domain);
 	} else if (!is_http && !is_https) {
 		if (warn) {
-			char *msg = strfmt(
+			char *msg = bh_strfmt(
 				"domain '%s': unknown option '%s' ignored (known: http, https)",
 				spec->domain, shown_name ? shown_name : "?");
 			if (msg)
@@ -192,13 +192,13 @@ static char *apply_option(struct domain_spec *spec, struct option_state *state, 
 			free(msg);
 		}
 	} else if ((is_http && state->http_seen) || (is_https && state->https_seen)) {
-		result = strfmt("domain '%s': option '%s' given twice", spec->domain,
+		result = bh_strfmt("domain '%s': option '%s' given twice", spec->domain,
 					is_http ? "http" : "https");
 	} else {
 		unsigned port = is_http ? 80 : 443;
 		if (value && !parse_port(value, value_len, &port)) {
 			char *shown_value = quote_untrusted(value, value_len);
-			result = strfmt("domain '%s': option '%s': port '%s' is not a number "
+			result = bh_strfmt("domain '%s': option '%s': port '%s' is not a number "
 						"from 1 to 65535",
 						spec->domain, is_http ? "http" : "https",
 						shown_value ? shown_value : "?");
@@ -227,14 +227,14 @@ static char *parse_one(const char *token, size_t len, struct domain_spec *spec,
 	const char *problem = dns_name_problem(token, domain_len);
 	if (problem) {
 		char *shown = quote_untrusted(token, colon ? (size_t)(colon - token) : len);
-		char *msg = strfmt("domain '%s': invalid DNS name: it %s", shown ? shown : "?",
+		char *msg = bh_strfmt("domain '%s': invalid DNS name: it %s", shown ? shown : "?",
 					   problem);
 		free(shown);
 		return msg;
 	}
 	spec->domain = strndup(token, domain_len);
 	if (!spec->domain)
-		return strfmt("out of memory");
+		return bh_strfmt("out of memory");
 	spec->http_port = 0;
 	spec->https_port = 0;
 
@@ -273,14 +273,14 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 		struct domain_spec spec = {0};
 		char *err = NULL;
 		if (out->count == DOMAIN_SPEC_MAX_DOMAINS)
-			err = strfmt("more than %d domains: refused (one container, one site; "
+			err = bh_strfmt("more than %d domains: refused (one container, one site; "
 				     "split it up)",
 				     DOMAIN_SPEC_MAX_DOMAINS);
 		else
 			err = parse_one(p, len, &spec, warn, warn_arg);
 		if (!err && list_append(out, &spec) < 0) {
 			free(spec.domain);
-			err = strfmt("out of memory");
+			err = bh_strfmt("out of memory");
 		}
 		if (err) {
 			domain_spec_list_free(out);
@@ -291,7 +291,7 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 	}
 	if (drop_duplicates(out, warn, warn_arg) < 0) {
 		domain_spec_list_free(out);
-		*error = strfmt("out of memory");
+		*error = bh_strfmt("out of memory");
 		return -1;
 	}
 	return 0;

@@ -13,7 +13,7 @@
 #include "abi_boundary.h"
 #include "daemon_internal.h"
 #include "log.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 /* Plugins name a setting "FILE:LINE: ..."; for a value from the command
  * line the core set FILE to "command line (--option)" and LINE is 0, which
@@ -29,7 +29,7 @@ static void host_log(struct bh_host *host, enum bh_log_level level, const char *
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *text = vstrfmt(fmt, ap);
+	char *text = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	const char *zero = text ? cli_line_zero(text) : NULL;
 	if (zero)
@@ -158,7 +158,7 @@ static void host_report_error(struct bh_host *host, const char *container, const
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = vstrfmt(fmt, ap);
+	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	daemon_report_error(host->daemon, host->instance->origin, container,
 			    msg ? msg : "(out of memory)");

@@ -3,7 +3,7 @@
 #include "loader.h"
 #include "abi_boundary.h"
 #include "plugin_trust.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -29,22 +29,22 @@ static const char *kind_name(uint32_t kind)
 char *loader_check_table(const struct bh_plugin *t, enum bh_plugin_kind kind)
 {
 	if (t->abi_major != BH_ABI_MAJOR)
-		return strfmt("built for plugin ABI %u.%u, but this daemon has ABI %u.%u "
+		return bh_strfmt("built for plugin ABI %u.%u, but this daemon has ABI %u.%u "
 			       "(major versions differ)",
 			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
 	if (t->abi_minor > BH_ABI_MINOR)
-		return strfmt("built for plugin ABI %u.%u, newer than this daemon's ABI %u.%u",
+		return bh_strfmt("built for plugin ABI %u.%u, newer than this daemon's ABI %u.%u",
 			       t->abi_major, t->abi_minor, BH_ABI_MAJOR, BH_ABI_MINOR);
 	if (t->struct_size < BH_PLUGIN_SIZE_1_0)
-		return strfmt("symbol table is %u bytes, smaller than the %zu bytes that "
+		return bh_strfmt("symbol table is %u bytes, smaller than the %zu bytes that "
 			       "ABI %u.0 requires",
 			       t->struct_size, (size_t)BH_PLUGIN_SIZE_1_0, BH_ABI_MAJOR);
 	if (t->kind != (uint32_t)kind)
-		return strfmt("is a%s %s plugin (kind %u), but this slot needs a%s %s",
+		return bh_strfmt("is a%s %s plugin (kind %u), but this slot needs a%s %s",
 			       t->kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(t->kind), t->kind,
 			       kind == BH_PLUGIN_INSPECTOR ? "n" : "", kind_name(kind));
 	if (!t->name || !t->name[0])
-		return strfmt("has no name");
+		return bh_strfmt("has no name");
 	const char *missing = NULL;
 	if (!t->init)
 		missing = "init";
@@ -63,7 +63,7 @@ char *loader_check_table(const struct bh_plugin *t, enum bh_plugin_kind kind)
 	else if (kind == BH_PLUGIN_PUBLISHER && !t->pending)
 		missing = "pending";
 	if (missing)
-		return strfmt("required function '%s' is missing (NULL)", missing);
+		return bh_strfmt("required function '%s' is missing (NULL)", missing);
 	return NULL;
 }
 
@@ -85,7 +85,7 @@ static char *find_in_dirs(const char *name, const char *dirs)
 			/* "name" and "name.so" both mean name.so. */
 			size_t name_len = strlen(name);
 			bool has_suffix = name_len > 3 && strcmp(name + name_len - 3, ".so") == 0;
-			char *candidate = strfmt("%.*s/%s%s", (int)len, p, name, has_suffix ? "" : ".so");
+			char *candidate = bh_strfmt("%.*s/%s%s", (int)len, p, name, has_suffix ? "" : ".so");
 			if (candidate && is_regular_file(candidate))
 				return candidate;
 			free(candidate);
@@ -101,20 +101,20 @@ static char *resolve(const char *name_or_path, const char *search_path, char **e
 {
 	if (strchr(name_or_path, '/')) {
 		if (!is_regular_file(name_or_path)) {
-			*error = strfmt("plugin file %s: %s", name_or_path,
+			*error = bh_strfmt("plugin file %s: %s", name_or_path,
 					 access(name_or_path, F_OK) == 0 ? "not a regular file" : "no such file");
 			return NULL;
 		}
 		char *copy = strdup(name_or_path);
 		if (!copy)
-			*error = strfmt("out of memory");
+			*error = bh_strfmt("out of memory");
 		return copy;
 	}
 	char *found = find_in_dirs(name_or_path, search_path);
 	if (!found)
 		found = find_in_dirs(name_or_path, BH_PKGLIBDIR);
 	if (!found)
-		*error = strfmt("plugin '%s': no %s.so in %s%s%s", name_or_path, name_or_path,
+		*error = bh_strfmt("plugin '%s': no %s.so in %s%s%s", name_or_path, name_or_path,
 				 search_path ? search_path : "", search_path ? ":" : "", BH_PKGLIBDIR);
 	return found;
 }
@@ -129,7 +129,7 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 		return -1;
 	char *distrust = plugin_trust_check(path);
 	if (distrust) {
-		*error = strfmt("plugin file %s: refused: %s", path, distrust);
+		*error = bh_strfmt("plugin file %s: refused: %s", path, distrust);
 		free(distrust);
 		free(path);
 		return -1;
@@ -139,14 +139,14 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *why = dlerror();
-		*error = strfmt("plugin file %s: cannot load: %s", path, why ? why : "unknown error");
+		*error = bh_strfmt("plugin file %s: cannot load: %s", path, why ? why : "unknown error");
 		free(path);
 		return -1;
 	}
 	(void)dlerror();
 	const struct bh_plugin *table = dlsym(handle, BH_PLUGIN_SYMBOL);
 	if (!table) {
-		*error = strfmt("plugin file %s: does not export the symbol '%s' "
+		*error = bh_strfmt("plugin file %s: does not export the symbol '%s' "
 				 "(not a beachhead-companion plugin?)",
 				 path, BH_PLUGIN_SYMBOL);
 		dlclose(handle);
@@ -155,7 +155,7 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	}
 	char *reason = loader_check_table(table, kind);
 	if (reason) {
-		*error = strfmt("plugin file %s: refused: %s", path, reason);
+		*error = bh_strfmt("plugin file %s: refused: %s", path, reason);
 		free(reason);
 		dlclose(handle);
 		free(path);
@@ -165,7 +165,7 @@ int loader_load(const char *name_or_path, const char *search_path, enum bh_plugi
 	 * after the plugin's ABI minor read as NULL. */
 	struct bh_plugin *full = malloc(sizeof *full);
 	if (!full) {
-		*error = strfmt("plugin file %s: out of memory", path);
+		*error = bh_strfmt("plugin file %s: out of memory", path);
 		dlclose(handle);
 		free(path);
 		return -1;

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "log.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +53,7 @@ void log_vmsg(enum bh_log_level level, const char *origin, const char *fmt, va_l
 			snprintf(prefix + n, sizeof prefix - n, ".%03ldZ ", now.tv_nsec / 1000000L);
 		}
 	}
-	char *body = vstrfmt(fmt, ap);
+	char *body = bh_vstrfmt(fmt, ap);
 	fprintf(stderr, "%s%s: %s: %s\n", prefix, origin, level_name(level),
 		body ? body : "(message lost: out of memory)");
 	free(body);

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 static char *where(const config_setting_t *s, const char *config_file)
 {
 	const char *file = config_setting_source_file(s);
-	return strfmt("%s:%u", file ? file : config_file, config_setting_source_line(s));
+	return bh_strfmt("%s:%u", file ? file : config_file, config_setting_source_line(s));
 }
 
 /* "example.org", "*.example.org" or ".example.org" with DNS characters. */
@@ -47,7 +47,7 @@ bool ownership_pattern_matches(const char *pattern, const char *domain)
 static int fail_at(char **error, const config_setting_t *s, const char *config_file, const char *what)
 {
 	char *w = where(s, config_file);
-	*error = strfmt("%s: %s", w ? w : config_file, what);
+	*error = bh_strfmt("%s: %s", w ? w : config_file, what);
 	free(w);
 	return -1;
 }
@@ -68,7 +68,7 @@ static int read_patterns(const config_setting_t *list, const char *config_file, 
 		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 		const char *p = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
 		if (!p || !valid_pattern(p)) {
-			char *msg = strfmt("'allow': '%s' is not a domain pattern (example.org, *.example.org "
+			char *msg = bh_strfmt("'allow': '%s' is not a domain pattern (example.org, *.example.org "
 					   "or .example.org)",
 					   p ? p : "(not a string)");
 			int rc = fail_at(error, e, config_file, msg ? msg : "bad pattern");
@@ -97,7 +97,7 @@ static int read_rule(const config_setting_t *g, const char *config_file, struct 
 			if (read_patterns(s, config_file, &rule->allow, error) < 0)
 				return -1;
 		} else if (!target) {
-			char *msg = strfmt("unknown rule setting '%s' (label, network, allow)", name);
+			char *msg = bh_strfmt("unknown rule setting '%s' (label, network, allow)", name);
 			int rc = fail_at(error, s, config_file, msg ? msg : "unknown setting");
 			free(msg);
 			return rc;
@@ -154,7 +154,7 @@ int ownership_parse(const config_setting_t *group, const char *config_file,
 					return -1;
 			}
 		} else {
-			char *msg = strfmt("unknown setting 'domains.%s' (allow, rules, sharing)", name);
+			char *msg = bh_strfmt("unknown setting 'domains.%s' (allow, rules, sharing)", name);
 			int rc = fail_at(error, s, config_file, msg ? msg : "unknown setting");
 			free(msg);
 			return rc;
@@ -232,12 +232,12 @@ char *ownership_check(const struct ownership_policy *policy, const struct bh_con
 		}
 	}
 	if (first)
-		return strfmt("domain '%s' is not allowed for %s %s (domains rule at %s)", domain,
+		return bh_strfmt("domain '%s' is not allowed for %s %s (domains rule at %s)", domain,
 			      first->label ? "label" : "network", first->label ? first->label : first->network,
 			      first->where ? first->where : "?");
 	if (!policy->allow || any_matches(policy->allow, domain)) {
 		*granted_by = "domains.allow";
 		return NULL;
 	}
-	return strfmt("domain '%s' is not in the allow-list (domains.allow)", domain);
+	return bh_strfmt("domain '%s' is not in the allow-list (domains.allow)", domain);
 }

@@ -80,14 +80,3 @@ char *registration_json(const struct domain_spec_list *specs, const char *addres
 	json_object_put(array);
 	return copy;
 }
-
-char *json_quote(const char *text)
-{
-	struct json_object *str = json_object_new_string(text);
-	if (!str)
-		return NULL;
-	const char *quoted = json_object_to_json_string_ext(str, JSON_FLAGS);
-	char *copy = quoted ? strdup(quoted) : NULL;
-	json_object_put(str);
-	return copy;
-}

@@ -12,7 +12,4 @@
 /* Returns a malloc'd JSON text, or NULL when out of memory. */
 char *registration_json(const struct domain_spec_list *specs, const char *address);
 
-/* JSON string literal (with quotes) for text; malloc'd, NULL on failure. */
-char *json_quote(const char *text);
-
 #endif

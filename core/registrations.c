@@ -19,7 +19,7 @@
 #include "log.h"
 #include "ownership.h"
 #include "registration_json.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 /* Bytes of a registration's value shown in the log. */
 #define LOGGED_VALUE_MAX 1000u
@@ -119,7 +119,7 @@ static bool report(struct daemon *d, const char *container, const char *fmt, ...
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = vstrfmt(fmt, ap);
+	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	bool news = !msg || remember(d, container, msg);
 	if (news) {
@@ -185,7 +185,7 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 
 static char *make_key(const struct daemon *d, const char *container)
 {
-	return strfmt("%s%s", d->set->settings->key_namespace, container);
+	return bh_strfmt("%s%s", d->set->settings->key_namespace, container);
 }
 
 /* The sharing group of each spec (see claims.h), or NULL (out of memory).
@@ -273,7 +273,7 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 		return;
 	}
 	if (specs.count == 0) {
-		char *note = strfmt("%s lists no domain, nothing to register", source);
+		char *note = bh_strfmt("%s lists no domain, nothing to register", source);
 		bool news = !note || remember(d, c->name, note);
 		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
 			note ? note : "lists no domain");

@@ -30,7 +30,7 @@
 #include "handover.h"
 #include "log.h"
 #include "notify.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 #define SWITCH_TIMEOUT_MS 5000u
 #define SWITCH_POLL_MS 10u
@@ -151,7 +151,7 @@ static struct settings *load_new_settings(const struct daemon *d)
 		if (settings->refresh > 0)
 			return settings;
 		/* A running daemon does not turn into a one-pass run. */
-		error = strfmt("%s: refresh = 0 (one pass, then exit) cannot be reloaded into",
+		error = bh_strfmt("%s: refresh = 0 (one pass, then exit) cannot be reloaded into",
 			       settings->config_file);
 		settings_free(settings);
 		free(settings);

@@ -2,7 +2,7 @@
 
 #include "settings.h"
 #include "config_preflight.h"
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,7 +52,7 @@ static void append_error(struct load_ctx *ctx, char *line)
 		*ctx->error = line;
 		return;
 	}
-	char *joined = strfmt("%s\n%s", *ctx->error, line);
+	char *joined = bh_strfmt("%s\n%s", *ctx->error, line);
 	free(line);
 	if (joined) {
 		free(*ctx->error);
@@ -66,16 +66,16 @@ static int fail(struct load_ctx *ctx, const config_setting_t *where, const char 
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *body = vstrfmt(fmt, ap);
+	char *body = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	char *line;
 	if (where && settings_is_cli(where))
-		line = strfmt("%s: %s", config_setting_source_file(where), body ? body : "?");
+		line = bh_strfmt("%s: %s", config_setting_source_file(where), body ? body : "?");
 	else if (where)
-		line = strfmt("%s:%u: %s", settings_source_file(ctx->settings, where),
+		line = bh_strfmt("%s:%u: %s", settings_source_file(ctx->settings, where),
 			      config_setting_source_line(where), body ? body : "?");
 	else
-		line = strfmt("%s: %s", ctx->settings->config_file, body ? body : "?");
+		line = bh_strfmt("%s: %s", ctx->settings->config_file, body ? body : "?");
 	free(body);
 	append_error(ctx, line);
 	return -1;
@@ -86,7 +86,7 @@ static int note_origin(struct load_ctx *ctx, enum setting_id id, const config_se
 {
 	struct settings *st = ctx->settings;
 	free(st->origins[id]);
-	st->origins[id] = strfmt("%s:%u", settings_source_file(st, s), config_setting_source_line(s));
+	st->origins[id] = bh_strfmt("%s:%u", settings_source_file(st, s), config_setting_source_line(s));
 	return st->origins[id] ? 0 : fail(ctx, NULL, "out of memory");
 }
 
@@ -94,7 +94,7 @@ static int note_cli_origin(struct load_ctx *ctx, enum setting_id id, const char 
 {
 	struct settings *st = ctx->settings;
 	free(st->origins[id]);
-	st->origins[id] = strfmt("command line (%s)", option);
+	st->origins[id] = bh_strfmt("command line (%s)", option);
 	return st->origins[id] ? 0 : fail(ctx, NULL, "out of memory");
 }
 
@@ -330,7 +330,7 @@ static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum se
 		char *error = NULL;
 		if (ownership_parse(s, st->config_file, &st->ownership, &error) == 0)
 			return 0;
-		append_error(ctx, error ? error : strfmt("%s: 'domains': out of memory", st->config_file));
+		append_error(ctx, error ? error : bh_strfmt("%s: 'domains': out of memory", st->config_file));
 		return -1;
 	}
 	case SETTING_SYSTEMD: {
@@ -398,7 +398,7 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 		/* Nothing that could stop or stall the daemon reaches libconfig. */
 		char *why = NULL;
 		if (config_preflight(path, CONFIG_MAX_TOTAL_BYTES, &why) < 0) {
-			append_error(ctx, why ? why : strfmt("%s: out of memory", path));
+			append_error(ctx, why ? why : bh_strfmt("%s: out of memory", path));
 			return -1;
 		}
 		ok = config_read_file(&st->cfg, path);
@@ -406,7 +406,7 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 		ok = config_read_string(&st->cfg, builtin_config);
 	}
 	if (!ok) {
-		append_error(ctx, strfmt("%s:%d: %s",
+		append_error(ctx, bh_strfmt("%s:%d: %s",
 					 config_error_file(&st->cfg) ? config_error_file(&st->cfg) : st->config_file,
 					 config_error_line(&st->cfg), config_error_text(&st->cfg)));
 		return -1;
@@ -513,7 +513,7 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 	}
 	if (opts->key_prefix) {
 		if (!opts->key_prefix[0]) {
-			append_error(ctx, strfmt(SETTINGS_CLI_ORIGIN "--key-prefix): must not be empty: keys "
+			append_error(ctx, bh_strfmt(SETTINGS_CLI_ORIGIN "--key-prefix): must not be empty: keys "
 						 "would be bare container names in a database that other "
 						 "programs share"));
 			return -1;
@@ -643,7 +643,7 @@ static int apply_host_id(struct load_ctx *ctx, const char *from_cli)
 		if (*c == '/' || isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
 			return fail(ctx, where, "%s \"%s\" must not contain '/', whitespace or control "
 				    "characters (it is one key segment)", origin, id);
-	st->key_namespace = id ? strfmt("%s%s/", st->key_prefix, id) : strdup(st->key_prefix);
+	st->key_namespace = id ? bh_strfmt("%s%s/", st->key_prefix, id) : strdup(st->key_prefix);
 	return st->key_namespace ? 0 : fail(ctx, NULL, "out of memory");
 }
 
@@ -680,7 +680,7 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 		if (!(st->plugin_path = strdup(env_path)))
 			return fail(&ctx, NULL, "out of memory");
 		free(st->origins[SETTING_PLUGIN_DIR]);
-		st->origins[SETTING_PLUGIN_DIR] = strfmt("environment (BEACHHEAD_PLUGIN_PATH)");
+		st->origins[SETTING_PLUGIN_DIR] = bh_strfmt("environment (BEACHHEAD_PLUGIN_PATH)");
 	}
 	if (!st->enumerate && !st->containers[0])
 		failed = fail(&ctx, NULL, "nothing to inspect: name containers or use --enumerate "

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strfmt.h"
+#include <beachhead/sdk.h>
 
 static const char *origin_of(const struct settings *st, enum setting_id id)
 {
@@ -26,15 +26,15 @@ static char *scalar_text(const config_setting_t *s)
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
-		return strfmt("%lld", config_setting_get_int64(s));
+		return bh_strfmt("%lld", config_setting_get_int64(s));
 	case CONFIG_TYPE_FLOAT:
-		return strfmt("%g", config_setting_get_float(s));
+		return bh_strfmt("%g", config_setting_get_float(s));
 	case CONFIG_TYPE_BOOL:
-		return strfmt("%s", config_setting_get_bool(s) ? "true" : "false");
+		return bh_strfmt("%s", config_setting_get_bool(s) ? "true" : "false");
 	case CONFIG_TYPE_STRING:
-		return strfmt("\"%s\"", config_setting_get_string(s));
+		return bh_strfmt("\"%s\"", config_setting_get_string(s));
 	}
-	return strfmt("(...)");
+	return bh_strfmt("(...)");
 }
 
 void settings_dump_line(FILE *out, const char *config_file, const char *prefix, const char *name,

@@ -19,6 +19,12 @@
  *           else if (!bh_config_is(s, "plugin")) bh_config_unknown(&cfg, s);
  *       if (!dir) bh_config_missing(&cfg, "directory", "where to write files");
  *       if (bh_config_end(&cfg) != BH_OK) ... free what you copied, return BH_ERR
+ *
+ *   printf into a fresh heap string, one NULL check instead of asprintf's
+ *   undefined pointer on failure (the core builds its messages with it too):
+ *
+ *       char *key = bh_strfmt("%s%s", prefix, name);
+ *       if (!key) ... out of memory
  */
 #ifndef BEACHHEAD_SDK_H
 #define BEACHHEAD_SDK_H
@@ -33,6 +39,35 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---------------------------------------------------------------- strings */
+
+/* A malloc'd string, or NULL when out of memory or fmt cannot be formatted.
+ * Plain C99 (vsnprintf twice), so no feature-test macro is needed. */
+static inline char *bh_vstrfmt(const char *fmt, va_list ap) BH_PRINTF(1, 0);
+static inline char *bh_vstrfmt(const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *text = n >= 0 ? (char *)malloc((size_t)n + 1) : NULL;
+	if (text && vsnprintf(text, (size_t)n + 1, fmt, again) != n) {
+		free(text);
+		text = NULL;
+	}
+	va_end(again);
+	return text;
+}
+
+static inline char *bh_strfmt(const char *fmt, ...) BH_PRINTF(1, 2);
+static inline char *bh_strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = bh_vstrfmt(fmt, ap);
+	va_end(ap);
+	return text;
+}
 
 /* ---------------------------------------------------------------- logging */
 
@@ -79,20 +114,11 @@ static inline void bh_config_verror(struct bh_config *cfg, const config_setting_
 				    const char *fmt, va_list ap)
 {
 	const struct bh_init *a = cfg->args;
-	char small[256];
-	char *text = small;
-	va_list again;
-	va_copy(again, ap);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	if (n >= (int)sizeof small && (text = (char *)malloc((size_t)n + 1)) != NULL)
-		(void)vsnprintf(text, (size_t)n + 1, fmt, again);
-	va_end(again);
-	if (!text || n < 0)
-		text = small; /* truncated (out of memory) or unformattable */
+	char *text = bh_vstrfmt(fmt, ap);
 	a->api->log(a->host, BH_LOG_ERROR, "%s:%u: %s: %s", bh_config_file(cfg, s),
-		    s ? config_setting_source_line(s) : 0u, a->instance, text);
-	if (text != small)
-		free(text);
+		    s ? config_setting_source_line(s) : 0u, a->instance,
+		    text ? text : "invalid setting (no memory left to say more)");
+	free(text);
 	cfg->errors++;
 }
 

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include "inspector_docker.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning)
 {

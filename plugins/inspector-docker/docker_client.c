@@ -13,7 +13,7 @@
 
 #include "common/http_multi.h"
 #include "inspector_docker.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 /* Concurrent connections to the engine: one for the event stream plus a few
  * for inspections; more only queue inside the engine. */

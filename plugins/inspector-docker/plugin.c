@@ -21,7 +21,7 @@
 
 #include "common/backoff.h"
 #include "inspector_docker.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 /* The newest API version we speak; an older engine gets its own. */
 #define MAX_API_VERSION "1.43"

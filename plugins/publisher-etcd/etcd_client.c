@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "common/http_multi.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 #include "etcd_publisher.h"
 
 /* Answers are small (no values are read back except by a sweep, which asks

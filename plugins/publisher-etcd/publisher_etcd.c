@@ -29,7 +29,7 @@
 #include <beachhead/sdk.h>
 
 #include "common/backoff.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 #include "etcd_publisher.h"
 
 #define RETRY_MIN_MS 200u

@@ -9,7 +9,7 @@
 
 #include <beachhead/sdk.h>
 
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 #include <errno.h>
 #include <limits.h>

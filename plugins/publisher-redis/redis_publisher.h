@@ -13,7 +13,7 @@
 #include <beachhead/sdk.h>
 
 #include "common/backoff.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 #include "redis_config.h"
 #include "redis_keyset.h"
 #include "resp_link.h"

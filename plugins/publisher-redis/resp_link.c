@@ -25,7 +25,7 @@
 
 #include <beachhead/sdk.h>
 
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 /* One read() per readiness event: level-triggered, so the loop comes back
  * for the rest and other sources get their turn. */

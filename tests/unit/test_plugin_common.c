@@ -13,7 +13,7 @@
 #include <check.h>
 
 #include "common/backoff.h"
-#include "common/strfmt.h"
+#include <beachhead/sdk.h>
 
 START_TEST(test_backoff_exact_doubles_to_cap)
 {

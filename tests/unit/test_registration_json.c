@@ -184,37 +184,6 @@ START_TEST(test_registration_json_unmapped_domain)
 }
 END_TEST
 
-struct quote_case {
-	const char *text;
-	const char *quoted;
-};
-
-static const struct quote_case quote_cases[] = {
-	{"", "\"\""},
-	{"plain", "\"plain\""},
-	{"/beachhead/web", "\"/beachhead/web\""},
-	{"a\"b", "\"a\\\"b\""},
-	{"a\\b", "\"a\\\\b\""},
-	{"line\nbreak\r", "\"line\\nbreak\\r\""},
-	{"\b\f\t", "\"\\b\\f\\t\""},
-	{"\x1f", "\"\\u001f\""},
-};
-
-START_TEST(test_json_quote)
-{
-	const struct quote_case *c = &quote_cases[_i];
-	char *quoted = json_quote(c->text);
-	ck_assert_ptr_nonnull(quoted);
-	ck_assert_str_eq(quoted, c->quoted);
-	struct json_object *parsed = json_tokener_parse(quoted);
-	ck_assert_ptr_nonnull(parsed);
-	ck_assert(json_object_is_type(parsed, json_type_string));
-	ck_assert_str_eq(json_object_get_string(parsed), c->text);
-	json_object_put(parsed);
-	free(quoted);
-}
-END_TEST
-
 static Suite *registration_json_suite(void)
 {
 	Suite *s = suite_create("registration_json");
@@ -226,10 +195,6 @@ static Suite *registration_json_suite(void)
 	tcase_add_test(tc, test_registration_json_empty_list_struct);
 	tcase_add_test(tc, test_registration_json_id_keeps_underscores);
 	tcase_add_test(tc, test_registration_json_unmapped_domain);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("json_quote");
-	tcase_add_loop_test(tc, test_json_quote, 0, (int)(sizeof quote_cases / sizeof quote_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
