@@ -13,6 +13,8 @@
 
 #include "log.h"
 
+#include <beachhead/sdk.h>
+
 static bool enabled;
 
 #ifdef HAVE_SYSTEMD
@@ -75,8 +77,8 @@ void notify_status(const char *text)
 {
 	if (!enabled)
 		return;
-	char *msg = NULL;
-	if (asprintf(&msg, "STATUS=%s", text) < 0)
+	char *msg = bh_strfmt("STATUS=%s", text);
+	if (!msg)
 		return;
 	/* STATUS is one line: a newline would start another assignment. */
 	for (char *p = msg; *p; p++)

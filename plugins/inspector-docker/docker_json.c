@@ -24,8 +24,7 @@ static int fail(char **error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(error, fmt, ap) < 0)
-		*error = NULL;
+	*error = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -165,9 +164,7 @@ char *dk_parse_engine_version(const char *body, size_t len)
 		return NULL;
 	const char *version = member_str(root, "Version", true);
 	const char *name = engine_name(root);
-	char *text = NULL;
-	if (version && asprintf(&text, "%s %s", name ? name : "engine", version) < 0)
-		text = NULL;
+	char *text = version ? bh_strfmt("%s %s", name ? name : "engine", version) : NULL;
 	json_object_put(root);
 	return text;
 }
@@ -281,10 +278,8 @@ static bool read_labels(struct json_object *labels, struct dk_container *out)
 	{
 		if (n == count || !json_object_is_type(val, json_type_string))
 			continue;
-		if (asprintf(&out->labels[n], "%s=%s", key, json_object_get_string(val)) < 0) {
-			out->labels[n] = NULL;
+		if (!(out->labels[n] = bh_strfmt("%s=%s", key, json_object_get_string(val))))
 			return false;
-		}
 		n++;
 	}
 	return true;

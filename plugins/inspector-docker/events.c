@@ -217,28 +217,27 @@ static void on_done(void *arg, const struct dc_result *res)
 	es->req = NULL;
 	in->api->timer_disarm(in->host, es->timer);
 	process_lines(es);
-	char *why = NULL;
-	int rc;
+	char *why;
 	if (!res->transport_ok)
-		rc = asprintf(&why, "event stream lost: %s", res->error);
+		why = bh_strfmt("event stream lost: %s", res->error);
 	else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
-		rc = asprintf(&why, "event stream refused: HTTP %ld%s%s", res->status,
-			      msg ? ": " : "", msg ? msg : "");
+		why = bh_strfmt("event stream refused: HTTP %ld%s%s", res->status, msg ? ": " : "",
+				msg ? msg : "");
 		free(msg);
 	}
 	else
-		rc = asprintf(&why, "the engine closed the event stream");
+		why = bh_strfmt("the engine closed the event stream");
 	/* May close (free) es: nothing after this. */
-	inspector_engine_failed(in, rc >= 0 ? why : "event stream lost");
+	inspector_engine_failed(in, why ? why : "event stream lost");
 	free(why);
 }
 
 struct event_stream *events_open(struct inspector *in)
 {
 	struct event_stream *es = calloc(1, sizeof *es);
-	char *path = NULL;
-	if (!es || asprintf(&path, "%s%s", in->api_prefix, EVENTS_QUERY) < 0) {
+	char *path = es ? bh_strfmt("%s%s", in->api_prefix, EVENTS_QUERY) : NULL;
+	if (!path) {
 		free(es);
 		return NULL;
 	}

@@ -254,9 +254,7 @@ void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
 	in->api->log(in->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
 		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
 		     c->health);
-	char *why = NULL;
-	if (asprintf(&why, "health is '%s' (skip_unhealthy)", c->health) < 0)
-		why = NULL;
+	char *why = bh_strfmt("health is '%s' (skip_unhealthy)", c->health);
 	in->api->container_down(in->host, c->name, why ? why : "not healthy");
 	free(why);
 }

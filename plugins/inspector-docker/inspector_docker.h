@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
 #include "common/backoff.h"
 

@@ -100,9 +100,8 @@ static void on_version(void *arg, const struct dc_result *res)
 	}
 	if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
-		if (asprintf(&error, "GET /version: HTTP %ld%s%s", res->status, msg ? ": " : "",
-			     msg ? msg : "") < 0)
-			error = NULL;
+		error = bh_strfmt("GET /version: HTTP %ld%s%s", res->status, msg ? ": " : "",
+				  msg ? msg : "");
 		free(msg);
 		connect_failed(in, error ? error : "GET /version failed");
 		free(error);
@@ -134,8 +133,7 @@ static void on_version(void *arg, const struct dc_result *res)
 	if (!version)
 		in->api->log(in->host, BH_LOG_WARNING,
 			     "the engine did not say its API version; using unversioned paths");
-	if (asprintf(&in->api_prefix, "%s%s", version ? "/v" : "", version ? use : "") < 0) {
-		in->api_prefix = NULL;
+	if (!(in->api_prefix = bh_strfmt("%s%s", version ? "/v" : "", version ? use : ""))) {
 		free(version);
 		free(min_version);
 		connect_failed(in, "out of memory");

@@ -35,9 +35,7 @@ struct ctx {
 static void bad(struct ctx *ctx, const config_setting_t *s, const char *fmt, const char *arg)
 {
 	const char *file = config_setting_source_file(s);
-	char *msg = NULL;
-	if (asprintf(&msg, fmt, arg) < 0)
-		msg = NULL;
+	char *msg = bh_strfmt(fmt, arg);
 	ctx->args->api->log(ctx->args->host, BH_LOG_ERROR, "%s:%u: %s: %s",
 			    file ? file : ctx->args->config_file, config_setting_source_line(s),
 			    ctx->args->instance, msg ? msg : "invalid setting");
@@ -98,10 +96,9 @@ static void set_origin(struct ctx *ctx, const config_setting_t *s, char **out)
 {
 	const char *file = config_setting_source_file(s);
 	unsigned line = config_setting_source_line(s);
-	char *text = NULL;
-	int rc = line ? asprintf(&text, "%s:%u", file ? file : ctx->args->config_file, line)
-		      : asprintf(&text, "%s", file ? file : ctx->args->config_file);
-	if (rc < 0) {
+	char *text = line ? bh_strfmt("%s:%u", file ? file : ctx->args->config_file, line)
+			  : bh_strfmt("%s", file ? file : ctx->args->config_file);
+	if (!text) {
 		ctx->failed = true;
 		return;
 	}
@@ -115,15 +112,13 @@ static void check_cert_files(struct ctx *ctx, const char *dir, const config_sett
 {
 	static const char *const names[] = {"ca.pem", "cert.pem", "key.pem"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		char *path = NULL;
-		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+		char *path = bh_strfmt("%s/%s", dir, names[i]);
+		if (!path) {
 			ctx->failed = true;
 			return;
 		}
 		if (access(path, R_OK) < 0) {
-			char *why = NULL;
-			if (asprintf(&why, "%s: %s", path, strerror(errno)) < 0)
-				why = NULL;
+			char *why = bh_strfmt("%s: %s", path, strerror(errno));
 			if (setting)
 				bad(ctx, setting, "cert_path: %s", why ? why : path);
 			else
@@ -155,9 +150,7 @@ static void describe_one(const struct bh_init *args, const char *name, const cha
 static void describe_string(const struct bh_init *args, const char *name, const char *value,
 			    const char *absent_origin)
 {
-	char *quoted = NULL;
-	if (value && asprintf(&quoted, "\"%s\"", value) < 0)
-		quoted = NULL;
+	char *quoted = value ? bh_strfmt("\"%s\"", value) : NULL;
 	describe_one(args, name, quoted, absent_origin);
 	free(quoted);
 }

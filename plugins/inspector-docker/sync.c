@@ -75,9 +75,7 @@ static void problem(struct inspector *in, const char *id, const char *name, bool
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
 	/* Remembered per id, also for a container not read yet (its first
 	 * inspection is what fails). */
@@ -173,9 +171,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 {
 	const struct bh_host_api *api = in->api;
 	if (!c->running || c->paused) {
-		char *why = NULL;
-		if (asprintf(&why, "is %s", c->paused ? "paused" : c->status ? c->status : "not running") < 0)
-			why = NULL;
+		char *why = bh_strfmt("is %s", c->paused ? "paused" : c->status ? c->status : "not running");
 		/* Only a pass judges named containers; an event just withdraws. */
 		if (in_pass && explicit_name)
 			api->container_missing(in->host, c->name, why ? why : "is not running");
@@ -200,17 +196,16 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	 * the variable): a label cannot silently override what the image or
 	 * operator set in the environment. */
 	const char *specs = c->env_spec;
-	char *source = NULL;
-	int rc;
+	char *source;
 	if (specs)
-		rc = asprintf(&source, "env %s", in->settings.envvar);
+		source = bh_strfmt("env %s", in->settings.envvar);
 	else if (c->label_spec && (specs = c->label_spec))
-		rc = asprintf(&source, "label %s", in->settings.label);
+		source = bh_strfmt("label %s", in->settings.label);
 	else if (in->settings.label)
-		rc = asprintf(&source, "env %s or label %s", in->settings.envvar, in->settings.label);
+		source = bh_strfmt("env %s or label %s", in->settings.envvar, in->settings.label);
 	else
-		rc = asprintf(&source, "env %s", in->settings.envvar);
-	if (rc < 0) {
+		source = bh_strfmt("env %s", in->settings.envvar);
+	if (!source) {
 		api->report_error(in->host, c->name, "out of memory");
 		return;
 	}
@@ -327,9 +322,7 @@ static void pump(struct inspector *in)
 	struct inspect_job *j;
 	while (in->jobs_in_flight < INSPECT_WINDOW && (j = next_queued(in))) {
 		char *escaped = curl_easy_escape(NULL, j->ref, 0);
-		char *path = NULL;
-		if (!escaped || asprintf(&path, "%s/containers/%s/json", in->api_prefix, escaped) < 0)
-			path = NULL;
+		char *path = escaped ? bh_strfmt("%s/containers/%s/json", in->api_prefix, escaped) : NULL;
 		curl_free(escaped);
 		j->req = path ? dc_get(in->client, path, on_inspect, j) : NULL;
 		free(path);
@@ -528,9 +521,8 @@ static void on_list(void *arg, const struct dc_result *res)
 		list_failed(in, "engine unreachable: %s", res->error);
 	} else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
-		if (asprintf(&error, "listing containers failed: HTTP %ld%s%s", res->status,
-			     msg ? ": " : "", msg ? msg : "") < 0)
-			error = NULL;
+		error = bh_strfmt("listing containers failed: HTTP %ld%s%s", res->status,
+				  msg ? ": " : "", msg ? msg : "");
 		free(msg);
 		list_failed(in, "%s", error ? error : "listing containers failed");
 	} else if (dk_parse_list(res->body, res->len, in->settings.label, in->settings.max_response_bytes,
@@ -560,8 +552,8 @@ void sync_start_pass(struct inspector *in)
 	/* Running containers only (the default of /containers/json); a
 	 * listing is needed also for explicit names: it is one request
 	 * instead of one per name. */
-	char *path = NULL;
-	if (asprintf(&path, "%s/containers/json", in->api_prefix) >= 0)
+	char *path = bh_strfmt("%s/containers/json", in->api_prefix);
+	if (path)
 		in->list_req = dc_get_max(in->client, path, in->settings.max_list_bytes, on_list, in);
 	free(path);
 	if (in->list_req)

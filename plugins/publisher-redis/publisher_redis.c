@@ -652,9 +652,7 @@ static void report_left_behind(struct redis_publisher *p)
  * configuration spells it (value NULL: unset). */
 static void describe(const struct bh_init *args, const char *name, const char *value, bool quote)
 {
-	char *text = NULL;
-	if (value && asprintf(&text, quote ? "\"%s\"" : "%s", value) < 0)
-		text = NULL;
+	char *text = value ? (quote ? bh_strfmt("\"%s\"", value) : strdup(value)) : NULL;
 	args->api->describe_setting(args->host, name, text,
 				    config_setting_get_member(args->config, name), "default");
 	free(text);

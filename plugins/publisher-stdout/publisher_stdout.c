@@ -30,6 +30,7 @@
 #include <json-c/json.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
 /* Far more than a burst of registrations; bounded so that a reader that
  * never reads costs a fixed amount of memory. */
@@ -247,12 +248,11 @@ static int stdout_publish(void *self, const struct bh_registration *reg)
 {
 	struct stdout_publisher *p = self;
 	char *key = quote(reg->key);
-	char *line = NULL;
 	/* The value is the core's JSON: embedded as is, not re-encoded. */
-	int rc = key ? asprintf(&line, "{\"op\":\"set\",\"key\":%s,\"ttl\":%u,\"value\":%s}\n", key,
-				reg->ttl, reg->value)
-		     : -1;
-	if (rc < 0) {
+	char *line = key ? bh_strfmt("{\"op\":\"set\",\"key\":%s,\"ttl\":%u,\"value\":%s}\n", key,
+				     reg->ttl, reg->value)
+			 : NULL;
+	if (!line) {
 		free(key);
 		return BH_ERR;
 	}
@@ -263,7 +263,7 @@ static int stdout_publish(void *self, const struct bh_registration *reg)
 		free(line);
 		return BH_OK; /* a refresh, not a change */
 	}
-	rc = emit_line(p, line);
+	int rc = emit_line(p, line);
 	/* Remembered only once printed: a failed write is retried next time. */
 	struct json_object *copy = rc == BH_OK ? json_object_new_string(line) : NULL;
 	if (copy && json_object_object_add(p->printed, reg->key, copy) != 0)
@@ -278,13 +278,12 @@ static int stdout_withdraw(void *self, const char *key, const char *container)
 	struct stdout_publisher *p = self;
 	(void)container;
 	char *quoted = quote(key);
-	char *line = NULL;
 	json_object_object_del(p->printed, key);
-	int rc = quoted ? asprintf(&line, "{\"op\":\"del\",\"key\":%s}\n", quoted) : -1;
+	char *line = quoted ? bh_strfmt("{\"op\":\"del\",\"key\":%s}\n", quoted) : NULL;
 	free(quoted);
-	if (rc < 0)
+	if (!line)
 		return BH_ERR;
-	rc = emit_line(p, line);
+	int rc = emit_line(p, line);
 	free(line);
 	return rc;
 }
