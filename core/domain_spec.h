@@ -23,6 +23,11 @@ struct domain_spec {
 	char *domain;
 	unsigned http_port;  /* 0 = no http mapping */
 	unsigned https_port; /* 0 = no https mapping */
+	/* Where each scheme is reached when not at the container's address
+	 * (published-port mode, see published_ports.h); NULL: the container's
+	 * address.  Borrowed from the container report. */
+	const char *http_host;
+	const char *https_host;
 };
 
 struct domain_spec_list {

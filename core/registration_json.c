@@ -52,9 +52,11 @@ static struct json_object *domain_entry(const struct domain_spec *spec, const ch
 	if (rc == 0)
 		rc = add_field(entry, "domain", json_object_new_string(spec->domain));
 	if (rc == 0 && spec->http_port)
-		rc = add_field(entry, "http", backend(address, spec->http_port));
+		rc = add_field(entry, "http",
+			       backend(spec->http_host ? spec->http_host : address, spec->http_port));
 	if (rc == 0 && spec->https_port)
-		rc = add_field(entry, "https", backend(address, spec->https_port));
+		rc = add_field(entry, "https",
+			       backend(spec->https_host ? spec->https_host : address, spec->https_port));
 	if (rc < 0) {
 		json_object_put(entry);
 		return NULL;

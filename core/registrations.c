@@ -18,6 +18,7 @@
 #include "domain_spec.h"
 #include "log.h"
 #include "ownership.h"
+#include "published_ports.h"
 #include "registration_json.h"
 #include <beachhead/sdk.h>
 
@@ -281,6 +282,20 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 		flush_warnings(&warn, news);
 		domain_spec_list_free(&specs);
 		withdraw(d, c->name, "it lists no domain");
+		return;
+	}
+	if (c->ports_published && published_ports_apply(c, &specs, spec_warning, &warn) < 0) {
+		flush_warnings(&warn, report(d, c->name, "out of memory; registration not published"));
+		domain_spec_list_free(&specs);
+		return;
+	}
+	if (specs.count == 0) {
+		/* Every domain was left out: a registration the proxy could
+		 * never reach is worse than none. */
+		flush_warnings(&warn, report(d, c->name, "published address mode: no domain has a "
+						       "published port; registration not published"));
+		domain_spec_list_free(&specs);
+		withdraw(d, c->name, "no domain has a published port");
 		return;
 	}
 	int64_t created_ns = c->created_ns;

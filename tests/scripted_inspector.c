@@ -27,6 +27,10 @@
  *   wait MS                         pause
  *   await PATH                      pause until the file PATH exists (the test's cue)
  *   # comment, blank lines ignored
+ *
+ * Built a second time with SCRIPTED_ABI_1_1 as inspector-scripted-abi11: an
+ * inspector of ABI 1.1 (shorter container reports; its scripts must not use
+ * the 1.2 commands gone and unreadable).
  */
 #include "config.h"
 
@@ -90,7 +94,20 @@ static void report_container(struct scripted *s, const struct world_container *c
 		.explicitly_named = c->named,
 		.labels = labels,
 	};
+#ifdef SCRIPTED_ABI_1_1
+	/* Built as an ABI 1.1 inspector reports: the struct ends at created_ns,
+	 * in a block of exactly that size, so that a core reading a 1.2 field
+	 * (the port bindings) reads past it (AddressSanitizer catches that). */
+	struct bh_container *old = malloc(BH_CONTAINER_SIZE_1_1);
+	if (!old)
+		return;
+	info.size = BH_CONTAINER_SIZE_1_1;
+	memcpy(old, &info, BH_CONTAINER_SIZE_1_1);
+	s->api->container_up(s->host, old);
+	free(old);
+#else
 	s->api->container_up(s->host, &info);
+#endif
 }
 
 static int world_up(struct scripted *s, const char *name, const char *address, const char *specs,
@@ -324,8 +341,13 @@ static void scripted_destroy(void *self)
 
 BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.abi_major = BH_ABI_MAJOR,
+#ifdef SCRIPTED_ABI_1_1
+	.abi_minor = 1,
+	.struct_size = BH_PLUGIN_SIZE_1_1,
+#else
 	.abi_minor = BH_ABI_MINOR,
 	.struct_size = sizeof(struct bh_plugin),
+#endif
 	.kind = BH_PLUGIN_INSPECTOR,
 	.name = "inspector-scripted",
 	.version = PACKAGE_VERSION,

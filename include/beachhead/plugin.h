@@ -38,7 +38,11 @@
  *                    struct bh_plugin: sweep (delete keys no container backs
  *                    in the daemon's namespace) and hand_over_withdrawals
  *                    (a retiring publisher passes on what it still owes);
- *                    typedef bh_withdrawal_cb.
+ *                    typedef bh_withdrawal_cb;
+ *                    struct bh_container: ports_published, bindings,
+ *                    n_bindings with struct bh_port_binding (published-port
+ *                    mode: the inspector reports the engine's port bindings,
+ *                    the core applies them after parsing the specs).
  *
  * To change at the next major (each needs a break of the layout):
  *
@@ -120,6 +124,19 @@ typedef void (*bh_watch_cb)(void *arg, int fd, unsigned events);
 typedef void (*bh_withdrawal_cb)(void *arg, const char *key, const char *container);
 
 /*
+ * One published port of a container as the engine reports it (ABI 1.2): the
+ * facts, which the core applies to the parsed domain specs.  Frozen: a new
+ * fact needs a new array in struct bh_container.
+ */
+struct bh_port_binding {
+	unsigned container_port; /* e.g. 80 */
+	const char *proto;       /* "tcp", "udp", "sctp" */
+	const char *host_ip;     /* "0.0.0.0", "::", "" or NULL: every address;
+				  * "127.0.0.1" / "::1": loopback; else that address */
+	unsigned host_port;      /* e.g. 8080 */
+};
+
+/*
  * What an inspector reports about one running container.  All strings are
  * borrowed for the duration of the call only; the core copies what it keeps.
  */
@@ -135,6 +152,17 @@ struct bh_container {
 	const char *const *labels;   /* "key=value" strings, NULL-terminated; may be NULL */
 	const char *const *networks; /* names of its networks, NULL-terminated; may be NULL */
 	int64_t created_ns;          /* creation time, ns since the epoch; 0 = unknown */
+	/* --- ABI 1.2 (0 / NULL for the core when an older inspector reports) --- */
+	/* Published-port mode: a proxy reaches the container through the host
+	 * ports it publishes, not at its own address.  The core maps each
+	 * domain's container ports through `bindings`: a port published on
+	 * every address is reached at `address` (the host's advertised
+	 * address), one published on a specific address at that address; one
+	 * published only on loopback, or not at all, is left out with a
+	 * warning.  0: `address` reaches the container ports themselves. */
+	int ports_published;
+	const struct bh_port_binding *bindings; /* n_bindings entries */
+	size_t n_bindings;
 };
 
 /* Size of struct bh_container in ABI 1.0 (before labels): the minimum. */

@@ -168,11 +168,6 @@ int dk_version_cmp(const char *a, const char *b);
 /* The host for the registration, malloc'd; *warning (malloc'd) is set when a
  * fallback was taken.  NULL only when out of memory or nothing fits. */
 char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning);
-/* Published mode: the specs with every container port replaced by the host
- * port it is published on.  *warning lists dropped mappings.  Returns NULL
- * with *error when nothing could be mapped. */
-char *dk_publish_specs(const char *specs, const struct dk_container *c, char **warning,
-		       char **error);
 
 /* ------------------------------------------------- what is known per id */
 

@@ -209,7 +209,9 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		api->report_error(in->host, c->name, "out of memory");
 		return;
 	}
-	char *warning = NULL, *error = NULL, *published = NULL;
+	char *warning = NULL;
+	struct bh_port_binding *bindings = NULL;
+	const char **networks = NULL;
 	char *address = dk_address(&in->settings, c, &warning);
 	if (!address) {
 		/* Out of memory: a registration without a host must not reach
@@ -219,21 +221,17 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	}
 	if (warning && !already_warned(in, c->name))
 		api->log(in->host, BH_LOG_WARNING, "container %s %s", c->name, warning);
-	free(warning);
-	warning = NULL;
-	if (specs && in->settings.address == ADDRESS_PUBLISHED) {
-		published = dk_publish_specs(specs, c, &warning, &error);
-		if (!published) {
-			api->report_error(in->host, c->name, "%s", error ? error : "out of memory");
-			sync_withdraw(in, c->id, c->name, "no published port");
-			goto out;
-		}
-		if (warning)
-			api->log(in->host, BH_LOG_WARNING, "container %s: %s", c->name, warning);
-		specs = published;
+	/* Published mode: the engine's facts; the core maps the specs. */
+	bool published = in->settings.address == ADDRESS_PUBLISHED;
+	if (published && c->n_ports > 0 && !(bindings = calloc(c->n_ports, sizeof *bindings))) {
+		api->report_error(in->host, c->name, "out of memory");
+		goto out;
 	}
+	for (size_t i = 0; published && i < c->n_ports; i++)
+		bindings[i] = (struct bh_port_binding){c->ports[i].container_port, c->ports[i].proto,
+						       c->ports[i].host_ip, c->ports[i].host_port};
 	/* Network names for the core's per-network ownership rules. */
-	const char **networks = calloc(c->n_networks + 1, sizeof *networks);
+	networks = calloc(c->n_networks + 1, sizeof *networks);
 	if (!networks) {
 		api->report_error(in->host, c->name, "out of memory");
 		goto out;
@@ -251,15 +249,17 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 		.labels = (const char *const *)c->labels,
 		.networks = networks,
 		.created_ns = c->created_ns,
+		.ports_published = published,
+		.bindings = bindings,
+		.n_bindings = published ? c->n_ports : 0,
 	};
 	api->container_up(in->host, &report);
-	free(networks);
 out:
+	free(networks);
+	free(bindings);
 	free(source);
 	free(address);
-	free(published);
 	free(warning);
-	free(error);
 }
 
 /* --- the inspection queue --- */

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Address modes and per-plugin settings against a real dockerd, one pass
 # each: ip on a configured network, first network in name order, network
-# none (name fallback), name mode (--docker-network), published mode (host
-# ports + advertise_address), custom and disabled label, skip_unhealthy,
+# none (name fallback), name mode (--docker-network), published mode without
+# advertise_address, custom and disabled label, skip_unhealthy,
 # and max_response_bytes (an oversized inspect is a clear error for that
 # container, not a crash).
 . "$top_srcdir/tests/lib/common.sh"
@@ -60,21 +60,7 @@ conf name 'address = "name";'
 pass 0 name multi
 has "$(bh_reg multi multi)"
 
-# published mode: container ports become the host ports they are published
-# on, the host is advertise_address.
-docker run -d --name pub1 --network znet -p 127.0.0.1:18080:80 -p 127.0.0.1:18443:443 \
-	-e BEACHHEAD_DOMAINS=pub1.example.org bbox:latest sleep 1000 >/dev/null || bh_fail run
-docker run -d --name pub2 --network znet -p 127.0.0.1:28080:8080 \
-	-e 'BEACHHEAD_DOMAINS=pub2.example.org:http=8080 gone.example.org:https' bbox:latest sleep 1000 >/dev/null || bh_fail run
-docker run -d --name pub3 --network znet -e BEACHHEAD_DOMAINS=pub3.example.org bbox:latest sleep 1000 >/dev/null || bh_fail run
-conf pub 'address = "published"; advertise_address = "192.0.2.10";'
-pass 0 pub pub1 pub2
-has '{"op":"set","key":"/beachhead/pub1","ttl":60,"value":[{"id":"pub1_example_org","domain":"pub1.example.org","http":{"host":"192.0.2.10","port":18080},"https":{"host":"192.0.2.10","port":18443}}]}'
-has '{"op":"set","key":"/beachhead/pub2","ttl":60,"value":[{"id":"pub2_example_org","domain":"pub2.example.org","http":{"host":"192.0.2.10","port":28080}}]}'
-grep -q 'gone.example.org: https port 443/tcp is not published' "$OUT.err" || bh_fail "no warning for the unpublished domain"
-# Nothing published at all: an error for that container.
-pass 1 pub pub3
-grep -q 'container pub3: published address mode: no domain has a published port' "$OUT.err" || { cat "$OUT.err" >&2; bh_fail "pub3 error missing"; }
+# published mode (the port bindings themselves): tests/docker/published.sh.
 # published without advertise_address is a configuration error.
 conf pubbad 'address = "published";'
 pass 2 pubbad pub1

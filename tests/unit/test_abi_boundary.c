@@ -132,6 +132,8 @@ END_TEST
 static const char *const labels[] = {"a=b", NULL};
 static const char *const networks[] = {"front", NULL};
 
+static const struct bh_port_binding bindings[] = {{80, "tcp", "0.0.0.0", 17380}};
+
 static struct bh_container *container_of_size(size_t size)
 {
 	struct bh_container c = {
@@ -145,6 +147,9 @@ static struct bh_container *container_of_size(size_t size)
 		.labels = labels,
 		.networks = networks,
 		.created_ns = 42,
+		.ports_published = 1,
+		.bindings = bindings,
+		.n_bindings = 1,
 	};
 	struct bh_container *block = malloc(size);
 	ck_assert_ptr_nonnull(block);
@@ -164,6 +169,7 @@ START_TEST(test_container_1_0)
 	ck_assert_ptr_null(full.labels);
 	ck_assert_ptr_null(full.networks);
 	ck_assert_int_eq(full.created_ns, 0);
+	ck_assert_int_eq(full.ports_published, 0);
 	free(given);
 }
 END_TEST
@@ -177,6 +183,10 @@ START_TEST(test_container_1_1)
 	ck_assert_ptr_eq(full.labels, labels);
 	ck_assert_ptr_eq(full.networks, networks);
 	ck_assert_int_eq(full.created_ns, 42);
+	/* A 1.1 inspector addresses containers directly. */
+	ck_assert_int_eq(full.ports_published, 0);
+	ck_assert_ptr_null(full.bindings);
+	ck_assert_uint_eq(full.n_bindings, 0);
 	free(given);
 }
 END_TEST
@@ -188,6 +198,9 @@ START_TEST(test_container_1_2)
 	ck_assert(abi_container_normalize(given, &full));
 	ck_assert_int_eq(full.created_ns, 42);
 	ck_assert_ptr_eq(full.networks, networks);
+	ck_assert_int_eq(full.ports_published, 1);
+	ck_assert_ptr_eq(full.bindings, bindings);
+	ck_assert_uint_eq(full.n_bindings, 1);
 	free(given);
 }
 END_TEST

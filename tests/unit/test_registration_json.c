@@ -161,7 +161,7 @@ START_TEST(test_registration_json_id_keeps_underscores)
 {
 	/* Hand-built spec (bypassing the parser): the id replaces every byte
 	 * outside [A-Za-z0-9_] and keeps underscores and digits. */
-	struct domain_spec item = {(char *)"my_host-01.Example.org", 0, 8443};
+	struct domain_spec item = {.domain = (char *)"my_host-01.Example.org", .https_port = 8443};
 	struct domain_spec_list list = {&item, 1, 1};
 	char *json = registration_json(&list, "h");
 	ck_assert_ptr_nonnull(json);
@@ -174,12 +174,27 @@ END_TEST
 START_TEST(test_registration_json_unmapped_domain)
 {
 	/* http/https appear only when mapped (a hand-built spec with neither). */
-	struct domain_spec items[2] = {{(char *)"a.org", 0, 0}, {(char *)"b.org", 81, 0}};
+	struct domain_spec items[2] = {{.domain = (char *)"a.org"}, {.domain = (char *)"b.org", .http_port = 81}};
 	struct domain_spec_list list = {items, 2, 2};
 	char *json = registration_json(&list, "h");
 	ck_assert_ptr_nonnull(json);
 	ck_assert_str_eq(json, "[{\"id\":\"a_org\",\"domain\":\"a.org\"},"
 			       "{\"id\":\"b_org\",\"domain\":\"b.org\",\"http\":{\"host\":\"h\",\"port\":81}}]");
+	free(json);
+}
+END_TEST
+
+/* Published-port mode: each scheme may be reached at its own host. */
+START_TEST(test_registration_json_scheme_hosts)
+{
+	struct domain_spec item = {.domain = (char *)"a.org", .http_port = 17380, .https_port = 17381,
+				   .https_host = "192.0.2.7"};
+	struct domain_spec_list list = {&item, 1, 1};
+	char *json = registration_json(&list, "192.0.2.10");
+	ck_assert_ptr_nonnull(json);
+	ck_assert_str_eq(json, "[{\"id\":\"a_org\",\"domain\":\"a.org\","
+			       "\"http\":{\"host\":\"192.0.2.10\",\"port\":17380},"
+			       "\"https\":{\"host\":\"192.0.2.7\",\"port\":17381}}]");
 	free(json);
 }
 END_TEST
@@ -195,6 +210,7 @@ static Suite *registration_json_suite(void)
 	tcase_add_test(tc, test_registration_json_empty_list_struct);
 	tcase_add_test(tc, test_registration_json_id_keeps_underscores);
 	tcase_add_test(tc, test_registration_json_unmapped_domain);
+	tcase_add_test(tc, test_registration_json_scheme_hosts);
 	suite_add_tcase(s, tc);
 	return s;
 }
