@@ -49,16 +49,21 @@ static struct bh_plugin full_table(void)
 	};
 }
 
-/* The table as a plugin built with a struct of `size` bytes exports it:
- * a block of exactly that size. */
+/* What a plugin built with a struct of `size` bytes hands over: the first
+ * `size` bytes of full, in a heap block of exactly that size. */
+static void *block_of(const void *full, size_t size)
+{
+	void *block = malloc(size);
+	ck_assert_ptr_nonnull(block);
+	memcpy(block, full, size);
+	return block;
+}
+
 static struct bh_plugin *table_of_size(size_t size)
 {
 	struct bh_plugin t = full_table();
 	t.struct_size = (uint32_t)size;
-	struct bh_plugin *block = malloc(size);
-	ck_assert_ptr_nonnull(block);
-	memcpy(block, &t, size);
-	return block;
+	return block_of(&t, size);
 }
 
 START_TEST(test_plugin_1_0_table)
@@ -151,10 +156,7 @@ static struct bh_container *container_of_size(size_t size)
 		.bindings = bindings,
 		.n_bindings = 1,
 	};
-	struct bh_container *block = malloc(size);
-	ck_assert_ptr_nonnull(block);
-	memcpy(block, &c, size);
-	return block;
+	return block_of(&c, size);
 }
 
 START_TEST(test_container_1_0)
