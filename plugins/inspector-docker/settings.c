@@ -27,36 +27,28 @@
  * The per-container limit (max_response_bytes) is applied after parsing. */
 #define DEFAULT_MAX_LIST (64u * 1024u * 1024u)
 
+/* Bad settings are reported through the SDK (file:line, every one in one
+ * run); failed covers what is not a setting (environment, memory). */
 struct ctx {
 	const struct bh_init *args;
+	struct bh_config cfg;
 	bool failed;
 };
-
-static void bad(struct ctx *ctx, const config_setting_t *s, const char *fmt, const char *arg)
-{
-	const char *file = config_setting_source_file(s);
-	char *msg = bh_strfmt(fmt, arg);
-	ctx->args->api->log(ctx->args->host, BH_LOG_ERROR, "%s:%u: %s: %s",
-			    file ? file : ctx->args->config_file, config_setting_source_line(s),
-			    ctx->args->instance, msg ? msg : "invalid setting");
-	free(msg);
-	ctx->failed = true;
-}
 
 static void get_string(struct ctx *ctx, const config_setting_t *s, char **out, bool allow_empty)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		bad(ctx, s, "'%s' must be a string", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "'%s' must be a string", config_setting_name(s));
 		return;
 	}
 	const char *v = config_setting_get_string(s);
 	if (!allow_empty && !v[0]) {
-		bad(ctx, s, "'%s' must not be empty", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "'%s' must not be empty", config_setting_name(s));
 		return;
 	}
 	char *copy = strdup(v);
 	if (!copy) {
-		bad(ctx, s, "%s: out of memory", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "%s: out of memory", config_setting_name(s));
 		return;
 	}
 	free(*out);
@@ -66,7 +58,7 @@ static void get_string(struct ctx *ctx, const config_setting_t *s, char **out, b
 static bool get_bool(struct ctx *ctx, const config_setting_t *s, bool *out)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		bad(ctx, s, "'%s' must be a boolean (true or false)", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "'%s' must be a boolean (true or false)", config_setting_name(s));
 		return false;
 	}
 	*out = config_setting_get_bool(s) != 0;
@@ -78,12 +70,12 @@ static bool get_int(struct ctx *ctx, const config_setting_t *s, long long min, l
 {
 	int type = config_setting_type(s);
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		bad(ctx, s, "'%s' must be an integer", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "'%s' must be an integer", config_setting_name(s));
 		return false;
 	}
 	long long v = config_setting_get_int64(s);
 	if (v < min || v > max) {
-		bad(ctx, s, "'%s' is out of range", config_setting_name(s));
+		bh_config_error(&ctx->cfg, s, "'%s' is out of range", config_setting_name(s));
 		return false;
 	}
 	*out = v;
@@ -120,7 +112,7 @@ static void check_cert_files(struct ctx *ctx, const char *dir, const config_sett
 		if (access(path, R_OK) < 0) {
 			char *why = bh_strfmt("%s: %s", path, strerror(errno));
 			if (setting)
-				bad(ctx, setting, "cert_path: %s", why ? why : path);
+				bh_config_error(&ctx->cfg, setting, "cert_path: %s", why ? why : path);
 			else
 				ctx->args->api->log(ctx->args->host, BH_LOG_ERROR,
 						    "%s: DOCKER_CERT_PATH: %s", ctx->args->instance,
@@ -183,7 +175,7 @@ static void describe(const struct bh_init *args, const struct dk_settings *st)
 
 int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 {
-	struct ctx ctx = {args, false};
+	struct ctx ctx = {args, bh_config_begin(args), false};
 	memset(st, 0, sizeof *st);
 	st->address = ADDRESS_IP;
 	st->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -219,10 +211,10 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			set_origin(&ctx, s, &st->url_origin);
 			if (strncmp(st->url, "unix://", 7) != 0 && strncmp(st->url, "tcp://", 6) != 0 &&
 			    strncmp(st->url, "http://", 7) != 0 && strncmp(st->url, "https://", 8) != 0)
-				bad(&ctx, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
+				bh_config_error(&ctx.cfg, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
 				    st->url);
 			else if (strncmp(st->url, "unix://", 7) == 0 && st->url[7] != '/')
-				bad(&ctx, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
+				bh_config_error(&ctx.cfg, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
 		} else if (strcmp(name, "tls_verify") == 0) {
 			if (get_bool(&ctx, s, &b))
 				tls_verify = b;
@@ -243,12 +235,12 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			else if (strcmp(mode, "published") == 0)
 				st->address = ADDRESS_PUBLISHED;
 			else
-				bad(&ctx, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
+				bh_config_error(&ctx.cfg, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
 			free(mode);
 		} else if (strcmp(name, "envvar") == 0) {
 			get_string(&ctx, s, &st->envvar, false);
 			if (st->envvar && strchr(st->envvar, '='))
-				bad(&ctx, s, "'envvar' must not contain '=': '%s'", st->envvar);
+				bh_config_error(&ctx.cfg, s, "'envvar' must not contain '=': '%s'", st->envvar);
 		} else if (strcmp(name, "label") == 0) {
 			get_string(&ctx, s, &st->label, true);
 		} else if (strcmp(name, "network") == 0) {
@@ -269,7 +261,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			if (get_int(&ctx, s, 4096, (long long)1 << 32, &n))
 				st->max_list_bytes = (size_t)n;
 		} else {
-			bad(&ctx, s,
+			bh_config_error(&ctx.cfg, s,
 			    "unknown setting '%s' (known: url, tls_verify, cert_path, address, envvar, "
 			    "label, network, advertise_address, skip_unhealthy, drain, timeout_ms, "
 			    "max_response_bytes, max_list_bytes)",
@@ -307,10 +299,10 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	if (st->tls && st->cert_path)
 		check_cert_files(&ctx, st->cert_path, cert_setting);
 	if (st->address == ADDRESS_PUBLISHED && !st->advertise_address)
-		bad(&ctx, address_setting,
+		bh_config_error(&ctx.cfg, address_setting,
 		    "%s needs 'advertise_address' (the host address proxies reach published ports on)",
 		    "address = \"published\"");
-	if (ctx.failed) {
+	if (ctx.failed || bh_config_end(&ctx.cfg) != BH_OK) {
 		dk_settings_free(st);
 		return BH_ERR;
 	}
