@@ -113,8 +113,8 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 			claims_free_list(*younger);
 			*younger = NULL;
 			return bh_strfmt("domain '%s' is already claimed by the older container %s; "
-				      "registration not published",
-				      specs->items[i].domain, holder->container);
+					 "registration not published",
+					 specs->items[i].domain, holder->container);
 		}
 		/* The whole younger group gives way, every replica of it. */
 		struct servers_ctx ctx = {domain, container, younger, &n_younger, 0, NULL};

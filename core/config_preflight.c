@@ -64,13 +64,13 @@ static char *read_regular(struct preflight *pf, const char *path, const char *fr
 							  : "a device or socket";
 		refuse(pf, where, from_line,
 		       bh_strfmt("%s is %s, not a regular file; the configuration and its @include "
-			      "files must be regular files",
-			      path, kind));
+				 "files must be regular files",
+				 path, kind));
 	} else if ((size_t)st.st_size > pf->budget) {
 		refuse(pf, where, from_line,
 		       bh_strfmt("%s makes the configuration larger than %zu bytes (all its files "
-			      "together), the most this daemon reads",
-			      path, pf->max));
+				 "together), the most this daemon reads",
+				 path, pf->max));
 	} else if (!(text = malloc((size_t)st.st_size + 1))) {
 		refuse(pf, where, from_line, NULL);
 	} else {

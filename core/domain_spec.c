@@ -145,7 +145,7 @@ static int drop_duplicates(struct domain_spec_list *list, domain_spec_warn_cb wa
 		}
 		if (warn) {
 			char *msg = bh_strfmt("domain '%s' listed more than once: later entry ignored",
-					   list->items[i].domain);
+					      list->items[i].domain);
 			if (msg)
 				warn(warn_arg, msg);
 			free(msg);
@@ -274,8 +274,8 @@ int domain_spec_parse(const char *text, struct domain_spec_list *out, char **err
 		char *err = NULL;
 		if (out->count == DOMAIN_SPEC_MAX_DOMAINS)
 			err = bh_strfmt("more than %d domains: refused (one container, one site; "
-				     "split it up)",
-				     DOMAIN_SPEC_MAX_DOMAINS);
+					"split it up)",
+					DOMAIN_SPEC_MAX_DOMAINS);
 		else
 			err = parse_one(p, len, &spec, warn, warn_arg);
 		if (!err && list_append(out, &spec) < 0) {

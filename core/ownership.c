@@ -69,8 +69,8 @@ static int read_patterns(const config_setting_t *list, const char *config_file, 
 		const char *p = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
 		if (!p || !valid_pattern(p)) {
 			char *msg = bh_strfmt("'allow': '%s' is not a domain pattern (example.org, *.example.org "
-					   "or .example.org)",
-					   p ? p : "(not a string)");
+					      "or .example.org)",
+					      p ? p : "(not a string)");
 			int rc = fail_at(error, e, config_file, msg ? msg : "bad pattern");
 			free(msg);
 			return rc;
@@ -233,8 +233,8 @@ char *ownership_check(const struct ownership_policy *policy, const struct bh_con
 	}
 	if (first)
 		return bh_strfmt("domain '%s' is not allowed for %s %s (domains rule at %s)", domain,
-			      first->label ? "label" : "network", first->label ? first->label : first->network,
-			      first->where ? first->where : "?");
+				 first->label ? "label" : "network", first->label ? first->label : first->network,
+				 first->where ? first->where : "?");
 	if (!policy->allow || any_matches(policy->allow, domain)) {
 		*granted_by = "domains.allow";
 		return NULL;

@@ -27,10 +27,10 @@ static char *untrusted(const char *path, const struct stat *st, bool is_plugin)
 	bool sticky_root = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0;
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		reason = bh_strfmt("%s is owned by uid %u, neither root nor the daemon's user (uid %u)",
-				what, (unsigned)st->st_uid, (unsigned)geteuid());
+				   what, (unsigned)st->st_uid, (unsigned)geteuid());
 	} else if ((st->st_mode & S_IWOTH) && !sticky_root) {
 		reason = bh_strfmt("%s is writable by every user (mode %04o)", what,
-				(unsigned)(st->st_mode & 07777));
+				   (unsigned)(st->st_mode & 07777));
 	} else if ((st->st_mode & S_IWGRP) && !sticky_root && st->st_gid != 0) {
 		const struct group *g = getgrgid(st->st_gid);
 		log_warning("%s %s is writable by group %s (mode %04o): its members can change "

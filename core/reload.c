@@ -152,7 +152,7 @@ static struct settings *load_new_settings(const struct daemon *d)
 			return settings;
 		/* A running daemon does not turn into a one-pass run. */
 		error = bh_strfmt("%s: refresh = 0 (one pass, then exit) cannot be reloaded into",
-			       settings->config_file);
+				  settings->config_file);
 		settings_free(settings);
 		free(settings);
 		settings = NULL;

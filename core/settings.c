@@ -73,7 +73,7 @@ static int fail(struct load_ctx *ctx, const config_setting_t *where, const char 
 		line = bh_strfmt("%s: %s", config_setting_source_file(where), body ? body : "?");
 	else if (where)
 		line = bh_strfmt("%s:%u: %s", settings_source_file(ctx->settings, where),
-			      config_setting_source_line(where), body ? body : "?");
+				 config_setting_source_line(where), body ? body : "?");
 	else
 		line = bh_strfmt("%s: %s", ctx->settings->config_file, body ? body : "?");
 	free(body);
@@ -407,8 +407,8 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 	}
 	if (!ok) {
 		append_error(ctx, bh_strfmt("%s:%d: %s",
-					 config_error_file(&st->cfg) ? config_error_file(&st->cfg) : st->config_file,
-					 config_error_line(&st->cfg), config_error_text(&st->cfg)));
+					    config_error_file(&st->cfg) ? config_error_file(&st->cfg) : st->config_file,
+					    config_error_line(&st->cfg), config_error_text(&st->cfg)));
 		return -1;
 	}
 	return 0;
