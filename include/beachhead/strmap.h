@@ -61,16 +61,22 @@ static inline void bh_strmap_free(struct bh_strmap *map)
 	bh_strmap_init(map);
 }
 
-/* FNV-1a: keys are names, ids and store keys, short and produced by us or
- * by the engine; any decent spread will do. */
-static inline size_t bh_strmap_hash(const char *key)
+/* FNV-1a, 64 bits: keys are names, ids and store keys, short and produced
+ * by us or by the engine; any decent spread will do.  Also usable on its
+ * own as a cheap change detector for values. */
+static inline uint64_t bh_fnv1a(const void *data, size_t len)
 {
 	uint64_t h = 14695981039346656037ull;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+	for (const unsigned char *p = data; len--; p++) {
 		h ^= *p;
 		h *= 1099511628211ull;
 	}
-	return (size_t)h;
+	return h;
+}
+
+static inline size_t bh_strmap_hash(const char *key)
+{
+	return (size_t)bh_fnv1a(key, strlen(key));
 }
 
 static inline struct bh_strmap_node **bh_strmap_slot_(const struct bh_strmap *map,
