@@ -32,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct bh_strmap_node {
 	struct bh_strmap_node *next; /* hash chain; the map's */
 	const char *key;             /* set by the caller before insert; not copied */
@@ -67,7 +71,7 @@ static inline void bh_strmap_free(struct bh_strmap *map)
 static inline uint64_t bh_fnv1a(const void *data, size_t len)
 {
 	uint64_t h = 14695981039346656037ull;
-	for (const unsigned char *p = data; len--; p++) {
+	for (const unsigned char *p = (const unsigned char *)data; len--; p++) {
 		h ^= *p;
 		h *= 1099511628211ull;
 	}
@@ -97,7 +101,8 @@ static inline struct bh_strmap_node *bh_strmap_find(const struct bh_strmap *map,
 
 static inline int bh_strmap_resize_(struct bh_strmap *map, size_t n_buckets)
 {
-	struct bh_strmap_node **buckets = calloc(n_buckets, sizeof *buckets);
+	struct bh_strmap_node **buckets =
+		(struct bh_strmap_node **)calloc(n_buckets, sizeof *buckets);
 	if (!buckets)
 		return -1;
 	for (size_t i = 0; i < map->n_buckets; i++) {
@@ -178,5 +183,9 @@ static inline struct bh_strmap_node *bh_strmap_next(struct bh_strmap_iter *it)
 		it->next = n->next;
 	return n;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
