@@ -218,7 +218,7 @@ static void check_wants(void *arg, struct registration_entry *c)
 static bool contender_wants(struct daemon *d, const char *domain, const char *except)
 {
 	struct wants_ctx ctx = {domain, except, false};
-	if (d->contenders.count > 0)
+	if (d->contenders.map.count > 0)
 		registry_each(&d->contenders, check_wants, &ctx);
 	return ctx.found;
 }
@@ -282,7 +282,7 @@ static void collect_unseen(void *arg, struct registration_entry *c)
 void claims_contenders_sweep(struct daemon *d)
 {
 	struct sweep_ctx ctx = {d->pass, NULL, 0, 0};
-	if (d->contenders.count == 0)
+	if (d->contenders.map.count == 0)
 		return;
 	registry_each(&d->contenders, collect_unseen, &ctx);
 	for (size_t i = 0; i < ctx.n_gone; i++)

@@ -355,7 +355,7 @@ static char *status_text(const struct daemon *d)
 	FILE *out = open_memstream(&text, &size);
 	if (!out)
 		return NULL;
-	fprintf(out, "%zu registered, %u errors", d->registry.count, d->errors);
+	fprintf(out, "%zu registered, %u errors", d->registry.map.count, d->errors);
 	if (d->last_error)
 		fprintf(out, "; last: %s", d->last_error);
 	/* What the plugins say of themselves (set_status), e.g. "redis:

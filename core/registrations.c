@@ -416,9 +416,9 @@ static void publish_now(void *arg, struct registration_entry *e)
 
 void registrations_refresh_all(struct daemon *d)
 {
-	if (d->registry.count == 0)
+	if (d->registry.map.count == 0)
 		return;
-	log_debug("refreshing %zu registrations", d->registry.count);
+	log_debug("refreshing %zu registrations", d->registry.map.count);
 	registry_each(&d->registry, publish_now, d);
 }
 
@@ -480,9 +480,9 @@ void registrations_pass_end(struct daemon *d, int complete)
 	d->pass_running = false;
 	log_debug("full pass %llu ends (%s)", (unsigned long long)d->pass,
 		  complete ? "complete" : "incomplete");
-	if (complete && d->registry.count > 0) {
+	if (complete && d->registry.map.count > 0) {
 		/* Collect first: withdrawing changes the registry. */
-		struct sweep_ctx ctx = {d->pass, calloc(d->registry.count, sizeof(char *)), 0};
+		struct sweep_ctx ctx = {d->pass, calloc(d->registry.map.count, sizeof(char *)), 0};
 		registry_each(&d->registry, collect_stale, &ctx);
 		for (size_t i = 0; i < ctx.n_stale; i++) {
 			withdraw(d, ctx.stale[i], "not seen in the full pass");
@@ -524,17 +524,17 @@ static void withdraw_one(void *arg, struct registration_entry *e)
 
 void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *publisher)
 {
-	if (!publisher->started || d->registry.count == 0)
+	if (!publisher->started || d->registry.map.count == 0)
 		return;
 	log_info("%s: withdrawing its %zu registrations (not covered by the new configuration)",
-		 publisher->origin, d->registry.count);
+		 publisher->origin, d->registry.map.count);
 	struct withdraw_ctx ctx = {publisher};
 	registry_each(&d->registry, withdraw_one, &ctx);
 }
 
 void registrations_replay(struct daemon *d, struct plugin_instance *publisher)
 {
-	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.count);
+	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.map.count);
 	struct replay_ctx ctx = {d, publisher};
 	registry_each(&d->registry, replay_one, &ctx);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <beachhead/strmap.h>
+
 struct registration_entry {
 	char *container;
 	char *key;
@@ -24,13 +26,11 @@ struct registration_entry {
 	bool announce;      /* new or changed: log "registering" when published
 			     * (one pass: once the stores acknowledged it) */
 	bool store_failed;  /* a store reported an error writing it */
-	struct registration_entry *next; /* hash chain */
+	struct bh_strmap_node node; /* keyed by container */
 };
 
 struct registry {
-	struct registration_entry **buckets;
-	size_t n_buckets;
-	size_t count;
+	struct bh_strmap map;
 };
 
 int registry_init(struct registry *reg);

@@ -20,6 +20,7 @@
 
 #include <beachhead/plugin.h>
 #include <beachhead/sdk.h>
+#include <beachhead/strmap.h>
 
 #include "common/backoff.h"
 
@@ -184,13 +185,11 @@ struct dk_known {
 	uint64_t listed_pass; /* last pass whose listing showed it */
 	char *problem;      /* last problem logged about it, digits squashed
 			       (once per change) */
-	struct dk_known *next;
+	struct bh_strmap_node node; /* keyed by id */
 };
 
 struct known_set {
-	struct dk_known **buckets;
-	size_t n_buckets;
-	size_t count;
+	struct bh_strmap map;
 };
 
 struct dk_known *known_find(const struct known_set *set, const char *id);

@@ -13,19 +13,6 @@
 
 #include "inspector_docker.h"
 
-#define INITIAL_BUCKETS 64u
-
-/* FNV-1a; ids are hex, names short. */
-static size_t hash_id(const char *id)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ull;
-	}
-	return (size_t)h;
-}
-
 static void entry_free(struct dk_known *k)
 {
 	free(k->id);
@@ -36,36 +23,14 @@ static void entry_free(struct dk_known *k)
 	free(k);
 }
 
-struct dk_known *known_find(const struct known_set *set, const char *id)
+static struct dk_known *known_of(struct bh_strmap_node *node)
 {
-	if (!id || !set->n_buckets)
-		return NULL;
-	for (struct dk_known *k = set->buckets[hash_id(id) % set->n_buckets]; k; k = k->next)
-		if (strcmp(k->id, id) == 0)
-			return k;
-	return NULL;
+	return node ? BH_STRMAP_ENTRY(node, struct dk_known, node) : NULL;
 }
 
-/* Doubles the table past a load factor of 1; on OOM keeps the old one. */
-static void maybe_grow(struct known_set *set)
+struct dk_known *known_find(const struct known_set *set, const char *id)
 {
-	if (set->count < set->n_buckets)
-		return;
-	size_t n = set->n_buckets * 2;
-	struct dk_known **buckets = calloc(n, sizeof *buckets);
-	if (!buckets)
-		return;
-	for (size_t i = 0; i < set->n_buckets; i++) {
-		for (struct dk_known *k = set->buckets[i], *next; k; k = next) {
-			next = k->next;
-			size_t b = hash_id(k->id) % n;
-			k->next = buckets[b];
-			buckets[b] = k;
-		}
-	}
-	free(set->buckets);
-	set->buckets = buckets;
-	set->n_buckets = n;
+	return known_of(bh_strmap_find(&set->map, id));
 }
 
 struct dk_known *known_add(struct known_set *set, const char *id, const char *name)
@@ -73,69 +38,47 @@ struct dk_known *known_add(struct known_set *set, const char *id, const char *na
 	struct dk_known *k = known_find(set, id);
 	if (k)
 		return k;
-	if (!set->n_buckets) {
-		set->buckets = calloc(INITIAL_BUCKETS, sizeof *set->buckets);
-		if (!set->buckets)
-			return NULL;
-		set->n_buckets = INITIAL_BUCKETS;
-	}
 	k = calloc(1, sizeof *k);
 	if (!k || !(k->id = strdup(id)) || !(k->name = strdup(name ? name : id))) {
 		if (k)
 			entry_free(k);
 		return NULL;
 	}
-	maybe_grow(set);
-	size_t b = hash_id(id) % set->n_buckets;
-	k->next = set->buckets[b];
-	set->buckets[b] = k;
-	set->count++;
+	k->node.key = k->id;
+	if (bh_strmap_insert(&set->map, &k->node) < 0) {
+		entry_free(k);
+		return NULL;
+	}
 	return k;
 }
 
 void known_forget(struct known_set *set, const char *id)
 {
-	if (!id || !set->n_buckets)
-		return;
-	for (struct dk_known **link = &set->buckets[hash_id(id) % set->n_buckets]; *link;
-	     link = &(*link)->next) {
-		if (strcmp((*link)->id, id) == 0) {
-			struct dk_known *k = *link;
-			*link = k->next;
-			entry_free(k);
-			set->count--;
-			return;
-		}
-	}
+	struct bh_strmap_node *n = bh_strmap_remove(&set->map, id);
+	if (n)
+		entry_free(known_of(n));
 }
 
 void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_seq)
 {
-	for (size_t i = 0; i < set->n_buckets; i++) {
-		for (struct dk_known **link = &set->buckets[i]; *link;) {
-			struct dk_known *k = *link;
-			/* An event after the listing was asked for is newer
-			 * than the listing: keep what the event brought. */
-			if (k->listed_pass != pass && k->event_seq <= since_seq) {
-				*link = k->next;
-				entry_free(k);
-				set->count--;
-			} else {
-				link = &k->next;
-			}
+	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));) {
+		struct dk_known *k = known_of(n);
+		/* An event after the listing was asked for is newer than the
+		 * listing: keep what the event brought. */
+		if (k->listed_pass != pass && k->event_seq <= since_seq) {
+			bh_strmap_unlink(&set->map, n);
+			entry_free(k);
 		}
 	}
 }
 
 void known_free(struct known_set *set)
 {
-	for (size_t i = 0; i < set->n_buckets; i++)
-		for (struct dk_known *k = set->buckets[i], *next; k; k = next) {
-			next = k->next;
-			entry_free(k);
-		}
-	free(set->buckets);
-	memset(set, 0, sizeof *set);
+	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		entry_free(known_of(n));
+	bh_strmap_free(&set->map);
 }
 
 static bool replace(char **slot, const char *value)

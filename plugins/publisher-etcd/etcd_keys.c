@@ -1,8 +1,8 @@
 /*
  * What this daemon holds in etcd, key by key: the value the core wants and
  * the value etcd confirmed.  Comparing the two is what makes a refresh write
- * nothing when nothing changed.  A chained hash table (FNV-1a) that doubles
- * when it gets full: refreshes look every key up.
+ * nothing when nothing changed.  Kept in a bh_strmap: refreshes look every
+ * key up.
  */
 #include "config.h"
 
@@ -11,53 +11,29 @@
 
 #include "etcd_publisher.h"
 
-#define FIRST_BUCKETS 64u
-
-static size_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return (size_t)h;
-}
-
 int etcd_keys_init(struct etcd_keys *k)
 {
-	k->buckets = calloc(FIRST_BUCKETS, sizeof *k->buckets);
-	k->n_buckets = FIRST_BUCKETS;
-	k->count = 0;
-	return k->buckets ? 0 : -1;
+	bh_strmap_init(&k->map);
+	return 0;
+}
+
+static struct etcd_key *key_of(struct bh_strmap_node *node)
+{
+	return node ? BH_STRMAP_ENTRY(node, struct etcd_key, node) : NULL;
 }
 
 struct etcd_key *etcd_keys_find(const struct etcd_keys *k, const char *key)
 {
-	for (struct etcd_key *e = k->buckets[hash(key) % k->n_buckets]; e; e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
+	return key_of(bh_strmap_find(&k->map, key));
 }
 
-/* Doubling keeps chains short; a failed allocation only keeps them longer. */
-static void grow(struct etcd_keys *k)
+static void key_free(struct etcd_key *e)
 {
-	size_t n = k->n_buckets * 2;
-	struct etcd_key **buckets = calloc(n, sizeof *buckets);
-	if (!buckets)
-		return;
-	for (size_t i = 0; i < k->n_buckets; i++) {
-		while (k->buckets[i]) {
-			struct etcd_key *e = k->buckets[i];
-			k->buckets[i] = e->next;
-			size_t b = hash(e->key) % n;
-			e->next = buckets[b];
-			buckets[b] = e;
-		}
-	}
-	free(k->buckets);
-	k->buckets = buckets;
-	k->n_buckets = n;
+	free(e->key);
+	free(e->want);
+	free(e->stored);
+	free(e->sent);
+	free(e);
 }
 
 struct etcd_key *etcd_keys_get(struct etcd_keys *k, const char *key)
@@ -70,61 +46,33 @@ struct etcd_key *etcd_keys_get(struct etcd_keys *k, const char *key)
 		free(e);
 		return NULL;
 	}
-	if (k->count >= k->n_buckets)
-		grow(k);
-	size_t b = hash(key) % k->n_buckets;
-	e->next = k->buckets[b];
-	k->buckets[b] = e;
-	k->count++;
+	e->node.key = e->key;
+	if (bh_strmap_insert(&k->map, &e->node) < 0) {
+		key_free(e);
+		return NULL;
+	}
 	return e;
-}
-
-static void key_free(struct etcd_key *e)
-{
-	free(e->key);
-	free(e->want);
-	free(e->stored);
-	free(e->sent);
-	free(e);
 }
 
 void etcd_keys_remove(struct etcd_keys *k, struct etcd_key *e)
 {
-	for (struct etcd_key **link = &k->buckets[hash(e->key) % k->n_buckets]; *link;
-	     link = &(*link)->next) {
-		if (*link == e) {
-			*link = e->next;
-			k->count--;
-			key_free(e);
-			return;
-		}
-	}
+	bh_strmap_unlink(&k->map, &e->node);
+	key_free(e);
 }
 
 void etcd_keys_each(struct etcd_keys *k, void (*fn)(void *arg, struct etcd_key *e), void *arg)
 {
-	for (size_t i = 0; i < k->n_buckets; i++) {
-		struct etcd_key *e = k->buckets[i];
-		while (e) {
-			struct etcd_key *next = e->next; /* fn may remove e */
-			fn(arg, e);
-			e = next;
-		}
-	}
+	struct bh_strmap_iter it = bh_strmap_iter(&k->map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		fn(arg, key_of(n)); /* fn may remove it */
 }
 
 void etcd_keys_free(struct etcd_keys *k)
 {
-	for (size_t i = 0; k->buckets && i < k->n_buckets; i++) {
-		while (k->buckets[i]) {
-			struct etcd_key *e = k->buckets[i];
-			k->buckets[i] = e->next;
-			key_free(e);
-		}
-	}
-	free(k->buckets);
-	k->buckets = NULL;
-	k->count = 0;
+	struct bh_strmap_iter it = bh_strmap_iter(&k->map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		key_free(key_of(n));
+	bh_strmap_free(&k->map);
 }
 
 bool etcd_key_dirty(const struct etcd_key *e)

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/strmap.h>
 
 /* ------------------------------------------------------------------ settings */
 
@@ -87,13 +88,11 @@ struct etcd_key {
 	struct etcd_call *call; /* the put or delete in flight */
 	char *sent;   /* what call writes (NULL = a delete) */
 	int64_t sent_lease; /* the lease call puts it on */
-	struct etcd_key *next;  /* hash chain */
+	struct bh_strmap_node node; /* keyed by key */
 };
 
 struct etcd_keys {
-	struct etcd_key **buckets;
-	size_t n_buckets;
-	size_t count;
+	struct bh_strmap map;
 };
 
 int etcd_keys_init(struct etcd_keys *k);

@@ -194,7 +194,7 @@ static void lease_lost(struct etcd_pub *p)
 	if (p->lease == 0)
 		return;
 	BH_WARNING(p, "etcd lease %" PRId64 " expired (cut off longer than %u s): "
-		   "granting a new one and putting %zu keys again", p->lease, p->ttl, p->keys.count);
+		   "granting a new one and putting %zu keys again", p->lease, p->ttl, p->keys.map.count);
 	p->lease = 0;
 	p->up = false;
 	etcd_keys_each(&p->keys, forget_stored, p);

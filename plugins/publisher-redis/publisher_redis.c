@@ -282,7 +282,7 @@ static void on_retry_timer(void *arg)
 	if (!redis_conn_usable(p))
 		return; /* the reconnect flushes DELs and replays the SETs */
 	char *container, *key;
-	size_t owed_dels = p->deferred_dels.count;
+	size_t owed_dels = p->deferred_dels.map.count;
 	for (size_t i = 0; i < owed_dels && (key = pop_deferred_del(p, &container)); i++) {
 		del_or_defer(p, key, container, true);
 		free(container);
@@ -322,7 +322,7 @@ static void send_failed_sets(struct redis_publisher *p)
 
 static void write_succeeded(struct redis_publisher *p)
 {
-	if (!p->write_trouble || p->failed_sets.count > 0 || p->deferred_dels.count > 0 ||
+	if (!p->write_trouble || p->failed_sets.map.count > 0 || p->deferred_dels.map.count > 0 ||
 	    p->retries_inflight > 0)
 		return;
 	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
@@ -375,7 +375,7 @@ static void owe(struct redis_publisher *p, const struct op *op)
  * older than RECENT_DEL_MS whenever the set doubled since the last time. */
 static void prune_recent_dels(struct redis_publisher *p)
 {
-	if (p->recent_dels.count < p->recent_prune_at)
+	if (p->recent_dels.map.count < p->recent_prune_at)
 		return;
 	uint64_t now = p->api->now_ms(p->host);
 	struct keyset young;
@@ -389,7 +389,7 @@ static void prune_recent_dels(struct redis_publisher *p)
 	}
 	keyset_clear(&p->recent_dels);
 	p->recent_dels = young;
-	p->recent_prune_at = 2 * young.count > 1024 ? 2 * young.count : 1024;
+	p->recent_prune_at = 2 * young.map.count > 1024 ? 2 * young.map.count : 1024;
 }
 
 static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
@@ -572,7 +572,7 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 		resend_recent_dels(p);
 	/* Sent before the replay's SETs (the core replays from the loop, after
 	 * this returns), so a key re-registered meanwhile ends up set. */
-	size_t owed_dels = p->deferred_dels.count;
+	size_t owed_dels = p->deferred_dels.map.count;
 	for (size_t i = 0; i < owed_dels && (key = pop_deferred_del(p, &container)); i++) {
 		del_or_defer(p, key, container, false);
 		free(container);
@@ -595,7 +595,7 @@ static size_t redis_pending(void *self)
 	 * stopped daemon-mode publisher gets no replay (see became_ready()),
 	 * so it must not hold up the exit or a reload's switch for nothing. */
 	bool owed = p->owed && (!p->stopping || p->one_pass);
-	return p->inflight + p->deferred_dels.count + p->failed_sets.count + (owed ? 1u : 0u) +
+	return p->inflight + p->deferred_dels.map.count + p->failed_sets.map.count + (owed ? 1u : 0u) +
 	       redis_sweep_waiting(p);
 }
 
@@ -616,7 +616,7 @@ static void redis_hand_over_withdrawals(void *self, bh_withdrawal_cb cb, void *a
  * can delete them by hand. */
 static void report_left_behind(struct redis_publisher *p)
 {
-	size_t n = p->deferred_dels.count;
+	size_t n = p->deferred_dels.map.count;
 	if (n == 0)
 		return;
 	char *list = NULL;

@@ -1,6 +1,6 @@
 /*
- * Chained hash set of strings.  Grows by doubling so that a refresh of many
- * thousand registrations stays O(1) per key.
+ * A set of strings with a tag and a data pointer each, kept in a bh_strmap
+ * so that a refresh of many thousand registrations stays O(1) per key.
  */
 #include "config.h"
 
@@ -10,21 +10,15 @@
 #include <string.h>
 
 struct keyset_entry {
+	struct bh_strmap_node node;
 	char *key;
 	uint64_t tag;
 	void *data;
-	struct keyset_entry *next;
 };
 
-/* FNV-1a: good enough for keys we produce ourselves. */
 uint64_t keyset_hash(const char *data, size_t len)
 {
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)data[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return bh_fnv1a(data, len);
 }
 
 void keyset_init(struct keyset *set)
@@ -32,96 +26,72 @@ void keyset_init(struct keyset *set)
 	memset(set, 0, sizeof *set);
 }
 
+static struct keyset_entry *entry_of(struct bh_strmap_node *node)
+{
+	return node ? BH_STRMAP_ENTRY(node, struct keyset_entry, node) : NULL;
+}
+
+static void entry_free(struct keyset_entry *e)
+{
+	free(e->key);
+	free(e);
+}
+
 void keyset_clear(struct keyset *set)
 {
-	for (size_t i = 0; i < set->n_buckets; i++) {
-		struct keyset_entry *e = set->buckets[i];
-		while (e) {
-			struct keyset_entry *next = e->next;
-			free(e->key);
-			free(e);
-			e = next;
-		}
-	}
-	free(set->buckets);
+	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		entry_free(entry_of(n));
+	bh_strmap_free(&set->map);
 	keyset_init(set);
 }
 
-static struct keyset_entry **find(const struct keyset *set, const char *key)
+static struct keyset_entry *find(const struct keyset *set, const char *key)
 {
-	if (set->n_buckets == 0)
-		return NULL;
-	size_t b = keyset_hash(key, strlen(key)) & (set->n_buckets - 1);
-	struct keyset_entry **link = &set->buckets[b];
-	while (*link && strcmp((*link)->key, key) != 0)
-		link = &(*link)->next;
-	return link;
+	return entry_of(bh_strmap_find(&set->map, key));
 }
 
-static int grow(struct keyset *set)
+static struct keyset_entry *add(struct keyset *set, const char *key)
 {
-	size_t n = set->n_buckets ? set->n_buckets * 2 : 64;
-	struct keyset_entry **buckets = calloc(n, sizeof *buckets);
-	if (!buckets)
-		return -1;
-	for (size_t i = 0; i < set->n_buckets; i++) {
-		struct keyset_entry *e = set->buckets[i];
-		while (e) {
-			struct keyset_entry *next = e->next;
-			size_t b = keyset_hash(e->key, strlen(e->key)) & (n - 1);
-			e->next = buckets[b];
-			buckets[b] = e;
-			e = next;
-		}
+	struct keyset_entry *e = calloc(1, sizeof *e);
+	if (!e || !(e->key = strdup(key))) {
+		free(e);
+		return NULL;
 	}
-	free(set->buckets);
-	set->buckets = buckets;
-	set->n_buckets = n;
-	return 0;
+	e->node.key = e->key;
+	if (bh_strmap_insert(&set->map, &e->node) < 0) {
+		entry_free(e);
+		return NULL;
+	}
+	return e;
 }
 
 int keyset_put(struct keyset *set, const char *key, uint64_t tag)
 {
-	struct keyset_entry **link = find(set, key);
-	if (link && *link) {
-		(*link)->tag = tag;
-		return 0;
-	}
-	if (set->count >= set->n_buckets && grow(set) < 0)
+	struct keyset_entry *e = find(set, key);
+	if (!e && !(e = add(set, key)))
 		return -1;
-	link = find(set, key);
-	struct keyset_entry *e = calloc(1, sizeof *e);
-	if (!e || !(e->key = strdup(key))) {
-		free(e);
-		return -1;
-	}
 	e->tag = tag;
-	*link = e;
-	set->count++;
 	return 0;
 }
 
 bool keyset_get(const struct keyset *set, const char *key, uint64_t *tag)
 {
-	struct keyset_entry **link = find(set, key);
-	if (!link || !*link)
+	struct keyset_entry *e = find(set, key);
+	if (!e)
 		return false;
 	if (tag)
-		*tag = (*link)->tag;
+		*tag = e->tag;
 	return true;
 }
 
 void *keyset_take(struct keyset *set, const char *key)
 {
-	struct keyset_entry **link = find(set, key);
-	if (!link || !*link)
+	struct keyset_entry *e = entry_of(bh_strmap_remove(&set->map, key));
+	if (!e)
 		return NULL;
-	struct keyset_entry *e = *link;
 	void *data = e->data;
-	*link = e->next;
-	free(e->key);
-	free(e);
-	set->count--;
+	entry_free(e);
 	return data;
 }
 
@@ -133,16 +103,12 @@ void keyset_remove(struct keyset *set, const char *key)
 int keyset_put_data(struct keyset *set, const char *key, void *data, void **old)
 {
 	*old = NULL;
-	struct keyset_entry **link = find(set, key);
-	if (link && *link) {
-		*old = (*link)->data;
-		(*link)->data = data;
-		return 0;
-	}
-	if (keyset_put(set, key, 0) < 0)
+	struct keyset_entry *e = find(set, key);
+	if (e)
+		*old = e->data;
+	else if (!(e = add(set, key)))
 		return -1;
-	link = find(set, key);
-	(*link)->data = data;
+	e->data = data;
 	return 0;
 }
 
@@ -150,20 +116,20 @@ int keyset_put_data(struct keyset *set, const char *key, void *data, void **old)
  * emptying a set of n keys costs O(n + buckets), not O(n * buckets). */
 char *keyset_pop(struct keyset *set, uint64_t *tag, void **data)
 {
-	if (set->count == 0)
+	struct bh_strmap *map = &set->map;
+	if (map->count == 0)
 		return NULL;
-	for (size_t scanned = 0; scanned < set->n_buckets; scanned++) {
-		size_t i = (set->pop_cursor + scanned) & (set->n_buckets - 1);
-		struct keyset_entry *e = set->buckets[i];
-		if (e) {
+	for (size_t scanned = 0; scanned < map->n_buckets; scanned++) {
+		size_t i = (set->pop_cursor + scanned) & (map->n_buckets - 1);
+		if (map->buckets[i]) {
+			struct keyset_entry *e = entry_of(map->buckets[i]);
+			bh_strmap_unlink(map, &e->node);
 			char *key = e->key;
 			if (data)
 				*data = e->data;
 			if (tag)
 				*tag = e->tag;
-			set->buckets[i] = e->next;
 			free(e);
-			set->count--;
 			set->pop_cursor = i;
 			return key;
 		}

@@ -11,12 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct keyset_entry;
+#include <beachhead/strmap.h>
 
 struct keyset {
-	struct keyset_entry **buckets;
-	size_t n_buckets; /* 0 or a power of two */
-	size_t count;
+	struct bh_strmap map;
 	size_t pop_cursor; /* where keyset_pop() goes on looking */
 };
 

@@ -85,9 +85,9 @@ static void step(struct redis_publisher *p)
 static void finish(struct redis_publisher *p)
 {
 	struct redis_sweep *s = &p->sweep;
-	if (s->deleted.count > 0)
+	if (s->deleted.map.count > 0)
 		BH_INFO(p, "redis %s: deleting %zu keys under %s that no running container backs",
-			redis_conn_server(p), s->deleted.count, s->namespace_prefix);
+			redis_conn_server(p), s->deleted.map.count, s->namespace_prefix);
 	else
 		BH_DEBUG(p, "redis %s: nothing to sweep under %s", redis_conn_server(p),
 			 s->namespace_prefix);

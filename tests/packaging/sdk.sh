@@ -63,6 +63,7 @@ for f in sbin/beachhead-companion \
 	share/man/man5/beachhead.conf.5 \
 	include/beachhead/plugin.h \
 	include/beachhead/sdk.h \
+	include/beachhead/strmap.h \
 	lib/pkgconfig/beachhead-plugin.pc; do
 	[ -f "$I/$f" ] || bh_fail "not installed: $f"
 done

@@ -25,9 +25,9 @@ START_TEST(test_keyset_data)
 	ck_assert_int_eq(keyset_put_data(&set, "/k", b, &old), 0);
 	ck_assert_ptr_eq(old, a); /* replaced: handed back to be freed */
 	free(old);
-	ck_assert_uint_eq(set.count, 1);
+	ck_assert_uint_eq(set.map.count, 1);
 	ck_assert_ptr_eq(keyset_take(&set, "/k"), b);
-	ck_assert_uint_eq(set.count, 0);
+	ck_assert_uint_eq(set.map.count, 0);
 	ck_assert_ptr_null(keyset_take(&set, "/k"));
 	free(b);
 	keyset_clear(&set);

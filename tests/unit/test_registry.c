@@ -27,10 +27,10 @@ static void teardown(void)
 
 START_TEST(test_empty)
 {
-	ck_assert_uint_eq(reg.count, 0);
+	ck_assert_uint_eq(reg.map.count, 0);
 	ck_assert_ptr_null(registry_find(&reg, "web"));
 	registry_remove(&reg, "web"); /* absent: no-op */
-	ck_assert_uint_eq(reg.count, 0);
+	ck_assert_uint_eq(reg.map.count, 0);
 }
 END_TEST
 
@@ -41,7 +41,7 @@ START_TEST(test_put_find)
 	ck_assert_str_eq(e->container, "web");
 	ck_assert_str_eq(e->key, "/beachhead/web");
 	ck_assert_str_eq(e->value, "[1]");
-	ck_assert_uint_eq(reg.count, 1);
+	ck_assert_uint_eq(reg.map.count, 1);
 	ck_assert_ptr_eq(registry_find(&reg, "web"), e);
 	/* Names are case-sensitive and exact. */
 	ck_assert_ptr_null(registry_find(&reg, "Web"));
@@ -76,7 +76,7 @@ START_TEST(test_update)
 	e->seen_pass = 7;
 	struct registration_entry *again = registry_put(&reg, "web", "/b/web", "[2]");
 	ck_assert_ptr_eq(again, e);
-	ck_assert_uint_eq(reg.count, 1);
+	ck_assert_uint_eq(reg.map.count, 1);
 	ck_assert_str_eq(e->key, "/b/web");
 	ck_assert_str_eq(e->value, "[2]");
 	/* Updating keeps bookkeeping fields. */
@@ -84,7 +84,7 @@ START_TEST(test_update)
 	/* Same strings again: unchanged. */
 	ck_assert_ptr_eq(registry_put(&reg, "web", "/b/web", "[2]"), e);
 	ck_assert_str_eq(e->value, "[2]");
-	ck_assert_uint_eq(reg.count, 1);
+	ck_assert_uint_eq(reg.map.count, 1);
 }
 END_TEST
 
@@ -93,21 +93,21 @@ START_TEST(test_remove)
 	ck_assert_ptr_nonnull(registry_put(&reg, "a", "/a", "1"));
 	ck_assert_ptr_nonnull(registry_put(&reg, "b", "/b", "2"));
 	ck_assert_ptr_nonnull(registry_put(&reg, "c", "/c", "3"));
-	ck_assert_uint_eq(reg.count, 3);
+	ck_assert_uint_eq(reg.map.count, 3);
 	registry_remove(&reg, "b");
-	ck_assert_uint_eq(reg.count, 2);
+	ck_assert_uint_eq(reg.map.count, 2);
 	ck_assert_ptr_null(registry_find(&reg, "b"));
 	ck_assert_ptr_nonnull(registry_find(&reg, "a"));
 	ck_assert_ptr_nonnull(registry_find(&reg, "c"));
 	registry_remove(&reg, "b"); /* twice: no-op */
-	ck_assert_uint_eq(reg.count, 2);
+	ck_assert_uint_eq(reg.map.count, 2);
 	registry_remove(&reg, "zzz");
-	ck_assert_uint_eq(reg.count, 2);
+	ck_assert_uint_eq(reg.map.count, 2);
 	/* Re-adding after removal works. */
 	struct registration_entry *e = registry_put(&reg, "b", "/b2", "22");
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(registry_find(&reg, "b")->value, "22");
-	ck_assert_uint_eq(reg.count, 3);
+	ck_assert_uint_eq(reg.map.count, 3);
 }
 END_TEST
 
@@ -148,11 +148,11 @@ START_TEST(test_growth_and_each)
 		snprintf(key, sizeof key, "/beachhead/%s", name);
 		snprintf(value, sizeof value, "[%d]", i);
 		ck_assert_ptr_nonnull(registry_put(&reg, name, key, value));
-		ck_assert_uint_eq(reg.count, (size_t)i + 1);
+		ck_assert_uint_eq(reg.map.count, (size_t)i + 1);
 	}
 	/* The table grew (load factor <= 1 after the last insertion's growth
 	 * check) and everything is still reachable. */
-	ck_assert_uint_gt(reg.n_buckets, 64);
+	ck_assert_uint_gt(reg.map.n_buckets, 64);
 	for (int i = 0; i < MANY; i++) {
 		char name[32], value[32];
 		name_of(i, name, sizeof name);
@@ -175,7 +175,7 @@ START_TEST(test_growth_and_each)
 		name_of(i, name, sizeof name);
 		registry_remove(&reg, name);
 	}
-	ck_assert_uint_eq(reg.count, MANY / 2);
+	ck_assert_uint_eq(reg.map.count, MANY / 2);
 	memset(v, 0, sizeof *v);
 	registry_each(&reg, visit_cb, v);
 	ck_assert_int_eq(v->count, MANY / 2);
@@ -224,14 +224,14 @@ START_TEST(test_free_then_reinit)
 {
 	ck_assert_ptr_nonnull(registry_put(&reg, "a", "/a", "1"));
 	registry_free(&reg);
-	ck_assert_uint_eq(reg.count, 0);
-	ck_assert_ptr_null(reg.buckets);
+	ck_assert_uint_eq(reg.map.count, 0);
+	ck_assert_ptr_null(reg.map.buckets);
 	/* A freed registry is safe to query and to free again. */
 	ck_assert_ptr_null(registry_find(&reg, "a"));
 	registry_remove(&reg, "a");
 	registry_free(&reg);
 	ck_assert_int_eq(registry_init(&reg), 0);
-	ck_assert_uint_eq(reg.count, 0);
+	ck_assert_uint_eq(reg.map.count, 0);
 	ck_assert_ptr_null(registry_find(&reg, "a"));
 }
 END_TEST
