@@ -9,8 +9,6 @@
 
 #include <beachhead/sdk.h>
 
-#include <beachhead/sdk.h>
-
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -31,18 +29,17 @@
 struct parse_ctx {
 	const struct bh_init *args;
 	struct redis_config *cfg;
+	struct bh_config report; /* the SDK's file:line error reporter */
 };
 
 static const char *source_file(const struct parse_ctx *ctx, const config_setting_t *s)
 {
-	const char *file = config_setting_source_file(s);
-	return file ? file : ctx->args->config_file;
+	return bh_config_file(&ctx->report, s);
 }
 
-#define BAD(ctx, s, fmt, ...)                                                                  \
-	(BH_ERROR((ctx)->args, "%s:%u: %s: " fmt, source_file((ctx), (s)),                     \
-		  config_setting_source_line(s), (ctx)->args->instance, __VA_ARGS__),           \
-	 BH_ERR)
+/* Reports a bad setting through the SDK (file:line: instance: message) and
+ * evaluates to BH_ERR, so that callers can `return BAD(...)`. */
+#define BAD(ctx, s, fmt, ...) (bh_config_error(&(ctx)->report, (s), fmt, __VA_ARGS__), BH_ERR)
 
 static int get_string(struct parse_ctx *ctx, const config_setting_t *s, char **out)
 {
@@ -340,7 +337,7 @@ int redis_config_parse(const struct bh_init *args, struct redis_config *cfg)
 	cfg->port = DEFAULT_PORT;
 	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	cfg->command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
-	struct parse_ctx ctx = {args, cfg};
+	struct parse_ctx ctx = {args, cfg, bh_config_begin(args)};
 	if (parse(&ctx) != BH_OK) {
 		redis_config_free(cfg);
 		return BH_ERR;
