@@ -9,6 +9,114 @@
 
 #include <beachhead/sdk.h>
 
+/* A domain's claim: the oldest registered container serving it, and the
+ * sharing group that container serves it in. */
+struct domain_claim {
+	char *domain; /* lowercased */
+	char *holder; /* container name */
+	char *group;
+	struct bh_strmap_node node; /* keyed by domain */
+};
+
+struct contender {
+	char *container;
+	char **domains;     /* lowercased, NULL-terminated */
+	uint64_t seen_pass; /* last pass that reported it */
+	struct bh_strmap_node node; /* keyed by container */
+};
+
+static struct domain_claim *claim_of(struct bh_strmap_node *node)
+{
+	return node ? BH_STRMAP_ENTRY(node, struct domain_claim, node) : NULL;
+}
+
+static struct contender *contender_of(struct bh_strmap_node *node)
+{
+	return node ? BH_STRMAP_ENTRY(node, struct contender, node) : NULL;
+}
+
+static void claim_free(struct domain_claim *c)
+{
+	free(c->domain);
+	free(c->holder);
+	free(c->group);
+	free(c);
+}
+
+static void contender_free(struct contender *c)
+{
+	claims_free_list(c->domains);
+	free(c->container);
+	free(c);
+}
+
+void claims_init(struct claims *claims)
+{
+	bh_strmap_init(&claims->holders);
+	bh_strmap_init(&claims->contenders);
+}
+
+void claims_free(struct claims *claims)
+{
+	struct bh_strmap_iter it = bh_strmap_iter(&claims->holders);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		claim_free(claim_of(n));
+	bh_strmap_free(&claims->holders);
+	it = bh_strmap_iter(&claims->contenders);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		contender_free(contender_of(n));
+	bh_strmap_free(&claims->contenders);
+}
+
+static struct domain_claim *claim_find(const struct claims *claims, const char *domain)
+{
+	return claim_of(bh_strmap_find(&claims->holders, domain));
+}
+
+static void claim_remove(struct claims *claims, const char *domain)
+{
+	struct bh_strmap_node *n = bh_strmap_remove(&claims->holders, domain);
+	if (n)
+		claim_free(claim_of(n));
+}
+
+static int replace_string(char **slot, const char *value)
+{
+	if (*slot && strcmp(*slot, value) == 0)
+		return 0;
+	char *copy = strdup(value);
+	if (!copy)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* Creates or updates the claim on domain; -1 when out of memory (the
+ * domain then has no claim: the next pass records it again). */
+static int claim_set(struct claims *claims, const char *domain, const char *holder, const char *group)
+{
+	struct domain_claim *c = claim_find(claims, domain);
+	if (c) {
+		if (replace_string(&c->holder, holder) == 0 && replace_string(&c->group, group) == 0)
+			return 0;
+		claim_remove(claims, domain);
+		return -1;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -1;
+	c->domain = strdup(domain);
+	c->holder = strdup(holder);
+	c->group = strdup(group);
+	c->node.key = c->domain;
+	if (!c->domain || !c->holder || !c->group || bh_strmap_insert(&claims->holders, &c->node) < 0) {
+		claim_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 static char *lowercase(const char *text)
 {
 	char *copy = strdup(text);
@@ -61,11 +169,6 @@ static int list_add(char ***list, size_t *count, const char *name)
 	return 0;
 }
 
-static bool sharing_off(const struct daemon *d)
-{
-	return d->set->settings->ownership.sharing == SHARING_ANY;
-}
-
 /* Every registered container that serves domain (lowercased). */
 struct servers_ctx {
 	const char *domain;
@@ -90,21 +193,22 @@ static void collect_servers(void *arg, struct registration_entry *e)
 		ctx->oldest = e;
 }
 
-char *claims_conflict(struct daemon *d, const char *container, int64_t created_ns,
+char *claims_conflict(const struct claims *claims, enum ownership_sharing sharing,
+		      const struct registry *registrations, const char *container, int64_t created_ns,
 		      const struct domain_spec_list *specs, const char *const *groups, char ***younger)
 {
 	*younger = NULL;
-	if (sharing_off(d))
+	if (sharing == SHARING_ANY)
 		return NULL;
 	size_t n_younger = 0;
 	for (size_t i = 0; i < specs->count; i++) {
 		char *domain = lowercase(specs->items[i].domain);
 		if (!domain)
 			return bh_strfmt("out of memory");
-		struct registration_entry *claim = registry_find(&d->claims, domain);
+		const struct domain_claim *claim = claim_find(claims, domain);
 		const struct registration_entry *holder =
-			claim ? registry_find(&d->registry, claim->key) : NULL;
-		if (!holder || strcmp(claim->key, container) == 0 || strcmp(claim->value, groups[i]) == 0) {
+			claim ? registry_find(registrations, claim->holder) : NULL;
+		if (!holder || strcmp(claim->holder, container) == 0 || strcmp(claim->group, groups[i]) == 0) {
 			free(domain); /* free, ours, or shared within the group */
 			continue;
 		}
@@ -118,7 +222,7 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 		}
 		/* The whole younger group gives way, every replica of it. */
 		struct servers_ctx ctx = {domain, container, younger, &n_younger, 0, NULL};
-		registry_each(&d->registry, collect_servers, &ctx);
+		registry_each(registrations, collect_servers, &ctx);
 		free(domain);
 		if (ctx.rc < 0) {
 			claims_free_list(*younger);
@@ -129,26 +233,27 @@ char *claims_conflict(struct daemon *d, const char *container, int64_t created_n
 	return NULL;
 }
 
-static bool contender_wants(struct daemon *d, const char *domain, const char *except);
+static bool contender_wants(const struct claims *claims, const char *domain, const char *except);
 
-bool claims_release(struct daemon *d, struct registration_entry *e)
+bool claims_release(struct claims *claims, const struct registry *registrations,
+		    struct registration_entry *e)
 {
 	bool freed_wanted = false;
 	for (char **dom = e->domains; dom && *dom; dom++) {
-		struct registration_entry *claim = registry_find(&d->claims, *dom);
-		if (claim && strcmp(claim->key, e->container) == 0) {
+		const struct domain_claim *claim = claim_find(claims, *dom);
+		if (claim && strcmp(claim->holder, e->container) == 0) {
 			/* The claim names the group's oldest server: pass it on
 			 * to the next oldest replica, if any. */
 			struct servers_ctx ctx = {*dom, e->container, NULL, NULL, 0, NULL};
-			registry_each(&d->registry, collect_servers, &ctx);
+			registry_each(registrations, collect_servers, &ctx);
 			if (ctx.oldest) {
-				char *group = strdup(claim->value);
-				if (!group || !registry_put(&d->claims, *dom, ctx.oldest->container, group))
-					registry_remove(&d->claims, *dom);
+				char *group = strdup(claim->group);
+				if (!group || claim_set(claims, *dom, ctx.oldest->container, group) < 0)
+					claim_remove(claims, *dom);
 				free(group);
 			} else {
-				registry_remove(&d->claims, *dom);
-				freed_wanted = freed_wanted || contender_wants(d, *dom, e->container);
+				claim_remove(claims, *dom);
+				freed_wanted = freed_wanted || contender_wants(claims, *dom, e->container);
 			}
 		}
 		free(*dom);
@@ -166,8 +271,9 @@ static bool same_domains(char *const *a, char *const *b)
 	return (!a || !*a) && (!b || !*b);
 }
 
-int claims_take(struct daemon *d, struct registration_entry *e, const struct domain_spec_list *specs,
-		const char *const *groups)
+int claims_take(struct claims *claims, enum ownership_sharing sharing,
+		const struct registry *registrations, struct registration_entry *e,
+		const struct domain_spec_list *specs, const char *const *groups)
 {
 	char **fresh = calloc(specs->count + 1, sizeof *fresh);
 	for (size_t i = 0; fresh && i < specs->count; i++)
@@ -178,23 +284,23 @@ int claims_take(struct daemon *d, struct registration_entry *e, const struct dom
 	if (!fresh)
 		return -1;
 	/* A refresh asks for the same domains: its claims stand as they are
-	 * (releasing them would search the registry for the next holder of
-	 * each, on every pass). */
+	 * (releasing them would search the registrations for the next holder
+	 * of each, on every pass). */
 	if (same_domains(e->domains, fresh))
 		claims_free_list(e->domains);
 	else
-		(void)claims_release(d, e);
+		(void)claims_release(claims, registrations, e);
 	e->domains = fresh;
+	if (sharing == SHARING_ANY)
+		return 0;
 	for (size_t i = 0; i < specs->count; i++) {
-		if (sharing_off(d))
-			break;
-		struct registration_entry *claim = registry_find(&d->claims, e->domains[i]);
+		const struct domain_claim *claim = claim_find(claims, e->domains[i]);
 		const struct registration_entry *holder =
-			claim ? registry_find(&d->registry, claim->key) : NULL;
+			claim ? registry_find(registrations, claim->holder) : NULL;
 		if (holder && holder != e &&
 		    is_older(holder->created_ns, holder->container, e->created_ns, e->container))
 			continue; /* an older replica of the same group names the claim */
-		if (!registry_put(&d->claims, e->domains[i], e->container, groups[i]))
+		if (claim_set(claims, e->domains[i], e->container, groups[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -202,52 +308,51 @@ int claims_take(struct daemon *d, struct registration_entry *e, const struct dom
 
 /* --- contenders --- */
 
-struct wants_ctx {
-	const char *domain;
-	const char *except; /* a holder giving way contends, but not with itself */
-	bool found;
-};
-
-static void check_wants(void *arg, struct registration_entry *c)
+static bool contender_wants(const struct claims *claims, const char *domain, const char *except)
 {
-	struct wants_ctx *ctx = arg;
-	ctx->found = ctx->found ||
-		     (strcmp(c->container, ctx->except) != 0 && list_contains(c->domains, ctx->domain));
-}
-
-static bool contender_wants(struct daemon *d, const char *domain, const char *except)
-{
-	struct wants_ctx ctx = {domain, except, false};
-	if (d->contenders.map.count > 0)
-		registry_each(&d->contenders, check_wants, &ctx);
-	return ctx.found;
+	/* A holder giving way contends, but not with itself. */
+	struct bh_strmap_iter it = bh_strmap_iter(&claims->contenders);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));) {
+		const struct contender *c = contender_of(n);
+		if (strcmp(c->container, except) != 0 && list_contains(c->domains, domain))
+			return true;
+	}
+	return false;
 }
 
 /* Records container as a contender for domains (lowercased, NULL-terminated,
  * taken over in every case). */
-static void contender_set(struct daemon *d, const char *container, char **domains)
+static void contender_set(struct claims *claims, const char *container, char **domains, uint64_t pass)
 {
-	struct registration_entry *c = domains ? registry_put(&d->contenders, container, "", "") : NULL;
-	if (!c) {
+	struct contender *c = contender_of(bh_strmap_find(&claims->contenders, container));
+	if (!c && domains && (c = calloc(1, sizeof *c))) {
+		c->node.key = c->container = strdup(container);
+		if (!c->container || bh_strmap_insert(&claims->contenders, &c->node) < 0) {
+			contender_free(c);
+			c = NULL;
+		}
+	}
+	if (!c || !domains) {
 		claims_free_list(domains);
 		return;
 	}
-	c->seen_pass = d->pass;
+	c->seen_pass = pass;
 	claims_free_list(c->domains);
 	c->domains = domains;
 }
 
-void claims_contender_add(struct daemon *d, const char *container, const struct domain_spec_list *specs)
+void claims_contender_add(struct claims *claims, const char *container,
+			  const struct domain_spec_list *specs, uint64_t pass)
 {
 	char **domains = calloc(specs->count + 1, sizeof *domains);
 	size_t n = 0;
 	for (size_t i = 0; domains && i < specs->count; i++)
 		if ((domains[n] = lowercase(specs->items[i].domain)))
 			n++;
-	contender_set(d, container, domains);
+	contender_set(claims, container, domains, pass);
 }
 
-void claims_contender_from(struct daemon *d, const struct registration_entry *e)
+void claims_contender_from(struct claims *claims, const struct registration_entry *e, uint64_t pass)
 {
 	size_t count = 0;
 	while (e->domains && e->domains[count])
@@ -257,35 +362,25 @@ void claims_contender_from(struct daemon *d, const struct registration_entry *e)
 	for (size_t i = 0; domains && i < count; i++)
 		if ((domains[n] = strdup(e->domains[i])))
 			n++;
-	contender_set(d, e->container, domains);
+	contender_set(claims, e->container, domains, pass);
 }
 
-void claims_contender_forget(struct daemon *d, const char *container)
+void claims_contender_forget(struct claims *claims, const char *container)
 {
-	registry_remove(&d->contenders, container);
+	struct bh_strmap_node *n = bh_strmap_remove(&claims->contenders, container);
+	if (n)
+		contender_free(contender_of(n));
 }
 
-struct sweep_ctx {
-	uint64_t pass;
-	char **gone;
-	size_t n_gone;
-	int rc;
-};
-
-static void collect_unseen(void *arg, struct registration_entry *c)
+void claims_contenders_sweep(struct claims *claims, uint64_t pass)
 {
-	struct sweep_ctx *ctx = arg;
-	if (c->seen_pass < ctx->pass && list_add(&ctx->gone, &ctx->n_gone, c->container) < 0)
-		ctx->rc = -1;
-}
-
-void claims_contenders_sweep(struct daemon *d)
-{
-	struct sweep_ctx ctx = {d->pass, NULL, 0, 0};
-	if (d->contenders.map.count == 0)
-		return;
-	registry_each(&d->contenders, collect_unseen, &ctx);
-	for (size_t i = 0; i < ctx.n_gone; i++)
-		registry_remove(&d->contenders, ctx.gone[i]);
-	claims_free_list(ctx.gone);
+	/* The iterator allows unlinking the node it just returned. */
+	struct bh_strmap_iter it = bh_strmap_iter(&claims->contenders);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));) {
+		struct contender *c = contender_of(n);
+		if (c->seen_pass < pass) {
+			bh_strmap_unlink(&claims->contenders, n);
+			contender_free(c);
+		}
+	}
 }

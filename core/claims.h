@@ -9,6 +9,10 @@
  * over when the holders go away.  The rule does not depend on the order of
  * events.  With "any" (the default) nothing is recorded and nothing
  * conflicts.
+ *
+ * The claims are kept beside the registrations (registry.h): a
+ * registration lists the domains it serves (lowercased), a claim names the
+ * oldest registration serving a domain and its group.
  */
 #ifndef BH_CLAIMS_H
 #define BH_CLAIMS_H
@@ -16,35 +20,52 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon_internal.h"
+#include <beachhead/strmap.h>
+
 #include "domain_spec.h"
+#include "ownership.h"
+#include "registry.h"
+
+struct claims {
+	struct bh_strmap holders;    /* lowercased domain -> its oldest server and group */
+	struct bh_strmap contenders; /* container -> the domains it was refused */
+};
+
+void claims_init(struct claims *claims);
+void claims_free(struct claims *claims);
 
 /*
  * Checks the domains a container asks for (groups[i] is the sharing group
- * of specs->items[i]) against current holders.  Returns a malloc'd reason
- * when an older container of another group holds one of them (the
- * container must be refused).  Otherwise returns NULL and sets *younger to
- * a malloc'd NULL-terminated list of holders that must give way (or NULL).
+ * of specs->items[i]) against current holders among the registrations.
+ * Returns a malloc'd reason when an older container of another group holds
+ * one of them (the container must be refused).  Otherwise returns NULL and
+ * sets *younger to a malloc'd NULL-terminated list of holders that must
+ * give way (or NULL).
  */
-char *claims_conflict(struct daemon *d, const char *container, int64_t created_ns,
+char *claims_conflict(const struct claims *claims, enum ownership_sharing sharing,
+		      const struct registry *registrations, const char *container, int64_t created_ns,
 		      const struct domain_spec_list *specs, const char *const *groups, char ***younger);
 
 /* Records e's domains (from specs, groups as above) as served by e. */
-int claims_take(struct daemon *d, struct registration_entry *e, const struct domain_spec_list *specs,
-		const char *const *groups);
+int claims_take(struct claims *claims, enum ownership_sharing sharing,
+		const struct registry *registrations, struct registration_entry *e,
+		const struct domain_spec_list *specs, const char *const *groups);
 
 /* Drops every claim e holds.  Returns true when a domain became free that
  * a contender asked for: a full pass lets it take over. */
-bool claims_release(struct daemon *d, struct registration_entry *e);
+bool claims_release(struct claims *claims, const struct registry *registrations,
+		    struct registration_entry *e);
 
 void claims_free_list(char **names);
 
-/* Contenders: containers refused because another group holds a domain. */
-void claims_contender_add(struct daemon *d, const char *container, const struct domain_spec_list *specs);
+/* Contenders: containers refused because another group holds a domain,
+ * each with the number of the pass that last reported it. */
+void claims_contender_add(struct claims *claims, const char *container,
+			  const struct domain_spec_list *specs, uint64_t pass);
 /* A registered container that gives way: it wants its domains back. */
-void claims_contender_from(struct daemon *d, const struct registration_entry *e);
-void claims_contender_forget(struct daemon *d, const char *container);
-/* After a complete pass: forgets contenders the pass did not report. */
-void claims_contenders_sweep(struct daemon *d);
+void claims_contender_from(struct claims *claims, const struct registration_entry *e, uint64_t pass);
+void claims_contender_forget(struct claims *claims, const char *container);
+/* After complete pass `pass`: forgets contenders it did not report. */
+void claims_contenders_sweep(struct claims *claims, uint64_t pass);
 
 #endif

@@ -1,6 +1,9 @@
 /*
- * Plugin life cycle and scheduling: load + validate all -> init -> start ->
- * loop (full pass now and every `refresh` seconds) -> stop -> drain -> destroy.
+ * The daemon: owns the loop, the running plugin set and the registrations,
+ * and schedules everything on timers: full passes now and every `refresh`
+ * seconds, replays, reloads, the systemd status and watchdog, and the drain
+ * at exit.  It calls down into the parts of the core; they tell it what
+ * happened through core_events, never by calling back.
  */
 #include "config.h"
 
@@ -11,238 +14,80 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon_internal.h"
+#include "core_events.h"
+#include "error_tally.h"
+#include "host_api.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
+#include "plugin_set.h"
+#include "registrations.h"
+#include "reload.h"
+#include "settings.h"
+#include "status_line.h"
 #include <beachhead/sdk.h>
 
 /* How long publishers may take to flush at exit, and how often we look. */
 #define DRAIN_TIMEOUT_MS 5000u
 #define DRAIN_POLL_MS 10u
+/* How long a reload waits for the old publishers to flush. */
+#define SWITCH_TIMEOUT_MS 5000u
+#define SWITCH_POLL_MS 10u
 /* The systemd status line is refreshed at most this often. */
 #define STATUS_DELAY_MS 1000u
 
+struct daemon {
+	const struct cli_options *opts; /* re-applied on every reload */
+	struct loop *loop;
+	struct plugin_set *set;  /* the running configuration */
+	struct plugin_set *next; /* a reloaded configuration waiting for the
+				  * old publishers to flush their withdrawals */
+	struct registrations registrations;
+	struct error_tally errors;
+	struct core_events events;     /* what the parts tell the daemon */
+	struct host_services services; /* what the plugins' calls reach */
+	bool fatal;                    /* a runtime failure that ends the daemon */
+
+	struct bh_timer *refresh_timer;
+	struct bh_timer *pass_request_timer;
+	struct bh_timer *replay_timer;
+	struct bh_timer *switch_timer;
+	uint64_t switch_deadline_ms;
+	struct bh_timer *settle_timer; /* one pass: waits for the stores */
+	uint64_t settle_deadline_ms;
+	struct bh_timer *status_timer;
+	struct bh_timer *watchdog_timer;
+	uint64_t watchdog_interval_ms;
+	struct bh_timer *drain_timer;
+	uint64_t drain_deadline_ms;
+	bool draining;
+	bool abandon_drain; /* one pass: the stores were given up on */
+};
+
 static void begin_drain(struct daemon *d, const char *why);
 
-void daemon_report_error(struct daemon *d, const char *origin, const char *container,
-			 const char *message)
+static void exit_on_failure(struct daemon *d)
 {
-	d->errors++;
-	char *line = container ? bh_strfmt("container %s: %s", container, message)
-			       : bh_strfmt("%s", message);
-	log_msg(BH_LOG_ERROR, origin, "%s", line ? line : message);
-	free(d->last_error);
-	d->last_error = line;
-	daemon_status_changed(d);
-}
-
-/* --- plugin sets --- */
-
-static char *instance_origin(const struct plugin_set *set, const struct plugin_instance *inst,
-			     size_t index)
-{
-	const char *name = inst->loaded.table->name;
-	size_t same = 0;
-	for (size_t i = 0; i < set->n_publishers; i++)
-		if (set->publishers[i].loaded.table &&
-		    strcmp(set->publishers[i].loaded.table->name, name) == 0)
-			same++;
-	return same > 1 ? bh_strfmt("%s[%zu]", name, index) : bh_strfmt("%s", name);
-}
-
-static int load_instance(struct daemon *d, const struct settings *st, struct plugin_instance *inst,
-			 const struct plugin_slot *slot, enum bh_plugin_kind kind)
-{
-	char *error = NULL;
-	inst->slot = slot;
-	inst->host.daemon = d;
-	inst->host.instance = inst;
-	if (!slot->plugin)
-		return -1; /* the file got this slot wrong: settings_load said so */
-	if (loader_load(slot->plugin, st->plugin_path, kind, &inst->loaded, &error) < 0) {
-		/* The group may come from an @include'd file: name that one.  A
-		 * default slot (absent from the file) has no line. */
-		unsigned line = config_setting_source_line(slot->group);
-		if (line)
-			log_error("%s:%u: %s: %s", settings_source_file(st, slot->group), line,
-				  slot->instance, error ? error : "out of memory");
-		else
-			log_error("%s: %s (default): %s", st->config_file, slot->instance,
-				  error ? error : "out of memory");
-		free(error);
-		return -1;
-	}
-	log_info("%s: %s %s (plugin ABI %u.%u) from %s", slot->instance, inst->loaded.table->name,
-		 inst->loaded.table->version ? inst->loaded.table->version : "?",
-		 inst->loaded.table->abi_major, inst->loaded.table->abi_minor, inst->loaded.path);
-	return 0;
-}
-
-static int init_instance(const struct plugin_set *set, struct plugin_instance *inst, size_t index)
-{
-	inst->origin = instance_origin(set, inst, index);
-	if (!inst->origin)
-		return -1;
-	const struct settings *st = set->settings;
-	struct daemon *d = inst->host.daemon;
-	if (d->describe_to) {
-		char *plugin = bh_strfmt("\"%s\"", inst->slot->plugin);
-		settings_dump_line(d->describe_to, st->config_file, inst->slot->instance, "plugin", plugin,
-				   config_setting_get_member(inst->slot->group, "plugin"), "default");
-		free(plugin);
-	}
-	struct bh_init args = {
-		.size = sizeof args,
-		.api = &host_api,
-		.host = &inst->host,
-		.config = inst->slot->group,
-		.config_file = st->config_file,
-		.instance = inst->slot->instance,
-		.key_prefix = st->key_namespace, /* with host_id: prefix + id + "/" */
-		.expire = st->expire,
-		.refresh = st->refresh,
-		.containers = (const char *const *)st->containers,
-		.enumerate = st->enumerate,
-	};
-	if (inst->loaded.table->init(&args, &inst->self) != BH_OK) {
-		log_error("%s: %s refused its configuration", inst->slot->instance, inst->origin);
-		return -1;
-	}
-	inst->initialized = true;
-	return 0;
-}
-
-struct plugin_set *plugin_set_create(struct daemon *d, struct settings *settings)
-{
-	struct plugin_set *set = calloc(1, sizeof *set);
-	if (!set) {
-		settings_free(settings);
-		free(settings);
-		return NULL;
-	}
-	set->settings = settings;
-	set->publishers = calloc(settings->n_publishers, sizeof *set->publishers);
-	if (!set->publishers) {
-		plugin_set_destroy(set);
-		return NULL;
-	}
-	set->n_publishers = settings->n_publishers;
-	/* Load every plugin before giving up, so that one run reports every
-	 * refused file. */
-	int rc = load_instance(d, settings, &set->inspector, &settings->inspector, BH_PLUGIN_INSPECTOR);
-	for (size_t i = 0; i < set->n_publishers; i++)
-		if (load_instance(d, settings, &set->publishers[i], &settings->publishers[i],
-				  BH_PLUGIN_PUBLISHER) < 0)
-			rc = -1;
-	/* init() only reads settings: every plugin that loaded gets to check
-	 * its own, so that one run reports all mistakes of all plugins. */
-	if (set->inspector.loaded.table && init_instance(set, &set->inspector, 0) < 0)
-		rc = -1;
-	for (size_t i = 0; i < set->n_publishers; i++)
-		if (set->publishers[i].loaded.table && init_instance(set, &set->publishers[i], i) < 0)
-			rc = -1;
-	if (rc < 0) {
-		plugin_set_destroy(set);
-		return NULL;
-	}
-	return set;
-}
-
-int plugin_set_start(struct daemon *d, struct plugin_set *set)
-{
-	(void)d;
-	/* Publishers first, so that the inspector's first reports have a sink. */
-	for (size_t i = 0; i < set->n_publishers; i++) {
-		struct plugin_instance *p = &set->publishers[i];
-		if (p->loaded.table->start(p->self) != BH_OK) {
-			log_error("%s: failed to start", p->origin);
-			return -1;
-		}
-		p->started = true;
-	}
-	if (set->inspector.loaded.table->start(set->inspector.self) != BH_OK) {
-		log_error("%s: failed to start", set->inspector.origin);
-		return -1;
-	}
-	set->inspector.started = true;
-	return 0;
-}
-
-static void stop_instance(struct plugin_instance *inst)
-{
-	if (inst->started && !inst->stopped) {
-		inst->loaded.table->stop(inst->self);
-		inst->stopped = true;
-	}
-}
-
-void plugin_set_stop_inspector(struct plugin_set *set)
-{
-	stop_instance(&set->inspector);
-}
-
-void plugin_set_stop(struct plugin_set *set)
-{
-	/* The inspector first: nothing new reaches publishers afterwards. */
-	stop_instance(&set->inspector);
-	for (size_t i = 0; i < set->n_publishers; i++)
-		stop_instance(&set->publishers[i]);
-}
-
-static void teardown_instance(struct plugin_instance *inst)
-{
-	stop_instance(inst);
-	if (inst->initialized)
-		inst->loaded.table->destroy(inst->self);
-	inst->started = inst->initialized = false;
-	loader_unload(&inst->loaded);
-	free(inst->origin);
-	free(inst->status);
-	inst->origin = inst->status = NULL;
-}
-
-void plugin_set_destroy(struct plugin_set *set)
-{
-	if (!set)
-		return;
-	/* The inspector first: nothing new reaches publishers afterwards. */
-	teardown_instance(&set->inspector);
-	for (size_t i = 0; i < set->n_publishers; i++)
-		teardown_instance(&set->publishers[i]);
-	free(set->publishers);
-	if (set->settings) {
-		settings_free(set->settings);
-		free(set->settings);
-	}
-	free(set);
-}
-
-size_t daemon_set_pending(const struct plugin_set *set)
-{
-	size_t pending = 0;
-	for (size_t i = 0; set && i < set->n_publishers; i++) {
-		const struct plugin_instance *p = &set->publishers[i];
-		if (p->started)
-			pending += p->loaded.table->pending(p->self);
-	}
-	return pending;
+	d->fatal = true;
+	loop_quit(d->loop);
 }
 
 /* --- passes --- */
 
-void daemon_start_pass(struct daemon *d)
+static void start_pass(struct daemon *d)
 {
 	struct plugin_set *set = d->set;
 	if (d->draining)
 		return;
-	if (d->pass_running) {
+	if (d->registrations.pass_running) {
 		log_warning("the previous full pass has not finished after %u s; skipping this one "
 			    "(registrations are refreshed all the same)",
 			    set->settings->refresh);
 	} else if (set->inspector.loaded.table->resync(set->inspector.self) != BH_OK) {
 		if (set->settings->refresh == 0) {
 			/* No pass will ever end: a one-pass run must not wait. */
-			daemon_report_error(d, set->inspector.origin, NULL, "could not start the full pass");
+			error_tally_report(&d->errors, set->inspector.origin, NULL,
+					   "could not start the full pass");
 			begin_drain(d, "the full pass could not start");
 			return;
 		}
@@ -252,24 +97,24 @@ void daemon_start_pass(struct daemon *d)
 	    loop_timer_arm(d->refresh_timer, (uint64_t)set->settings->refresh * 1000u) < 0) {
 		/* Without the timer nothing would ever refresh again. */
 		log_error("cannot arm the refresh timer; exiting");
-		d->fatal = true;
-		loop_quit(d->loop);
+		exit_on_failure(d);
 	}
 }
 
 static void on_pass_request_timer(void *arg)
 {
 	struct daemon *d = arg;
-	if (d->draining || d->pass_running)
+	if (d->draining || d->registrations.pass_running)
 		return;
 	if (d->set->inspector.loaded.table->resync(d->set->inspector.self) != BH_OK)
 		log_debug("%s: the requested pass did not start", d->set->inspector.origin);
 }
 
-void daemon_request_pass(struct daemon *d)
+/* A full pass soon (from the loop), without moving the refresh schedule. */
+static void on_pass_wanted(void *arg)
 {
-	if (d->pass_request_timer && !loop_timer_armed(d->pass_request_timer) &&
-	    loop_timer_arm(d->pass_request_timer, 0) < 0)
+	struct daemon *d = arg;
+	if (!loop_timer_armed(d->pass_request_timer) && loop_timer_arm(d->pass_request_timer, 0) < 0)
 		log_warning("cannot schedule a full pass");
 }
 
@@ -280,8 +125,8 @@ static void on_refresh_timer(void *arg)
 {
 	struct daemon *d = arg;
 	if (!d->draining)
-		registrations_refresh_all(d);
-	daemon_start_pass(d);
+		registrations_refresh_all(&d->registrations);
+	start_pass(d);
 }
 
 /*
@@ -292,22 +137,25 @@ static void on_refresh_timer(void *arg)
 static void on_settle_timer(void *arg)
 {
 	struct daemon *d = arg;
-	size_t pending = daemon_set_pending(d->set);
+	size_t pending = plugin_set_pending(d->set);
 	if (pending > 0 && loop_now_ms() < d->settle_deadline_ms &&
 	    loop_timer_arm(d->settle_timer, DRAIN_POLL_MS) == 0)
 		return;
 	if (pending > 0) {
 		log_error("%zu operations still unacknowledged after %u ms", pending, DRAIN_TIMEOUT_MS);
-		d->errors++;
+		error_tally_count(&d->errors);
 		d->abandon_drain = true; /* waited long enough: no second wait */
 	}
-	registrations_one_pass_written(d, pending == 0);
+	registrations_one_pass_written(&d->registrations, pending == 0);
 	begin_drain(d, "one pass done");
 }
 
-void daemon_pass_finished(struct daemon *d)
+static void on_status_changed(void *arg);
+
+static void on_pass_finished(void *arg)
 {
-	daemon_status_changed(d);
+	struct daemon *d = arg;
+	on_status_changed(d);
 	if (d->set->settings->refresh == 0 && !d->draining) {
 		d->settle_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
 		on_settle_timer(d);
@@ -321,55 +169,27 @@ static void on_replay_timer(void *arg)
 	struct daemon *d = arg;
 	for (size_t i = 0; i < d->set->n_publishers; i++) {
 		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->replay_requested && p->started && !p->stopped) {
+		if (p->replay_requested && plugin_instance_active(p)) {
 			p->replay_requested = false;
-			registrations_replay(d, p);
+			registrations_replay(&d->registrations, p);
 		}
 	}
 }
 
-void daemon_schedule_replay(struct daemon *d)
+static void on_replay_wanted(void *arg)
 {
+	struct daemon *d = arg;
 	/* Never from inside the publisher's own call: from the loop. */
-	if (d->replay_timer && !loop_timer_armed(d->replay_timer) &&
-	    loop_timer_arm(d->replay_timer, 0) < 0)
+	if (!loop_timer_armed(d->replay_timer) && loop_timer_arm(d->replay_timer, 0) < 0)
 		log_error("cannot arm the replay timer: a publisher that asked for a replay "
 			  "may miss registrations until the next full pass");
 }
 
 /* --- systemd status and watchdog --- */
 
-/* Appends "; origin: status" for a plugin that has set a status. */
-static void append_plugin_status(FILE *out, const struct plugin_instance *inst)
-{
-	if (inst->status && inst->status[0])
-		fprintf(out, "; %s: %s", inst->origin, inst->status);
-}
-
-/* "N registered, M errors; last: ...; plugin: status": the systemd status
- * line and the SIGUSR1 summary.  Returns NULL when out of memory. */
 static char *status_text(const struct daemon *d)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
-	if (!out)
-		return NULL;
-	fprintf(out, "%zu registered, %u errors", d->registry.map.count, d->errors);
-	if (d->last_error)
-		fprintf(out, "; last: %s", d->last_error);
-	/* What the plugins say of themselves (set_status), e.g. "redis:
-	 * unreachable": the part an operator looks for first. */
-	append_plugin_status(out, &d->set->inspector);
-	for (size_t i = 0; i < d->set->n_publishers; i++)
-		append_plugin_status(out, &d->set->publishers[i]);
-	if (d->draining)
-		fputs("; stopping", out);
-	if (fclose(out) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return status_line(registrations_count(&d->registrations), &d->errors, d->set, d->draining);
 }
 
 static void on_status_timer(void *arg)
@@ -380,8 +200,9 @@ static void on_status_timer(void *arg)
 	free(text);
 }
 
-void daemon_status_changed(struct daemon *d)
+static void on_status_changed(void *arg)
 {
+	struct daemon *d = arg;
 	if (notify_enabled() && d->status_timer && !loop_timer_armed(d->status_timer))
 		(void)loop_timer_arm(d->status_timer, STATUS_DELAY_MS);
 }
@@ -396,12 +217,66 @@ static void on_watchdog_timer(void *arg)
 		log_error("cannot re-arm the watchdog timer");
 }
 
+/* --- reload (reload.c does the work; the daemon waits between halves) --- */
+
+static void switch_to_next(struct daemon *d)
+{
+	struct plugin_set *old = d->set;
+	d->set = d->next;
+	d->next = NULL;
+	if (reload_switch(old, d->set, &d->registrations) < 0) {
+		exit_on_failure(d);
+		return;
+	}
+	on_replay_wanted(d);
+	loop_timer_disarm(d->refresh_timer);
+	start_pass(d);
+	log_info("reloaded %s: inspector %s, %zu publisher(s), expire %u s, refresh %u s",
+		 d->set->settings->config_file, d->set->inspector.origin, d->set->n_publishers,
+		 d->set->settings->expire, d->set->settings->refresh);
+	notify_ready();
+	on_status_changed(d);
+}
+
+static void on_switch_timer(void *arg)
+{
+	struct daemon *d = arg;
+	if (d->draining || !d->next)
+		return; /* shutting down: the new set is never started */
+	size_t pending = plugin_set_pending(d->set);
+	if (pending > 0 && loop_now_ms() < d->switch_deadline_ms &&
+	    loop_timer_arm(d->switch_timer, SWITCH_POLL_MS) == 0)
+		return;
+	if (pending > 0)
+		log_warning("reload: %zu operations of the old publishers never completed "
+			    "(withdrawals they owe go to their successors)",
+			    pending);
+	switch_to_next(d);
+}
+
+static void reload(struct daemon *d)
+{
+	if (d->next) {
+		log_warning("SIGHUP: a reload is already in progress; ignored");
+		return;
+	}
+	log_info("SIGHUP: reloading the configuration");
+	notify_reloading();
+	d->next = reload_prepare(d->opts, d->set, &d->registrations, &d->services);
+	if (!d->next) {
+		notify_ready();
+		return;
+	}
+	d->switch_deadline_ms = loop_now_ms() + SWITCH_TIMEOUT_MS;
+	on_switch_timer(d);
+}
+
 /* --- shutdown --- */
 
 static void on_drain_timer(void *arg)
 {
 	struct daemon *d = arg;
-	size_t pending = daemon_set_pending(d->set);
+	size_t pending = plugin_set_pending(d->set);
 	if (pending == 0 || d->abandon_drain) {
 		loop_quit(d->loop);
 		return;
@@ -409,7 +284,7 @@ static void on_drain_timer(void *arg)
 	if (loop_now_ms() >= d->drain_deadline_ms) {
 		log_error("%zu operations still unacknowledged after %u ms; exiting anyway", pending,
 			  DRAIN_TIMEOUT_MS);
-		d->errors++;
+		error_tally_count(&d->errors);
 		loop_quit(d->loop);
 		return;
 	}
@@ -422,14 +297,14 @@ static void begin_drain(struct daemon *d, const char *why)
 	if (d->draining)
 		return;
 	d->draining = true;
+	registrations_close(&d->registrations);
 	log_info("stopping: %s", why);
 	notify_stopping();
 	loop_timer_disarm(d->refresh_timer);
 	/* A reload waiting for the old publishers to flush is abandoned: the
 	 * new set never starts (daemon_run destroys it unstarted), and the
 	 * old one drains as usual. */
-	if (d->switch_timer)
-		loop_timer_disarm(d->switch_timer);
+	loop_timer_disarm(d->switch_timer);
 	/* The inspector produces nothing more; publishers flush what they hold. */
 	plugin_set_stop(d->set);
 	d->drain_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
@@ -441,7 +316,7 @@ static void on_signal(void *arg, int signo)
 	struct daemon *d = arg;
 	if (signo == SIGHUP) {
 		if (!d->draining)
-			reload_configuration(d);
+			reload(d);
 		return;
 	}
 	if (signo == SIGUSR1) {
@@ -477,18 +352,23 @@ static int setup_loop(struct daemon *d)
 	d->loop = loop_new();
 	if (!d->loop || loop_signals(d->loop, signals, (int)(sizeof signals / sizeof signals[0]), on_signal, d) < 0)
 		return -1;
-	d->refresh_timer = loop_timer_new(d->loop, on_refresh_timer, d);
-	d->replay_timer = loop_timer_new(d->loop, on_replay_timer, d);
-	d->drain_timer = loop_timer_new(d->loop, on_drain_timer, d);
-	d->settle_timer = loop_timer_new(d->loop, on_settle_timer, d);
-	d->status_timer = loop_timer_new(d->loop, on_status_timer, d);
-	d->pass_request_timer = loop_timer_new(d->loop, on_pass_request_timer, d);
-	d->watchdog_timer = loop_timer_new(d->loop, on_watchdog_timer, d);
-	return d->refresh_timer && d->replay_timer && d->drain_timer && d->settle_timer && d->status_timer &&
-			       d->pass_request_timer &&
-			       d->watchdog_timer
-		       ? 0
-		       : -1;
+	struct {
+		struct bh_timer **timer;
+		bh_timer_cb cb;
+	} const timers[] = {
+		{&d->refresh_timer, on_refresh_timer},
+		{&d->pass_request_timer, on_pass_request_timer},
+		{&d->replay_timer, on_replay_timer},
+		{&d->switch_timer, on_switch_timer},
+		{&d->settle_timer, on_settle_timer},
+		{&d->status_timer, on_status_timer},
+		{&d->watchdog_timer, on_watchdog_timer},
+		{&d->drain_timer, on_drain_timer},
+	};
+	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
+		if (!(*timers[i].timer = loop_timer_new(d->loop, timers[i].cb, d)))
+			return -1;
+	return 0;
 }
 
 static void setup_systemd(struct daemon *d)
@@ -504,17 +384,6 @@ static void setup_systemd(struct daemon *d)
 	}
 }
 
-/* Plugins older than ABI 1.2 cannot list their settings: list their groups
- * as the configuration gives them. */
-static void describe_undescribed(const struct plugin_set *set)
-{
-	if (!set->inspector.described)
-		settings_dump_group(set->settings, &set->settings->inspector, stdout);
-	for (size_t i = 0; i < set->n_publishers; i++)
-		if (!set->publishers[i].described)
-			settings_dump_group(set->settings, &set->settings->publishers[i], stdout);
-}
-
 /* The warnings a start would print: --check-config prints them too. */
 static void warn_about_settings(const struct settings *settings)
 {
@@ -524,20 +393,40 @@ static void warn_about_settings(const struct settings *settings)
 			    settings->refresh, settings->expire);
 }
 
+/* Wires the parts to each other and to the daemon. */
+static void connect_parts(struct daemon *d, const struct cli_options *opts)
+{
+	d->opts = opts;
+	d->events = (struct core_events){
+		.status_changed = on_status_changed,
+		.pass_wanted = on_pass_wanted,
+		.pass_finished = on_pass_finished,
+		.replay_wanted = on_replay_wanted,
+		.arg = d,
+	};
+	error_tally_init(&d->errors, &d->events);
+	registrations_init(&d->registrations, &d->errors, &d->events);
+	d->services = (struct host_services){
+		.registrations = &d->registrations,
+		.errors = &d->errors,
+		.events = &d->events,
+	};
+}
+
 int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only,
 	       bool settings_refused)
 {
 	struct daemon d = {0};
-	d.opts = opts;
+	connect_parts(&d, opts);
 	int status = EXIT_OK;
-	if (registry_init(&d.registry) < 0 || registry_init(&d.rejections) < 0 ||
-	    registry_init(&d.claims) < 0 || registry_init(&d.contenders) < 0 || setup_loop(&d) < 0) {
+	if (setup_loop(&d) < 0) {
 		log_error("cannot set up the event loop");
 		settings_free(settings);
 		free(settings);
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
+	d.services.loop = d.loop;
 	log_info("%s %s (plugin ABI %d.%d), configuration %s", PACKAGE_NAME, PACKAGE_VERSION,
 		 BH_ABI_MAJOR, BH_ABI_MINOR, settings->config_file);
 	if (check_only)
@@ -546,13 +435,14 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	char *config_file = strdup(settings->config_file);
 	if (check_only && opts->verbose) {
 		settings_dump_core(settings, stdout);
-		d.describe_to = stdout; /* the plugins list theirs from init() */
-		d.describe_config_file = config_file;
+		d.services.describe_to = stdout; /* the plugins list theirs from init() */
+		d.services.describe_config_file = config_file;
 	}
-	d.set = plugin_set_create(&d, settings);
-	if (d.set && d.describe_to)
-		describe_undescribed(d.set);
-	d.describe_to = NULL;
+	d.set = plugin_set_create(settings, &host_api, &d.services, d.services.describe_to);
+	if (d.set && d.services.describe_to)
+		plugin_set_describe_undescribed(d.set, stdout);
+	d.services.describe_to = NULL;
+	d.services.describe_config_file = NULL;
 	if (!d.set || settings_refused) {
 		if (check_only)
 			log_error("configuration %s has errors (see above)",
@@ -568,7 +458,8 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		goto out;
 	}
 	warn_about_settings(settings);
-	if (plugin_set_start(&d, d.set) < 0) {
+	registrations_use_set(&d.registrations, d.set);
+	if (plugin_set_start(d.set) < 0) {
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
@@ -577,20 +468,17 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		 settings->refresh == 0 ? " (one pass)" : "");
 	setup_systemd(&d);
 	notify_ready();
-	daemon_status_changed(&d);
-	daemon_start_pass(&d);
+	on_status_changed(&d);
+	start_pass(&d);
 	if (loop_run(d.loop) < 0 || d.fatal)
 		status = EXIT_RUNTIME_ERROR;
-	else if (d.set->settings->refresh == 0 && d.errors > 0)
+	else if (d.set->settings->refresh == 0 && d.errors.count > 0)
 		status = EXIT_RUNTIME_ERROR;
 out:
 	plugin_set_destroy(d.next);
 	plugin_set_destroy(d.set);
-	registry_free(&d.registry);
-	registry_free(&d.rejections);
-	registry_free(&d.claims);
-	registry_free(&d.contenders);
-	free(d.last_error);
+	registrations_free(&d.registrations);
+	error_tally_free(&d.errors);
 	loop_free(d.loop);
 	return status;
 }

@@ -122,26 +122,18 @@ struct handover *handover_take(struct plugin_set *old, const struct plugin_set *
 	return h;
 }
 
-/* Registered again (same container, same key): the replay stores it. */
-static bool registered(const struct daemon *d, const struct owed_withdrawal *w)
-{
-	if (!w->container)
-		return false;
-	const struct registration_entry *e = registry_find(&d->registry, w->container);
-	return e && strcmp(e->key, w->key) == 0;
-}
-
-void handover_give(struct daemon *d, struct handover *h)
+void handover_give(const struct plugin_set *set, const struct registrations *registrations,
+		   struct handover *h)
 {
 	if (!h)
 		return;
 	struct owed_withdrawal *w = h->head;
 	while (w) {
 		struct owed_withdrawal *next = w->next;
-		struct plugin_instance *to = w->successor < d->set->n_publishers
-						     ? &d->set->publishers[w->successor]
-						     : NULL;
-		if (to && to->started && !registered(d, w))
+		const struct plugin_instance *to =
+			w->successor < set->n_publishers ? &set->publishers[w->successor] : NULL;
+		/* Registered again (same container, same key): the replay stores it. */
+		if (to && to->started && !registrations_hold(registrations, w->container, w->key))
 			(void)to->loaded.table->withdraw(to->self, w->key, w->container);
 		free(w->key);
 		free(w->container);

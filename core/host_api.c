@@ -1,9 +1,6 @@
-/*
- * The services table handed to every plugin at init().  Each entry receives
- * the caller's own struct bh_host, so the core knows which plugin speaks
- * (for log prefixes, replay requests and status).
- */
 #include "config.h"
+
+#include "host_api.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,8 +8,8 @@
 #include <string.h>
 
 #include "abi_boundary.h"
-#include "daemon_internal.h"
 #include "log.h"
+#include "plugin_set.h"
 #include <beachhead/sdk.h>
 
 /* Plugins name a setting "FILE:LINE: ..."; for a value from the command
@@ -41,7 +38,7 @@ static void host_log(struct bh_host *host, enum bh_log_level level, const char *
 
 static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)
 {
-	return loop_timer_new(host->daemon->loop, cb, arg);
+	return loop_timer_new(host->services->loop, cb, arg);
 }
 
 static int host_timer_arm(struct bh_host *host, struct bh_timer *timer, uint64_t delay_ms)
@@ -65,7 +62,7 @@ static void host_timer_free(struct bh_host *host, struct bh_timer *timer)
 static struct bh_watch *host_watch_add(struct bh_host *host, int fd, unsigned events,
 				       bh_watch_cb cb, void *arg)
 {
-	return loop_watch_add(host->daemon->loop, fd, events, cb, arg);
+	return loop_watch_add(host->services->loop, fd, events, cb, arg);
 }
 
 static int host_watch_set(struct bh_host *host, struct bh_watch *watch, unsigned events)
@@ -86,19 +83,22 @@ static uint64_t host_now_ms(struct bh_host *host)
 	return loop_now_ms();
 }
 
-/* Registrations come only from the configured inspector, and only until it
- * is stopped: a late report from an inspector a reload is replacing would be
- * built with the old settings (key prefix) and replayed to the new set. */
+/* Registrations come only from the running set's inspector, and only until
+ * it is stopped: a late report from an inspector a reload is replacing
+ * would be built with the old settings (key prefix) and replayed to the new
+ * set. */
 static bool is_inspector(const struct bh_host *host, const char *what)
 {
-	if (host->instance == &host->daemon->set->inspector) {
-		if (!host->instance->stopped)
-			return true;
-		log_debug("%s: called %s after stop(); ignored", host->instance->origin, what);
+	const struct plugin_instance *inst = host->instance;
+	if (inst->loaded.table->kind != BH_PLUGIN_INSPECTOR) {
+		log_error("%s: called %s, which only an inspector may call; ignored", inst->origin, what);
 		return false;
 	}
-	log_error("%s: called %s, which only an inspector may call; ignored", host->instance->origin,
-		  what);
+	const struct plugin_set *running = host->services->registrations->set;
+	if (running && inst == &running->inspector && !inst->stopped)
+		return true;
+	log_debug("%s: called %s %s; ignored", inst->origin, what,
+		  inst->stopped ? "after stop()" : "before its configuration runs");
 	return false;
 }
 
@@ -114,44 +114,44 @@ static void host_container_up(struct bh_host *host, const struct bh_container *c
 			  BH_ABI_MAJOR);
 		return;
 	}
-	registrations_container_up(host->daemon, &full);
+	registrations_container_up(host->services->registrations, &full);
 }
 
 static void host_container_down(struct bh_host *host, const char *name, const char *reason)
 {
 	if (is_inspector(host, "container_down"))
-		registrations_container_down(host->daemon, name, reason);
+		registrations_container_down(host->services->registrations, name, reason);
 }
 
 static void host_container_missing(struct bh_host *host, const char *name, const char *reason)
 {
 	if (is_inspector(host, "container_missing"))
-		registrations_container_missing(host->daemon, name, reason);
+		registrations_container_missing(host->services->registrations, name, reason);
 }
 
 static void host_container_gone(struct bh_host *host, const char *id, const char *name,
 				const char *reason)
 {
 	if (is_inspector(host, "container_gone"))
-		registrations_container_gone(host->daemon, id, name, reason);
+		registrations_container_gone(host->services->registrations, id, name, reason);
 }
 
 static void host_container_keep(struct bh_host *host, const char *id, const char *name)
 {
 	if (is_inspector(host, "container_keep"))
-		registrations_container_keep(host->daemon, id, name);
+		registrations_container_keep(host->services->registrations, id, name);
 }
 
 static void host_pass_begin(struct bh_host *host)
 {
 	if (is_inspector(host, "pass_begin"))
-		registrations_pass_begin(host->daemon);
+		registrations_pass_begin(host->services->registrations);
 }
 
 static void host_pass_end(struct bh_host *host, int complete)
 {
 	if (is_inspector(host, "pass_end"))
-		registrations_pass_end(host->daemon, complete);
+		registrations_pass_end(host->services->registrations, complete);
 }
 
 static void host_report_error(struct bh_host *host, const char *container, const char *fmt, ...)
@@ -160,10 +160,10 @@ static void host_report_error(struct bh_host *host, const char *container, const
 	va_start(ap, fmt);
 	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
-	daemon_report_error(host->daemon, host->instance->origin, container,
-			    msg ? msg : "(out of memory)");
+	error_tally_report(host->services->errors, host->instance->origin, container,
+			   msg ? msg : "(out of memory)");
 	if (host->instance->loaded.table->kind == BH_PLUGIN_PUBLISHER)
-		registrations_store_failed(host->daemon, container);
+		registrations_store_failed(host->services->registrations, container);
 	free(msg);
 }
 
@@ -173,7 +173,7 @@ static void host_set_status(struct bh_host *host, const char *text)
 	free(host->instance->status);
 	host->instance->status = copy;
 	log_debug("%s: status: %s", host->instance->origin, copy ? copy : "");
-	daemon_status_changed(host->daemon);
+	host->services->events->status_changed(host->services->events->arg);
 }
 
 static void host_request_replay(struct bh_host *host)
@@ -183,17 +183,17 @@ static void host_request_replay(struct bh_host *host)
 		return;
 	}
 	host->instance->replay_requested = true;
-	daemon_schedule_replay(host->daemon);
+	host->services->events->replay_wanted(host->services->events->arg);
 }
 
 static void host_describe_setting(struct bh_host *host, const char *name, const char *value,
 				  const config_setting_t *given, const char *origin_if_absent)
 {
-	FILE *out = host->daemon->describe_to;
+	FILE *out = host->services->describe_to;
 	if (!out || !name)
 		return;
 	host->instance->described = true;
-	settings_dump_line(out, host->daemon->describe_config_file, host->instance->slot->instance, name,
+	settings_dump_line(out, host->services->describe_config_file, host->instance->slot->instance, name,
 			   value, given, origin_if_absent);
 }
 

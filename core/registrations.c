@@ -7,14 +7,14 @@
  */
 #include "config.h"
 
+#include "registrations.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "claims.h"
-#include "daemon_internal.h"
 #include "domain_spec.h"
 #include "log.h"
 #include "ownership.h"
@@ -25,7 +25,61 @@
 /* Bytes of a registration's value shown in the log. */
 #define LOGGED_VALUE_MAX 1000u
 
-static struct bh_registration to_registration(const struct daemon *d,
+void registrations_init(struct registrations *r, struct error_tally *errors,
+			const struct core_events *events)
+{
+	memset(r, 0, sizeof *r);
+	registry_init(&r->registry);
+	claims_init(&r->claims);
+	error_memo_init(&r->said);
+	r->errors = errors;
+	r->events = events;
+}
+
+void registrations_free(struct registrations *r)
+{
+	registry_free(&r->registry);
+	claims_free(&r->claims);
+	error_memo_free(&r->said);
+}
+
+void registrations_use_set(struct registrations *r, const struct plugin_set *set)
+{
+	r->set = set;
+}
+
+void registrations_close(struct registrations *r)
+{
+	r->closed = true;
+}
+
+size_t registrations_count(const struct registrations *r)
+{
+	return r->registry.map.count;
+}
+
+bool registrations_hold(const struct registrations *r, const char *container, const char *key)
+{
+	const struct registration_entry *e = container ? registry_find(&r->registry, container) : NULL;
+	return e && strcmp(e->key, key) == 0;
+}
+
+void registrations_reset_for_reload(struct registrations *r, bool forget_registrations)
+{
+	claims_free(&r->claims);
+	claims_init(&r->claims);
+	if (forget_registrations) {
+		registry_free(&r->registry);
+		registry_init(&r->registry);
+	}
+}
+
+void registrations_abandon_pass(struct registrations *r)
+{
+	r->pass_running = false;
+}
+
+static struct bh_registration to_registration(const struct registrations *r,
 					      const struct registration_entry *e)
 {
 	struct bh_registration reg = {
@@ -34,7 +88,7 @@ static struct bh_registration to_registration(const struct daemon *d,
 		.container = e->container,
 		.value = e->value,
 		.value_len = strlen(e->value),
-		.ttl = d->set->settings->expire,
+		.ttl = r->set->settings->expire,
 	};
 	return reg;
 }
@@ -50,83 +104,71 @@ static void announce(const struct registration_entry *e)
 		 (int)(cut ? LOGGED_VALUE_MAX : len), e->value, cut ? "... (truncated)" : "");
 }
 
-static void publish_all(struct daemon *d, struct registration_entry *e)
+static void publish_all(struct registrations *r, struct registration_entry *e)
 {
 	/* Logged when handed to the publishers, never for a registration
 	 * that is dropped before (a claimant refused later in the pass); in a
 	 * one-pass run only once the stores acknowledged it. */
-	bool one_pass = d->set->settings->refresh == 0;
+	bool one_pass = r->set->settings->refresh == 0;
 	if (e->announce && !one_pass) {
 		announce(e);
 		e->announce = false;
 	}
 	e->published = true;
-	struct bh_registration reg = to_registration(d, e);
-	for (size_t i = 0; i < d->set->n_publishers; i++) {
-		struct plugin_instance *p = &d->set->publishers[i];
-		if (p->started && !p->stopped && p->loaded.table->publish(p->self, &reg) != BH_OK)
-			log_debug("%s: publish of %s refused", p->origin, e->key);
-	}
+	struct bh_registration reg = to_registration(r, e);
+	plugin_set_publish(r->set, &reg);
+}
+
+static void status_changed(const struct registrations *r)
+{
+	r->events->status_changed(r->events->arg);
 }
 
 /* Withdraws the container's registration from every publisher, if it has one. */
-static void withdraw(struct daemon *d, const char *container, const char *reason)
+static void withdraw(struct registrations *r, const char *container, const char *reason)
 {
-	struct registration_entry *e = registry_find(&d->registry, container);
+	struct registration_entry *e = registry_find(&r->registry, container);
 	if (!e)
 		return;
 	/* A contender for a domain this one held may take it now. */
-	bool wanted = claims_release(d, e);
+	bool wanted = claims_release(&r->claims, &r->registry, e);
 	if (e->published) {
 		log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
-		for (size_t i = 0; i < d->set->n_publishers; i++) {
-			struct plugin_instance *p = &d->set->publishers[i];
-			if (p->started && !p->stopped &&
-			    p->loaded.table->withdraw(p->self, e->key, e->container) != BH_OK)
-				log_debug("%s: withdrawal of %s refused", p->origin, e->key);
-		}
+		plugin_set_withdraw(r->set, e->key, e->container);
 	} else {
 		/* Never written: a DEL would only wake every confd watcher. */
 		log_debug("container %s: dropping %s before it was written (%s)", container, e->key, reason);
 	}
-	registry_remove(&d->registry, container);
-	daemon_status_changed(d);
+	registry_remove(&r->registry, container);
+	status_changed(r);
 	if (wanted)
-		daemon_request_pass(d);
+		r->events->pass_wanted(r->events->arg);
 }
 
-/*
- * Every full pass reports every container again.  What the core says about
- * a container (an error, a note) is remembered, so that it is logged once
- * per change and then only at debug level: the log stays readable.
- * Returns true when msg is news for this container.
- */
-static bool remember(struct daemon *d, const char *container, const char *msg)
+/* Every full pass reports every container again: what the core says about
+ * a container is logged once per change, then at debug level (error_memo). */
+static bool remember(struct registrations *r, const char *container, const char *msg)
 {
-	struct registration_entry *seen = registry_find(&d->rejections, container);
-	if (seen && strcmp(seen->value, msg) == 0)
-		return false;
-	(void)registry_put(&d->rejections, container, "", msg);
-	return true;
+	return error_memo_is_news(&r->said, container, msg);
 }
 
 /* An error about a container: logged once per change, but counted every
  * time (the one-pass exit status depends on it).  Returns whether it was
  * news. */
-static bool report(struct daemon *d, const char *container, const char *fmt, ...)
+static bool report(struct registrations *r, const char *container, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static bool report(struct daemon *d, const char *container, const char *fmt, ...)
+static bool report(struct registrations *r, const char *container, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
-	bool news = !msg || remember(d, container, msg);
+	bool news = !msg || remember(r, container, msg);
 	if (news) {
-		daemon_report_error(d, "core", container, msg ? msg : "(out of memory)");
+		error_tally_report(r->errors, "core", container, msg ? msg : "(out of memory)");
 	} else {
-		d->errors++;
+		error_tally_count(r->errors);
 		log_debug("container %s: still: %s", container, msg);
 	}
 	free(msg);
@@ -134,9 +176,9 @@ static bool report(struct daemon *d, const char *container, const char *fmt, ...
 }
 
 /* The container is fine again (or gone): its next error is news. */
-static void forget_rejection(struct daemon *d, const char *container)
+static void forget_rejection(struct registrations *r, const char *container)
 {
-	registry_remove(&d->rejections, container);
+	error_memo_forget(&r->said, container);
 }
 
 /* Warnings from the spec parser are held until the core knows whether the
@@ -171,9 +213,9 @@ static void flush_warnings(struct warn_ctx *ctx, bool news)
 	ctx->count = 0;
 }
 
-static bool missing_is_error(const struct daemon *d, const struct bh_container *c)
+static bool missing_is_error(const struct registrations *r, const struct bh_container *c)
 {
-	switch (d->set->settings->missing_envvar) {
+	switch (r->set->settings->missing_envvar) {
 	case MISSING_ENVVAR_ERROR:
 		return true;
 	case MISSING_ENVVAR_IGNORE:
@@ -184,17 +226,17 @@ static bool missing_is_error(const struct daemon *d, const struct bh_container *
 	return c->explicitly_named;
 }
 
-static char *make_key(const struct daemon *d, const char *container)
+static char *make_key(const struct registrations *r, const char *container)
 {
-	return bh_strfmt("%s%s", d->set->settings->key_namespace, container);
+	return bh_strfmt("%s%s", r->set->settings->key_namespace, container);
 }
 
 /* The sharing group of each spec (see claims.h), or NULL (out of memory).
  * Strings point into the policy or the container: valid for this call. */
-static const char **sharing_groups(struct daemon *d, const struct bh_container *c,
+static const char **sharing_groups(struct registrations *r, const struct bh_container *c,
 				   const struct domain_spec_list *specs, char **refusal)
 {
-	const struct ownership_policy *policy = &d->set->settings->ownership;
+	const struct ownership_policy *policy = &r->set->settings->ownership;
 	const char **groups = calloc(specs->count + 1, sizeof *groups);
 	*refusal = NULL;
 	for (size_t i = 0; groups && i < specs->count; i++) {
@@ -213,125 +255,127 @@ static const char **sharing_groups(struct daemon *d, const struct bh_container *
  * Younger holders give way.  On a refusal the container's own registration
  * is withdrawn (never half) and it waits as a contender.
  */
-static bool may_claim(struct daemon *d, const struct bh_container *c,
+static bool may_claim(struct registrations *r, const struct bh_container *c,
 		      const struct domain_spec_list *specs, int64_t created_ns, const char ***groups)
 {
 	char *reason = NULL;
-	*groups = sharing_groups(d, c, specs, &reason);
+	*groups = sharing_groups(r, c, specs, &reason);
 	if (reason || !*groups) {
-		report(d, c->name, "%s; registration not published", reason ? reason : "out of memory");
+		report(r, c->name, "%s; registration not published", reason ? reason : "out of memory");
 		free(reason);
-		withdraw(d, c->name, "a domain it asks for is not allowed");
+		withdraw(r, c->name, "a domain it asks for is not allowed");
 		return false;
 	}
 	char **younger = NULL;
-	char *conflict = claims_conflict(d, c->name, created_ns, specs, *groups, &younger);
+	char *conflict = claims_conflict(&r->claims, r->set->settings->ownership.sharing, &r->registry,
+					 c->name, created_ns, specs, *groups, &younger);
 	if (conflict) {
-		report(d, c->name, "%s", conflict);
+		report(r, c->name, "%s", conflict);
 		free(conflict);
-		withdraw(d, c->name, "an older container holds its domain");
-		claims_contender_add(d, c->name, specs);
+		withdraw(r, c->name, "an older container holds its domain");
+		claims_contender_add(&r->claims, c->name, specs, r->pass);
 		return false;
 	}
 	for (char **y = younger; y && *y; y++) {
-		struct registration_entry *e = registry_find(&d->registry, *y);
-		report(d, *y, "an older container, %s, claims one of its domains; registration %s", c->name,
+		struct registration_entry *e = registry_find(&r->registry, *y);
+		report(r, *y, "an older container, %s, claims one of its domains; registration %s", c->name,
 		       e && e->published ? "withdrawn" : "not published");
 		if (e)
-			claims_contender_from(d, e);
-		withdraw(d, *y, "an older container claims its domain");
+			claims_contender_from(&r->claims, e, r->pass);
+		withdraw(r, *y, "an older container claims its domain");
 	}
 	claims_free_list(younger);
 	return true;
 }
 
-void registrations_container_up(struct daemon *d, const struct bh_container *c)
+void registrations_container_up(struct registrations *r, const struct bh_container *c)
 {
-	if (d->draining || !c || !c->name || !c->name[0])
+	if (r->closed || !c || !c->name || !c->name[0])
 		return;
 	const char *source = c->spec_source ? c->spec_source : "domain specs";
 	if (!c->specs) {
-		if (missing_is_error(d, c))
-			report(d, c->name, "no %s on this container", source);
+		if (missing_is_error(r, c))
+			report(r, c->name, "no %s on this container", source);
 		else
 			log_debug("container %s: no %s, skipped", c->name, source);
-		withdraw(d, c->name, "its domain specs are gone");
+		withdraw(r, c->name, "its domain specs are gone");
 		return;
 	}
 	if (!c->address || !c->address[0]) {
-		report(d, c->name, "no address to register (the inspector found none)");
-		withdraw(d, c->name, "it has no address");
+		report(r, c->name, "no address to register (the inspector found none)");
+		withdraw(r, c->name, "it has no address");
 		return;
 	}
 	struct domain_spec_list specs;
 	char *error = NULL;
 	struct warn_ctx warn = {c->name, source, NULL, 0};
 	if (domain_spec_parse(c->specs, &specs, &error, spec_warning, &warn) < 0) {
-		flush_warnings(&warn, report(d, c->name, "%s: %s; registration not published", source,
+		flush_warnings(&warn, report(r, c->name, "%s: %s; registration not published", source,
 					      error ? error : "out of memory"));
 		free(error);
-		withdraw(d, c->name, "its domain specs are invalid");
+		withdraw(r, c->name, "its domain specs are invalid");
 		return;
 	}
 	if (specs.count == 0) {
 		char *note = bh_strfmt("%s lists no domain, nothing to register", source);
-		bool news = !note || remember(d, c->name, note);
+		bool news = !note || remember(r, c->name, note);
 		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
 			note ? note : "lists no domain");
 		free(note);
 		flush_warnings(&warn, news);
 		domain_spec_list_free(&specs);
-		withdraw(d, c->name, "it lists no domain");
+		withdraw(r, c->name, "it lists no domain");
 		return;
 	}
 	if (c->ports_published && published_ports_apply(c, &specs, spec_warning, &warn) < 0) {
-		flush_warnings(&warn, report(d, c->name, "out of memory; registration not published"));
+		flush_warnings(&warn, report(r, c->name, "out of memory; registration not published"));
 		domain_spec_list_free(&specs);
 		return;
 	}
 	if (specs.count == 0) {
 		/* Every domain was left out: a registration the proxy could
 		 * never reach is worse than none. */
-		flush_warnings(&warn, report(d, c->name, "published address mode: no domain has a "
+		flush_warnings(&warn, report(r, c->name, "published address mode: no domain has a "
 						       "published port; registration not published"));
 		domain_spec_list_free(&specs);
-		withdraw(d, c->name, "no domain has a published port");
+		withdraw(r, c->name, "no domain has a published port");
 		return;
 	}
 	int64_t created_ns = c->created_ns;
 	const char **groups = NULL;
-	if (!may_claim(d, c, &specs, created_ns, &groups)) {
+	if (!may_claim(r, c, &specs, created_ns, &groups)) {
 		free(groups);
 		flush_warnings(&warn, false);
 		domain_spec_list_free(&specs);
 		return;
 	}
 	char *value = registration_json(&specs, c->address);
-	char *key = make_key(d, c->name);
-	struct registration_entry *existing = registry_find(&d->registry, c->name);
+	char *key = make_key(r, c->name);
+	struct registration_entry *existing = registry_find(&r->registry, c->name);
 	bool changed = !existing || !value || strcmp(existing->value, value) != 0;
-	struct registration_entry *e = key && value ? registry_put(&d->registry, c->name, key, value) : NULL;
+	struct registration_entry *e = key && value ? registry_put(&r->registry, c->name, key, value) : NULL;
 	free(key);
 	free(value);
 	flush_warnings(&warn, changed);
 	if (!e) {
-		report(d, c->name, "out of memory building its registration");
+		report(r, c->name, "out of memory building its registration");
 		free(groups);
 		domain_spec_list_free(&specs);
 		return;
 	}
-	e->seen_pass = d->pass;
+	e->seen_pass = r->pass;
 	e->created_ns = created_ns;
 	remember_id(e, c->id);
-	if (claims_take(d, e, &specs, groups) < 0)
+	if (claims_take(&r->claims, r->set->settings->ownership.sharing, &r->registry, e, &specs,
+			groups) < 0)
 		log_error("container %s: out of memory recording its domains", c->name);
 	free(groups);
 	domain_spec_list_free(&specs);
-	forget_rejection(d, c->name);
-	claims_contender_forget(d, c->name);
+	forget_rejection(r, c->name);
+	claims_contender_forget(&r->claims, c->name);
 	if (changed) {
 		e->announce = true;
-		daemon_status_changed(d);
+		status_changed(r);
 	} else {
 		log_debug("container %s: refreshing %s", c->name, e->key);
 	}
@@ -342,8 +386,8 @@ void registrations_container_up(struct daemon *d, const struct bh_container *c)
 	 * published by a pass: the refresh timer republishes every current
 	 * registration (registrations_refresh_all), whether or not a pass
 	 * finishes.  Events publish at once. */
-	if (!d->pass_running)
-		publish_all(d, e);
+	if (!r->pass_running)
+		publish_all(r, e);
 	else if (changed)
 		e->deferred = true;
 }
@@ -377,35 +421,35 @@ static void publish_deferred(void *arg, struct registration_entry *e)
 	}
 }
 
-void registrations_container_down(struct daemon *d, const char *name, const char *reason)
+void registrations_container_down(struct registrations *r, const char *name, const char *reason)
 {
 	if (!name)
 		return;
-	forget_rejection(d, name);
-	claims_contender_forget(d, name);
-	withdraw(d, name, reason ? reason : "container stopped");
+	forget_rejection(r, name);
+	claims_contender_forget(&r->claims, name);
+	withdraw(r, name, reason ? reason : "container stopped");
 }
 
-void registrations_container_gone(struct daemon *d, const char *id, const char *name,
+void registrations_container_gone(struct registrations *r, const char *id, const char *name,
 				  const char *reason)
 {
 	if (!name)
 		return;
-	struct registration_entry *e = registry_find(&d->registry, name);
+	struct registration_entry *e = registry_find(&r->registry, name);
 	if (e && !same_container(e, id)) {
 		/* The name was reused: the answer is about the old container. */
 		log_debug("container %s: %s (%.12s), but the name now belongs to %.12s; kept", name,
 			  reason ? reason : "gone", id, e->id);
 		return;
 	}
-	registrations_container_down(d, name, reason);
+	registrations_container_down(r, name, reason);
 }
 
-void registrations_container_keep(struct daemon *d, const char *id, const char *name)
+void registrations_container_keep(struct registrations *r, const char *id, const char *name)
 {
-	struct registration_entry *e = name ? registry_find(&d->registry, name) : NULL;
+	struct registration_entry *e = name ? registry_find(&r->registry, name) : NULL;
 	if (e && same_container(e, id))
-		e->seen_pass = d->pass;
+		e->seen_pass = r->pass;
 }
 
 static void publish_now(void *arg, struct registration_entry *e)
@@ -414,31 +458,31 @@ static void publish_now(void *arg, struct registration_entry *e)
 	publish_all(arg, e);
 }
 
-void registrations_refresh_all(struct daemon *d)
+void registrations_refresh_all(struct registrations *r)
 {
-	if (d->registry.map.count == 0)
+	if (r->registry.map.count == 0)
 		return;
-	log_debug("refreshing %zu registrations", d->registry.map.count);
-	registry_each(&d->registry, publish_now, d);
+	log_debug("refreshing %zu registrations", r->registry.map.count);
+	registry_each(&r->registry, publish_now, r);
 }
 
-void registrations_container_missing(struct daemon *d, const char *name, const char *reason)
+void registrations_container_missing(struct registrations *r, const char *name, const char *reason)
 {
 	if (!name)
 		return;
-	if (d->set->settings->error_missing_container)
-		report(d, name, "container missing: %s", reason ? reason : "not found");
+	if (r->set->settings->error_missing_container)
+		report(r, name, "container missing: %s", reason ? reason : "not found");
 	else
 		log_info("container %s: missing (%s)", name, reason ? reason : "not found");
-	claims_contender_forget(d, name);
-	withdraw(d, name, "container missing");
+	claims_contender_forget(&r->claims, name);
+	withdraw(r, name, "container missing");
 }
 
-void registrations_pass_begin(struct daemon *d)
+void registrations_pass_begin(struct registrations *r)
 {
-	d->pass++;
-	d->pass_running = true;
-	log_debug("full pass %llu begins", (unsigned long long)d->pass);
+	r->pass++;
+	r->pass_running = true;
+	log_debug("full pass %llu begins", (unsigned long long)r->pass);
 }
 
 struct sweep_ctx {
@@ -460,92 +504,82 @@ static void collect_stale(void *arg, struct registration_entry *e)
 /* With a host id the namespace is ours: publishers that can list keys
  * delete what no running container backs (crash leftovers, withdrawals lost
  * while the store was down).  Without one the prefix is shared: never. */
-static void sweep_namespace(struct daemon *d)
+static void sweep_namespace(struct registrations *r)
 {
-	const struct settings *st = d->set->settings;
-	if (!st->host_id)
-		return;
-	for (size_t i = 0; i < d->set->n_publishers; i++) {
-		struct plugin_instance *p = &d->set->publishers[i];
-		const struct bh_plugin *t = p->loaded.table;
-		if (p->started && !p->stopped && t->sweep)
-			(void)t->sweep(p->self, st->key_namespace);
-	}
+	const struct settings *st = r->set->settings;
+	if (st->host_id)
+		plugin_set_sweep(r->set, st->key_namespace);
 }
 
-void registrations_pass_end(struct daemon *d, int complete)
+void registrations_pass_end(struct registrations *r, int complete)
 {
-	if (!d->pass_running)
+	if (!r->pass_running)
 		return;
-	d->pass_running = false;
-	log_debug("full pass %llu ends (%s)", (unsigned long long)d->pass,
+	r->pass_running = false;
+	log_debug("full pass %llu ends (%s)", (unsigned long long)r->pass,
 		  complete ? "complete" : "incomplete");
-	if (complete && d->registry.map.count > 0) {
+	if (complete && r->registry.map.count > 0) {
 		/* Collect first: withdrawing changes the registry. */
-		struct sweep_ctx ctx = {d->pass, calloc(d->registry.map.count, sizeof(char *)), 0};
-		registry_each(&d->registry, collect_stale, &ctx);
+		struct sweep_ctx ctx = {r->pass, calloc(r->registry.map.count, sizeof(char *)), 0};
+		registry_each(&r->registry, collect_stale, &ctx);
 		for (size_t i = 0; i < ctx.n_stale; i++) {
-			withdraw(d, ctx.stale[i], "not seen in the full pass");
+			withdraw(r, ctx.stale[i], "not seen in the full pass");
 			free(ctx.stale[i]);
 		}
 		free(ctx.stale);
 	}
 	if (complete)
-		claims_contenders_sweep(d);
-	registry_each(&d->registry, publish_deferred, d);
+		claims_contenders_sweep(&r->claims, r->pass);
+	registry_each(&r->registry, publish_deferred, r);
 	if (complete)
-		sweep_namespace(d);
-	daemon_pass_finished(d);
+		sweep_namespace(r);
+	r->events->pass_finished(r->events->arg);
 }
 
 struct replay_ctx {
-	struct daemon *daemon;
-	struct plugin_instance *publisher;
+	const struct registrations *registrations;
+	const struct plugin_instance *publisher;
 };
 
 static void replay_one(void *arg, struct registration_entry *e)
 {
-	struct replay_ctx *ctx = arg;
-	struct bh_registration reg = to_registration(ctx->daemon, e);
+	const struct replay_ctx *ctx = arg;
+	struct bh_registration reg = to_registration(ctx->registrations, e);
 	(void)ctx->publisher->loaded.table->publish(ctx->publisher->self, &reg);
 }
 
-struct withdraw_ctx {
-	struct plugin_instance *publisher;
-};
-
 static void withdraw_one(void *arg, struct registration_entry *e)
 {
-	struct withdraw_ctx *ctx = arg;
+	const struct plugin_instance *publisher = arg;
 	if (!e->published)
 		return; /* never written: nothing to delete */
-	(void)ctx->publisher->loaded.table->withdraw(ctx->publisher->self, e->key, e->container);
+	(void)publisher->loaded.table->withdraw(publisher->self, e->key, e->container);
 }
 
-void registrations_withdraw_all_from(struct daemon *d, struct plugin_instance *publisher)
+void registrations_withdraw_all_from(const struct registrations *r,
+				     const struct plugin_instance *publisher)
 {
-	if (!publisher->started || d->registry.map.count == 0)
+	if (!publisher->started || r->registry.map.count == 0)
 		return;
 	log_info("%s: withdrawing its %zu registrations (not covered by the new configuration)",
-		 publisher->origin, d->registry.map.count);
-	struct withdraw_ctx ctx = {publisher};
-	registry_each(&d->registry, withdraw_one, &ctx);
+		 publisher->origin, r->registry.map.count);
+	registry_each(&r->registry, withdraw_one, (void *)publisher);
 }
 
-void registrations_replay(struct daemon *d, struct plugin_instance *publisher)
+void registrations_replay(const struct registrations *r, const struct plugin_instance *publisher)
 {
-	log_info("%s: replaying %zu registrations", publisher->origin, d->registry.map.count);
-	struct replay_ctx ctx = {d, publisher};
-	registry_each(&d->registry, replay_one, &ctx);
+	log_info("%s: replaying %zu registrations", publisher->origin, r->registry.map.count);
+	struct replay_ctx ctx = {r, publisher};
+	registry_each(&r->registry, replay_one, &ctx);
 }
 
-void registrations_store_failed(struct daemon *d, const char *container)
+void registrations_store_failed(struct registrations *r, const char *container)
 {
-	struct registration_entry *e = container ? registry_find(&d->registry, container) : NULL;
+	struct registration_entry *e = container ? registry_find(&r->registry, container) : NULL;
 	if (e)
 		e->store_failed = true;
 	else if (!container)
-		d->store_trouble = true;
+		r->store_trouble = true;
 }
 
 static void report_written(void *arg, struct registration_entry *e)
@@ -561,10 +595,10 @@ static void report_written(void *arg, struct registration_entry *e)
 			  e->container, e->key);
 }
 
-void registrations_one_pass_written(struct daemon *d, bool all_acknowledged)
+void registrations_one_pass_written(struct registrations *r, bool all_acknowledged)
 {
 	/* A store that failed as a whole (refused AUTH, unreachable) may have
 	 * dropped what it was given: nothing it holds counts as written. */
-	bool confirmed = all_acknowledged && !d->store_trouble;
-	registry_each(&d->registry, report_written, &confirmed);
+	bool confirmed = all_acknowledged && !r->store_trouble;
+	registry_each(&r->registry, report_written, &confirmed);
 }

@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int registry_init(struct registry *reg)
+void registry_init(struct registry *reg)
 {
 	bh_strmap_init(&reg->map);
-	return 0;
 }
 
 static void entry_free(struct registration_entry *e)

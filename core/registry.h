@@ -33,7 +33,8 @@ struct registry {
 	struct bh_strmap map;
 };
 
-int registry_init(struct registry *reg);
+/* A zeroed registry is a valid empty one too; this only says so. */
+void registry_init(struct registry *reg);
 void registry_free(struct registry *reg);
 
 struct registration_entry *registry_find(const struct registry *reg, const char *container);

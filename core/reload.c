@@ -1,6 +1,5 @@
 /*
- * SIGHUP: re-read the configuration.  An invalid one is reported (file:line)
- * and the running one keeps going.  A valid one replaces it:
+ * A valid new configuration replaces the running one:
  *
  *   1. the new plugins are loaded and initialised (validated) first;
  *   2. the old inspector stops; an old publisher with no identical successor
@@ -20,20 +19,16 @@
  */
 #include "config.h"
 
-#include <errno.h>
+#include "reload.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon_internal.h"
 #include "handover.h"
 #include "log.h"
-#include "notify.h"
 #include <beachhead/sdk.h>
-
-#define SWITCH_TIMEOUT_MS 5000u
-#define SWITCH_POLL_MS 10u
 
 /* Appends a canonical text of a setting (names, types, values) to out. */
 static void describe_setting(FILE *out, const config_setting_t *s)
@@ -96,58 +91,31 @@ static bool has_identical_successor(const struct plugin_instance *old, const str
 	return found;
 }
 
-static void switch_to_next(struct daemon *d)
+int reload_switch(struct plugin_set *old, struct plugin_set *next, struct registrations *registrations)
 {
 	/* What the old publishers could not deliver goes to their successors
 	 * (after the start below, before the replay: DEL, then SET). */
-	struct handover *owed = handover_take(d->set, d->next);
-	plugin_set_destroy(d->set);
-	d->set = d->next;
-	d->next = NULL;
-	d->pass_running = false; /* the old inspector's pass is abandoned */
-	log_setup(d->set->settings->log_level, d->set->settings->timestamps);
-	if (plugin_set_start(d, d->set) < 0) {
+	struct handover *owed = handover_take(old, next);
+	registrations_use_set(registrations, next);
+	plugin_set_destroy(old);
+	registrations_abandon_pass(registrations);
+	log_setup(next->settings->log_level, next->settings->timestamps);
+	int started = plugin_set_start(next);
+	handover_give(next, registrations, owed);
+	if (started < 0) {
 		log_error("reload: the new configuration failed to start; exiting");
-		d->fatal = true;
-		loop_quit(d->loop);
-		handover_give(d, owed);
-		return;
+		return -1;
 	}
-	handover_give(d, owed);
-	for (size_t i = 0; i < d->set->n_publishers; i++)
-		d->set->publishers[i].replay_requested = true;
-	daemon_schedule_replay(d);
-	loop_timer_disarm(d->refresh_timer);
-	daemon_start_pass(d);
-	log_info("reloaded %s: inspector %s, %zu publisher(s), expire %u s, refresh %u s",
-		 d->set->settings->config_file, d->set->inspector.origin, d->set->n_publishers,
-		 d->set->settings->expire, d->set->settings->refresh);
-	notify_ready();
-	daemon_status_changed(d);
+	for (size_t i = 0; i < next->n_publishers; i++)
+		next->publishers[i].replay_requested = true;
+	return 0;
 }
 
-static void on_switch_timer(void *arg)
-{
-	struct daemon *d = arg;
-	if (d->draining || !d->next)
-		return; /* shutting down: the new set is never started */
-	size_t pending = daemon_set_pending(d->set);
-	if (pending > 0 && loop_now_ms() < d->switch_deadline_ms) {
-		if (loop_timer_arm(d->switch_timer, SWITCH_POLL_MS) == 0)
-			return;
-	}
-	if (pending > 0)
-		log_warning("reload: %zu operations of the old publishers never completed "
-			    "(withdrawals they owe go to their successors)",
-			    pending);
-	switch_to_next(d);
-}
-
-static struct settings *load_new_settings(const struct daemon *d)
+static struct settings *load_new_settings(const struct cli_options *opts)
 {
 	struct settings *settings = calloc(1, sizeof *settings);
 	char *error = NULL;
-	if (settings && settings_load(settings, d->opts, &error) == 0) {
+	if (settings && settings_load(settings, opts, &error) == 0) {
 		if (settings->refresh > 0)
 			return settings;
 		/* A running daemon does not turn into a one-pass run. */
@@ -172,57 +140,28 @@ static struct settings *load_new_settings(const struct daemon *d)
 	return NULL;
 }
 
-void reload_configuration(struct daemon *d)
+struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_set *running,
+				  struct registrations *registrations, struct host_services *services)
 {
-	if (d->next) {
-		log_warning("SIGHUP: a reload is already in progress; ignored");
-		return;
-	}
-	log_info("SIGHUP: reloading the configuration");
-	notify_reloading();
-	if (!d->switch_timer && !(d->switch_timer = loop_timer_new(d->loop, on_switch_timer, d))) {
-		log_error("reload abandoned: cannot create a timer: %s; keeping the running "
-			  "configuration",
-			  strerror(errno));
-		notify_ready();
-		return;
-	}
-	struct settings *settings = load_new_settings(d);
-	struct plugin_set *next = settings ? plugin_set_create(d, settings) : NULL;
+	struct settings *settings = load_new_settings(opts);
+	struct plugin_set *next = settings ? plugin_set_create(settings, &host_api, services, NULL) : NULL;
 	if (!next) {
 		if (settings)
 			log_error("reload: the new configuration was refused; keeping the running one");
-		notify_ready();
-		return;
+		return NULL;
 	}
-	struct plugin_set *old = d->set;
-	bool prefix_changed = strcmp(old->settings->key_namespace, next->settings->key_namespace) != 0;
-	plugin_set_stop_inspector(old);
-	for (size_t i = 0; i < old->n_publishers; i++)
-		if (prefix_changed || !has_identical_successor(&old->publishers[i], next))
-			registrations_withdraw_all_from(d, &old->publishers[i]);
+	bool prefix_changed =
+		strcmp(running->settings->key_namespace, next->settings->key_namespace) != 0;
+	plugin_set_stop_inspector(running);
+	for (size_t i = 0; i < running->n_publishers; i++)
+		if (prefix_changed || !has_identical_successor(&running->publishers[i], next))
+			registrations_withdraw_all_from(registrations, &running->publishers[i]);
 	/* The old publishers only flush from now on: a reconnect must not get
 	 * them a replay that would SET again what they just deleted. */
-	plugin_set_stop(old);
-	/* The `domains` policy may have changed: claims are rebuilt by the
-	 * new configuration's first pass (conflicts settle within it). */
-	registry_free(&d->claims);
-	registry_free(&d->contenders);
-	if (registry_init(&d->claims) < 0 || registry_init(&d->contenders) < 0) {
-		log_error("reload: out of memory; exiting");
-		d->fatal = true;
-		loop_quit(d->loop);
-	}
-	if (prefix_changed) {
-		/* Every key changes: the new pass registers them afresh. */
-		registry_free(&d->registry);
-		if (registry_init(&d->registry) < 0) {
-			log_error("reload: out of memory; exiting");
-			d->fatal = true;
-			loop_quit(d->loop);
-		}
-	}
-	d->next = next;
-	d->switch_deadline_ms = loop_now_ms() + SWITCH_TIMEOUT_MS;
-	on_switch_timer(d);
+	plugin_set_stop(running);
+	/* The `domains` policy may have changed: claims are rebuilt by the new
+	 * configuration's first pass.  With a new prefix every key changes: the
+	 * new pass registers them afresh. */
+	registrations_reset_for_reload(registrations, prefix_changed);
+	return next;
 }

@@ -17,7 +17,7 @@ static struct registry reg;
 
 static void setup(void)
 {
-	ck_assert_int_eq(registry_init(&reg), 0);
+	registry_init(&reg);
 }
 
 static void teardown(void)
@@ -230,7 +230,7 @@ START_TEST(test_free_then_reinit)
 	ck_assert_ptr_null(registry_find(&reg, "a"));
 	registry_remove(&reg, "a");
 	registry_free(&reg);
-	ck_assert_int_eq(registry_init(&reg), 0);
+	registry_init(&reg);
 	ck_assert_uint_eq(reg.map.count, 0);
 	ck_assert_ptr_null(registry_find(&reg, "a"));
 }

@@ -1,0 +1,77 @@
+/*
+ * One configuration's plugins and their life cycle: load + validate all ->
+ * init (each checks its own settings) -> start (publishers first) -> stop
+ * (the inspector first; publishers keep flushing) -> destroy -> dlclose.
+ * A reload builds a second set beside the running one and retires the old.
+ */
+#ifndef BH_PLUGIN_SET_H
+#define BH_PLUGIN_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <beachhead/plugin.h>
+
+#include "loader.h"
+#include "settings.h"
+
+/* What a plugin's calls of the host services reach (host_api.h); opaque here. */
+struct host_services;
+
+/* struct bh_host is what a plugin sees of its own instance. */
+struct bh_host {
+	struct host_services *services;
+	struct plugin_instance *instance;
+};
+
+struct plugin_instance {
+	struct bh_host host;
+	struct loaded_plugin loaded;
+	const struct plugin_slot *slot;
+	char *origin; /* log prefix: plugin name, plus [i] when repeated */
+	void *self;
+	bool initialized;
+	bool started;
+	bool stopped; /* stop() called: flushing, no new work */
+	bool replay_requested;
+	bool described; /* listed its settings (describe_setting, ABI 1.2) */
+	char *status;
+};
+
+/* Heap-allocated so that the instances (which plugins know through their
+ * bh_host) never move. */
+struct plugin_set {
+	struct settings *settings; /* owned: the slots point into it */
+	struct plugin_instance inspector;
+	struct plugin_instance *publishers;
+	size_t n_publishers;
+};
+
+/* Loads and initialises every plugin of a configuration (taking ownership
+ * of settings in every case); returns NULL (everything reported) when any
+ * is refused.  Plugins get api and services; with describe_to
+ * (--check-config --verbose) each plugin's "plugin" line is printed there. */
+struct plugin_set *plugin_set_create(struct settings *settings, const struct bh_host_api *api,
+				     struct host_services *services, FILE *describe_to);
+int plugin_set_start(struct plugin_set *set);
+void plugin_set_stop_inspector(struct plugin_set *set);
+/* Stops the inspector, then every publisher (they keep flushing). */
+void plugin_set_stop(struct plugin_set *set);
+void plugin_set_destroy(struct plugin_set *set);
+
+/* Operations the started publishers have not confirmed yet. */
+size_t plugin_set_pending(const struct plugin_set *set);
+/* Plugins older than ABI 1.2 cannot list their settings: prints their
+ * groups as the configuration gives them. */
+void plugin_set_describe_undescribed(const struct plugin_set *set, FILE *out);
+
+/* Started and not stopped: takes new work. */
+bool plugin_instance_active(const struct plugin_instance *inst);
+/* To every active publisher (a refusal is theirs to report). */
+void plugin_set_publish(const struct plugin_set *set, const struct bh_registration *reg);
+void plugin_set_withdraw(const struct plugin_set *set, const char *key, const char *container);
+/* Every active publisher that can list its keys (ABI 1.2 sweep). */
+void plugin_set_sweep(const struct plugin_set *set, const char *key_namespace);
+
+#endif
