@@ -145,16 +145,10 @@ static void withdraw(struct registrations *r, const char *container, const char 
 		r->events->pass_wanted(r->events->arg);
 }
 
-/* Every full pass reports every container again: what the core says about
- * a container is logged once per change, then at debug level (error_memo). */
-static bool remember(struct registrations *r, const char *container, const char *msg)
-{
-	return error_memo_is_news(&r->said, container, msg);
-}
-
-/* An error about a container: logged once per change, but counted every
- * time (the one-pass exit status depends on it).  Returns whether it was
- * news. */
+/* An error about a container: logged once per change (every full pass
+ * reports every container again, and the log must stay readable), but
+ * counted every time (the one-pass exit status depends on it).  Returns
+ * whether it was news. */
 static bool report(struct registrations *r, const char *container, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -164,7 +158,7 @@ static bool report(struct registrations *r, const char *container, const char *f
 	va_start(ap, fmt);
 	char *msg = bh_vstrfmt(fmt, ap);
 	va_end(ap);
-	bool news = !msg || remember(r, container, msg);
+	bool news = !msg || error_memo_is_news(&r->said, container, msg);
 	if (news) {
 		error_tally_report(r->errors, "core", container, msg ? msg : "(out of memory)");
 	} else {
@@ -173,12 +167,6 @@ static bool report(struct registrations *r, const char *container, const char *f
 	}
 	free(msg);
 	return news;
-}
-
-/* The container is fine again (or gone): its next error is news. */
-static void forget_rejection(struct registrations *r, const char *container)
-{
-	error_memo_forget(&r->said, container);
 }
 
 /* Warnings from the spec parser are held until the core knows whether the
@@ -318,7 +306,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	}
 	if (specs.count == 0) {
 		char *note = bh_strfmt("%s lists no domain, nothing to register", source);
-		bool news = !note || remember(r, c->name, note);
+		bool news = !note || error_memo_is_news(&r->said, c->name, note);
 		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
 			note ? note : "lists no domain");
 		free(note);
@@ -371,7 +359,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 		log_error("container %s: out of memory recording its domains", c->name);
 	free(groups);
 	domain_spec_list_free(&specs);
-	forget_rejection(r, c->name);
+	error_memo_forget(&r->said, c->name);
 	claims_contender_forget(&r->claims, c->name);
 	if (changed) {
 		e->announce = true;
@@ -425,7 +413,7 @@ void registrations_container_down(struct registrations *r, const char *name, con
 {
 	if (!name)
 		return;
-	forget_rejection(r, name);
+	error_memo_forget(&r->said, name);
 	claims_contender_forget(&r->claims, name);
 	withdraw(r, name, reason ? reason : "container stopped");
 }
