@@ -80,29 +80,14 @@ static void claim_remove(struct claims *claims, const char *domain)
 		claim_free(claim_of(n));
 }
 
-static int replace_string(char **slot, const char *value)
-{
-	if (*slot && strcmp(*slot, value) == 0)
-		return 0;
-	char *copy = strdup(value);
-	if (!copy)
-		return -1;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
-/* Creates or updates the claim on domain; -1 when out of memory (the
+/* Creates or replaces the claim on domain; -1 when out of memory (the
  * domain then has no claim: the next pass records it again). */
 static int claim_set(struct claims *claims, const char *domain, const char *holder, const char *group)
 {
 	struct domain_claim *c = claim_find(claims, domain);
-	if (c) {
-		if (replace_string(&c->holder, holder) == 0 && replace_string(&c->group, group) == 0)
-			return 0;
-		claim_remove(claims, domain);
-		return -1;
-	}
+	if (c && strcmp(c->holder, holder) == 0 && strcmp(c->group, group) == 0)
+		return 0; /* a refresh: unchanged */
+	claim_remove(claims, domain);
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
@@ -247,7 +232,7 @@ bool claims_release(struct claims *claims, const struct registry *registrations,
 			struct servers_ctx ctx = {*dom, e->container, NULL, NULL, 0, NULL};
 			registry_each(registrations, collect_servers, &ctx);
 			if (ctx.oldest) {
-				char *group = strdup(claim->group);
+				char *group = strdup(claim->group); /* claim_set frees the old claim */
 				if (!group || claim_set(claims, *dom, ctx.oldest->container, group) < 0)
 					claim_remove(claims, *dom);
 				free(group);
