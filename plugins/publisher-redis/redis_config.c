@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,22 @@ static int get_sentinels(struct parse_ctx *ctx, const config_setting_t *s)
 	return BH_OK;
 }
 
+/* The string settings; none of them means anything when empty.  The
+ * password's messages name its type, never its value. */
+static const struct {
+	const char *name;
+	size_t offset; /* of the char * in struct redis_config */
+} string_settings[] = {
+	{"host", offsetof(struct redis_config, host)},
+	{"socket", offsetof(struct redis_config, socket)},
+	{"user", offsetof(struct redis_config, user)},
+	{"password", offsetof(struct redis_config, password)},
+	{"notify_channel", offsetof(struct redis_config, notify_channel)},
+	{"master_name", offsetof(struct redis_config, master_name)},
+	{"sentinel_user", offsetof(struct redis_config, sentinel_user)},
+	{"sentinel_password", offsetof(struct redis_config, sentinel_password)},
+};
+
 /* The settings are read in any order; what one says about another
  * (password vs password_file, user, sentinels) is checked afterwards. */
 static void read_one(struct parse_ctx *ctx, const config_setting_t *s)
@@ -158,27 +175,16 @@ static void read_one(struct parse_ctx *ctx, const config_setting_t *s)
 	struct redis_config *cfg = ctx->cfg;
 	struct bh_config *r = &ctx->report;
 	unsigned long long n;
+	for (size_t i = 0; i < sizeof string_settings / sizeof string_settings[0]; i++)
+		if (bh_config_is(s, string_settings[i].name)) {
+			char **field = (char **)((char *)cfg + string_settings[i].offset);
+			(void)bh_config_nonempty_string(r, s, field);
+			return;
+		}
 	if (bh_config_is(s, "plugin"))
 		return;
-	if (bh_config_is(s, "host"))
-		(void)bh_config_nonempty_string(r, s, &cfg->host);
-	else if (bh_config_is(s, "socket"))
-		(void)bh_config_nonempty_string(r, s, &cfg->socket);
-	else if (bh_config_is(s, "user"))
-		(void)bh_config_nonempty_string(r, s, &cfg->user);
-	else if (bh_config_is(s, "notify_channel"))
-		(void)bh_config_nonempty_string(r, s, &cfg->notify_channel);
-	else if (bh_config_is(s, "master_name"))
-		(void)bh_config_nonempty_string(r, s, &cfg->master_name);
-	else if (bh_config_is(s, "sentinel_user"))
-		(void)bh_config_nonempty_string(r, s, &cfg->sentinel_user);
-	else if (bh_config_is(s, "sentinel_password"))
-		(void)bh_config_nonempty_string(r, s, &cfg->sentinel_password);
-	else if (bh_config_is(s, "sentinels"))
+	if (bh_config_is(s, "sentinels"))
 		(void)get_sentinels(ctx, s);
-	else if (bh_config_is(s, "password"))
-		/* The messages name the type, never the value. */
-		(void)bh_config_nonempty_string(r, s, &cfg->password);
 	else if (bh_config_is(s, "password_file"))
 		(void)bh_config_nonempty_string(r, s, &ctx->password_file);
 	else if (bh_config_is(s, "port")) {
