@@ -1,7 +1,8 @@
 /*
  * Reads the publisher-redis group.  Every unknown or malformed key is an
  * error that names file and line, so that typos never silently fall back to
- * defaults.  The password is never echoed in any message.
+ * defaults; all of them, and every setting that lacks its companion, are
+ * reported in one run.  The password is never echoed in any message.
  */
 #include "config.h"
 
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,7 @@ struct parse_ctx {
 	const struct bh_init *args;
 	struct redis_config *cfg;
 	struct bh_config report; /* the SDK's file:line error reporter */
-	char *password_file;     /* its path, read once the settings agree */
+	char *password_file;     /* its path; the file is read after every setting */
 };
 
 /* Reports a bad setting through the SDK (file:line: instance: message) and
