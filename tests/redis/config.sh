@@ -69,15 +69,13 @@ CONF
 $(bh_daemon_cmd) -c "$BH_TMP/all.conf" --no-timestamp --check-config 2>"$BH_TMP/all.err"
 status=$?
 [ "$status" -eq 2 ] || { cat "$BH_TMP/all.err" >&2; bh_fail "all: exit status $status, expected 2"; }
-for want in "all.conf:4: publishers\[0\]: 'port' must be between 1 and 65535, not 70000" \
+bh_expect_lines "$BH_TMP/all.err" "all.conf:4: publishers\[0\]: 'port' must be between 1 and 65535, not 70000" \
 	"all.conf:5: publishers\[0\]: 'host' must be a string, not an integer" \
 	"all.conf:6: publishers\[0\]: 'user' needs 'password' or 'password_file'" \
 	"all.conf:7: publishers\[0\]: 'master_name' needs 'sentinels'" \
 	"all.conf:8: publishers\[0\]: 'sentinel_user' needs 'sentinels'" \
 	"all.conf:9: publishers\[0\]: 'sentinel_password' must be a string, not an integer" \
-	"all.conf:9: publishers\[0\]: 'sentinel_password' needs 'sentinels'"; do
-	grep -q "$want" "$BH_TMP/all.err" || { cat "$BH_TMP/all.err" >&2; bh_fail "all: not reported: $want"; }
-done
+	"all.conf:9: publishers\[0\]: 'sentinel_password' needs 'sentinels'"
 n=$(grep -c 'all\.conf:[0-9]*: publishers\[0\]: ' "$BH_TMP/all.err")
 [ "$n" -eq 7 ] || { cat "$BH_TMP/all.err" >&2; bh_fail "all: $n messages for the group, expected 7"; }
 
