@@ -11,7 +11,9 @@
  *       BH_ERROR(p, "cannot open %s: %s", path, strerror(errno));
  *
  *   Configuration helpers that report "file:line: instance: message" and
- *   keep going, so that one run shows every bad setting:
+ *   keep going, so that one run shows every bad setting (readers for
+ *   strings, non-empty strings, ranged integers and booleans; one wording
+ *   per kind of mistake, listed above bh_config_unknown):
  *
  *       struct bh_config cfg = bh_config_begin(args);
  *       for each setting s of args->config:
@@ -108,17 +110,37 @@ static inline const char *bh_config_file(const struct bh_config *cfg, const conf
 	return file ? file : cfg->args->config_file;
 }
 
+/* What messages call a setting: list elements have no name of their own. */
+static inline const char *bh_config_name(const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	return name ? name : "value";
+}
+
+/* Logs "FILE:LINE: instance: message" at the given level (s may be NULL:
+ * the plugin's group).  Counts nothing: errors go through bh_config_error. */
+static inline void bh_config_vlog(const struct bh_config *cfg, enum bh_log_level level,
+				  const config_setting_t *s, const char *fmt, va_list ap)
+	BH_PRINTF(4, 0);
+static inline void bh_config_vlog(const struct bh_config *cfg, enum bh_log_level level,
+				  const config_setting_t *s, const char *fmt, va_list ap)
+{
+	const struct bh_init *a = cfg->args;
+	if (!s)
+		s = a->config;
+	char *text = bh_vstrfmt(fmt, ap);
+	a->api->log(a->host, level, "%s:%u: %s: %s", bh_config_file(cfg, s),
+		    s ? config_setting_source_line(s) : 0u, a->instance,
+		    text ? text : "invalid setting (no memory left to say more)");
+	free(text);
+}
+
 static inline void bh_config_verror(struct bh_config *cfg, const config_setting_t *s,
 				    const char *fmt, va_list ap) BH_PRINTF(3, 0);
 static inline void bh_config_verror(struct bh_config *cfg, const config_setting_t *s,
 				    const char *fmt, va_list ap)
 {
-	const struct bh_init *a = cfg->args;
-	char *text = bh_vstrfmt(fmt, ap);
-	a->api->log(a->host, BH_LOG_ERROR, "%s:%u: %s: %s", bh_config_file(cfg, s),
-		    s ? config_setting_source_line(s) : 0u, a->instance,
-		    text ? text : "invalid setting (no memory left to say more)");
-	free(text);
+	bh_config_vlog(cfg, BH_LOG_ERROR, s, fmt, ap);
 	cfg->errors++;
 }
 
@@ -130,13 +152,47 @@ static inline void bh_config_error(struct bh_config *cfg, const config_setting_t
 {
 	va_list ap;
 	va_start(ap, fmt);
-	bh_config_verror(cfg, s ? s : cfg->args->config, fmt, ap);
+	bh_config_verror(cfg, s, fmt, ap);
 	va_end(ap);
 }
 
+/* A setting that is accepted but worth a word (ignored, unsafe): the same
+ * "FILE:LINE: instance:" prefix at warning level; not counted as an error. */
+static inline void bh_config_warning(const struct bh_config *cfg, const config_setting_t *s,
+				     const char *fmt, ...) BH_PRINTF(3, 4);
+static inline void bh_config_warning(const struct bh_config *cfg, const config_setting_t *s,
+				     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bh_config_vlog(cfg, BH_LOG_WARNING, s, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The messages below use one wording per kind of mistake, the daemon's own
+ * (its settings file is read the same way), so that an operator sees the
+ * same sentence whichever group is wrong:
+ *   unknown setting 'NAME'                 (optionally: " (known: a, b)")
+ *   missing 'NAME' (WHAT)
+ *   'NAME' must be TYPE, not TYPE          ("an integer, not a string")
+ *   'NAME' must not be empty
+ *   'NAME' must be between MIN and MAX, not VALUE
+ *   out of memory
+ * Values of the wrong type are never echoed (a misplaced password).
+ */
+
 static inline void bh_config_unknown(struct bh_config *cfg, const config_setting_t *s)
 {
-	bh_config_error(cfg, s, "unknown setting '%s'", config_setting_name(s));
+	bh_config_error(cfg, s, "unknown setting '%s'", bh_config_name(s));
+}
+
+/* The same, naming the settings the plugin knows ("host, port, socket"): a
+ * typo is easier to spot next to the right spelling. */
+static inline void bh_config_unknown_among(struct bh_config *cfg, const config_setting_t *s,
+					   const char *known)
+{
+	bh_config_error(cfg, s, "unknown setting '%s' (known: %s)", bh_config_name(s), known);
 }
 
 static inline void bh_config_missing(struct bh_config *cfg, const char *name, const char *what)
@@ -144,16 +200,48 @@ static inline void bh_config_missing(struct bh_config *cfg, const char *name, co
 	bh_config_error(cfg, NULL, "missing '%s' (%s)", name, what);
 }
 
+/* A libconfig type (CONFIG_TYPE_...) in words, for messages. */
+static inline const char *bh_config_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	}
+	return "something else";
+}
+
+/* 0 when s has the given type (CONFIG_TYPE_INT also accepts a 64-bit
+ * integer), else -1 (reported). */
+static inline int bh_config_expect(struct bh_config *cfg, const config_setting_t *s, int type)
+{
+	int actual = config_setting_type(s);
+	if (actual == type || (type == CONFIG_TYPE_INT && actual == CONFIG_TYPE_INT64))
+		return 0;
+	bh_config_error(cfg, s, "'%s' must be %s, not %s", bh_config_name(s),
+			bh_config_type_name(type), bh_config_type_name(actual));
+	return -1;
+}
+
 /* A string setting, copied (libconfig owns its strings and frees them on
  * reload).  Replaces *out; 0 or -1 (reported). */
 static inline int bh_config_string(struct bh_config *cfg, const config_setting_t *s, char **out)
 {
-	const char *v = config_setting_get_string(s);
-	if (!v) {
-		bh_config_error(cfg, s, "'%s' must be a string", config_setting_name(s));
+	if (bh_config_expect(cfg, s, CONFIG_TYPE_STRING) < 0)
 		return -1;
-	}
-	char *copy = strdup(v);
+	char *copy = strdup(config_setting_get_string(s));
 	if (!copy) {
 		bh_config_error(cfg, s, "out of memory");
 		return -1;
@@ -163,20 +251,32 @@ static inline int bh_config_string(struct bh_config *cfg, const config_setting_t
 	return 0;
 }
 
-/* An integer setting within [min, max]; 0 or -1 (reported). */
+/* The same for a setting where "" means nothing sensible (a host name, a
+ * user, a path): an empty string is reported instead of copied. */
+static inline int bh_config_nonempty_string(struct bh_config *cfg, const config_setting_t *s,
+					    char **out)
+{
+	if (bh_config_expect(cfg, s, CONFIG_TYPE_STRING) < 0)
+		return -1;
+	if (!config_setting_get_string(s)[0]) {
+		bh_config_error(cfg, s, "'%s' must not be empty", bh_config_name(s));
+		return -1;
+	}
+	return bh_config_string(cfg, s, out);
+}
+
+/* An integer setting within [min, max]; 0 or -1 (reported).  A negative
+ * value is out of range like any other. */
 static inline int bh_config_uint(struct bh_config *cfg, const config_setting_t *s,
 				 unsigned long long min, unsigned long long max,
 				 unsigned long long *out)
 {
-	int type = config_setting_type(s);
-	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		bh_config_error(cfg, s, "'%s' must be an integer", config_setting_name(s));
+	if (bh_config_expect(cfg, s, CONFIG_TYPE_INT) < 0)
 		return -1;
-	}
 	long long v = config_setting_get_int64(s);
 	if (v < 0 || (unsigned long long)v < min || (unsigned long long)v > max) {
-		bh_config_error(cfg, s, "'%s' must be between %llu and %llu (got %lld)",
-				config_setting_name(s), min, max, v);
+		bh_config_error(cfg, s, "'%s' must be between %llu and %llu, not %lld",
+				bh_config_name(s), min, max, v);
 		return -1;
 	}
 	*out = (unsigned long long)v;
@@ -185,10 +285,8 @@ static inline int bh_config_uint(struct bh_config *cfg, const config_setting_t *
 
 static inline int bh_config_bool(struct bh_config *cfg, const config_setting_t *s, int *out)
 {
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		bh_config_error(cfg, s, "'%s' must be true or false", config_setting_name(s));
+	if (bh_config_expect(cfg, s, CONFIG_TYPE_BOOL) < 0)
 		return -1;
-	}
 	*out = config_setting_get_bool(s);
 	return 0;
 }

@@ -35,51 +35,11 @@ struct ctx {
 	bool failed;
 };
 
-static void get_string(struct ctx *ctx, const config_setting_t *s, char **out, bool allow_empty)
+static void get_bool(struct ctx *ctx, const config_setting_t *s, bool *out)
 {
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		bh_config_error(&ctx->cfg, s, "'%s' must be a string", config_setting_name(s));
-		return;
-	}
-	const char *v = config_setting_get_string(s);
-	if (!allow_empty && !v[0]) {
-		bh_config_error(&ctx->cfg, s, "'%s' must not be empty", config_setting_name(s));
-		return;
-	}
-	char *copy = strdup(v);
-	if (!copy) {
-		bh_config_error(&ctx->cfg, s, "%s: out of memory", config_setting_name(s));
-		return;
-	}
-	free(*out);
-	*out = copy;
-}
-
-static bool get_bool(struct ctx *ctx, const config_setting_t *s, bool *out)
-{
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		bh_config_error(&ctx->cfg, s, "'%s' must be a boolean (true or false)", config_setting_name(s));
-		return false;
-	}
-	*out = config_setting_get_bool(s) != 0;
-	return true;
-}
-
-static bool get_int(struct ctx *ctx, const config_setting_t *s, long long min, long long max,
-		    long long *out)
-{
-	int type = config_setting_type(s);
-	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		bh_config_error(&ctx->cfg, s, "'%s' must be an integer", config_setting_name(s));
-		return false;
-	}
-	long long v = config_setting_get_int64(s);
-	if (v < min || v > max) {
-		bh_config_error(&ctx->cfg, s, "'%s' is out of range", config_setting_name(s));
-		return false;
-	}
-	*out = v;
-	return true;
+	int v;
+	if (bh_config_bool(&ctx->cfg, s, &v) == 0)
+		*out = v != 0;
 }
 
 /* "FILE:LINE", or the command-line option the core names as the file of a
@@ -202,12 +162,11 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	for (int i = 0; i < config_setting_length(group); i++) {
 		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s);
-		bool b;
-		long long n;
+		unsigned long long n;
 		if (strcmp(name, "plugin") == 0) {
 			continue;
 		} else if (strcmp(name, "url") == 0) {
-			get_string(&ctx, s, &st->url, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->url);
 			set_origin(&ctx, s, &st->url_origin);
 			if (strncmp(st->url, "unix://", 7) != 0 && strncmp(st->url, "tcp://", 6) != 0 &&
 			    strncmp(st->url, "http://", 7) != 0 && strncmp(st->url, "https://", 8) != 0)
@@ -216,16 +175,15 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			else if (strncmp(st->url, "unix://", 7) == 0 && st->url[7] != '/')
 				bh_config_error(&ctx.cfg, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
 		} else if (strcmp(name, "tls_verify") == 0) {
-			if (get_bool(&ctx, s, &b))
-				tls_verify = b;
+			(void)bh_config_bool(&ctx.cfg, s, &tls_verify);
 		} else if (strcmp(name, "cert_path") == 0) {
-			get_string(&ctx, s, &st->cert_path, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->cert_path);
 			cert_configured = true;
 			cert_setting = s;
 		} else if (strcmp(name, "address") == 0) {
 			address_setting = s;
 			char *mode = NULL;
-			get_string(&ctx, s, &mode, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &mode);
 			if (!mode)
 				continue;
 			if (strcmp(mode, "ip") == 0)
@@ -238,34 +196,33 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 				bh_config_error(&ctx.cfg, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
 			free(mode);
 		} else if (strcmp(name, "envvar") == 0) {
-			get_string(&ctx, s, &st->envvar, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->envvar);
 			if (st->envvar && strchr(st->envvar, '='))
 				bh_config_error(&ctx.cfg, s, "'envvar' must not contain '=': '%s'", st->envvar);
 		} else if (strcmp(name, "label") == 0) {
-			get_string(&ctx, s, &st->label, true);
+			(void)bh_config_string(&ctx.cfg, s, &st->label);
 		} else if (strcmp(name, "network") == 0) {
-			get_string(&ctx, s, &st->network, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->network);
 		} else if (strcmp(name, "advertise_address") == 0) {
-			get_string(&ctx, s, &st->advertise_address, false);
+			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->advertise_address);
 		} else if (strcmp(name, "skip_unhealthy") == 0) {
-			(void)get_bool(&ctx, s, &st->skip_unhealthy);
+			get_bool(&ctx, s, &st->skip_unhealthy);
 		} else if (strcmp(name, "drain") == 0) {
-			(void)get_bool(&ctx, s, &st->drain);
+			get_bool(&ctx, s, &st->drain);
 		} else if (strcmp(name, "timeout_ms") == 0) {
-			if (get_int(&ctx, s, 100, 3600000, &n))
+			if (bh_config_uint(&ctx.cfg, s, 100, 3600000, &n) == 0)
 				st->timeout_ms = (long)n;
 		} else if (strcmp(name, "max_response_bytes") == 0) {
-			if (get_int(&ctx, s, 4096, (long long)1 << 30, &n))
+			if (bh_config_uint(&ctx.cfg, s, 4096, 1ull << 30, &n) == 0)
 				st->max_response_bytes = (size_t)n;
 		} else if (strcmp(name, "max_list_bytes") == 0) {
-			if (get_int(&ctx, s, 4096, (long long)1 << 32, &n))
+			if (bh_config_uint(&ctx.cfg, s, 4096, 1ull << 32, &n) == 0)
 				st->max_list_bytes = (size_t)n;
 		} else {
-			bh_config_error(&ctx.cfg, s,
-			    "unknown setting '%s' (known: url, tls_verify, cert_path, address, envvar, "
-			    "label, network, advertise_address, skip_unhealthy, drain, timeout_ms, "
-			    "max_response_bytes, max_list_bytes)",
-			    name);
+			bh_config_unknown_among(&ctx.cfg, s,
+			    "url, tls_verify, cert_path, address, envvar, label, network, "
+			    "advertise_address, skip_unhealthy, drain, timeout_ms, "
+			    "max_response_bytes, max_list_bytes");
 		}
 	}
 	/* $DOCKER_HOST gets the same check as 'url' (the docker CLI also

@@ -130,7 +130,7 @@ int etcd_settings_parse(const struct bh_init *args, struct etcd_settings *out)
 	if (!out->endpoints && !config_setting_get_member(args->config, "endpoints"))
 		bh_config_missing(&cfg, "endpoints", "the etcd cluster: [ \"http://127.0.0.1:2379\" ]");
 	if (out->user && !out->user[0])
-		bh_config_error(&cfg, user_at, "'user' is empty");
+		bh_config_error(&cfg, user_at, "'user' must not be empty");
 	if (out->user && !password_file)
 		bh_config_error(&cfg, user_at, "'user' needs 'password_file'");
 	if (password_file && !out->user)

@@ -1,7 +1,8 @@
 /*
  * Reads the publisher-redis group.  Every unknown or malformed key is an
  * error that names file and line, so that typos never silently fall back to
- * defaults.  The password is never echoed in any message.
+ * defaults; all of them, and every setting that lacks its companion, are
+ * reported in one run.  The password is never echoed in any message.
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,58 +26,25 @@
 #define DEFAULT_COMMAND_TIMEOUT_MS 3000u
 /* A password file is a secret, not a document: refuse anything bigger. */
 #define MAX_PASSWORD_FILE 4096
+/* An hour: a longer timeout is a mistake, not a choice. */
+#define MAX_TIMEOUT_MS (3600u * 1000u)
 
 struct parse_ctx {
 	const struct bh_init *args;
 	struct redis_config *cfg;
 	struct bh_config report; /* the SDK's file:line error reporter */
+	char *password_file;     /* its path; the file is read after every setting */
 };
-
-static const char *source_file(const struct parse_ctx *ctx, const config_setting_t *s)
-{
-	return bh_config_file(&ctx->report, s);
-}
 
 /* Reports a bad setting through the SDK (file:line: instance: message) and
  * evaluates to BH_ERR, so that callers can `return BAD(...)`. */
 #define BAD(ctx, s, fmt, ...) (bh_config_error(&(ctx)->report, (s), fmt, __VA_ARGS__), BH_ERR)
 
-static int get_string(struct parse_ctx *ctx, const config_setting_t *s, char **out)
-{
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return BAD(ctx, s, "'%s' must be a string", config_setting_name(s));
-	const char *value = config_setting_get_string(s);
-	if (value[0] == '\0')
-		return BAD(ctx, s, "'%s' must not be empty", config_setting_name(s));
-	char *copy = strdup(value);
-	if (!copy)
-		return BAD(ctx, s, "'%s': out of memory", config_setting_name(s));
-	free(*out);
-	*out = copy;
-	return BH_OK;
-}
-
-static int get_int(struct parse_ctx *ctx, const config_setting_t *s, long long min, long long max,
-		   long long *out)
-{
-	int type = config_setting_type(s);
-	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-		return BAD(ctx, s, "'%s' must be an integer", config_setting_name(s));
-	long long value = config_setting_get_int64(s);
-	if (value < min || value > max)
-		return BAD(ctx, s, "'%s' must be between %lld and %lld, not %lld",
-			   config_setting_name(s), min, max, value);
-	*out = value;
-	return BH_OK;
-}
-
 /* Reads the whole file; strips one trailing "\n" or "\r\n" (editors add it,
  * nobody means it as part of the password). */
 static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
 {
-	if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
-		return BAD(ctx, s, "'%s' must be a non-empty path", config_setting_name(s));
-	const char *path = config_setting_get_string(s);
+	const char *path = ctx->password_file;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return BAD(ctx, s, "password_file %s: %s", path, strerror(errno));
@@ -84,15 +52,13 @@ static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
 	 * loud warning (not a refusal: the operator may have reasons). */
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		ctx->args->api->log(ctx->args->host, BH_LOG_WARNING,
-				    "%s:%u: %s: password_file %s is readable by every user (mode %04o); "
-				    "chmod o-r it",
-				    source_file(ctx, s), config_setting_source_line(s), ctx->args->instance,
-				    path, (unsigned)(st.st_mode & 07777));
+		bh_config_warning(&ctx->report, s,
+				  "password_file %s is readable by every user (mode %04o); chmod o-r it",
+				  path, (unsigned)(st.st_mode & 07777));
 	char *buf = malloc(MAX_PASSWORD_FILE + 1);
 	if (!buf) {
 		fclose(f);
-		return BAD(ctx, s, "password_file %s: out of memory", path);
+		return BAD(ctx, s, "%s", "out of memory");
 	}
 	size_t len = fread(buf, 1, MAX_PASSWORD_FILE + 1, f);
 	int failed = ferror(f);
@@ -156,7 +122,7 @@ static int get_sentinels(struct parse_ctx *ctx, const config_setting_t *s)
 	size_t n = (size_t)config_setting_length(s);
 	char **list = calloc(n + 1, sizeof *list);
 	if (!list)
-		return BAD(ctx, s, "'%s': out of memory", config_setting_name(s));
+		return BAD(ctx, s, "%s", "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *text = config_setting_type(e) == CONFIG_TYPE_STRING
@@ -186,144 +152,133 @@ static int get_sentinels(struct parse_ctx *ctx, const config_setting_t *s)
 	return BH_OK;
 }
 
-static int read_one(struct parse_ctx *ctx, const config_setting_t *s, const config_setting_t **pw,
-		    const config_setting_t **pw_file)
+/* The string settings; none of them means anything when empty.  The
+ * password's messages name its type, never its value. */
+static const struct {
+	const char *name;
+	size_t offset; /* of the char * in struct redis_config */
+} string_settings[] = {
+	{"host", offsetof(struct redis_config, host)},
+	{"socket", offsetof(struct redis_config, socket)},
+	{"user", offsetof(struct redis_config, user)},
+	{"password", offsetof(struct redis_config, password)},
+	{"notify_channel", offsetof(struct redis_config, notify_channel)},
+	{"master_name", offsetof(struct redis_config, master_name)},
+	{"sentinel_user", offsetof(struct redis_config, sentinel_user)},
+	{"sentinel_password", offsetof(struct redis_config, sentinel_password)},
+};
+
+/* The settings are read in any order; what one says about another
+ * (password vs password_file, user, sentinels) is checked afterwards. */
+static void read_one(struct parse_ctx *ctx, const config_setting_t *s)
 {
 	struct redis_config *cfg = ctx->cfg;
-	const char *name = config_setting_name(s);
-	long long n;
-	if (strcmp(name, "plugin") == 0)
-		return BH_OK;
-	if (strcmp(name, "host") == 0)
-		return get_string(ctx, s, &cfg->host);
-	if (strcmp(name, "socket") == 0)
-		return get_string(ctx, s, &cfg->socket);
-	if (strcmp(name, "user") == 0)
-		return get_string(ctx, s, &cfg->user);
-	if (strcmp(name, "notify_channel") == 0)
-		return get_string(ctx, s, &cfg->notify_channel);
-	if (strcmp(name, "master_name") == 0)
-		return get_string(ctx, s, &cfg->master_name);
-	if (strcmp(name, "sentinel_user") == 0)
-		return get_string(ctx, s, &cfg->sentinel_user);
-	if (strcmp(name, "sentinel_password") == 0) {
-		if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
-			return BAD(ctx, s, "'%s' must be a non-empty string", name);
-		return get_string(ctx, s, &cfg->sentinel_password);
-	}
-	if (strcmp(name, "sentinels") == 0)
-		return get_sentinels(ctx, s);
-	if (strcmp(name, "password") == 0) {
-		/* Never print the value, not even in a type error. */
-		if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
-			return BAD(ctx, s, "'%s' must be a non-empty string", name);
-		*pw = s;
-		return BH_OK;
-	}
-	if (strcmp(name, "password_file") == 0) {
-		*pw_file = s;
-		return BH_OK;
-	}
-	if (strcmp(name, "port") == 0) {
-		if (get_int(ctx, s, 1, 65535, &n) != BH_OK)
-			return BH_ERR;
-		cfg->port = (int)n;
-		return BH_OK;
-	}
-	if (strcmp(name, "database") == 0) {
-		if (get_int(ctx, s, 0, INT_MAX, &n) != BH_OK)
-			return BH_ERR;
-		cfg->database = (int)n;
-		return BH_OK;
-	}
-	if (strcmp(name, "connect_timeout_ms") == 0 || strcmp(name, "command_timeout_ms") == 0) {
-		if (get_int(ctx, s, 1, 3600 * 1000, &n) != BH_OK)
-			return BH_ERR;
-		if (strcmp(name, "connect_timeout_ms") == 0)
+	struct bh_config *r = &ctx->report;
+	unsigned long long n;
+	for (size_t i = 0; i < sizeof string_settings / sizeof string_settings[0]; i++)
+		if (bh_config_is(s, string_settings[i].name)) {
+			char **field = (char **)((char *)cfg + string_settings[i].offset);
+			(void)bh_config_nonempty_string(r, s, field);
+			return;
+		}
+	if (bh_config_is(s, "plugin"))
+		return;
+	if (bh_config_is(s, "sentinels"))
+		(void)get_sentinels(ctx, s);
+	else if (bh_config_is(s, "password_file"))
+		(void)bh_config_nonempty_string(r, s, &ctx->password_file);
+	else if (bh_config_is(s, "port")) {
+		if (bh_config_uint(r, s, 1, 65535, &n) == 0)
+			cfg->port = (int)n;
+	} else if (bh_config_is(s, "database")) {
+		if (bh_config_uint(r, s, 0, INT_MAX, &n) == 0)
+			cfg->database = (int)n;
+	} else if (bh_config_is(s, "connect_timeout_ms")) {
+		if (bh_config_uint(r, s, 1, MAX_TIMEOUT_MS, &n) == 0)
 			cfg->connect_timeout_ms = (unsigned)n;
-		else
+	} else if (bh_config_is(s, "command_timeout_ms")) {
+		if (bh_config_uint(r, s, 1, MAX_TIMEOUT_MS, &n) == 0)
 			cfg->command_timeout_ms = (unsigned)n;
-		return BH_OK;
-	}
-	return BAD(ctx, s, "unknown setting '%s' (publisher-redis knows host, port, socket, "
-			   "user, password, password_file, database, connect_timeout_ms, "
-			   "command_timeout_ms, notify_channel, sentinels, master_name, "
-			   "sentinel_user, sentinel_password)",
-		   name);
+	} else
+		bh_config_unknown_among(r, s, "host, port, socket, user, password, password_file, "
+					      "database, connect_timeout_ms, command_timeout_ms, "
+					      "notify_channel, sentinels, master_name, sentinel_user, "
+					      "sentinel_password");
 }
 
-static int check_sentinel_settings(struct parse_ctx *ctx)
+/* Which settings need which; each mistake reported, none stops the others.
+ * Judged by which settings are present, so that a setting already reported
+ * as malformed does not also count as missing. */
+static void check_dependencies(struct parse_ctx *ctx)
 {
-	struct redis_config *cfg = ctx->cfg;
 	const config_setting_t *group = ctx->args->config;
+	const config_setting_t *pw = config_setting_get_member(group, "password");
+	const config_setting_t *pw_file = config_setting_get_member(group, "password_file");
+	const config_setting_t *user = config_setting_get_member(group, "user");
 	const config_setting_t *sentinels = config_setting_get_member(group, "sentinels");
 	const config_setting_t *master = config_setting_get_member(group, "master_name");
 	const config_setting_t *s_user = config_setting_get_member(group, "sentinel_user");
+	const config_setting_t *s_pw = config_setting_get_member(group, "sentinel_password");
+	if (pw && pw_file)
+		(void)BAD(ctx, pw_file, "%s", "give either 'password' or 'password_file', not both");
+	if (user && !pw && !pw_file)
+		(void)BAD(ctx, user, "%s", "'user' needs 'password' or 'password_file'");
 	if (sentinels && !master)
-		return BAD(ctx, sentinels, "%s", "'sentinels' needs 'master_name'");
+		(void)BAD(ctx, sentinels, "%s", "'sentinels' needs 'master_name'");
 	if (!sentinels) {
 		/* Sentinel-only settings without sentinels are a mistake, not
 		 * something to ignore. */
-		const char *names[] = {"master_name", "sentinel_user", "sentinel_password"};
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-			const config_setting_t *s = config_setting_get_member(group, names[i]);
+		const config_setting_t *only[] = {master, s_user, s_pw};
+		for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
+			if (only[i])
+				(void)BAD(ctx, only[i], "'%s' needs 'sentinels'",
+					  config_setting_name(only[i]));
+	} else if (s_user && !s_pw) {
+		(void)BAD(ctx, s_user, "%s", "'sentinel_user' needs 'sentinel_password'");
+	}
+}
+
+/* Settings that are valid but have no effect: said once each. */
+static void warn_ignored(struct parse_ctx *ctx)
+{
+	const config_setting_t *group = ctx->args->config;
+	if (ctx->cfg->sentinels) {
+		const char *unused[] = {"host", "port", "socket"};
+		for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++) {
+			const config_setting_t *s = config_setting_get_member(group, unused[i]);
 			if (s)
-				return BAD(ctx, s, "'%s' needs 'sentinels'", names[i]);
+				bh_config_warning(&ctx->report, s, "'%s' is ignored: with 'sentinels' "
+						  "the sentinels name the master", unused[i]);
 		}
-		return BH_OK;
+		return;
 	}
-	if (cfg->sentinel_user && !cfg->sentinel_password)
-		return BAD(ctx, s_user, "%s", "'sentinel_user' needs 'sentinel_password'");
-	const char *unused[] = {"host", "port", "socket"};
-	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++) {
-		const config_setting_t *s = config_setting_get_member(group, unused[i]);
-		if (s)
-			BH_WARNING(ctx->args, "%s:%u: %s: '%s' is ignored: with 'sentinels' the "
-				   "sentinels name the master",
-				   source_file(ctx, s), config_setting_source_line(s),
-				   ctx->args->instance, unused[i]);
-	}
-	return BH_OK;
+	const config_setting_t *tcp = config_setting_get_member(group, "host");
+	if (!tcp)
+		tcp = config_setting_get_member(group, "port");
+	if (ctx->cfg->socket && tcp)
+		/* Also what --redis-host/--redis-port run into: say which wins. */
+		bh_config_warning(&ctx->report, tcp, "'%s' is ignored: 'socket' wins over host and port",
+				  config_setting_name(tcp));
 }
 
 static int parse(struct parse_ctx *ctx)
 {
 	struct redis_config *cfg = ctx->cfg;
 	const config_setting_t *group = ctx->args->config;
-	const config_setting_t *pw = NULL, *pw_file = NULL;
-	bool failed = false; /* every bad setting is reported, not just the first */
-	for (int i = 0; i < config_setting_length(group); i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		if (read_one(ctx, s, &pw, &pw_file) != BH_OK)
-			failed = true;
-	}
-	if (pw && pw_file)
-		return BAD(ctx, pw_file, "%s", "give either 'password' or 'password_file', not both");
-	if (pw && !(cfg->password = strdup(config_setting_get_string(pw))))
-		return BAD(ctx, pw, "%s", "out of memory");
-	if (pw_file && read_password_file(ctx, pw_file) != BH_OK)
+	for (int i = 0; i < config_setting_length(group); i++)
+		read_one(ctx, config_setting_get_elem(group, (unsigned)i));
+	check_dependencies(ctx);
+	/* Read even when other settings are bad, so that its problems are
+	 * reported in the same run; not when 'password' is given as well. */
+	if (ctx->password_file && !config_setting_get_member(group, "password"))
+		(void)read_password_file(ctx, config_setting_get_member(group, "password_file"));
+	if (bh_config_end(&ctx->report) != BH_OK)
 		return BH_ERR;
-	if (failed)
-		return BH_ERR;
-	if (cfg->user && !cfg->password) {
-		const config_setting_t *user = config_setting_get_member(group, "user");
-		return BAD(ctx, user, "%s", "'user' needs 'password' or 'password_file'");
-	}
-	if (check_sentinel_settings(ctx) != BH_OK)
-		return BH_ERR;
-	const config_setting_t *tcp = config_setting_get_member(group, "host");
-	if (!tcp)
-		tcp = config_setting_get_member(group, "port");
+	warn_ignored(ctx);
 	if (cfg->sentinels) {
 		cfg->server = bh_strfmt("master %s", cfg->master_name);
 		return cfg->server ? BH_OK : BH_ERR;
 	}
-	if (cfg->socket && tcp)
-		/* Also what --redis-host/--redis-port run into: say which wins. */
-		BH_WARNING(ctx->args,
-			   "%s:%u: %s: '%s' is ignored: 'socket' wins over host and port",
-			   source_file(ctx, tcp), config_setting_source_line(tcp),
-			   ctx->args->instance, config_setting_name(tcp));
 	if (!cfg->host && !(cfg->host = strdup(DEFAULT_HOST)))
 		return BH_ERR;
 	cfg->server = cfg->socket ? bh_strfmt("unix:%s", cfg->socket)
@@ -337,12 +292,12 @@ int redis_config_parse(const struct bh_init *args, struct redis_config *cfg)
 	cfg->port = DEFAULT_PORT;
 	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	cfg->command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
-	struct parse_ctx ctx = {args, cfg, bh_config_begin(args)};
-	if (parse(&ctx) != BH_OK) {
+	struct parse_ctx ctx = {args, cfg, bh_config_begin(args), NULL};
+	int rc = parse(&ctx);
+	free(ctx.password_file);
+	if (rc != BH_OK)
 		redis_config_free(cfg);
-		return BH_ERR;
-	}
-	return BH_OK;
+	return rc;
 }
 
 void redis_config_free(struct redis_config *cfg)

@@ -50,20 +50,14 @@ struct stdout_publisher {
 
 static int stdout_init(const struct bh_init *args, void **self)
 {
-	config_setting_t *group = (config_setting_t *)args->config;
-	bool failed = false; /* every unknown setting is reported, not just the first */
-	for (int i = 0; i < config_setting_length(group); i++) {
-		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		if (strcmp(config_setting_name(s), "plugin") != 0) {
-			args->api->log(args->host, BH_LOG_ERROR, "%s:%u: %s: unknown setting '%s'",
-				       config_setting_source_file(s) ? config_setting_source_file(s)
-								     : args->config_file,
-				       config_setting_source_line(s), args->instance,
-				       config_setting_name(s));
-			failed = true;
-		}
+	/* No settings besides 'plugin': every other one is reported. */
+	struct bh_config cfg = bh_config_begin(args);
+	for (int i = 0; i < config_setting_length(args->config); i++) {
+		const config_setting_t *s = config_setting_get_elem(args->config, (unsigned)i);
+		if (!bh_config_is(s, "plugin"))
+			bh_config_unknown(&cfg, s);
 	}
-	if (failed)
+	if (bh_config_end(&cfg) != BH_OK)
 		return BH_ERR;
 	struct stdout_publisher *p = calloc(1, sizeof *p);
 	if (!p)

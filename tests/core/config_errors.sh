@@ -53,6 +53,35 @@ inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
 publishers = ( { plugin = "publisher-nonexistent"; } );
 CONF
 
+# The same mistake reads the same in the daemon's settings and in every
+# bundled plugin's group, and every plugin reports all of its bad settings
+# in one run.
+cat >"$BH_TMP/same.conf" <<CONF
+inspector = { plugin = "inspector-docker";
+  drain = "yes";
+  timeout_ms = 5;
+  network = "";
+};
+publishers = (
+  { plugin = "publisher-redis";
+    notify_channel = 1;
+    port = 0;
+    host = "";
+  },
+  { plugin = "publisher-stdout"; colour = "blue"; }
+);
+CONF
+"$BEACHHEAD" -c "$BH_TMP/same.conf" --check-config --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err"
+status=$?
+[ "$status" -eq 2 ] || { cat "$BH_TMP/err" >&2; bh_fail "same wording: exit $status, expected 2"; }
+bh_expect_lines "$BH_TMP/err" "same.conf:2: inspector: 'drain' must be a boolean, not a string" \
+	"same.conf:3: inspector: 'timeout_ms' must be between 100 and 3600000, not 5" \
+	"same.conf:4: inspector: 'network' must not be empty" \
+	"same.conf:8: publishers\[0\]: 'notify_channel' must be a string, not an integer" \
+	"same.conf:9: publishers\[0\]: 'port' must be between 1 and 65535, not 0" \
+	"same.conf:10: publishers\[0\]: 'host' must not be empty" \
+	"same.conf:12: publishers\[1\]: unknown setting 'colour'"
+
 # --check-config accepts a good file without starting anything.
 cat >"$BH_TMP/good.conf" <<CONF
 inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };

@@ -84,6 +84,17 @@ bh_daemon_cmd() {
 	fi
 }
 
+# bh_expect_lines FILE PATTERN...: fails (showing FILE) unless every basic
+# regular expression matches some line of FILE; for messages a run must
+# print, all of them (every bad setting in one run).
+bh_expect_lines() {
+	file=$1
+	shift
+	for pattern in "$@"; do
+		grep -q -- "$pattern" "$file" || { cat "$file" >&2; bh_fail "not reported: $pattern"; }
+	done
+}
+
 # bh_check_valgrind: fails the test if a valgrind log reports anything.
 bh_check_valgrind() {
 	[ -n "${BH_VALGRIND:-}" ] || return 0

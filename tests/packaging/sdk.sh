@@ -5,7 +5,8 @@
 #      header, pkg-config file with plugindir);
 #   3. build examples/publisher-jsonfile OUT OF TREE with only the installed
 #      SDK (PKG_CONFIG_PATH=$T/inst/lib/pkgconfig) and install it into the
-#      plugindir pkg-config names;
+#      plugindir pkg-config names; compile the installed headers as C++ too
+#      (a plugin may be written in it);
 #   4. run the INSTALLED daemon with `plugin = "publisher-jsonfile"` (found by
 #      name in its compiled-in plugin directory) and the test-only scripted
 #      inspector, one pass, and compare the file byte for byte.
@@ -22,7 +23,7 @@ T=$BH_TMP
 # the installed daemon finds the installed plugins on its own.
 unset BEACHHEAD_PLUGIN_PATH
 
-for tool in make cc pkg-config; do
+for tool in make cc c++ pkg-config; do
 	command -v $tool >/dev/null 2>&1 || bh_skip "$tool not installed"
 done
 
@@ -99,6 +100,37 @@ if command -v nm >/dev/null 2>&1; then
 		awk '$2 ~ /^[A-Z]$/ && $3 !~ /^(_edata|_end|__bss_start|_init|_fini)$/ {print $3}')
 	[ "$exported" = beachhead_plugin ] || bh_fail "the example exports: $exported"
 fi
+
+# The installed headers, used from C++ with warnings as errors: every
+# inline helper is compiled, and the calls below check that the signatures
+# need no casts a C++ compiler would refuse.
+cat >"$T/cxx.cc" <<'CXX'
+#include <beachhead/sdk.h>
+#include <beachhead/strmap.h>
+
+int read_group(const struct bh_init *args, char **name, unsigned long long *port)
+{
+	struct bh_config cfg = bh_config_begin(args);
+	for (int i = 0; i < config_setting_length(args->config); i++) {
+		const config_setting_t *s = config_setting_get_elem(args->config, (unsigned)i);
+		int flag = 0;
+		if (bh_config_is(s, "name"))
+			bh_config_nonempty_string(&cfg, s, name);
+		else if (bh_config_is(s, "port"))
+			bh_config_uint(&cfg, s, 1, 65535, port);
+		else if (bh_config_is(s, "flag"))
+			bh_config_bool(&cfg, s, &flag);
+		else if (!bh_config_is(s, "plugin"))
+			bh_config_unknown_among(&cfg, s, "name, port, flag");
+	}
+	if (!*name)
+		bh_config_missing(&cfg, "name", "who we are");
+	bh_config_warning(&cfg, NULL, "%s", "read");
+	return bh_config_end(&cfg);
+}
+CXX
+c++ -std=c++11 -Wall -Wextra -Werror $(pkg-config --cflags beachhead-plugin) -c "$T/cxx.cc" \
+	-o "$T/cxx.o" >"$T/cxx.log" 2>&1 || { cat "$T/cxx.log" >&2; bh_fail "the installed SDK headers do not compile as C++"; }
 
 # --- 4. the installed daemon with the installed example ------------------
 scripted=$T/build/tests/.libs/inspector-scripted.so

@@ -33,7 +33,9 @@ check db 'database = -1;' "$F/db.conf:5: publishers\[1\]: 'database' must be bet
 check timeout 'command_timeout_ms = 0;' "$F/timeout.conf:5: publishers\[1\]: 'command_timeout_ms' must be between 1"
 check both 'password = "T0pS3cret";
     password_file = "/nonexistent";' "$F/both.conf:6: publishers\[1\]: give either 'password' or 'password_file', not both"
-check pwtype 'password = 12345;' "$F/pwtype.conf:5: publishers\[1\]: 'password' must be a non-empty string"
+check pwtype 'password = 12345;' "$F/pwtype.conf:5: publishers\[1\]: 'password' must be a string, not an integer"
+check pwempty 'password = "";' "$F/pwempty.conf:5: publishers\[1\]: 'password' must not be empty"
+check hostempty 'host = "";' "$F/hostempty.conf:5: publishers\[1\]: 'host' must not be empty"
 check nofile 'password_file = "/nonexistent/pw";' "$F/nofile.conf:5: publishers\[1\]: password_file /nonexistent/pw: No such file or directory"
 : >"$BH_TMP/empty"
 check emptyfile "password_file = \"$BH_TMP/empty\";" "password_file $BH_TMP/empty: is empty"
@@ -48,6 +50,34 @@ check sentinel_port 'sentinels = [ "127.0.0.1:0" ]; master_name = "m";' "sentine
 check empty_sentinels 'sentinels = [ ]; master_name = "m";' "'sentinels' must be a non-empty list"
 check sentinel_user 'sentinels = [ "127.0.0.1:26379" ]; master_name = "m"; sentinel_user = "u";' \
 	"'sentinel_user' needs 'sentinel_password'"
+
+# Every bad setting is reported in the same run: a malformed value does not
+# hide what the other settings say about each other, and a setting already
+# reported as malformed is not reported again as missing.
+cat >"$BH_TMP/all.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+enumerate = true;
+publishers = ( { plugin = "publisher-redis";
+    port = 70000;
+    host = 5;
+    user = "u";
+    master_name = "m";
+    sentinel_user = "s";
+    sentinel_password = 7;
+  } );
+CONF
+$(bh_daemon_cmd) -c "$BH_TMP/all.conf" --no-timestamp --check-config 2>"$BH_TMP/all.err"
+status=$?
+[ "$status" -eq 2 ] || { cat "$BH_TMP/all.err" >&2; bh_fail "all: exit status $status, expected 2"; }
+bh_expect_lines "$BH_TMP/all.err" "all.conf:4: publishers\[0\]: 'port' must be between 1 and 65535, not 70000" \
+	"all.conf:5: publishers\[0\]: 'host' must be a string, not an integer" \
+	"all.conf:6: publishers\[0\]: 'user' needs 'password' or 'password_file'" \
+	"all.conf:7: publishers\[0\]: 'master_name' needs 'sentinels'" \
+	"all.conf:8: publishers\[0\]: 'sentinel_user' needs 'sentinels'" \
+	"all.conf:9: publishers\[0\]: 'sentinel_password' must be a string, not an integer" \
+	"all.conf:9: publishers\[0\]: 'sentinel_password' needs 'sentinels'"
+n=$(grep -c 'all\.conf:[0-9]*: publishers\[0\]: ' "$BH_TMP/all.err")
+[ "$n" -eq 7 ] || { cat "$BH_TMP/all.err" >&2; bh_fail "all: $n messages for the group, expected 7"; }
 
 # A good configuration passes --check-config without touching the network.
 printf 'T0pS3cret\r\n' >"$BH_TMP/pw"
