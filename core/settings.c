@@ -98,35 +98,13 @@ static int note_cli_origin(struct load_ctx *ctx, enum setting_id id, const char 
 	return st->origins[id] ? 0 : fail(ctx, NULL, "out of memory");
 }
 
-static const char *type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a float";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	}
-	return "something else";
-}
-
 static int expect_type(struct load_ctx *ctx, const config_setting_t *s, int type)
 {
 	int actual = config_setting_type(s);
 	if (actual == type || (type == CONFIG_TYPE_INT && actual == CONFIG_TYPE_INT64))
 		return 0;
 	return fail(ctx, s, "'%s' must be %s, not %s", config_setting_name(s) ? config_setting_name(s) : "value",
-		    type_name(type), type_name(actual));
+		    bh_config_type_name(type), bh_config_type_name(actual));
 }
 
 static int read_seconds(struct load_ctx *ctx, const config_setting_t *s, unsigned *out)
