@@ -80,23 +80,27 @@ static void claim_remove(struct claims *claims, const char *domain)
 		claim_free(claim_of(n));
 }
 
-/* Creates or replaces the claim on domain; -1 when out of memory (the
- * domain then has no claim: the next pass records it again). */
+/* Creates or replaces the claim on domain; -1 when out of memory (the old
+ * claim, if any, then stays as it was). */
 static int claim_set(struct claims *claims, const char *domain, const char *holder, const char *group)
 {
-	struct domain_claim *c = claim_find(claims, domain);
-	if (c && strcmp(c->holder, holder) == 0 && strcmp(c->group, group) == 0)
+	struct domain_claim *old = claim_find(claims, domain);
+	if (old && strcmp(old->holder, holder) == 0 && strcmp(old->group, group) == 0)
 		return 0; /* a refresh: unchanged */
-	claim_remove(claims, domain);
-	c = calloc(1, sizeof *c);
+	struct domain_claim *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
 	c->domain = strdup(domain);
 	c->holder = strdup(holder);
 	c->group = strdup(group);
-	c->node.key = c->domain;
-	if (!c->domain || !c->holder || !c->group || bh_strmap_insert(&claims->holders, &c->node) < 0) {
+	if (!c->domain || !c->holder || !c->group) {
 		claim_free(c);
+		return -1;
+	}
+	c->node.key = c->domain;
+	claim_remove(claims, domain);
+	if (bh_strmap_insert(&claims->holders, &c->node) < 0) {
+		claim_free(c); /* only when the map has no buckets yet: it had no old claim */
 		return -1;
 	}
 	return 0;
@@ -232,7 +236,7 @@ bool claims_release(struct claims *claims, const struct registry *registrations,
 			struct servers_ctx ctx = {*dom, e->container, NULL, NULL, 0, NULL};
 			registry_each(registrations, collect_servers, &ctx);
 			if (ctx.oldest) {
-				char *group = strdup(claim->group); /* claim_set frees the old claim */
+				char *group = strdup(claim->group); /* claim_set replaces the claim */
 				if (!group || claim_set(claims, *dom, ctx.oldest->container, group) < 0)
 					claim_remove(claims, *dom);
 				free(group);

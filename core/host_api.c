@@ -95,10 +95,14 @@ static bool is_inspector(const struct bh_host *host, const char *what)
 		return false;
 	}
 	const struct plugin_set *running = host->services->registrations->set;
+	/* The daemon hands the registrations a set just before its start():
+	 * from then on (during start() too) until stop() its inspector speaks. */
 	if (running && inst == &running->inspector && !inst->stopped)
 		return true;
-	log_debug("%s: called %s %s; ignored", inst->origin, what,
-		  inst->stopped ? "after stop()" : "before its configuration runs");
+	if (inst->stopped) /* a late answer while a reload replaces it: normal */
+		log_debug("%s: called %s after stop(); ignored", inst->origin, what);
+	else
+		log_warning("%s: called %s before start(); ignored", inst->origin, what);
 	return false;
 }
 

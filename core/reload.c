@@ -101,11 +101,12 @@ int reload_switch(struct plugin_set *old, struct plugin_set *next, struct regist
 	registrations_abandon_pass(registrations);
 	log_setup(next->settings->log_level, next->settings->timestamps);
 	int started = plugin_set_start(next);
-	handover_give(next, registrations, owed);
-	if (started < 0) {
+	if (started < 0)
 		log_error("reload: the new configuration failed to start; exiting");
+	/* Even then: the publishers that did start may still deliver them. */
+	handover_give(next, registrations, owed);
+	if (started < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < next->n_publishers; i++)
 		next->publishers[i].replay_requested = true;
 	return 0;

@@ -4,6 +4,9 @@
  * appear, change and disappear deterministically, without Docker.
  *
  * Settings:  script = "/path/to/file";   (required)
+ *            report_in_init = true;     misbehaves: reports a container
+ *                                       "early" (early.example) and a pass
+ *                                       from init(), which the core must ignore
  *
  * The script runs from start(), one line at a time; `wait` pauses on a core
  * timer.  The plugin keeps a "world" of running containers; every full pass
@@ -273,12 +276,15 @@ static void run_script(void *arg)
 static int scripted_init(const struct bh_init *args, void **self)
 {
 	const char *path = NULL;
+	int report_in_init = 0;
 	config_setting_t *group = (config_setting_t *)args->config;
 	for (int i = 0; i < config_setting_length(group); i++) {
 		config_setting_t *st = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(st);
 		if (strcmp(name, "script") == 0 && config_setting_type(st) == CONFIG_TYPE_STRING) {
 			path = config_setting_get_string(st);
+		} else if (strcmp(name, "report_in_init") == 0 && config_setting_type(st) == CONFIG_TYPE_BOOL) {
+			report_in_init = config_setting_get_bool(st);
 		} else if (strcmp(name, "plugin") != 0) {
 			const char *file = config_setting_source_file(st);
 			args->api->log(args->host, BH_LOG_ERROR, "%s:%u: %s: unknown or bad setting '%s'",
@@ -300,6 +306,13 @@ static int scripted_init(const struct bh_init *args, void **self)
 	s->api = args->api;
 	s->host = args->host;
 	*self = s;
+	if (report_in_init) {
+		char name[] = "early", address[] = "10.0.0.9", specs[] = "early.example";
+		struct world_container early = {.name = name, .address = address, .specs = specs};
+		s->api->pass_begin(s->host);
+		report_container(s, &early);
+		s->api->pass_end(s->host, 1);
+	}
 	return BH_OK;
 }
 
