@@ -1,0 +1,107 @@
+#!/bin/sh
+# A Redis host name whose DNS server never answers must not stall the
+# daemon: the lookup runs off the loop, connect_timeout_ms ends it as a
+# failed attempt (logged once, naming the host), and meanwhile SIGUSR1 is
+# answered, a container event reaches the other (working) publisher, and
+# SIGTERM ends the daemon at once.  Before lookups left the loop, each one
+# froze the whole daemon for timeout x attempts (here 5 s x 2).
+#
+# The daemon runs in a mount namespace of its own in which /etc/resolv.conf
+# names a stand-in DNS server (tests/redis/standin-dns.py) that receives
+# queries and never answers; the working publisher writes to a real
+# redis-server over its unix socket.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/redis.sh"
+[ "$(id -u)" = 0 ] || bh_skip "needs root to give the daemon a resolv.conf of its own (unshare -m, mount --bind)"
+command -v unshare >/dev/null 2>&1 || bh_skip "unshare (util-linux) is not installed"
+command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
+grep -Eq '^hosts:.*[[:space:]]dns([[:space:]]|$)' /etc/nsswitch.conf ||
+	bh_skip "/etc/nsswitch.conf does not look host names up in DNS"
+bh_redis_setup
+
+name=redis.invalid-stall.example
+grep -q "$name" /etc/hosts && bh_fail "$name is in /etc/hosts"
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# The stand-in DNS server, on a loopback address of its own (port 53 is
+# fixed by resolv.conf, the address is not).
+for attempt in 1 2 3 4 5; do
+	dns=127.53.$(( $(od -An -N1 -tu1 /dev/urandom) )).$(( $(od -An -N1 -tu1 /dev/urandom) % 250 + 2 ))
+	: >"$BH_TMP/queries"
+	python3 "$top_srcdir/tests/redis/standin-dns.py" "$dns" "$BH_TMP/queries" >"$BH_TMP/dns.out" 2>&1 &
+	dns_pid=$!
+	bh_on_exit "kill $dns_pid"
+	bh_wait_for 5 "grep -q ready '$BH_TMP/dns.out' || ! kill -0 $dns_pid" "the stand-in DNS server"
+	grep -q ready "$BH_TMP/dns.out" && break
+	bh_note "stand-in DNS server on $dns: $(cat "$BH_TMP/dns.out")"
+	[ "$attempt" -lt 5 ] || bh_fail "could not start the stand-in DNS server"
+done
+printf 'nameserver %s\noptions timeout:5 attempts:2\n' "$dns" >"$BH_TMP/resolv.conf"
+
+cat >"$BH_TMP/script" <<SCRIPT
+up early 10.9.0.2 early.example.org
+await $BH_TMP/cue
+up late 10.9.0.3 late.example.org
+SCRIPT
+cat >"$BH_TMP/beachhead.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
+publishers = (
+	{ plugin = "publisher-redis"; host = "$name"; port = 6379; connect_timeout_ms = 1000; },
+	{ plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK"; }
+);
+enumerate = true;
+CONF
+
+unshare -m sh -c "mount --bind '$BH_TMP/resolv.conf' /etc/resolv.conf &&
+	exec $(bh_daemon_cmd) -c '$BH_TMP/beachhead.conf' --no-timestamp" 2>"$BH_TMP/err" &
+pid=$!
+bh_on_exit "kill -9 $pid"
+fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
+
+# The lookup is under way: the stand-in got the query.
+bh_wait_for 20 "grep -q ' $name\$' '$BH_TMP/queries'" "a DNS query for $name" ||
+	fail "the daemon never asked the stand-in DNS server"
+bh_wait_for 20 "grep -q 'started: ' '$BH_TMP/err'" "the start" || fail "the daemon did not start"
+
+# While the resolver is silent, the loop turns: a status request is
+# answered within 1 s ...
+t0=$(now_ms)
+kill -USR1 $pid
+bh_wait_for 1 "grep -q 'status (SIGUSR1)' '$BH_TMP/err'" "the status line" ||
+	fail "SIGUSR1 not answered within 1 s while $name was being resolved"
+bh_note "SIGUSR1 answered after $(( $(now_ms) - t0 )) ms"
+
+# ... the working publisher has the container that was running at the start ...
+bh_redis_wait_keys 1 2 /beachhead/early || fail "/beachhead/early never reached the working redis"
+
+# ... and a container event mid-run reaches it within 1 s.
+t0=$(now_ms)
+touch "$BH_TMP/cue"
+bh_redis_wait_keys 1 1 /beachhead/late ||
+	fail "a container event took over 1 s to reach the working publisher"
+bh_note "container event published after $(( $(now_ms) - t0 )) ms"
+
+# connect_timeout_ms ends the lookup as a failed connection, logged once,
+# naming the host; the next attempt follows with the backoff (another query).
+bh_wait_for 3 "grep -q 'resolving $name timed out after 1000 ms' '$BH_TMP/err'" "the lookup timeout" ||
+	fail "no 'resolving $name timed out' warning"
+queries=$(wc -l <"$BH_TMP/queries")
+bh_wait_for 3 "[ \$(wc -l <'$BH_TMP/queries') -gt $queries ]" "the next attempt's query" ||
+	fail "no new lookup after the timeout"
+sleep 1.5 # a second attempt timed out meanwhile: it must not be logged again
+[ "$(grep -c "warning: .*$name" "$BH_TMP/err")" = 1 ] ||
+	fail "the failing lookups were not logged exactly once"
+kill -USR1 $pid
+bh_wait_for 1 "[ \$(grep -c 'status (SIGUSR1)' '$BH_TMP/err') = 2 ]" "the second status line" ||
+	fail "the second SIGUSR1 was not answered within 1 s"
+
+# SIGTERM while lookups still wait for the resolver: the daemon exits at once.
+t0=$(now_ms)
+kill -TERM $pid
+bh_wait_for 2 "! kill -0 $pid 2>/dev/null" "the exit" || fail "SIGTERM did not end the daemon within 2 s"
+bh_note "exited $(( $(now_ms) - t0 )) ms after SIGTERM"
+wait $pid
+status=$?
+[ $status -eq 0 ] || fail "exit status $status after SIGTERM"
+bh_check_valgrind
+exit 0
