@@ -2,14 +2,17 @@
 # A Redis host name whose DNS server never answers must not stall the
 # daemon: the lookup runs off the loop, connect_timeout_ms ends it as a
 # failed attempt (logged once, naming the host), and meanwhile SIGUSR1 is
-# answered, a container event reaches the other (working) publisher, and
+# answered, a container event reaches the other (working) publishers, and
 # SIGTERM ends the daemon at once.  Before lookups left the loop, each one
 # froze the whole daemon for timeout x attempts (here 5 s x 2).
+# Alongside: a name answered after 300 ms connects (the lookup's answer
+# reaches the loop), and one answered only after the connect timeout never
+# does (the late answer is dropped; its thread ends on its own).
 #
 # The daemon runs in a mount namespace of its own in which /etc/resolv.conf
 # names a stand-in DNS server (tests/redis/standin-dns.py) that receives
-# queries and never answers; the working publisher writes to a real
-# redis-server over its unix socket.
+# queries and answers them late or never; the publishers that work write to
+# a real redis-server, over its unix socket and over 127.0.0.1.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 [ "$(id -u)" = 0 ] || bh_skip "needs root to give the daemon a resolv.conf of its own (unshare -m, mount --bind)"
@@ -19,8 +22,12 @@ grep -Eq '^hosts:.*[[:space:]]dns([[:space:]]|$)' /etc/nsswitch.conf ||
 	bh_skip "/etc/nsswitch.conf does not look host names up in DNS"
 bh_redis_setup
 
-name=redis.invalid-stall.example
-grep -q "$name" /etc/hosts && bh_fail "$name is in /etc/hosts"
+name=redis.invalid-stall.example # never answered
+slow=redis.slow-dns.example       # answered after 300 ms
+late=redis.late-dns.example       # answered after 1500 ms, past the timeout
+for n in $name $slow $late; do
+	grep -q "$n" /etc/hosts && bh_fail "$n is in /etc/hosts"
+done
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # The stand-in DNS server, on a loopback address of its own (port 53 is
@@ -28,7 +35,8 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 for attempt in 1 2 3 4 5; do
 	dns=127.53.$(( $(od -An -N1 -tu1 /dev/urandom) )).$(( $(od -An -N1 -tu1 /dev/urandom) % 250 + 2 ))
 	: >"$BH_TMP/queries"
-	python3 "$top_srcdir/tests/redis/standin-dns.py" "$dns" "$BH_TMP/queries" >"$BH_TMP/dns.out" 2>&1 &
+	python3 "$top_srcdir/tests/redis/standin-dns.py" "$dns" "$BH_TMP/queries" \
+		127.0.0.1 $slow 300 $late 1500 >"$BH_TMP/dns.out" 2>&1 &
 	dns_pid=$!
 	bh_on_exit "kill $dns_pid"
 	bh_wait_for 5 "grep -q ready '$BH_TMP/dns.out' || ! kill -0 $dns_pid" "the stand-in DNS server"
@@ -47,7 +55,9 @@ cat >"$BH_TMP/beachhead.conf" <<CONF
 inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/script"; };
 publishers = (
 	{ plugin = "publisher-redis"; host = "$name"; port = 6379; connect_timeout_ms = 1000; },
-	{ plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK"; }
+	{ plugin = "publisher-redis"; socket = "$BH_REDIS_SOCK"; },
+	{ plugin = "publisher-redis"; host = "$slow"; port = $BH_REDIS_PORT; connect_timeout_ms = 1000; },
+	{ plugin = "publisher-redis"; host = "$late"; port = $BH_REDIS_PORT; connect_timeout_ms = 1000; }
 );
 enumerate = true;
 CONF
@@ -71,8 +81,11 @@ bh_wait_for 1 "grep -q 'status (SIGUSR1)' '$BH_TMP/err'" "the status line" ||
 	fail "SIGUSR1 not answered within 1 s while $name was being resolved"
 bh_note "SIGUSR1 answered after $(( $(now_ms) - t0 )) ms"
 
-# ... the working publisher has the container that was running at the start ...
+# ... the working publishers have the container that was running at the
+# start (the one behind the slow name connected once its answer came) ...
 bh_redis_wait_keys 1 2 /beachhead/early || fail "/beachhead/early never reached the working redis"
+bh_wait_for 2 "grep -q 'connected to redis $slow:$BH_REDIS_PORT' '$BH_TMP/err'" "the slow name's connection" ||
+	fail "the publisher on $slow did not connect once the name was resolved"
 
 # ... and a container event mid-run reaches it within 1 s.
 t0=$(now_ms)
@@ -91,6 +104,10 @@ bh_wait_for 3 "[ \$(wc -l <'$BH_TMP/queries') -gt $queries ]" "the next attempt'
 sleep 1.5 # a second attempt timed out meanwhile: it must not be logged again
 [ "$(grep -c "warning: .*$name" "$BH_TMP/err")" = 1 ] ||
 	fail "the failing lookups were not logged exactly once"
+# The late answers (1.5 s after each query) came after their attempts timed
+# out: dropped, never connected.
+grep -q "resolving $late timed out after 1000 ms" "$BH_TMP/err" || fail "no 'resolving $late timed out' warning"
+grep -q "connected to redis $late" "$BH_TMP/err" && fail "a late answer for $late was used"
 kill -USR1 $pid
 bh_wait_for 1 "[ \$(grep -c 'status (SIGUSR1)' '$BH_TMP/err') = 2 ]" "the second status line" ||
 	fail "the second SIGUSR1 was not answered within 1 s"
