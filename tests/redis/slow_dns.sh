@@ -7,7 +7,9 @@
 # froze the whole daemon for timeout x attempts (here 5 s x 2).
 # Alongside: a name answered after 300 ms connects (the lookup's answer
 # reaches the loop), and one answered only after the connect timeout never
-# does (the late answer is dropped; its thread ends on its own).
+# does (the late answer is dropped; its thread ends on its own).  Last, a
+# reload unloads publisher-redis while a lookup is in flight: the thread
+# returns into the module's code later, which must still be mapped.
 #
 # The daemon runs in a mount namespace of its own in which /etc/resolv.conf
 # names a stand-in DNS server (tests/redis/standin-dns.py) that receives
@@ -62,11 +64,15 @@ publishers = (
 enumerate = true;
 CONF
 
-unshare -m sh -c "mount --bind '$BH_TMP/resolv.conf' /etc/resolv.conf &&
-	exec $(bh_daemon_cmd) -c '$BH_TMP/beachhead.conf' --no-timestamp" 2>"$BH_TMP/err" &
-pid=$!
-bh_on_exit "kill -9 $pid"
+# start_daemon CONF: the daemon in its namespace, stderr to $BH_TMP/err; sets pid.
+start_daemon() {
+	unshare -m sh -c "mount --bind '$BH_TMP/resolv.conf' /etc/resolv.conf &&
+		exec $(bh_daemon_cmd) -c '$1' --no-timestamp" 2>"$BH_TMP/err" &
+	pid=$!
+	bh_on_exit "kill -9 $pid"
+}
 fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
+start_daemon "$BH_TMP/beachhead.conf"
 
 # The lookup is under way: the stand-in got the query.
 bh_wait_for 20 "grep -q ' $name\$' '$BH_TMP/queries'" "a DNS query for $name" ||
@@ -123,5 +129,37 @@ bh_note "exited $(( $(now_ms) - t0 )) ms after SIGTERM"
 wait $pid
 status=$?
 [ $status -eq 0 ] || fail "exit status $status after SIGTERM"
+
+# A reload to a configuration without publisher-redis unloads the module
+# while a lookup is in flight: its thread returns into the module's code
+# later (here within 1.5 s), which must still be mapped.  (Nothing is
+# registered, so the old publisher owes nothing and goes at once.)
+echo '# no containers' >"$BH_TMP/empty-script"
+cat >"$BH_TMP/late.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/empty-script"; };
+publishers = ( { plugin = "publisher-redis"; host = "$late"; port = $BH_REDIS_PORT; connect_timeout_ms = 1000; } );
+enumerate = true;
+CONF
+queries=$(wc -l <"$BH_TMP/queries")
+start_daemon "$BH_TMP/late.conf"
+bh_wait_for 20 "[ \$(wc -l <'$BH_TMP/queries') -gt $queries ]" "a DNS query for $late" ||
+	fail "the second daemon never asked the stand-in DNS server"
+bh_wait_for 20 "grep -q 'started: ' '$BH_TMP/err'" "the second start" || fail "the second daemon did not start"
+cat >"$BH_TMP/late.conf" <<CONF
+inspector = { plugin = "inspector-scripted"; script = "$BH_TMP/empty-script"; };
+publishers = ( { plugin = "publisher-stdout"; } );
+enumerate = true;
+CONF
+threads() { ls "/proc/$pid/task" 2>/dev/null | wc -l; }
+[ "$(threads)" -gt 1 ] || fail "no lookup thread in flight before the reload"
+kill -HUP $pid
+bh_wait_for 5 "grep -q 'reloaded ' '$BH_TMP/err'" "the reload" || fail "the reload did not happen"
+bh_wait_for 10 "[ \$(threads) -le 1 ]" "the lookup threads' end" ||
+	fail "lookup threads still running 10 s after the reload"
+kill -0 $pid 2>/dev/null || fail "the daemon died when a lookup returned into the unloaded publisher-redis"
+kill -TERM $pid
+wait $pid
+status=$?
+[ $status -eq 0 ] || fail "exit status $status after the reload and SIGTERM"
 bh_check_valgrind
 exit 0
