@@ -151,7 +151,7 @@ publishers = ( { plugin = "publisher-stdout"; } );
 enumerate = true;
 CONF
 threads() { ls "/proc/$pid/task" 2>/dev/null | wc -l; }
-[ "$(threads)" -gt 1 ] || fail "no lookup thread in flight before the reload"
+bh_wait_for 3 "[ \$(threads) -gt 1 ]" "a lookup thread" || fail "no lookup thread in flight before the reload"
 kill -HUP $pid
 bh_wait_for 5 "grep -q 'reloaded ' '$BH_TMP/err'" "the reload" || fail "the reload did not happen"
 bh_wait_for 10 "[ \$(threads) -le 1 ]" "the lookup threads' end" ||
