@@ -397,11 +397,15 @@ static void on_connect_timer(void *arg)
 {
 	struct redis_publisher *p = arg;
 	if (p->link && !p->ready) {
-		char reason[80];
-		snprintf(reason, sizeof reason, "%s timed out after %u ms",
-			 resp_link_connected(p->link) ? "the handshake" : "connect",
-			 p->cfg.connect_timeout_ms);
-		redis_conn_drop(p, LINK_DOWN, reason);
+		/* The timeout covers the host name's lookup too: a resolver
+		 * that never answers is a failed attempt like any other. */
+		char *reason = resp_link_resolve_timeout(p->link, p->cfg.connect_timeout_ms);
+		if (!reason)
+			reason = bh_strfmt("%s timed out after %u ms",
+					   resp_link_connected(p->link) ? "the handshake" : "connect",
+					   p->cfg.connect_timeout_ms);
+		redis_conn_drop(p, LINK_DOWN, reason ? reason : "connect timed out");
+		free(reason);
 	}
 }
 

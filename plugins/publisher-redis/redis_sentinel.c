@@ -17,8 +17,9 @@
  * check all lead back to discovery.  Each failover is logged once, when the
  * new master is ready: old and new address and how long writes waited.
  *
- * Nothing here blocks: every connection is a resp_link on the core loop
- * (host names are resolved with getaddrinfo(); use addresses).
+ * Nothing here blocks: every connection is a resp_link on the core loop,
+ * and a host name (configured or announced) is resolved off the loop
+ * within the same connect_timeout_ms (resolve.h).
  */
 #include "config.h"
 
@@ -193,9 +194,11 @@ static void on_query_timer(void *arg)
 	struct redis_sentinel *s = arg;
 	if (!s->query)
 		return;
-	char reason[64];
-	snprintf(reason, sizeof reason, "no answer within %u ms", s->p->cfg.connect_timeout_ms);
-	sentinel_failed(s, reason);
+	char *reason = resp_link_resolve_timeout(s->query, s->p->cfg.connect_timeout_ms);
+	if (!reason)
+		reason = bh_strfmt("no answer within %u ms", s->p->cfg.connect_timeout_ms);
+	sentinel_failed(s, reason ? reason : "no answer");
+	free(reason);
 }
 
 static void ask(struct redis_sentinel *s)
@@ -402,10 +405,12 @@ static void on_sub_timer(void *arg)
 	if (!s->sub) {
 		subscribe_now(s);
 	} else if (!s->sub_confirmed) {
-		char reason[64];
-		snprintf(reason, sizeof reason, "SUBSCRIBE not confirmed within %u ms",
-			 s->p->cfg.connect_timeout_ms);
-		sub_lost(s, reason);
+		char *reason = resp_link_resolve_timeout(s->sub, s->p->cfg.connect_timeout_ms);
+		if (!reason)
+			reason = bh_strfmt("SUBSCRIBE not confirmed within %u ms",
+					   s->p->cfg.connect_timeout_ms);
+		sub_lost(s, reason ? reason : "SUBSCRIBE not confirmed");
+		free(reason);
 	}
 }
 

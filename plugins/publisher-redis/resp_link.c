@@ -25,7 +25,7 @@
 
 #include <beachhead/sdk.h>
 
-#include <beachhead/sdk.h>
+#include "resolve.h"
 
 /* One read() per readiness event: level-triggered, so the loop comes back
  * for the rest and other sources get their turn. */
@@ -49,6 +49,8 @@ struct resp_link {
 	int fd;
 	struct bh_watch *watch;
 	unsigned events;
+	struct resolve_job *resolving; /* TCP: the host name's lookup */
+	char *host_name;               /* TCP: as given, for messages */
 	struct addrinfo *addresses; /* TCP: all candidates, tried in turn */
 	struct addrinfo *next_address;
 	char *last_connect_error;
@@ -147,6 +149,9 @@ static int setup_reader(struct resp_link *link)
 
 static void close_socket(struct resp_link *link)
 {
+	if (link->resolving)
+		resolve_cancel(link->resolving); /* a late answer is dropped */
+	link->resolving = NULL;
 	if (link->watch)
 		link->api->watch_remove(link->host, link->watch);
 	link->watch = NULL;
@@ -173,6 +178,7 @@ static void release(struct resp_link *link)
 		redisReaderFree(link->reader);
 	if (link->addresses)
 		freeaddrinfo(link->addresses);
+	free(link->host_name);
 	free(link->last_connect_error);
 	free(link->out);
 	free(link->held);
@@ -572,19 +578,9 @@ static int open_unix(struct resp_link *link, const char *path, char **error)
 	return BH_OK;
 }
 
-static int open_tcp(struct resp_link *link, const char *host, int port, char **error)
+/* TCP, once the candidate addresses are known. */
+static int connect_first_address(struct resp_link *link, char **error)
 {
-	char service[16];
-	snprintf(service, sizeof service, "%d", port);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	/* Blocking for a name that is not in /etc/hosts: see docs/confd.md. */
-	int rc = getaddrinfo(host, service, &hints, &link->addresses);
-	if (rc != 0) {
-		link->addresses = NULL;
-		*error = bh_strfmt("cannot resolve %s: %s", host,
-				   rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return BH_ERR;
-	}
 	link->next_address = link->addresses;
 	if (connect_next_address(link) != BH_OK) {
 		*error = bh_strfmt("%s", link->last_connect_error ? link->last_connect_error
@@ -592,6 +588,51 @@ static int open_tcp(struct resp_link *link, const char *host, int port, char **e
 		return BH_ERR;
 	}
 	return BH_OK;
+}
+
+static void on_resolved(void *arg, struct addrinfo *addresses, const char *error)
+{
+	struct resp_link *link = arg;
+	link->resolving = NULL;
+	link->depth++;
+	if (!addresses) {
+		link_failed(link, error);
+	} else {
+		link->addresses = addresses;
+		char *connect_error = NULL;
+		if (connect_first_address(link, &connect_error) != BH_OK)
+			link_failed(link, connect_error ? connect_error : "out of memory");
+		free(connect_error);
+	}
+	link->depth--;
+	if (link->depth == 0 && link->free_requested)
+		release(link);
+}
+
+/* An address (127.0.0.1, ::1) is parsed on the spot; only a host name
+ * waits for the resolver, off the loop (resolve.h): the link then connects
+ * when the answer comes, and fails like a refused connect when none does. */
+static int open_tcp(struct resp_link *link, const char *host, int port, char **error)
+{
+	char service[16];
+	snprintf(service, sizeof service, "%d", port);
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+	int rc = getaddrinfo(host, service, &hints, &link->addresses);
+	if (rc == 0)
+		return connect_first_address(link, error);
+	link->addresses = NULL;
+	if (rc != EAI_NONAME) {
+		*error = bh_strfmt("cannot resolve %s: %s", host,
+				   rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return BH_ERR;
+	}
+	link->host_name = strdup(host);
+	if (!link->host_name)
+		return BH_ERR;
+	link->resolving =
+		resolve_start(link->api, link->host, host, service, on_resolved, link, error);
+	return link->resolving ? BH_OK : BH_ERR;
 }
 
 struct resp_link *resp_link_open(const struct bh_host_api *api, struct bh_host *host,
@@ -628,4 +669,11 @@ bool resp_link_connected(const struct resp_link *link)
 size_t resp_link_waiting(const struct resp_link *link)
 {
 	return link->queue_count;
+}
+
+char *resp_link_resolve_timeout(const struct resp_link *link, unsigned ms)
+{
+	if (!link->resolving)
+		return NULL;
+	return bh_strfmt("resolving %s timed out after %u ms", link->host_name, ms);
 }

@@ -50,7 +50,9 @@ struct resp_link_callbacks {
  * The reply is freed after the callback returns. */
 typedef void (*resp_reply_fn)(void *arg, void *privdata, const redisReply *reply);
 
-/* Starts a non-blocking connect.  Returns NULL and sets *error (a static
+/* Starts a non-blocking connect; a host name is resolved first, off the
+ * loop (resolve.h), and a failed lookup is a failed() like a refused
+ * connect ("cannot resolve HOST: REASON").  Returns NULL and sets *error (a static
  * or allocated message, see below) when not even that could start.
  * *error must be freed by the caller. */
 struct resp_link *resp_link_open(const struct bh_host_api *api, struct bh_host *host,
@@ -72,6 +74,10 @@ void resp_link_cork(struct resp_link *link);
 int resp_link_uncork(struct resp_link *link);
 
 bool resp_link_connected(const struct resp_link *link);
+/* While the link still waits for its host name's lookup: "resolving HOST
+ * timed out after MS ms" (allocated; NULL otherwise), the reason for a
+ * connect timeout that expires then. */
+char *resp_link_resolve_timeout(const struct resp_link *link, unsigned ms);
 /* Commands sent and not yet answered. */
 size_t resp_link_waiting(const struct resp_link *link);
 
