@@ -10,7 +10,9 @@
 bh_setup_tmp
 bh_etcd_require
 bh_etcd_start 23700
-TTL=4
+# Keep-alives go every TTL/3: 6 s leaves a loaded machine 2 s of slack per
+# keep-alive before a lease could lapse between unchanged refreshes.
+TTL=6
 
 bh_etcdctl put /beachhead/hostA/ghost '[]' >/dev/null &&
 	bh_etcdctl put /beachhead/hostAB/web '[]' >/dev/null &&
@@ -55,7 +57,8 @@ r2=$(bh_etcd_revision)
 
 # A stopped container: deleted at once, not at the lease's end.
 touch "$BH_TMP/stop-api"
-bh_etcd_expect_keys 1 /beachhead/hostA/ "/beachhead/hostA/web" || bh_fail "withdrawal not immediate"
+# (hostA keeps its lease alive: without the DEL the key would never go.)
+bh_etcd_expect_keys 3 /beachhead/hostA/ "/beachhead/hostA/web" || bh_fail "withdrawal not immediate"
 
 # SIGKILL: hostB's keys vanish with its lease; hostA's stay.
 kill -9 "$pid_b"
