@@ -386,6 +386,19 @@ static bool copy_optional(char **dst, const char *src)
 	return !src || (*dst = strdup(src)) != NULL;
 }
 
+bool bh_http_library_init(const struct bh_host_api *api, struct bh_host *host)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		return true;
+	api->log(host, BH_LOG_ERROR, "libcurl initialisation failed");
+	return false;
+}
+
+void bh_http_library_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct bh_http *bh_http_new(const struct bh_host_api *api, struct bh_host *host,
 			    const struct bh_http_options *options)
 {

@@ -19,6 +19,12 @@
 struct bh_http;
 struct bh_http_request;
 
+/* libcurl's global state, taken by each plugin instance in init() and
+ * given back when it is freed (libcurl counts the calls).  Logs and returns
+ * false when libcurl cannot initialise. */
+bool bh_http_library_init(const struct bh_host_api *api, struct bh_host *host);
+void bh_http_library_cleanup(void);
+
 /* Per client: how to reach the server.  Strings are copied. */
 struct bh_http_options {
 	const char *unix_socket; /* talk HTTP over this socket; NULL = TCP */

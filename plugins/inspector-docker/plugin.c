@@ -17,9 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "common/backoff.h"
+#include "common/http_multi.h"
 #include "inspector_docker.h"
 #include <beachhead/sdk.h>
 
@@ -225,7 +224,7 @@ static void inspector_free(struct inspector *in)
 	free(in->warned);
 	free(in->api_prefix);
 	free(in);
-	curl_global_cleanup();
+	bh_http_library_cleanup();
 }
 
 static int docker_init(const struct bh_init *args, void **self)
@@ -233,9 +232,8 @@ static int docker_init(const struct bh_init *args, void **self)
 	struct inspector *in = calloc(1, sizeof *in);
 	if (!in)
 		return BH_ERR;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!bh_http_library_init(args->api, args->host)) {
 		free(in);
-		args->api->log(args->host, BH_LOG_ERROR, "libcurl initialisation failed");
 		return BH_ERR;
 	}
 	in->api = args->api;
@@ -245,7 +243,7 @@ static int docker_init(const struct bh_init *args, void **self)
 	bh_backoff_init(&in->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	if (dk_settings_parse(args, &in->settings) != BH_OK) {
 		free(in);
-		curl_global_cleanup();
+		bh_http_library_cleanup();
 		return BH_ERR;
 	}
 	size_t n = 0;

@@ -24,12 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include <beachhead/sdk.h>
 
 #include "common/backoff.h"
-#include <beachhead/sdk.h>
+#include "common/http_multi.h"
 #include "etcd_publisher.h"
 
 #define RETRY_MIN_MS 200u
@@ -459,7 +457,7 @@ static void pub_free(struct etcd_pub *p)
 	etcd_settings_free(&p->settings);
 	free(p->sweep_namespace);
 	free(p);
-	curl_global_cleanup();
+	bh_http_library_cleanup();
 }
 
 static int etcd_init(const struct bh_init *args, void **self)
@@ -467,9 +465,8 @@ static int etcd_init(const struct bh_init *args, void **self)
 	struct etcd_pub *p = calloc(1, sizeof *p);
 	if (!p)
 		return BH_ERR;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!bh_http_library_init(args->api, args->host)) {
 		free(p);
-		args->api->log(args->host, BH_LOG_ERROR, "libcurl initialisation failed");
 		return BH_ERR;
 	}
 	p->api = args->api;
@@ -479,7 +476,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 	bh_backoff_init(&p->backoff, RETRY_MIN_MS, RETRY_MAX_MS);
 	if (etcd_settings_parse(args, &p->settings) != BH_OK) {
 		free(p);
-		curl_global_cleanup();
+		bh_http_library_cleanup();
 		return BH_ERR;
 	}
 	if (etcd_keys_init(&p->keys) < 0) {
