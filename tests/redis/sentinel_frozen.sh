@@ -71,7 +71,7 @@ bh_note "failover to port $NEW took $(( $(date +%s) - t0 )) s"
 # interval (1 s) + command_timeout_ms + connect_timeout_ms (the query may
 # try the frozen sentinel first) + 2 s of slack.
 touch "$BH_TMP/cue"
-BOUND=$(( (1000 + TIMEOUT_MS + 500) / 1000 + 2 ))
+BOUND=$(( (1000 + TIMEOUT_MS + 500 + 999) / 1000 + 2 ))
 bh_wait_for $BOUND "[ \"\$(bh_sentinel_cli $NEW exists /beachhead/late)\" = 1 ]" "late on the new master" ||
 	fail "the daemon did not follow the failover within $BOUND s of it"
 for key in web late; do
