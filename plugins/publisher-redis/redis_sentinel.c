@@ -389,8 +389,9 @@ static void on_ping_reply(struct redis_sentinel *s, const redisReply *r)
 		/* An ACL without +ping: keep the subscription, unchecked. */
 		s->ping_refused = true;
 		p->api->timer_disarm(p->host, s->sub_timer);
-		BH_WARNING(p, "sentinel %s refused PING (%s): a freeze of this sentinel is "
-			   "noticed only by the re-check every %u s (give sentinel_user +ping)",
+		BH_WARNING(p, "sentinel %s refused PING (%s): if it freezes, the failovers it "
+			   "misses are caught only by the re-check of the master every %u s "
+			   "(give sentinel_user +ping)",
 			   s->addrs[s->sub_at].text, r->str, RECHECK_INTERVAL_MS / 1000u);
 		return;
 	}
