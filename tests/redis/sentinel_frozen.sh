@@ -57,8 +57,8 @@ bh_on_exit "kill -CONT $FROZEN"
 kill -STOP "$FROZEN"
 t0=$(date +%s)
 # (Refused with NOGOODSLAVE until a replica's link is known good.)
-set -- $HEALTHY
-bh_wait_for 20 "bh_sentinel_cli $1 sentinel failover mymaster | grep -q '^OK'" "SENTINEL FAILOVER to be accepted" ||
+ASK=${HEALTHY%% *}
+bh_wait_for 20 "bh_sentinel_cli $ASK sentinel failover mymaster | grep -q '^OK'" "SENTINEL FAILOVER to be accepted" ||
 	fail "SENTINEL FAILOVER was never accepted"
 # Only the healthy sentinels: a frozen one would never answer redis-cli.
 BH_SENTINEL_PORTS=$HEALTHY

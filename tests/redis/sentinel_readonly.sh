@@ -41,8 +41,8 @@ bh_sentinel_cli $NEW replicaof no one >/dev/null || fail "REPLICAOF NO ONE"
 bh_sentinel_cli $BASE replicaof 127.0.0.1 $NEW >/dev/null || fail "REPLICAOF on the master"
 [ "$(bh_sentinel_cli $BASE role | head -n 1)" = slave ] || fail "the master was not demoted"
 for port in $BH_SENTINEL_PORTS; do
-	bh_sentinel_cli "$port" sentinel remove mymaster >/dev/null &&
-		bh_sentinel_cli "$port" sentinel monitor mymaster 127.0.0.1 $NEW 2 | grep -q '^OK' ||
+	bh_sentinel_cli "$port" sentinel remove mymaster >/dev/null || fail "SENTINEL REMOVE on $port"
+	bh_sentinel_cli "$port" sentinel monitor mymaster 127.0.0.1 $NEW 2 | grep -q '^OK' ||
 		fail "cannot point sentinel $port at the new master"
 done
 [ "$(bh_sentinel_master_port)" = $NEW ] || fail "the sentinels do not name the new master"
