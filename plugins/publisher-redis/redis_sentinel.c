@@ -17,6 +17,16 @@
  * check all lead back to discovery.  Each failover is logged once, when the
  * new master is ready: old and new address and how long writes waited.
  *
+ * A sentinel that freezes (SIGSTOP, a wedged host) keeps its socket open
+ * and simply stops announcing, so the subscription is checked: a PING
+ * every SUB_PING_INTERVAL_MS, which must be answered within
+ * command_timeout_ms, or that sentinel is dropped and the next one takes
+ * the subscription.  Whenever a subscription is (re)confirmed, and every
+ * RECHECK_INTERVAL_MS besides, the sentinels are asked for the master
+ * again: an announcement made while nobody listened is caught there.  Such
+ * a check only moves the daemon when the answer differs from the master it
+ * writes to.
+ *
  * Nothing here blocks: every connection is a resp_link on the core loop,
  * and a host name (configured or announced) is resolved off the loop
  * within the same connect_timeout_ms (resolve.h).
@@ -28,6 +38,14 @@
 #include <string.h>
 
 #include "redis_publisher.h"
+
+/* One PING a second on one connection: noticing a frozen sentinel within
+ * about a second plus command_timeout_ms costs nothing worth counting. */
+#define SUB_PING_INTERVAL_MS 1000u
+/* A safety net for announcements missed in ways the PING cannot see (a
+ * sentinel that answers but was cut off from the others while they failed
+ * over): one short query a minute. */
+#define RECHECK_INTERVAL_MS 60000u
 
 struct sentinel_addr {
 	char *host;
@@ -53,8 +71,11 @@ struct redis_sentinel {
 	size_t sub_at; /* sentinel it is (or will be) held on */
 	bool sub_confirmed;
 	bool sub_logged_down;
+	bool ping_waiting; /* a health-check PING awaits its answer */
+	bool ping_refused; /* this sentinel refuses PING: no health checks */
 	struct bh_backoff sub_backoff;
 	struct bh_timer *sub_timer;
+	struct bh_timer *recheck_timer;
 
 	/* Failover accounting. */
 	char *master;         /* "host:port" of the master we last wrote to */
@@ -64,6 +85,8 @@ struct redis_sentinel {
 };
 
 static void ask(struct redis_sentinel *s);
+static void on_sub_reply(void *arg, void *privdata, const redisReply *r);
+static void start_round(struct redis_sentinel *s);
 static void subscribe_now(struct redis_sentinel *s);
 
 static char *format_address(const char *host, int port)
@@ -135,7 +158,12 @@ static void sentinel_failed(struct redis_sentinel *s, const char *reason)
 			      s->round_errors ? s->round_errors : "?");
 	free(s->round_errors);
 	s->round_errors = NULL;
-	redis_conn_no_master(p, why ? why : "no sentinel named a master");
+	if (p->link) {
+		/* Only a check: the master we have is still the best we know. */
+		BH_DEBUG(p, "re-check: %s", why ? why : "no sentinel named a master");
+	} else {
+		redis_conn_no_master(p, why ? why : "no sentinel named a master");
+	}
 	free(why);
 }
 
@@ -176,9 +204,30 @@ static void on_query_reply(void *arg, void *privdata, const redisReply *r)
 	}
 	s->first = s->asking; /* ask it first next time */
 	end_query(s);
+	struct redis_publisher *p = s->p;
+	char *named = format_address(host, (int)port);
+	if (p->link && named && s->connecting_to && strcmp(named, s->connecting_to) == 0) {
+		/* A check, and the master is the one we write to (or are
+		 * connecting to). */
+		free(named);
+		free(host);
+		return;
+	}
+	if (p->link) {
+		/* A check found what an announcement should have told. */
+		BH_WARNING(p, "sentinel %s names %s as master %s, not %s (a +switch-master "
+			   "announcement was missed): moving there",
+			   s->addrs[s->asking].text, named ? named : host, p->cfg.master_name,
+			   s->connecting_to ? s->connecting_to : "?");
+		if (s->lost_at_ms == 0 && s->master) {
+			s->lost_at_ms = p->api->now_ms(p->host);
+			free(s->lost_reason);
+			s->lost_reason = strdup("a re-check named another master");
+		}
+	}
 	free(s->connecting_to);
-	s->connecting_to = format_address(host, (int)port);
-	redis_conn_connect_master(s->p, host, (int)port);
+	s->connecting_to = named;
+	redis_conn_connect_master(p, host, (int)port);
 	free(host);
 }
 
@@ -222,16 +271,34 @@ static void ask(struct redis_sentinel *s)
 		BH_ERROR(p, "cannot arm the sentinel query timer");
 }
 
-void redis_sentinel_discover(struct redis_publisher *p)
+/* One round: the sentinels in turn until one names the master.  With a
+ * master link the round is a check (see on_query_reply). */
+static void start_round(struct redis_sentinel *s)
 {
-	struct redis_sentinel *s = p->sentinel;
 	if (s->query)
-		return; /* a round is under way */
+		return; /* a round is under way: its answer serves */
 	s->tried = 0;
 	s->asking = s->first;
 	free(s->round_errors);
 	s->round_errors = NULL;
 	ask(s);
+}
+
+void redis_sentinel_discover(struct redis_publisher *p)
+{
+	start_round(p->sentinel);
+}
+
+static void on_recheck_timer(void *arg)
+{
+	struct redis_sentinel *s = arg;
+	struct redis_publisher *p = s->p;
+	if (p->destroying)
+		return;
+	if (p->link)
+		start_round(s);
+	if (p->api->timer_arm(p->host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
+		BH_ERROR(p, "cannot arm the sentinel re-check timer");
 }
 
 /* --- failover accounting --- */
@@ -299,8 +366,48 @@ static void sub_lost(struct redis_sentinel *s, const char *reason)
 		BH_DEBUG(p, "sentinel %s: %s", s->addrs[s->sub_at].text, reason);
 	s->sub_logged_down = true;
 	s->sub_confirmed = false;
+	s->ping_waiting = false;
+	s->ping_refused = false;
 	s->sub_at = (s->sub_at + 1) % s->n;
 	arm_sub_timer(s);
+}
+
+static void arm_ping(struct redis_sentinel *s, unsigned ms)
+{
+	struct redis_publisher *p = s->p;
+	if (p->api->timer_arm(p->host, s->sub_timer, ms) != BH_OK)
+		BH_ERROR(p, "cannot arm the sentinel health-check timer: a frozen sentinel "
+			 "goes unnoticed");
+}
+
+/* The health check's answer: ["pong", ""] while subscribed (RESP2). */
+static void on_ping_reply(struct redis_sentinel *s, const redisReply *r)
+{
+	struct redis_publisher *p = s->p;
+	s->ping_waiting = false;
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* An ACL without +ping: keep the subscription, unchecked. */
+		s->ping_refused = true;
+		p->api->timer_disarm(p->host, s->sub_timer);
+		BH_WARNING(p, "sentinel %s refused PING (%s): if it freezes, the failovers it "
+			   "misses are caught only by the re-check of the master every %u s "
+			   "(give sentinel_user +ping)",
+			   s->addrs[s->sub_at].text, r->str, RECHECK_INTERVAL_MS / 1000u);
+		return;
+	}
+	arm_ping(s, SUB_PING_INTERVAL_MS);
+}
+
+static void send_ping(struct redis_sentinel *s)
+{
+	const char *argv[1] = {"PING"};
+	size_t lens[1] = {4};
+	if (resp_link_send(s->sub, on_sub_reply, (void *)"PING", 1, argv, lens) != BH_OK) {
+		sub_lost(s, "out of memory");
+		return;
+	}
+	s->ping_waiting = true;
+	arm_ping(s, s->p->cfg.command_timeout_ms);
 }
 
 static void on_sub_failed(void *arg, const char *reason)
@@ -316,6 +423,10 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	struct redis_publisher *p = s->p;
 	if (!s->sub || !r)
 		return;
+	if (strcmp(privdata, "PING") == 0) {
+		on_ping_reply(s, r);
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		char *reason = bh_strfmt("%s refused: %s", (const char *)privdata, r->str);
 		sub_lost(s, reason ? reason : "refused");
@@ -325,13 +436,16 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	if (strcmp(privdata, "SUBSCRIBE") != 0)
 		return;
 	s->sub_confirmed = true;
-	p->api->timer_disarm(p->host, s->sub_timer);
 	bh_backoff_reset(&s->sub_backoff);
 	if (s->sub_logged_down)
 		BH_INFO(p, "sentinel %s: following +switch-master again", s->addrs[s->sub_at].text);
 	else
 		BH_DEBUG(p, "sentinel %s: subscribed to +switch-master", s->addrs[s->sub_at].text);
 	s->sub_logged_down = false;
+	arm_ping(s, SUB_PING_INTERVAL_MS);
+	/* Announcements made before this moment went unheard. */
+	if (p->link)
+		start_round(s);
 }
 
 /* "+switch-master" payload: "<name> <old-ip> <old-port> <new-ip> <new-port>". */
@@ -394,23 +508,40 @@ static void subscribe_now(struct redis_sentinel *s)
 		BH_ERROR(p, "cannot arm the sentinel subscription timer");
 }
 
-/* Two jobs: start the subscription (again), and give up on a sentinel
- * that does not confirm it within connect_timeout_ms (a frozen process
- * still accepts connections). */
+/* Start the subscription (again); give up on a sentinel that does not
+ * confirm it within connect_timeout_ms (a frozen process still accepts
+ * connections); once confirmed, the health check: PING, and give up on a
+ * sentinel that leaves it unanswered for command_timeout_ms. */
 static void on_sub_timer(void *arg)
 {
 	struct redis_sentinel *s = arg;
-	if (s->p->destroying)
+	struct redis_publisher *p = s->p;
+	if (p->destroying)
 		return;
 	if (!s->sub) {
 		subscribe_now(s);
 	} else if (!s->sub_confirmed) {
-		char *reason = resp_link_resolve_timeout(s->sub, s->p->cfg.connect_timeout_ms);
+		char *reason = resp_link_resolve_timeout(s->sub, p->cfg.connect_timeout_ms);
 		if (!reason)
 			reason = bh_strfmt("SUBSCRIBE not confirmed within %u ms",
-					   s->p->cfg.connect_timeout_ms);
+					   p->cfg.connect_timeout_ms);
 		sub_lost(s, reason ? reason : "SUBSCRIBE not confirmed");
 		free(reason);
+	} else if (!s->ping_waiting) {
+		if (!s->ping_refused)
+			send_ping(s);
+	} else {
+		size_t dropped = s->sub_at;
+		char *reason = bh_strfmt("no answer to PING within %u ms; dropped as unresponsive",
+					 p->cfg.command_timeout_ms);
+		sub_lost(s, reason ? reason : "no answer to PING; dropped as unresponsive");
+		free(reason);
+		/* It may have missed (or we may have, while it was frozen) an
+		 * announcement: ask the others now, not it first. */
+		if (s->first == dropped)
+			s->first = (dropped + 1) % s->n;
+		if (p->link)
+			start_round(s);
 	}
 }
 
@@ -439,10 +570,13 @@ int redis_sentinel_start(struct redis_publisher *p)
 	}
 	s->query_timer = p->api->timer_new(p->host, on_query_timer, s);
 	s->sub_timer = p->api->timer_new(p->host, on_sub_timer, s);
-	if (!s->query_timer || !s->sub_timer)
+	s->recheck_timer = p->api->timer_new(p->host, on_recheck_timer, s);
+	if (!s->query_timer || !s->sub_timer || !s->recheck_timer)
 		return BH_ERR;
 	redis_backoff_init(&s->sub_backoff);
 	subscribe_now(s);
+	if (p->api->timer_arm(p->host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
+		BH_ERROR(p, "cannot arm the sentinel re-check timer");
 	return BH_OK;
 }
 
@@ -462,6 +596,8 @@ void redis_sentinel_destroy(struct redis_publisher *p)
 		p->api->timer_free(p->host, s->query_timer);
 	if (s->sub_timer)
 		p->api->timer_free(p->host, s->sub_timer);
+	if (s->recheck_timer)
+		p->api->timer_free(p->host, s->recheck_timer);
 	for (size_t i = 0; s->addrs && i < s->n; i++)
 		free(s->addrs[i].host);
 	free(s->addrs);
