@@ -28,8 +28,7 @@ N=${1:-50}
 BIG=${2:-200}
 WINDOW=${3:-20}
 bench_require_built
-[ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
-	bh_fail "the scripted inspector is not built (make -C $top_builddir check TESTS=)"
+bench_require_scripted_inspector
 bh_redis_require
 bh_etcd_require
 bh_setup_tmp

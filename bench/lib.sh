@@ -33,6 +33,13 @@ bench_require_built() {
 	[ -x "$BEACHHEAD" ] || bh_fail "$BEACHHEAD not built (run make)"
 }
 
+# The benches that drive the daemon with a script need the test-only
+# scripted inspector, which `make check` builds.
+bench_require_scripted_inspector() {
+	[ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
+		bh_fail "the scripted inspector is not built (make check builds it: make -C $top_builddir check TESTS=)"
+}
+
 # --- clocks and arithmetic ---
 
 # bench_now: wall clock in seconds with microseconds (no fork).

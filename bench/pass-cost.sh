@@ -111,15 +111,9 @@ READER=$!
 # round trip and one SET, each on a kept-alive connection, nothing else
 # (stamped: done).  It runs beside the daemon, so both meet the same engine
 # at the same moment.
-python3 - "$BH_DOCKER_SOCK" "$BH_REDIS_SOCK" >"$BH_TMP/floor" <<'PY' &
-import http.client, json, socket, sys, time
-class Unix(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.path = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.path)
+PYTHONPATH=$here python3 - "$BH_DOCKER_SOCK" "$BH_REDIS_SOCK" >"$BH_TMP/floor" <<'PY' &
+import json, socket, sys, time
+from unix_http import UnixHTTPConnection as Unix
 events, engine = Unix(sys.argv[1]), Unix(sys.argv[1])
 redis = socket.socket(socket.AF_UNIX)
 redis.connect(sys.argv[2])
@@ -179,15 +173,9 @@ docker ps -aq --filter name=lat | xargs -r -n 1 docker rm -f >/dev/null
 # listing_ms: the engine alone answering one GET /containers/json (median of
 # 5, kept-alive connection): the floor of a one-request pass's wall time.
 listing_ms() {
-	python3 - "$BH_DOCKER_SOCK" <<'PY'
-import http.client, socket, statistics, sys, time
-class Unix(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.path = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.path)
+	PYTHONPATH=$here python3 - "$BH_DOCKER_SOCK" <<'PY'
+import statistics, sys, time
+from unix_http import UnixHTTPConnection as Unix
 engine = Unix(sys.argv[1])
 times = []
 for _ in range(5):

@@ -23,8 +23,7 @@ bench_source redis
 N=${1:-1000}
 RUNS=${2:-5}
 bench_require_built
-[ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
-	bh_fail "the scripted inspector is not built (make check builds it: make -C $top_builddir check TESTS=)"
+bench_require_scripted_inspector
 bh_redis_require
 bh_setup_tmp
 bh_redis_start

@@ -25,8 +25,7 @@ N=${1:-200}
 RUNS=${2:-10}
 BASE=26390
 bench_require_built
-[ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
-	bh_fail "the scripted inspector is not built (make -C $top_builddir check TESTS=)"
+bench_require_scripted_inspector
 bh_sentinel_require
 command -v python3 >/dev/null 2>&1 || bh_fail "python3 is needed"
 bh_setup_tmp
