@@ -114,6 +114,18 @@ static char *lowercase(const char *text)
 	return copy;
 }
 
+/* The specs' domains, lowercased, NULL-terminated; NULL when out of memory. */
+static char **lowercase_domains(const struct domain_spec_list *specs)
+{
+	char **domains = calloc(specs->count + 1, sizeof *domains);
+	for (size_t i = 0; domains && i < specs->count; i++)
+		if (!(domains[i] = lowercase(specs->items[i].domain))) {
+			claims_free_list(domains);
+			return NULL;
+		}
+	return domains;
+}
+
 /* Does a (created_a, name_a) hold against b?  Unknown (0) is newest. */
 static bool is_older(int64_t created_a, const char *name_a, int64_t created_b, const char *name_b)
 {
@@ -264,12 +276,7 @@ int claims_take(struct claims *claims, enum ownership_sharing sharing,
 		const struct registry *registrations, struct registration_entry *e,
 		const struct domain_spec_list *specs, const char *const *groups)
 {
-	char **fresh = calloc(specs->count + 1, sizeof *fresh);
-	for (size_t i = 0; fresh && i < specs->count; i++)
-		if (!(fresh[i] = lowercase(specs->items[i].domain))) {
-			claims_free_list(fresh);
-			fresh = NULL;
-		}
+	char **fresh = lowercase_domains(specs);
 	if (!fresh)
 		return -1;
 	/* A refresh asks for the same domains: its claims stand as they are
@@ -333,12 +340,7 @@ static void contender_set(struct claims *claims, const char *container, char **d
 void claims_contender_add(struct claims *claims, const char *container,
 			  const struct domain_spec_list *specs, uint64_t pass)
 {
-	char **domains = calloc(specs->count + 1, sizeof *domains);
-	size_t n = 0;
-	for (size_t i = 0; domains && i < specs->count; i++)
-		if ((domains[n] = lowercase(specs->items[i].domain)))
-			n++;
-	contender_set(claims, container, domains, pass);
+	contender_set(claims, container, lowercase_domains(specs), pass);
 }
 
 void claims_contender_from(struct claims *claims, const struct registration_entry *e, uint64_t pass)
