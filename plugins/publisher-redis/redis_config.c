@@ -123,29 +123,27 @@ static int get_sentinels(struct parse_ctx *ctx, const config_setting_t *s)
 	char **list = calloc(n + 1, sizeof *list);
 	if (!list)
 		return BAD(ctx, s, "%s", "out of memory");
-	for (size_t i = 0; i < n; i++) {
+	int rc = BH_OK;
+	for (size_t i = 0; rc == BH_OK && i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *text = config_setting_type(e) == CONFIG_TYPE_STRING
 					   ? config_setting_get_string(e)
 					   : NULL;
 		char *host = NULL;
 		int port;
-		if (!text || redis_config_split_address(text, &host, &port) != BH_OK) {
-			for (size_t j = 0; j < i; j++)
-				free(list[j]);
-			free(list);
-			return BAD(ctx, e, "sentinels[%zu] must be \"host:port\" (\"[v6]:port\" for "
-					   "IPv6), port 1-65535",
-				   i);
-		}
+		if (!text || redis_config_split_address(text, &host, &port) != BH_OK)
+			rc = BAD(ctx, e, "sentinels[%zu] must be \"host:port\" (\"[v6]:port\" for "
+					 "IPv6), port 1-65535",
+				 i);
+		else if (!(list[i] = strdup(text)))
+			rc = BAD(ctx, e, "%s", "out of memory");
 		free(host);
-		list[i] = strdup(text);
-		if (!list[i]) {
-			for (size_t j = 0; j < i; j++)
-				free(list[j]);
-			free(list);
-			return BAD(ctx, e, "%s", "out of memory");
-		}
+	}
+	if (rc != BH_OK) {
+		for (size_t i = 0; i < n; i++) /* NULL after the first missing one */
+			free(list[i]);
+		free(list);
+		return rc;
 	}
 	cfg->sentinels = list;
 	cfg->n_sentinels = n;
