@@ -31,7 +31,7 @@ FROM debian:bookworm-slim
 RUN apt-get update && \
     apt-get install -y --no-install-recommends \
         libhiredis0.14 libcurl4 libjson-c5 libconfig9 libsystemd0 && \
-    rm -rf /var/lib/apt/lists/* && \
+    apt-get clean && rm -rf /var/lib/apt/lists/* && \
     groupadd --system --gid 10001 beachhead && \
     useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent \
         --no-create-home --shell /usr/sbin/nologin beachhead
