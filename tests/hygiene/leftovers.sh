@@ -11,12 +11,16 @@ set -u
 
 # Programs the suite, quickstart and bench start; anything else on the
 # machine is not ours to judge.
-programs='dockerd|containerd|containerd-shim|containerd-shim-runc-v2|runc|crun|conmon|podman|docker-proxy|redis-server|redis-sentinel|etcd|nginx|haproxy|prometheus|confd|beachhead-compan|busybox|sleep|httpd|valgrind|memcheck-amd64-|python3'
+programs='dockerd|containerd|containerd-shim|containerd-shim-runc-v2|runc|crun|conmon|podman|docker-proxy|redis-server|redis-sentinel|etcd|nginx|haproxy|prometheus|confd|beachhead-compan|busybox|sleep|httpd|valgrind|memcheck-amd64-'
+# Interpreters count when they run one of the project's scripts (stand-ins,
+# proxies) or work in a test directory.
+scripts='python3'
 
 snapshot() {
 	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "interface " $2 }'
 	awk '{ print "mount " $5 }' /proc/self/mountinfo
-	ps -e -o pid=,comm= | awk -v re="^($programs)\$" '$2 ~ re { print "process " $1 " " $2 }'
+	ps -e -o pid=,comm=,args= | awk -v re="^($programs)\$" -v sre="^($scripts)\$" '
+		$2 ~ re || ($2 ~ sre && $0 ~ /\/tmp\/bh-|\/tests\/|\/bench\//) { print "process " $1 " " $2 }'
 	for d in /tmp/bh-test.* /tmp/bh-deb.*; do
 		[ -e "$d" ] && echo "directory $d"
 	done
