@@ -41,8 +41,11 @@ COPY --from=build /out/etc/beachhead.conf /etc/beachhead.conf
 USER 10001:10001
 # SIGTERM: the daemon stops its loop and exits 0 (docker stop).
 STOPSIGNAL SIGTERM
-# HEALTHCHECK: goes here once the daemon serves its readiness endpoint
-# (--metrics-listen ADDR:PORT with --health-check, which asks /readyz itself:
-# no curl in the image); tests/packaging/image.sh marks where its check goes.
+# >>> HEALTHCHECK goes here <<< once the daemon serves its readiness
+# endpoint: --metrics-listen ADDR:PORT, and --health-check, with which the
+# daemon itself asks /readyz on that listener and exits 0 on 200, 1 otherwise
+# (no curl in the image), in exec form, e.g.
+#   HEALTHCHECK CMD ["/usr/local/sbin/beachhead-companion", "--health-check", ...]
+# with the listener in CMD.  tests/packaging/image.sh marks where its check goes.
 ENTRYPOINT ["/usr/local/sbin/beachhead-companion"]
 CMD ["--enumerate"]
