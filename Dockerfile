@@ -11,6 +11,9 @@
 # the host (docker on Debian), never root.  Configuration: arguments after
 # the image name, or a file mounted over /etc/beachhead.conf (the sample
 # shipped here equals the defaults).  Plugins: /usr/local/lib/beachhead-companion.
+# The daemon's state directory /var/lib/beachhead-companion is the user's: a
+# volume there (-v beachhead-state:/var/lib/beachhead-companion) keeps it
+# when the container is re-created.
 # More in docs/OPERATIONS.md ("The container image").
 
 # --- build: the same commands as README's build by hand ---------------------
@@ -34,7 +37,8 @@ RUN apt-get update && \
     apt-get clean && rm -rf /var/lib/apt/lists/* && \
     groupadd --system --gid 10001 beachhead && \
     useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent \
-        --no-create-home --shell /usr/sbin/nologin beachhead
+        --no-create-home --shell /usr/sbin/nologin beachhead && \
+    install -d -o 10001 -g 10001 -m 0750 /var/lib/beachhead-companion
 COPY --from=build /out/usr/local/sbin/beachhead-companion /usr/local/sbin/
 COPY --from=build /out/usr/local/lib/beachhead-companion/ /usr/local/lib/beachhead-companion/
 COPY --from=build /out/etc/beachhead.conf /etc/beachhead.conf
