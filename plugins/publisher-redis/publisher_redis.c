@@ -595,12 +595,12 @@ bool redis_publisher_may_write(const struct redis_publisher *p)
 	return !p->claim || redis_claim_writable(p->claim);
 }
 
-void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h)
+void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h, bool repair)
 {
 	if (!redis_conn_usable(p) || !redis_publisher_may_write(p))
 		return; /* sent when the link, or the claim, allows */
 	struct op *op = set_op(h->key, h->container, h->value, h->value_len, h->ttl);
-	if (op)
+	if (op && !repair)
 		op->prev_hash = h->written_hash;
 	if (!op || send_set(p, op) != BH_OK) {
 		if (op)
@@ -738,7 +738,7 @@ void redis_publisher_writable(struct redis_publisher *p)
 	flush_owed(p);
 	struct bh_strmap_iter it = bh_strmap_iter(&p->held.map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node));
+		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node), false);
 }
 
 /* Submits an op that only reads (or claims); BH_ERR when it cannot go out. */

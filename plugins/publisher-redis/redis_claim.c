@@ -37,6 +37,7 @@ struct redis_claim {
 	enum claim_state state;
 	bool waiting; /* a command awaits its answer */
 	bool again;   /* asked for while one was waiting */
+	bool stopped; /* redis_claim_stop(): no timer any more */
 	struct bh_timer *timer;
 };
 
@@ -57,6 +58,8 @@ static void send_claim(struct redis_claim *c)
 
 static void arm(struct redis_claim *c, unsigned seconds)
 {
+	if (c->stopped)
+		return;
 	if (c->api->timer_arm(c->host, c->timer, (uint64_t)seconds * 1000u) != BH_OK)
 		c->api->log(c->host, BH_LOG_ERROR, "cannot arm the claim timer for %s: the claim "
 			    "is renewed only when the connection is made again", c->owner_key);
@@ -180,6 +183,12 @@ struct redis_claim *redis_claim_new(const struct bh_host_api *api, struct bh_hos
 		return NULL;
 	}
 	return c;
+}
+
+void redis_claim_stop(struct redis_claim *c)
+{
+	c->stopped = true;
+	c->api->timer_disarm(c->host, c->timer);
 }
 
 void redis_claim_free(struct redis_claim *c)

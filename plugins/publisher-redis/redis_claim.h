@@ -70,6 +70,8 @@ bool redis_claim_settled(const struct redis_claim *c);
 /* Another daemon holds the namespace. */
 bool redis_claim_refused(const struct redis_claim *c);
 const char *redis_claim_key(const struct redis_claim *c);
+/* No more renewals or retries (the end of a one-pass run). */
+void redis_claim_stop(struct redis_claim *c);
 void redis_claim_free(struct redis_claim *c);
 
 #endif

@@ -177,8 +177,10 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master);
 /* Deletes a key no current registration backs (found by a sweep). */
 void redis_publisher_delete_stale(struct redis_publisher *p, const char *key);
 
-/* Sends SET for a held registration (a repair, or the claim was won). */
-void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h);
+/* Sends SET for a held registration (a repair, or the claim was won);
+ * repair: what it replaces is known to be foreign, SET ... GET need not
+ * say so again. */
+void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h, bool repair);
 /* May writes and sweeps go out (the claim, when there is one, allows
  * them)? */
 bool redis_publisher_may_write(const struct redis_publisher *p);

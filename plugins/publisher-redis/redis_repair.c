@@ -74,6 +74,12 @@ static void claim_refused(void *arg, const char *owner, bool was_owned)
 		redis_conn_server(p), p->key_prefix, was_owned ? "was taken over by" : "is claimed by",
 		owner, redis_claim_key(p->claim));
 	p->api->set_status(p->host, "redis: namespace claimed by another daemon");
+	if (p->one_pass) {
+		/* The run ends here (exit status 1): nothing waits for the
+		 * claim, no sweep waits for the namespace. */
+		redis_claim_stop(p->claim);
+		redis_sweep_free(p);
+	}
 }
 
 static void claim_unsupported(void *arg, const char *error)
@@ -184,6 +190,9 @@ static void say_keyspace(struct redis_publisher *p, enum keyspace_status status,
 static void on_status(void *arg, enum keyspace_status status, const char *detail)
 {
 	struct redis_publisher *p = arg;
+	/* SETs sent before the subscription had echoes nobody heard: counting
+	 * them would take a foreign SET for ours. */
+	held_forget_own_events(&p->held);
 	if (p->keyspace_logged != (int)status)
 		say_keyspace(p, status, detail);
 	p->keyspace_logged = (int)status;
@@ -223,7 +232,7 @@ static void put_back_all(struct redis_publisher *p)
 {
 	struct bh_strmap_iter it = bh_strmap_iter(&p->held.map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node));
+		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node), true);
 }
 
 void redis_repair_probed(struct redis_publisher *p, const redisReply *r)
@@ -249,7 +258,7 @@ static void put_back(struct redis_publisher *p, struct held_reg *h, const char *
 	else
 		BH_WARNING(p, "redis %s: %s was deleted by another client (keyspace event %s); "
 			   "putting it back", redis_conn_server(p), h->key, event);
-	redis_publisher_send_held(p, h);
+	redis_publisher_send_held(p, h, true);
 }
 
 static void overwritten(struct redis_publisher *p, struct held_reg *h)
@@ -267,7 +276,7 @@ static void overwritten(struct redis_publisher *p, struct held_reg *h)
 	BH_WARNING(p, "redis %s: %s was overwritten by another client; putting it back",
 		   redis_conn_server(p), h->key);
 	h->repaired_ms = now;
-	redis_publisher_send_held(p, h);
+	redis_publisher_send_held(p, h, true);
 }
 
 void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
