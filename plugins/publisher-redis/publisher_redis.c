@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redis_credentials.h"
 #include "redis_publisher.h"
 
 /* At exit, how many of the keys left behind the log line names. */
@@ -895,6 +896,7 @@ static void describe_settings(const struct bh_init *args, const struct redis_con
 
 static void free_identity(struct redis_publisher *p)
 {
+	free(p->instance);
 	free(p->key_prefix);
 	free(p->owner_record);
 	free(p->owner_token);
@@ -913,11 +915,13 @@ static int redis_init(const struct bh_init *args, void **self)
 	p->has_host_id = args->size >= offsetof(struct bh_init, owner_record) + sizeof(char *) &&
 			 args->host_id;
 	p->key_prefix = strdup(args->key_prefix ? args->key_prefix : "");
+	p->instance = strdup(args->instance ? args->instance : "publisher-redis");
 	if (p->has_host_id && args->owner_record && args->owner_token) {
 		p->owner_record = strdup(args->owner_record);
 		p->owner_token = strdup(args->owner_token);
 	}
-	if (!p->key_prefix || (p->has_host_id && args->owner_record && !p->owner_token)) {
+	if (!p->key_prefix || !p->instance ||
+	    (p->has_host_id && args->owner_record && !p->owner_token)) {
 		free_identity(p);
 		free(p);
 		return BH_ERR;
@@ -936,6 +940,7 @@ static int redis_init(const struct bh_init *args, void **self)
 	keyset_init(&p->troubled);
 	held_init(&p->held);
 	redis_backoff_init(&p->retry_backoff);
+	redis_credentials_hold();
 	*self = p;
 	return BH_OK;
 }
@@ -987,6 +992,11 @@ static void redis_destroy(void *self)
 	free(p->write_error);
 	free_identity(p);
 	free(p->master_host);
+	free(p->fallback_user);
+	if (p->fallback_password)
+		explicit_bzero(p->fallback_password, strlen(p->fallback_password));
+	free(p->fallback_password);
+	redis_credentials_release();
 	redis_config_free(&p->cfg);
 	free(p);
 }

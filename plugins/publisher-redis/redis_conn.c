@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redis_credentials.h"
 #include "redis_publisher.h"
 
 /* After a replay request, how long pending() keeps counting the replay as
@@ -163,6 +164,10 @@ static void became_ready(struct redis_publisher *p)
 	}
 	p->ready = true;
 	p->ready_since_ms = p->api->now_ms(p->host);
+	const char *user, *password;
+	redis_conn_credentials(p, &user, &password);
+	if (password)
+		redis_credentials_accepted(p->instance, user, password);
 	p->api->timer_disarm(p->host, p->connect_timer);
 	if (p->logged != LINK_UP) {
 		if (p->cfg.database > 0)
@@ -223,12 +228,74 @@ static bool role_is_master(const redisReply *r, const char **role)
 	return strcmp(*role, "master") == 0;
 }
 
+void redis_conn_credentials(const struct redis_publisher *p, const char **user,
+			    const char **password)
+{
+	*user = p->use_fallback ? p->fallback_user : p->cfg.user;
+	*password = p->use_fallback ? p->fallback_password : p->cfg.password;
+}
+
+/* The password the server refused may be stale: password_file rotated by
+ * a secret manager (read again now, no SIGHUP needed), or a reload brought
+ * a wrong one while the one before still works (redis_credentials.h).
+ * Returns true when another password is to be tried at once. */
+static bool try_other_password(struct redis_publisher *p, const char *error)
+{
+	const char *server = redis_conn_server(p);
+	char *problem = NULL;
+	int changed = redis_config_reread_password(&p->cfg, &problem);
+	if (changed < 0)
+		BH_WARNING(p, "redis %s refused the password (%s), and %s", server, error, problem);
+	free(problem);
+	if (changed > 0) {
+		BH_INFO(p, "redis %s refused the password (%s); %s holds another one now: "
+			"trying it", server, error, p->cfg.password_file);
+		p->use_fallback = false;
+		p->fallback_tried = false;
+		return true;
+	}
+	const char *user = NULL;
+	const char *previous = redis_credentials_previous(p->instance, &user);
+	if (p->fallback_tried || !previous ||
+	    (p->cfg.password && strcmp(previous, p->cfg.password) == 0))
+		return false;
+	char *user_copy = user ? strdup(user) : NULL;
+	char *password_copy = strdup(previous);
+	if ((user && !user_copy) || !password_copy) {
+		free(user_copy);
+		free(password_copy);
+		return false;
+	}
+	free(p->fallback_user);
+	free(p->fallback_password);
+	p->fallback_user = user_copy;
+	p->fallback_password = password_copy;
+	p->use_fallback = p->fallback_tried = true;
+	p->api->report_error(p->host, NULL,
+			     "redis %s refused the password of the new configuration (%s): keeping "
+			     "the credentials it accepted before the reload; correct password or "
+			     "password_file and reload again",
+			     server, error);
+	return true;
+}
+
+static bool is_auth_refusal(enum step step, const char *error)
+{
+	return step == STEP_AUTH || strncmp(error, "NOAUTH", 6) == 0 ||
+	       strncmp(error, "WRONGPASS", 9) == 0;
+}
+
 static void handshake_error(struct redis_publisher *p, enum step step, const char *error)
 {
+	if (is_auth_refusal(step, error) && try_other_password(p, error)) {
+		/* At once, quietly: the outcome of the next attempt is logged. */
+		bh_backoff_reset(&p->backoff);
+		drop_link(p, LINK_AUTH_FAILED, error, true);
+		return;
+	}
 	char *reason = NULL;
 	enum link_logged kind = LINK_REFUSED;
-	if (step == STEP_AUTH || step == STEP_SELECT || strncmp(error, "NOAUTH", 6) == 0 ||
-	    strncmp(error, "WRONGPASS", 9) == 0) {
+	if (is_auth_refusal(step, error) || step == STEP_SELECT) {
 		/* Our settings are refused: retrying will not help until the
 		 * server or the configuration changes (one-pass runs fail). */
 		kind = LINK_AUTH_FAILED;
@@ -370,16 +437,18 @@ static int send_step(struct redis_publisher *p, enum step step, int argc, const 
 
 static int queue_handshake(struct redis_publisher *p)
 {
-	if (p->cfg.password) {
+	const char *user, *password;
+	redis_conn_credentials(p, &user, &password);
+	if (password) {
 		const char *argv[3] = {"AUTH", NULL, NULL};
 		size_t lens[3] = {4, 0, 0};
 		int argc = 1;
-		if (p->cfg.user) {
-			argv[argc] = p->cfg.user;
-			lens[argc++] = strlen(p->cfg.user);
+		if (user) {
+			argv[argc] = user;
+			lens[argc++] = strlen(user);
 		}
-		argv[argc] = p->cfg.password;
-		lens[argc++] = strlen(p->cfg.password);
+		argv[argc] = password;
+		lens[argc++] = strlen(password);
 		if (send_step(p, STEP_AUTH, argc, argv, lens) != BH_OK)
 			return BH_ERR;
 	}

@@ -121,6 +121,14 @@ struct redis_publisher {
 	int keyspace_logged;     /* the enum keyspace_status last said; -1: none */
 	struct bh_timer *probe_timer;
 	bool probe_waiting;
+	/* Password rotation: the instance's name (redis_credentials.c), and
+	 * the credentials that worked before a reload, used when the server
+	 * refuses the new ones. */
+	char *instance;
+	bool use_fallback;
+	bool fallback_tried;
+	char *fallback_user, *fallback_password;
+
 	/* The master's address, for the keyspace watch (Sentinel names it). */
 	char *master_host;
 	int master_port;
@@ -165,6 +173,9 @@ bool redis_conn_usable(const struct redis_publisher *p);
 void redis_conn_connect_master(struct redis_publisher *p, const char *host, int port);
 /* Sentinel found no master: try again with backoff. */
 void redis_conn_no_master(struct redis_publisher *p, const char *reason);
+/* The user and password the next AUTH sends (password NULL: no AUTH). */
+void redis_conn_credentials(const struct redis_publisher *p, const char **user,
+			    const char **password);
 /* The name messages use for the server (never NULL). */
 const char *redis_conn_server(const struct redis_publisher *p);
 

@@ -307,7 +307,9 @@ void redis_repair_connected(struct redis_publisher *p)
 		address.host = p->master_host;
 		address.port = p->master_port;
 	}
-	redis_keyspace_connect(p->keyspace, &address, p->cfg.user, p->cfg.password);
+	const char *user, *password;
+	redis_conn_credentials(p, &user, &password);
+	redis_keyspace_connect(p->keyspace, &address, user, password);
 }
 
 int redis_repair_start(struct redis_publisher *p)
