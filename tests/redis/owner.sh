@@ -49,7 +49,8 @@ bh_redis_cli get /beachhead/dup/@owner | grep -q "^hostname=.* machine_id=.* pid
 
 # 1. The second daemon.
 start b
-bh_wait_for 4 "grep -q 'error: .*namespace /beachhead/dup/ is claimed by another daemon (hostname=.* pid=$pid_a since=' '$BH_TMP/b.err'" \
+bh_wait_for 10 "grep -q 'connected to redis' '$BH_TMP/b.err'" "b's connection" || fail "b did not connect"
+bh_wait_for 3 "grep -q 'error: .*namespace /beachhead/dup/ is claimed by another daemon (hostname=.* pid=$pid_a since=' '$BH_TMP/b.err'" \
 	"the conflict within one refresh" || fail "b did not report the conflict within one refresh"
 grep 'claimed by another daemon' "$BH_TMP/b.err" | grep -q 'token=' && fail "the message shows the owner's token"
 grep 'claimed by another daemon' "$BH_TMP/b.err" | grep -q 'host_id' || fail "the message does not say what to do"
