@@ -993,9 +993,7 @@ static void redis_destroy(void *self)
 	free_identity(p);
 	free(p->master_host);
 	free(p->fallback_user);
-	if (p->fallback_password)
-		explicit_bzero(p->fallback_password, strlen(p->fallback_password));
-	free(p->fallback_password);
+	redis_free_secret(p->fallback_password);
 	redis_credentials_release();
 	redis_config_free(&p->cfg);
 	free(p);

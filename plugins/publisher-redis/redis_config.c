@@ -84,7 +84,7 @@ static char *read_secret(const char *path, char **problem, unsigned *mode)
 	return buf;
 }
 
-static void free_secret(char *secret)
+void redis_free_secret(char *secret)
 {
 	if (secret) {
 		explicit_bzero(secret, strlen(secret));
@@ -107,7 +107,7 @@ static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
 		free(problem);
 		return rc;
 	}
-	free_secret(ctx->cfg->password);
+	redis_free_secret(ctx->cfg->password);
 	ctx->cfg->password = secret;
 	free(ctx->cfg->password_file);
 	ctx->cfg->password_file = strdup(path);
@@ -124,10 +124,10 @@ int redis_config_reread_password(struct redis_config *cfg, char **problem)
 	if (!secret)
 		return -1;
 	if (cfg->password && strcmp(secret, cfg->password) == 0) {
-		free_secret(secret);
+		redis_free_secret(secret);
 		return 0;
 	}
-	free_secret(cfg->password);
+	redis_free_secret(cfg->password);
 	cfg->password = secret;
 	return 1;
 }
@@ -352,7 +352,7 @@ void redis_config_free(struct redis_config *cfg)
 	free(cfg->socket);
 	free(cfg->user);
 	/* Do not leave the secret lying around in freed heap. */
-	free_secret(cfg->password);
+	redis_free_secret(cfg->password);
 	free(cfg->password_file);
 	free(cfg->notify_channel);
 	free(cfg->server);
@@ -361,6 +361,6 @@ void redis_config_free(struct redis_config *cfg)
 	free(cfg->sentinels);
 	free(cfg->master_name);
 	free(cfg->sentinel_user);
-	free_secret(cfg->sentinel_password);
+	redis_free_secret(cfg->sentinel_password);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -32,6 +32,8 @@ struct redis_config {
  * On error *cfg holds nothing that needs freeing. */
 int redis_config_parse(const struct bh_init *args, struct redis_config *cfg);
 void redis_config_free(struct redis_config *cfg);
+/* Wipes a secret (password) before freeing it; NULL is fine. */
+void redis_free_secret(char *secret);
 /* Reads password_file again (a secret manager may have rotated it): 1 when
  * it holds another password now (cfg->password replaced), 0 when it holds
  * the same or there is no file, -1 when it cannot be read (*problem,

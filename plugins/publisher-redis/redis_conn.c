@@ -267,7 +267,7 @@ static bool try_other_password(struct redis_publisher *p, const char *error)
 		return false;
 	}
 	free(p->fallback_user);
-	free(p->fallback_password);
+	redis_free_secret(p->fallback_password);
 	p->fallback_user = user_copy;
 	p->fallback_password = password_copy;
 	p->use_fallback = p->fallback_tried = true;

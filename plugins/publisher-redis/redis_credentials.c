@@ -1,6 +1,7 @@
 /* See redis_credentials.h. */
 #include "config.h"
 
+#include "redis_config.h"
 #include "redis_credentials.h"
 
 #include <stdlib.h>
@@ -15,19 +16,11 @@ struct accepted {
 static struct accepted *accepted_list;
 static unsigned holders;
 
-static void free_secret(char *secret)
-{
-	if (secret) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
-}
-
 static void free_entry(struct accepted *a)
 {
 	free(a->instance);
 	free(a->user);
-	free_secret(a->password);
+	redis_free_secret(a->password);
 	free(a);
 }
 
@@ -73,7 +66,7 @@ void redis_credentials_accepted(const char *instance, const char *user, const ch
 		struct accepted *next = old->next;
 		free(old->instance);
 		free(old->user);
-		free_secret(old->password);
+		redis_free_secret(old->password);
 		*old = *a;
 		old->next = next;
 		free(a);

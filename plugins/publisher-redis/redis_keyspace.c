@@ -10,6 +10,7 @@
 #include <beachhead/sdk.h>
 
 #include "common/backoff.h"
+#include "redis_config.h"
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
@@ -205,22 +206,13 @@ static void on_connect_timer(void *arg)
 	}
 }
 
-/* A secret is wiped before its memory goes back to the heap. */
-static void free_secret(char *secret)
-{
-	if (secret) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
-}
-
 static int replace(char **field, const char *value, bool secret)
 {
 	char *copy = value ? strdup(value) : NULL;
 	if (value && !copy)
 		return BH_ERR;
 	if (secret)
-		free_secret(*field);
+		redis_free_secret(*field);
 	else
 		free(*field);
 	*field = copy;
@@ -292,6 +284,6 @@ void redis_keyspace_free(struct redis_keyspace *ks)
 	free(ks->unix_path);
 	free(ks->host_name);
 	free(ks->user);
-	free_secret(ks->password);
+	redis_free_secret(ks->password);
 	free(ks);
 }

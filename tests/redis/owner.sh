@@ -71,12 +71,11 @@ kill -0 "$pid_b" || fail "b died"
 printf 'up db 10.50.2.1 db.example.org\n' >"$BH_TMP/c.script"
 conf c
 mkdir -p "$BH_TMP/state-c"
-began=$(date +%s)
 BEACHHEAD_STATE_DIR="$BH_TMP/state-c" timeout 20 $(bh_daemon_cmd) -c "$BH_TMP/c.conf" --no-timestamp \
 	--refresh 0 2>"$BH_TMP/c.err"
 status=$?
-# Not the 5 s the core waits for unacknowledged writes: nothing waits.
-[ $(( $(date +%s) - began )) -lt 4 ] || fail "the one-pass run hung ($(( $(date +%s) - began )) s)"
+# Nothing waits for the refused writes (else the core's 5 s drain ends
+# with "N operations still unacknowledged").
 grep -q 'still unacknowledged' "$BH_TMP/c.err" && fail "the one-pass run waited for writes it refused"
 [ "$status" = 1 ] || fail "one pass with the namespace claimed: exit status $status, expected 1"
 grep -q 'error: .*namespace /beachhead/dup/ is claimed by another daemon' "$BH_TMP/c.err" ||
