@@ -150,6 +150,11 @@ bool redis_claim_settled(const struct redis_claim *c)
 	return c->state != CLAIM_UNKNOWN;
 }
 
+bool redis_claim_owned(const struct redis_claim *c)
+{
+	return c->state == CLAIM_OWNED;
+}
+
 bool redis_claim_refused(const struct redis_claim *c)
 {
 	return c->state == CLAIM_OTHER;

@@ -67,6 +67,8 @@ void redis_claim_reply(struct redis_claim *c, const redisReply *reply);
 bool redis_claim_writable(const struct redis_claim *c);
 /* An answer came since the link was last (re)made. */
 bool redis_claim_settled(const struct redis_claim *c);
+/* The claim is ours (not merely writable: the server may hold none). */
+bool redis_claim_owned(const struct redis_claim *c);
 /* Another daemon holds the namespace. */
 bool redis_claim_refused(const struct redis_claim *c);
 const char *redis_claim_key(const struct redis_claim *c);

@@ -121,6 +121,7 @@ struct redis_publisher {
 	int keyspace_logged;     /* the enum keyspace_status last said; -1: none */
 	struct bh_timer *probe_timer;
 	bool probe_waiting;
+	bool check_refused_logged; /* GET / EXISTS refused: said once */
 	/* Password rotation: the instance's name (redis_credentials.c), and
 	 * the credentials that worked before a reload, used when the server
 	 * refuses the new ones. */

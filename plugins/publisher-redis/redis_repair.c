@@ -206,7 +206,7 @@ static void on_status(void *arg, enum keyspace_status status, const char *detail
 /* Any held key this daemon has written in this run. */
 static const char *probe_key(const struct redis_publisher *p)
 {
-	if (p->claim && !redis_claim_refused(p->claim))
+	if (p->claim && redis_claim_owned(p->claim))
 		return redis_claim_key(p->claim);
 	struct bh_strmap_iter it = bh_strmap_iter(&p->held.map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
@@ -235,10 +235,25 @@ static void put_back_all(struct redis_publisher *p)
 		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node), true);
 }
 
+/* GET or EXISTS refused (an ACL without +get or +exists): said once; the
+ * refresh still repairs. */
+static bool refused(struct redis_publisher *p, const redisReply *r, const char *command)
+{
+	if (r->type != REDIS_REPLY_ERROR)
+		return false;
+	if (!p->check_refused_logged)
+		BH_WARNING(p, "redis %s refused %s (%s): keys another client deletes or overwrites "
+			   "are put back by the refresh only (every %u s); the ACL user needs +get "
+			   "and +exists", redis_conn_server(p), command, r->str, refresh_s(p));
+	p->check_refused_logged = true;
+	return true;
+}
+
 void redis_repair_probed(struct redis_publisher *p, const redisReply *r)
 {
 	p->probe_waiting = false;
-	if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 0 || p->destroying)
+	if (!r || p->destroying || refused(p, r, "EXISTS") || r->type != REDIS_REPLY_INTEGER ||
+	    r->integer != 0)
 		return;
 	BH_WARNING(p, "redis %s: the keys under %s vanished without a keyspace event (FLUSHDB or "
 		   "FLUSHALL?): putting back %zu key(s)", redis_conn_server(p), p->key_prefix,
@@ -283,7 +298,7 @@ void redis_repair_checked(struct redis_publisher *p, const char *key, const char
 			  const redisReply *r)
 {
 	struct held_reg *h = held_find(&p->held, key);
-	if (!r || !h || p->destroying || !redis_publisher_may_write(p))
+	if (!r || !h || p->destroying || !redis_publisher_may_write(p) || refused(p, r, "GET"))
 		return;
 	if (r->type == REDIS_REPLY_NIL)
 		put_back(p, h, event);
