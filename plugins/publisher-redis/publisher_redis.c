@@ -18,7 +18,12 @@
  * and one when writes succeed again.
  *
  * With a host id, keys in the daemon's namespace that no current
- * registration backs are deleted after every complete pass (redis_sweep.c).
+ * registration backs are deleted after every complete pass (redis_sweep.c),
+ * and nothing is written or swept there before the namespace's claim is
+ * ours (redis_claim.c).  Keys someone else deletes or overwrites are put
+ * back from the values held here (redis_repair.c, redis_keyspace.c).
+ * Without a host id, SET ... GET tells when another writer replaced a
+ * value this daemon wrote.
  *
  * Settings: see redis_config.c and docs/confd.md.
  */

@@ -272,9 +272,9 @@ static bool try_other_password(struct redis_publisher *p, const char *error)
 	p->fallback_password = password_copy;
 	p->use_fallback = p->fallback_tried = true;
 	p->api->report_error(p->host, NULL,
-			     "redis %s refused the password of the new configuration (%s): keeping "
-			     "the credentials it accepted before the reload; correct password or "
-			     "password_file and reload again",
+			     "redis %s refused the password now configured (%s): using the "
+			     "credentials it accepted before (until a reload); correct password or "
+			     "password_file and reload",
 			     server, error);
 	return true;
 }
@@ -321,12 +321,16 @@ static void handshake_error(struct redis_publisher *p, enum step step, const cha
 static const char *info_field(const char *info, const char *field, size_t *len)
 {
 	size_t field_len = strlen(field);
-	for (const char *line = info; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	const char *line = info;
+	while (line && *line) {
 		if (strncmp(line, field, field_len) == 0 && line[field_len] == ':') {
 			const char *value = line + field_len + 1;
 			*len = strcspn(value, "\r\n");
 			return value;
 		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
 	}
 	return NULL;
 }

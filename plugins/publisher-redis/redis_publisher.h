@@ -1,7 +1,9 @@
 /*
  * publisher-redis internals shared by the connection manager (redis_conn.c),
- * Sentinel discovery (redis_sentinel.c) and the operations / plugin table
- * (publisher_redis.c).
+ * Sentinel discovery (redis_sentinel.c), the operations / plugin table
+ * (publisher_redis.c), the sweep (redis_sweep.c) and reconciliation
+ * (redis_repair.c, which wires the claim and the keyspace watch: those two
+ * know nothing of this struct and report through callbacks).
  */
 #ifndef BH_REDIS_PUBLISHER_H
 #define BH_REDIS_PUBLISHER_H

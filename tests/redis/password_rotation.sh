@@ -58,7 +58,7 @@ bh_redis_wait_keys 1 10 /beachhead/late1 || fail "requirepass: nothing published
 # 3. SIGHUP with a password the server refuses.
 put_password not-the-password
 kill -HUP "$BH_REDIS_DAEMON_PID"
-bh_wait_for 10 "grep -q 'error: .*refused the password of the new configuration' '$BH_TMP/err'" \
+bh_wait_for 10 "grep -q 'error: .*refused the password now configured' '$BH_TMP/err'" \
 	"the refusal after the reload" || fail "the refused new password was not logged"
 bh_redis_cli del /beachhead/web >/dev/null
 touch "$BH_TMP/cue2"
