@@ -42,7 +42,7 @@ bh_redis_script_containers 20 10.8 >"$BH_TMP/script"
 bh_redis_config_file "$BH_TMP/cluster.conf" none "host = \"127.0.0.1\"; port = $PA;" 'refresh = 1;'
 bh_redis_start_daemon "$BH_TMP/cluster.conf"
 fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
-bh_wait_for 5 "grep -q 'error: .*Redis Cluster is not supported' '$BH_TMP/err'" "the refusal" ||
+bh_wait_for 15 "grep -q 'error: .*Redis Cluster is not supported' '$BH_TMP/err'" "the refusal" ||
 	fail "Cluster was not refused"
 sleep 3 # three refreshes and several reconnects
 [ "$(grep -c 'Cluster is not supported' "$BH_TMP/err")" = 1 ] || fail "the refusal was not logged once"

@@ -26,7 +26,7 @@ fail() { for f in "$BH_TMP"/*.err; do echo "== $f" >&2; cat "$f" >&2; done; bh_f
 
 warning='warning: .*/beachhead/web held a value this daemon did not write.*give each host its own host_id'
 for name in a b; do
-	bh_wait_for 10 "grep -q '$warning' '$BH_TMP/$name.err'" "daemon $name's warning" ||
+	bh_wait_for 20 "grep -q '$warning' '$BH_TMP/$name.err'" "daemon $name's warning" ||
 		fail "daemon $name did not notice the other writer"
 done
 sleep 3 # three more refreshes of each, each overwriting the other's value
