@@ -4,6 +4,9 @@
 # with SET ... GET (Redis 7 here) and warns once per key, naming the key and
 # saying to set host_id; keys nobody else writes cause no warning.  No
 # keyspace notifications here: the refresh (every second) is what writes.
+# Then a server older than 6.2 (no SET ... GET; a STAND-IN proxy,
+# tests/redis/standin-redis.py oldversion, makes the real one look like
+# 6.0): the check is skipped with one info line, nothing else changes.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 bh_redis_setup
@@ -40,5 +43,26 @@ for name in a b; do
 	kill -TERM "$pid"
 	wait "$pid" || fail "daemon $name exited with $? after SIGTERM"
 done
+
+# An older server.
+command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
+PROXY=$BH_TMP/old.sock
+python3 "$top_srcdir/tests/redis/standin-redis.py" oldversion "$PROXY" "$BH_REDIS_SOCK" >"$BH_TMP/proxy.out" &
+bh_on_exit "kill $!"
+bh_wait_for 5 "grep -q ready '$BH_TMP/proxy.out'" "the stand-in proxy" || bh_fail "the stand-in did not start"
+sed "s|$BH_REDIS_SOCK|$PROXY|" "$BH_TMP/a.conf" >"$BH_TMP/old.conf"
+BEACHHEAD_STATE_DIR="$BH_TMP/state-a" $(bh_daemon_cmd) -c "$BH_TMP/old.conf" --no-timestamp \
+	2>"$BH_TMP/old.err" &
+pid_old=$!
+bh_on_exit "kill -9 $pid_old 2>/dev/null"
+bh_wait_for 20 "grep -q 'info: redis unix:$PROXY is version 6\.0\.[0-9]*: .*SET \.\.\. GET needs 6\.2.*host_id' '$BH_TMP/old.err'" \
+	"the info line" || fail "no info line for a server without SET ... GET"
+bh_wait_for 5 "bh_redis_cli get /beachhead/web | grep -q 10.70.0.1" "web published" || fail "web (old server)"
+bh_redis_cli set /beachhead/web '[]' >/dev/null # what SET ... GET would see at the next refresh
+bh_wait_for 5 "bh_redis_cli get /beachhead/web | grep -q 10.70.0.1" "web put back" || fail "web (old server, 2)"
+grep -q 'did not write' "$BH_TMP/old.err" && fail "SET ... GET was used on a server before 6.2"
+[ "$(grep -c 'needs 6\.2' "$BH_TMP/old.err")" = 1 ] || fail "the info line was not said once"
+kill -TERM "$pid_old"
+wait "$pid_old" || fail "the daemon exited with $? after SIGTERM"
 bh_check_valgrind
 exit 0
