@@ -14,7 +14,9 @@
 #      publishes and sweeps the first one's leftovers; the sweep never
 #      deletes the claim itself;
 #   4. a restart of the same daemon (same state_dir, so the same token) is
-#      no conflict: it takes its own claim over at once.
+#      no conflict: it takes its own claim over at once;
+#   5. a claim that changed hands under a running owner stops it (same
+#      error), until that claim expires.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 bh_redis_setup
@@ -105,6 +107,17 @@ bh_wait_for 5 "bh_redis_cli get /beachhead/dup/@owner | grep -q 'pid=$pid_b '" "
 	fail "the restarted daemon did not take its own claim over"
 present /beachhead/dup/db || fail "b's key after the restart"
 grep -q 'claimed by another daemon' "$BH_TMP/b.err" && fail "a restart of the same daemon was a conflict"
+
+# 5. Another daemon's record appears in b's claim (b was cut off longer
+#    than the expiry, say): b's next renewal finds it, b stops writing
+#    there with the same error, and takes the namespace again once that
+#    claim has expired.
+bh_redis_cli set /beachhead/dup/@owner 'hostname=other machine_id=m2 pid=7 since=then token=t2' EX 4 >/dev/null
+bh_wait_for 5 "grep -q 'error: .*namespace /beachhead/dup/ was taken over by another daemon (hostname=other machine_id=m2 pid=7 since=then)' '$BH_TMP/b.err'" \
+	"the lost claim" || fail "b did not notice that its claim changed hands"
+bh_wait_for 8 "grep -q 'namespace /beachhead/dup/ is ours now' '$BH_TMP/b.err'" "b's claim again" ||
+	fail "b did not claim the namespace again after the other claim expired"
+bh_redis_cli get /beachhead/dup/@owner | grep -q "pid=$pid_b " || fail "the claim is not b's again"
 kill -TERM "$pid_b"
 wait "$pid_b" || fail "b exited with $? after SIGTERM"
 bh_check_valgrind
