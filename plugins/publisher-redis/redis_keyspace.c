@@ -14,6 +14,9 @@
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
+/* A server without notifications is asked again this often: an operator
+ * who turns them on (CONFIG SET) is followed within a minute. */
+#define RECHECK_OFF_MS 60000u
 
 struct redis_keyspace {
 	const struct bh_host_api *api;
@@ -100,10 +103,12 @@ static void on_subscribed(struct redis_keyspace *ks)
 	enum keyspace_status status = ks->config;
 	const char *detail = ks->config_detail ? ks->config_detail : "?";
 	if (status == KEYSPACE_OFF) {
-		/* Nothing will come: no link kept open for nothing.  The next
-		 * connect of the master link looks again. */
+		/* Nothing will come: no link kept open for nothing; looked at
+		 * again in a minute, and at the next connect of the master link. */
 		char *copy = strdup(detail);
 		close_link(ks);
+		if (ks->api->timer_arm(ks->host, ks->reconnect_timer, RECHECK_OFF_MS) != BH_OK)
+			ks->api->log(ks->host, BH_LOG_ERROR, "cannot arm the keyspace watch's timer");
 		ks->cbs.status(ks->arg, KEYSPACE_OFF, copy ? copy : "?");
 		free(copy);
 		return;
