@@ -23,7 +23,8 @@
 #   172.30.1-7  tests/docker/*      172.30.8  tests/e2e/*
 #   172.30.9   tools/quickstart.sh --demo
 #   172.30.10-19 tests/faults/*     172.30.20-29 tests/hostile/*
-#   172.30.40-49 tests/docker/degrade.sh, races.sh (40, 41)
+#   172.30.40-49 tests/docker/degrade.sh, races.sh, first-contact.sh,
+#                stream.sh, starvation.sh, order.sh (40-45)
 #   172.30.50-59 tests/docker/drain.sh (50), health.sh (52), tests/e2e/replicas.sh (51)
 #   172.30.60-69 tests/docker/interrupt.sh
 #   172.31.0.0/16 bench/ (never run beside the tests)

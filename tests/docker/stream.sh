@@ -1,0 +1,86 @@
+#!/bin/sh
+# The event stream misbehaves; a real dockerd behind tests/docker/engine-proxy.py
+# (a STAND-IN proxy: every request goes to the real engine, the proxy only
+# does to the stream what a real engine cannot be made to do on demand):
+#   A. the stream is ended cleanly every 2 s: every end is followed by a new
+#      stream within the shortest reconnect delay (no growing backoff: each
+#      of those connections succeeded), each new stream by a complete full
+#      pass, and a container removed meanwhile is withdrawn;
+#   B. half an event, then nothing for 4 s: one warning, the stream is
+#      reopened, the half is never glued to the next event (no "ignoring an
+#      event"), a container started during the stall is registered;
+#   C. /version says API 1.41.3: refused with one line, no request path
+#      carries it.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/engine.sh"
+bh_setup_tmp
+bh_engine_require_docker
+command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
+bh_engine_start_docker
+bh_engine_import_image
+docker network create --subnet 172.30.43.0/24 snet43 >/dev/null || bh_fail "network create"
+CTL=$BH_TMP/ctl
+mkdir -p "$CTL"
+PROXY=$BH_TMP/proxy.sock
+python3 "$top_srcdir/tests/docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
+bh_on_exit "kill $!"
+bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
+EVLOG=$BH_TMP/requests.events
+
+run() { docker run -d --name "$1" --network snet43 -e BEACHHEAD_DOMAINS="$1.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $1"; }
+cat >"$BH_TMP/c.conf" <<CONF
+inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; event_stall_ms = 1000; };
+publishers = ( { plugin = "publisher-stdout"; } );
+enumerate = true;
+expire = 300;
+refresh = 120;
+timestamps = false;
+CONF
+OUT=$BH_TMP/out
+BH_TTL=300 # expire, in the registrations bh_reg builds
+
+# --- A. A stream ended every 2 s.
+run web
+echo 2 >"$CTL/stream_end"
+bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
+bh_expect_line 15 "$OUT" "$(bh_reg web "$(bh_ip web snet43)")"
+ends() { grep -c ' end$' "$EVLOG"; }
+bh_wait_for 30 '[ "$(ends)" -ge 5 ]' "five ends of the stream" || exit 1
+docker rm -f web >/dev/null || bh_fail "rm -f"
+bh_expect_line 5 "$OUT" "$(bh_del web)"
+echo 0 >"$CTL/stream_end"
+# Every end is followed by the next open within 1.5 s (the shortest delay
+# is 0.5 s; a backoff doubling from there passes 1.5 s at the third end).
+awk '$2 == "end" { end = $1 } $2 == "open" && end { gap = $1 - end; if (gap > max) max = gap; end = 0 }
+     END { printf "%.3f\n", max }' "$EVLOG" >"$BH_TMP/gap"
+bh_note "A. longest gap between an end of the stream and the next stream: $(cat "$BH_TMP/gap") s"
+awk '{ exit !($1 <= 1.5) }' "$BH_TMP/gap" || { cat "$EVLOG" "$OUT.err" >&2; bh_fail "the reconnect backed off after streams that had answered"; }
+opens=$(grep -c ' open$' "$EVLOG")
+complete=$(grep -c 'full pass [0-9]* ends (complete)' "$OUT.err")
+[ "$complete" -ge "$opens" ] || { cat "$OUT.err" >&2; bh_fail "$opens streams but $complete complete passes"; }
+grep -q 'ends (incomplete)' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a pass ended incomplete while the API answered"; }
+
+# --- B. Half an event, then a stall.
+echo 4 >"$CTL/stall"
+bh_wait_for 5 'grep -q " stall$" "$EVLOG"' "the stall" || exit 1
+run web2
+bh_expect_line 10 "$OUT" "$(bh_reg web2 "$(bh_ip web2 snet43)")"
+sleep 4 # the stalled stream's next bytes would come now
+[ "$(grep -c 'warning: event stream stalled' "$OUT.err")" = 1 ] ||
+	{ cat "$OUT.err" >&2; bh_fail "expected one warning about the stalled stream"; }
+grep -q 'ignoring an event' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a partial event was glued to the next one"; }
+run web3
+bh_expect_line 5 "$OUT" "$(bh_reg web3 "$(bh_ip web3 snet43)")"
+bh_daemon_stop || bh_fail "daemon exit status $?"
+
+# --- C. An API version that is not MAJOR.MINOR.
+echo 1.41.3 >"$CTL/api_version"
+: >"$BH_TMP/requests"
+timeout 30 $(bh_daemon_cmd) -c "$BH_TMP/c.conf" --refresh 0 --expire 0 >"$OUT" 2>"$OUT.err"
+rc=$?
+[ "$rc" = 1 ] || { cat "$OUT.err" >&2; bh_fail "API 1.41.3: exit $rc, expected 1"; }
+[ "$(grep -c "API version '1.41.3' is not MAJOR.MINOR" "$OUT.err")" = 1 ] ||
+	{ cat "$OUT.err" >&2; bh_fail "API 1.41.3 not refused with one line"; }
+grep -q '1\.41\.3' "$BH_TMP/requests" && { cat "$BH_TMP/requests" >&2; bh_fail "1.41.3 went into a request path"; }
+bh_check_valgrind
+exit 0
