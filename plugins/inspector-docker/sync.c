@@ -19,10 +19,19 @@
  * snapshots; an event on the stream may be newer.  Every event about a
  * known container stamps it with a sequence number; a listing asked for
  * before that event does not speak for it (its registration is kept, the
- * event path owns it).  A down event marks inspections in flight for the
- * same container as stale; a stale answer is dropped.  Withdrawals name the
- * container id, so an answer about an old container never withdraws a new
- * one that took over its name (container_gone).
+ * event path owns it).  Per id there is at most one inspection in flight
+ * and one queued: a newer event coalesces into the queued one, and an
+ * answer overtaken by it is dropped (the queued one reads the engine's
+ * state after the event).  die, stop and pause are confirmed this way
+ * before anything is withdrawn (the engine's state wins over the order of
+ * events); a kill that starts a drain marks inspections of the container
+ * stale.  Withdrawals name the container id, so an answer about an old
+ * container never withdraws a new one that took over its name
+ * (container_gone).
+ *
+ * Starvation: an inspection that has not answered within
+ * inspect_deadline_ms stops counting against INSPECT_WINDOW and the pass
+ * stops waiting for it; at most max_inspections are in flight in all.
  */
 #include "config.h"
 
