@@ -58,14 +58,10 @@ last_stamp_of() {
 }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%.0f\n", (b - a) * 1000 }'; }
 
-conf() { # URL [EXTRA]
-	cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "$1"; ${2:-} };
-publishers = ( { plugin = "publisher-stdout"; } );
-enumerate = true;
-expire = 300;
-refresh = 120;
-CONF
+# The tests' configuration, with the log's time stamps the figures come from.
+conf() { # URL [INSPECTOR_SETTINGS]
+	bh_daemon_conf "$@"
+	sed -i 's/^timestamps = false;$/timestamps = true;/' "$BH_TMP/c.conf"
 }
 daemon() { # LOG
 	"$BEACHHEAD" -c "$BH_TMP/c.conf" --verbose >/dev/null 2>"$1" &
@@ -97,14 +93,10 @@ done >"$BH_TMP/first"
 bench_rm_all_containers
 
 # --- 2. and 3. Through the stand-in proxy.
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
-runc() { docker run -d --name "$1" --network benchnet -e "BEACHHEAD_DOMAINS=$1.example.org" bbox:latest sleep 100000 >/dev/null; }
-conf "unix://$PROXY" "timeout_ms = 30000;"
+bh_engine_start_proxy
+CTL=$BH_PROXY_CTL
+runc() { bh_run_domain benchnet "$@"; }
+conf "unix://$BH_PROXY_SOCK" "timeout_ms = 30000;"
 for run in $(seq "$BENCH_RUNS"); do
 	say "stuck inspections: run $run"
 	for i in $(seq 10); do runc ok$i; done
@@ -124,7 +116,7 @@ for run in $(seq "$BENCH_RUNS"); do
 line = json.dumps({"status": "start", "id": sys.argv[1], "Type": "container", "Action": "start",
                    "Actor": {"ID": sys.argv[1], "Attributes": {"name": "ok1", "image": "bbox:latest"}}})
 sys.stdout.write((line + "\n") * int(sys.argv[2]))' "$ID" "$BENCH_EVENTS" >"$CTL/inject.tmp"
-	before=$(grep -c "/containers/$ID/json" "$BH_TMP/requests")
+	before=$(grep -c "/containers/$ID/json" "$BH_PROXY_LOG")
 	mv "$CTL/inject.tmp" "$CTL/inject"
 	bh_wait_for 20 '[ "$(grep -c "event start ok1" "$L")" -ge 100 ]' "the flood" >/dev/null
 	runc flood
@@ -132,7 +124,7 @@ sys.stdout.write((line + "\n") * int(sys.argv[2]))' "$ID" "$BENCH_EVENTS" >"$CTL
 	bh_wait_for 120 '[ "$(grep -c "event start ok1" "$L")" -ge '"$BENCH_EVENTS"' ]' "the flood read" >/dev/null
 	sleep 2
 	stop_daemon
-	inspections=$(( $(grep -c "/containers/$ID/json" "$BH_TMP/requests") - before ))
+	inspections=$(( $(grep -c "/containers/$ID/json" "$BH_PROXY_LOG") - before ))
 	conn=$(stamp_of "$L" 'connected to the engine')
 	ten=$( [ "$(grep -c 'registering /beachhead/ok' "$L")" -ge 10 ] && last_stamp_of "$L" 'registering /beachhead/ok')
 	echo "stuck $(ms "$conn" "$ten") $(ms "$(stamp_of "$L" 'event start fresh')" "$(stamp_of "$L" 'registering /beachhead/fresh')") $inspections $(ms "$(stamp_of "$L" 'event start flood')" "$(stamp_of "$L" 'registering /beachhead/flood')")"

@@ -12,22 +12,11 @@ bh_engine_require_docker
 bh_engine_start_docker
 bh_engine_import_image
 docker network create --subnet 172.30.42.0/24 fnet42 >/dev/null || bh_fail "network create"
-for n in early1 early2 early3; do
-	docker run -d --name $n --network fnet42 -e BEACHHEAD_DOMAINS=$n.example.org bbox:latest sleep 100000 >/dev/null ||
-		bh_fail "docker run $n"
-done
+for n in early1 early2 early3; do bh_run_domain fnet42 $n; done
 
 LATE=$BH_TMP/late.sock # the daemon's engine address: nothing there yet
-cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "unix://$LATE"; };
-publishers = ( { plugin = "publisher-stdout"; } );
-enumerate = true;
-expire = 300;
-refresh = 120;
-timestamps = false;
-CONF
+bh_daemon_conf "unix://$LATE"
 OUT=$BH_TMP/out
-BH_TTL=300 # expire, in the registrations bh_reg builds
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
 bh_wait_for 10 'grep -q "engine unreachable" "$OUT.err"' "the daemon to notice the missing engine" || exit 1
 ln -s "$BH_DOCKER_SOCK" "$LATE" || bh_fail "ln"

@@ -13,28 +13,15 @@
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
 bh_engine_require_docker
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
 bh_engine_start_docker
 bh_engine_import_image
 docker network create --subnet 172.30.45.0/24 onet45 >/dev/null || bh_fail "network create"
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
+bh_engine_start_proxy
+CTL=$BH_PROXY_CTL
 
-run() { docker run -d --name "$1" --network onet45 -e BEACHHEAD_DOMAINS="$1.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $1"; }
-cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; };
-publishers = ( { plugin = "publisher-stdout"; } );
-enumerate = true;
-expire = 300;
-refresh = 120;
-timestamps = false;
-CONF
+run() { bh_run_domain onet45 "$@"; }
+bh_daemon_conf "unix://$BH_PROXY_SOCK"
 OUT=$BH_TMP/out
-BH_TTL=300 # expire, in the registrations bh_reg builds
 run web
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
 bh_expect_line 15 "$OUT" "$(bh_reg web "$(bh_ip web onet45)")"

@@ -13,33 +13,20 @@
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
 bh_engine_require_docker
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
 bh_engine_start_docker
 bh_engine_import_image
 docker network create --subnet 172.30.44.0/24 snet44 >/dev/null || bh_fail "network create"
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
+bh_engine_start_proxy
+CTL=$BH_PROXY_CTL
 
-run() { docker run -d --name "$1" --network snet44 -e BEACHHEAD_DOMAINS="$1.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $1"; }
+run() { bh_run_domain snet44 "$@"; }
 for i in 1 2 3 4 5 6 7 8 9 10; do run ok$i; done
 for i in 1 2 3 4 5; do
 	run stuck$i
 	docker inspect -f '{{.Id}}' stuck$i >>"$CTL/hang"
 done
-cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; timeout_ms = 30000; };
-publishers = ( { plugin = "publisher-stdout"; } );
-enumerate = true;
-expire = 300;
-refresh = 120;
-timestamps = false;
-CONF
+bh_daemon_conf "unix://$BH_PROXY_SOCK" "timeout_ms = 30000;"
 OUT=$BH_TMP/out
-BH_TTL=300 # expire, in the registrations bh_reg builds
 
 # --- A. Five stuck inspections.
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
@@ -57,15 +44,15 @@ python3 -c 'import sys, json
 line = json.dumps({"status": "start", "id": sys.argv[1], "Type": "container", "Action": "start",
                    "Actor": {"ID": sys.argv[1], "Attributes": {"name": "ok1", "image": "bbox:latest"}}})
 sys.stdout.write((line + "\n") * 20000)' "$ID" >"$CTL/inject.tmp" || bh_fail "python3"
-before=$(grep -c "/containers/$ID/json" "$BH_TMP/requests")
+before=$(grep -c "/containers/$ID/json" "$BH_PROXY_LOG")
 mv "$CTL/inject.tmp" "$CTL/inject"
-bh_wait_for 10 'grep -q " inject 20000$" "$BH_TMP/requests.events"' "the proxy to send the events" || exit 1
+bh_wait_for 10 'grep -q " inject 20000$" "$BH_PROXY_LOG.events"' "the proxy to send the events" || exit 1
 run flood
 bh_expect_line 10 "$OUT" "$(bh_reg flood "$(bh_ip flood snet44)")"
 bh_wait_for 30 '[ "$(grep -c "event start ok1" "$OUT.err")" -ge 20000 ]' "the daemon to read the 20,000 events" ||
 	{ tail -n 5 "$OUT.err" >&2; exit 1; }
 sleep 1
-n=$(( $(grep -c "/containers/$ID/json" "$BH_TMP/requests") - before ))
+n=$(( $(grep -c "/containers/$ID/json" "$BH_PROXY_LOG") - before ))
 bh_note "B. 20,000 start events for ok1: $n inspections of it"
 [ "$n" -ge 1 ] && [ "$n" -le 10 ] || bh_fail "20,000 start events for one id made $n inspections of it"
 bh_daemon_stop || bh_fail "daemon exit status $?"

@@ -15,29 +15,16 @@
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
 bh_engine_require_docker
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
 bh_engine_start_docker
 bh_engine_import_image
 docker network create --subnet 172.30.43.0/24 snet43 >/dev/null || bh_fail "network create"
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
-EVLOG=$BH_TMP/requests.events
+bh_engine_start_proxy
+CTL=$BH_PROXY_CTL
+EVLOG=$BH_PROXY_LOG.events
 
-run() { docker run -d --name "$1" --network snet43 -e BEACHHEAD_DOMAINS="$1.example.org" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $1"; }
-cat >"$BH_TMP/c.conf" <<CONF
-inspector = { plugin = "inspector-docker"; url = "unix://$PROXY"; event_stall_ms = 1000; };
-publishers = ( { plugin = "publisher-stdout"; } );
-enumerate = true;
-expire = 300;
-refresh = 120;
-timestamps = false;
-CONF
+run() { bh_run_domain snet43 "$@"; }
+bh_daemon_conf "unix://$BH_PROXY_SOCK" "event_stall_ms = 1000;"
 OUT=$BH_TMP/out
-BH_TTL=300 # expire, in the registrations bh_reg builds
 
 # --- A. A stream ended every 2 s.
 run web
@@ -75,12 +62,12 @@ bh_daemon_stop || bh_fail "daemon exit status $?"
 
 # --- C. An API version that is not MAJOR.MINOR.
 echo 1.41.3 >"$CTL/api_version"
-: >"$BH_TMP/requests"
+: >"$BH_PROXY_LOG"
 timeout 30 $(bh_daemon_cmd) -c "$BH_TMP/c.conf" --refresh 0 --expire 0 >"$OUT" 2>"$OUT.err"
 rc=$?
 [ "$rc" = 1 ] || { cat "$OUT.err" >&2; bh_fail "API 1.41.3: exit $rc, expected 1"; }
 [ "$(grep -c "API version '1.41.3' is not MAJOR.MINOR" "$OUT.err")" = 1 ] ||
 	{ cat "$OUT.err" >&2; bh_fail "API 1.41.3 not refused with one line"; }
-grep -q '1\.41\.3' "$BH_TMP/requests" && { cat "$BH_TMP/requests" >&2; bh_fail "1.41.3 went into a request path"; }
+grep -q '1\.41\.3' "$BH_PROXY_LOG" && { cat "$BH_PROXY_LOG" >&2; bh_fail "1.41.3 went into a request path"; }
 bh_check_valgrind
 exit 0
