@@ -230,7 +230,7 @@ static void on_stall(void *arg)
 {
 	struct event_stream *es = arg;
 	struct inspector *in = es->in;
-	char *why = bh_strfmt("event stream stalled: no byte for %ld ms inside an event; reopening it",
+	char *why = bh_strfmt("event stream stalled: no byte for %ld ms inside an event",
 			      in->settings.event_stall_ms);
 	/* Complete lines before the partial one still count. */
 	process_lines(es);
