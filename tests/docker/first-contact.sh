@@ -18,7 +18,7 @@ LATE=$BH_TMP/late.sock # the daemon's engine address: nothing there yet
 bh_daemon_conf "unix://$LATE"
 OUT=$BH_TMP/out
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
-bh_wait_for 10 'grep -q "engine unreachable" "$OUT.err"' "the daemon to notice the missing engine" || exit 1
+bh_wait_for 30 'grep -q "engine unreachable" "$OUT.err"' "the daemon to notice the missing engine" || exit 1
 ln -s "$BH_DOCKER_SOCK" "$LATE" || bh_fail "ln"
 bh_wait_for 40 'grep -q "engine reachable again" "$OUT.err"' "the engine to be reached" || { cat "$OUT.err" >&2; exit 1; }
 for n in early1 early2 early3; do
