@@ -137,9 +137,9 @@ class Stream:
             return False
         data = take("inject")
         if data:
+            note("inject %d" % data.count(b"\n"))
             for i in range(0, len(data), 65536):
                 chunk(self.conn, data[i:i + 65536])
-            note("inject %d" % data.count(b"\n"))
         stall = take("stall")
         if stall:
             chunk(self.conn, HALF_EVENT)

@@ -48,8 +48,8 @@ before=$(grep -c "/containers/$ID/json" "$BH_PROXY_LOG")
 mv "$CTL/inject.tmp" "$CTL/inject"
 bh_wait_for 10 'grep -q " inject 20000$" "$BH_PROXY_LOG.events"' "the proxy to send the events" || exit 1
 run flood
-bh_expect_line 10 "$OUT" "$(bh_reg flood "$(bh_ip flood snet44)")"
-bh_wait_for 30 '[ "$(grep -c "event start ok1" "$OUT.err")" -ge 20000 ]' "the daemon to read the 20,000 events" ||
+bh_expect_line 60 "$OUT" "$(bh_reg flood "$(bh_ip flood snet44)")"
+bh_wait_for 120 '[ "$(grep -c "event start ok1" "$OUT.err")" -ge 20000 ]' "the daemon to read the 20,000 events" ||
 	{ tail -n 5 "$OUT.err" >&2; exit 1; }
 sleep 1
 n=$(( $(grep -c "/containers/$ID/json" "$BH_PROXY_LOG") - before ))
