@@ -2,9 +2,9 @@
 # The event stream misbehaves; a real dockerd behind tests/docker/engine-proxy.py
 # (a STAND-IN proxy: every request goes to the real engine, the proxy only
 # does to the stream what a real engine cannot be made to do on demand):
-#   A. the stream is ended cleanly every 2 s: every end is followed by a new
-#      stream within the shortest reconnect delay (no growing backoff: each
-#      of those connections succeeded), each new stream by a complete full
+#   A. the stream is ended cleanly every 2 s: every end is followed by the
+#      shortest reconnect delay (no growing backoff: each of those
+#      connections succeeded) and a new stream, each new stream by a complete full
 #      pass, and a container removed meanwhile is withdrawn;
 #   B. half an event, then nothing for 4 s: one warning, the stream is
 #      reopened, the half is never glued to the next event (no "ignoring an
@@ -34,17 +34,21 @@ bh_expect_line 15 "$OUT" "$(bh_reg web "$(bh_ip web snet43)")"
 ends() { grep -c ' end$' "$EVLOG"; }
 bh_wait_for 30 '[ "$(ends)" -ge 5 ]' "five ends of the stream" || exit 1
 docker rm -f web >/dev/null || bh_fail "rm -f"
-bh_expect_line 5 "$OUT" "$(bh_del web)"
+bh_expect_line 10 "$OUT" "$(bh_del web)"
 echo 0 >"$CTL/stream_end"
-# Every end is followed by the next open within 1.5 s (the shortest delay
-# is 0.5 s; a backoff doubling from there passes 1.5 s at the third end).
+# Every end is followed by the shortest reconnect delay (0.5 s; a backoff
+# would double it at each end: 1, 2, 4 s) and, as the proxy saw it, by the
+# next stream within 3 s (a generous bound for a loaded machine; the
+# doubling passes it at the fourth end).
+delays=$(grep 'closed the event stream; reconnecting in' "$OUT.err" | sed 's/.*reconnecting in //' | sort -u | tr '\n' ' ')
+[ "$delays" = "0.5 s " ] || { cat "$OUT.err" >&2; bh_fail "reconnect delays after streams that had answered: $delays"; }
 awk '$2 == "end" { end = $1 } $2 == "open" && end { gap = $1 - end; if (gap > max) max = gap; end = 0 }
      END { printf "%.3f\n", max }' "$EVLOG" >"$BH_TMP/gap"
 bh_note "A. longest gap between an end of the stream and the next stream: $(cat "$BH_TMP/gap") s"
-awk '{ exit !($1 <= 1.5) }' "$BH_TMP/gap" || { cat "$EVLOG" "$OUT.err" >&2; bh_fail "the reconnect backed off after streams that had answered"; }
-opens=$(grep -c ' open$' "$EVLOG")
-complete=$(grep -c 'full pass [0-9]* ends (complete)' "$OUT.err")
-[ "$complete" -ge "$opens" ] || { cat "$OUT.err" >&2; bh_fail "$opens streams but $complete complete passes"; }
+awk '{ exit !($1 < 3) }' "$BH_TMP/gap" || { cat "$EVLOG" "$OUT.err" >&2; bh_fail "the stream was reopened late after streams that had answered"; }
+# A complete pass for every stream (the last one's may still run).
+bh_wait_for 10 '[ "$(grep -c "full pass [0-9]* ends (complete)" "$OUT.err")" -ge "$(grep -c " open$" "$EVLOG")" ]' \
+	"a complete pass after every stream" || { cat "$EVLOG" "$OUT.err" >&2; exit 1; }
 grep -q 'ends (incomplete)' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a pass ended incomplete while the API answered"; }
 
 # --- B. Half an event, then a stall.
