@@ -562,18 +562,32 @@ static void refuse_oversized(struct inspector *in, const char *id, const char *n
 	keep(in, id, name);
 }
 
+/* A newer event is queued for the job's id: its inspection answers.  A
+ * network event changes nothing about whether the container runs, so a
+ * withdrawal this job was confirming is now the newer job's to confirm. */
+static void overtaken(struct inspector *in, struct inspect_job *j, struct inspect_job *newer)
+{
+	in->api->log(in->host, BH_LOG_DEBUG,
+		     "container %s: an inspection overtaken by a newer event; asking again", j->name);
+	if (j->down_reason && newer->kind == JOB_NETWORK) {
+		newer->kind = JOB_EVENT;
+		free(newer->down_reason);
+		newer->down_reason = j->down_reason;
+		j->down_reason = NULL;
+	}
+	keep(in, j->id, j->name);
+}
+
 static void on_inspect(void *arg, const struct dc_result *res)
 {
 	struct inspect_job *j = arg;
 	struct inspector *in = j->in;
 	job_unlink(in, j);
+	struct inspect_job *newer = waiting_job(in, j->id);
 	if (j->stale) {
 		in->api->log(in->host, BH_LOG_DEBUG, "container %s: dropped a stale inspection", j->name);
-	} else if (waiting_job(in, j->id)) {
-		/* A newer event is queued for it: its inspection answers. */
-		in->api->log(in->host, BH_LOG_DEBUG,
-			     "container %s: an inspection overtaken by a newer event; asking again", j->name);
-		keep(in, j->id, j->name);
+	} else if (newer) {
+		overtaken(in, j, newer);
 	} else if (res->oversized) {
 		refuse_oversized(in, j->id, j->name);
 		unanswered(in, j);

@@ -8,7 +8,9 @@
 #      nothing (ignored, at debug level);
 #   B. a restart whose die event arrives after its start event: the
 #      container stays registered (its own inspection says it runs);
-#   C. the drain at the stop signal stays immediate for a known container.
+#   C. the drain at the stop signal stays immediate for a known container;
+#   D. a container that exits by itself is withdrawn once its inspection
+#      confirms the die.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
@@ -54,6 +56,13 @@ docker stop -t 5 web >/dev/null &
 STOPPER=$!
 bh_wait_for 3 '[ "$(grep -c "$(bh_del web)" "$OUT")" -gt "$n" ]' "web withdrawn at its stop signal" || exit 1
 wait $STOPPER
+# --- D. A container that exits by itself (die, no kill: nothing to drain):
+# its die is confirmed by its inspection, also when the network disconnect
+# that follows the die overtakes that inspection.
+docker run -d --name brief --network onet45 -e BEACHHEAD_DOMAINS=brief.example.org bbox:latest sleep 4 >/dev/null ||
+	bh_fail "docker run brief"
+bh_expect_line 10 "$OUT" "$(bh_reg brief "$(bh_ip brief onet45)")"
+bh_expect_line 20 "$OUT" "$(bh_del brief)"
 bh_daemon_stop || bh_fail "daemon exit status $?"
 bh_check_valgrind
 exit 0
