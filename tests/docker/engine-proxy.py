@@ -20,6 +20,8 @@ while the daemon runs):
 The event stream is relayed line by line (the engine's own events, in its
 order), re-framed as a chunked response of the proxy's own, so that:
 
+  CTL/refuse_events  present: the event stream is refused (HTTP 500) while
+                  every other request is answered
   CTL/stream_end  seconds: every event stream is ended cleanly (the chunked
                   response's last chunk) that long after it was opened
   CTL/inject      taken once (removed): its bytes are sent on the stream
@@ -165,6 +167,12 @@ class Stream:
 def relay_events(conn, head):
     """The engine's stream, asked for as HTTP/1.0 (no chunking of its own),
     sent on as a chunked response of the proxy's."""
+    if os.path.exists(os.path.join(CTL, "refuse_events")):
+        body = b'{"message":"stand-in proxy: event stream refused"}'
+        conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        note("refused")
+        return
     up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     up.connect(UPSTREAM)
     first, rest = head.split(b"\r\n", 1)

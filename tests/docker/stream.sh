@@ -9,6 +9,8 @@
 #   B. half an event, then nothing for 4 s: one warning, the stream is
 #      reopened, the half is never glued to the next event (no "ignoring an
 #      event"), a container started during the stall is registered;
+#   D. the stream refused (HTTP 500) while the API answers: full passes run
+#      and complete, and withdraw a removed container;
 #   C. /version says API 1.41.3: refused with one line, no request path
 #      carries it.
 . "$top_srcdir/tests/lib/common.sh"
@@ -63,6 +65,22 @@ grep -q 'ignoring an event' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a parti
 run web3
 bh_expect_line 5 "$OUT" "$(bh_reg web3 "$(bh_ip web3 snet43)")"
 bh_daemon_stop || bh_fail "daemon exit status $?"
+
+# --- D. The event stream refused (HTTP 500) while the API answers: full
+# passes run and complete all the same (refresh 2 s), and withdraw.
+touch "$CTL/refuse_events"
+sed 's/^refresh = 120;$/refresh = 2;/; s/^expire = 300;$/expire = 10;/' "$BH_TMP/c.conf" >"$BH_TMP/d.conf"
+BH_TTL=10
+run web4
+bh_daemon_start "$OUT" -c "$BH_TMP/d.conf" --verbose
+bh_expect_line 15 "$OUT" "$(bh_reg web4 "$(bh_ip web4 snet43)")"
+bh_wait_for 20 '[ "$(grep -c " refused$" "$EVLOG")" -ge 2 ] && [ "$(grep -c "ends (complete)" "$OUT.err")" -ge 3 ]' \
+	"three complete passes while the stream is refused" || { cat "$OUT.err" >&2; exit 1; }
+docker rm -f web4 >/dev/null || bh_fail "rm -f"
+bh_expect_line 15 "$OUT" "$(bh_del web4)"
+grep -q 'ends (incomplete)' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a pass ended incomplete while the API answered"; }
+bh_daemon_stop || bh_fail "daemon exit status $?"
+rm -f "$CTL/refuse_events"
 
 # --- C. An API version that is not MAJOR.MINOR.
 echo 1.41.3 >"$CTL/api_version"
