@@ -240,3 +240,48 @@ bh_del() {
 bh_ip() {
 	docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"
 }
+
+# --- the stand-in proxy and the daemon's configuration ---
+
+# bh_engine_start_proxy: tests/docker/engine-proxy.py, a STAND-IN proxy in
+# front of the real engine (see its header for what it can be told to do).
+# Sets BH_PROXY_SOCK (the daemon's engine address), BH_PROXY_CTL (its control
+# directory) and BH_PROXY_LOG (its request log; the stream's doings go to
+# $BH_PROXY_LOG.events).
+bh_engine_start_proxy() {
+	command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
+	BH_PROXY_CTL=$BH_TMP/ctl
+	BH_PROXY_SOCK=$BH_TMP/proxy.sock
+	BH_PROXY_LOG=$BH_TMP/requests
+	mkdir -p "$BH_PROXY_CTL"
+	python3 "$top_srcdir/tests/docker/engine-proxy.py" "$BH_PROXY_SOCK" "$BH_DOCKER_SOCK" \
+		"$BH_PROXY_CTL" "$BH_PROXY_LOG" &
+	bh_on_exit "kill $!"
+	bh_wait_for 10 '[ -S "$BH_PROXY_SOCK" ]' "the stand-in proxy" || exit 1
+}
+
+# bh_daemon_conf URL [INSPECTOR_SETTINGS]: $BH_TMP/c.conf for a daemon that
+# enumerates through the stdout publisher with a refresh (120 s) far beyond
+# any wait of a test: what it registers or withdraws, events and the passes
+# that follow (re)connections did.  Sets BH_TTL for bh_reg.
+bh_daemon_conf() {
+	cat >"$BH_TMP/c.conf" <<CONF
+inspector = { plugin = "inspector-docker"; url = "$1"; ${2:-} };
+publishers = ( { plugin = "publisher-stdout"; } );
+enumerate = true;
+expire = 300;
+refresh = 120;
+timestamps = false;
+CONF
+	BH_TTL=300
+}
+
+# bh_run_domain NETWORK NAME [DOCKER_RUN_OPTIONS...]: a sleeping container
+# on NETWORK asking for NAME.example.org.
+bh_run_domain() {
+	net=$1
+	name=$2
+	shift 2
+	docker run -d --name "$name" --network "$net" -e "BEACHHEAD_DOMAINS=$name.example.org" "$@" \
+		bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $name"
+}
