@@ -3,6 +3,8 @@
 #
 #   bh_recipes_require
 #       skip (fail in CI) without go, nginx with the stream module, haproxy
+#   bh_recipes_go_build OUT DIR
+#       builds the Go program (standard library only) in DIR into OUT
 #   bh_recipes_build_standin
 #       builds tests/confd/standin/ (the TEST-ONLY confd stand-in, Go
 #       standard library only, offline) into $BH_TMP/confd-standin
@@ -26,11 +28,15 @@ bh_recipes_require() {
 		bh_skip "the nginx stream module is not enabled (libnginx-mod-stream)"
 }
 
-bh_recipes_build_standin() {
-	# GOPATH mode, no network: the stand-in needs the standard library only.
+# bh_recipes_go_build OUT DIR: builds the Go program in DIR (GOPATH mode,
+# no network: standard library only).
+bh_recipes_go_build() {
 	GOCACHE=${GOCACHE:-$top_builddir/tests/.gocache} GO111MODULE=off GOPROXY=off GOFLAGS= \
-		go build -o "$BH_TMP/confd-standin" "$top_srcdir"/tests/confd/standin/*.go ||
-		bh_fail "cannot build the confd stand-in"
+		go build -o "$1" "$2"/*.go || bh_fail "cannot build $2"
+}
+
+bh_recipes_build_standin() {
+	bh_recipes_go_build "$BH_TMP/confd-standin" "$top_srcdir/tests/confd/standin"
 }
 
 # The value of KEY in a confd resource file: one line, or ''' ... ''' on one line.
