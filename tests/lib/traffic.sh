@@ -213,19 +213,25 @@ bh_traffic_scenario() {
 	bh_traffic_replica "$tag-first" "first-$tag.example.org" "$delay"
 	bh_traffic_load -host "first-$tag.example.org" -until-body "$tag-first" -duration 30s >/dev/null ||
 		bh_traffic_fail "$tag: a new container's domain is not served"
-	served_ms=$(( $(bh_traffic_ms) - t0 ))
+	bh_traffic_figures "$tag" "start_to_served_ms=$(( $(bh_traffic_ms) - t0 ))"
 	bh_traffic_rolling "$tag" "$delay"
 	# The last replicas stopped: the domain leaves the proxy.
 	t0=$(bh_traffic_ms)
 	docker stop -t 10 "$tag-new1" "$tag-new2" >/dev/null &
 	bh_traffic_load -host "roll-$tag.example.org" -until-status "$BH_PROXY_GONE" -duration 30s >/dev/null ||
 		bh_traffic_fail "$tag: the domain is still served after its last replica stopped"
-	gone_ms=$(( $(bh_traffic_ms) - t0 ))
+	bh_traffic_figures "$tag" "gone_ms=$(( $(bh_traffic_ms) - t0 ))"
 	wait $!
 	! grep -q "roll-$tag.example.org" "$BH_PROXY_DEST" || bh_traffic_fail "$tag: the domain is still in $BH_PROXY_DEST"
 	docker rm -f "$tag-first" "$tag-old1" "$tag-old2" "$tag-new1" "$tag-new2" >/dev/null 2>&1
-	echo "# figures: proxy=$BH_PROXY starter=$tag delay_s=$delay start_to_served_ms=$served_ms" \
-		"rolling_requests=$requests rolling_failed=$failed rolling_max_latency_ms=$worst gone_ms=$gone_ms" >&2
+}
+
+# bh_traffic_figures TAG NAME=VALUE...: one line of measurements for
+# bench/traffic.sh (printed before anything is asserted on them).
+bh_traffic_figures() {
+	bh_t_tag=$1
+	shift
+	echo "# figures: proxy=$BH_PROXY starter=$bh_t_tag $*" >&2
 }
 
 # Two old replicas replaced by two new ones under load: each new one is
@@ -251,6 +257,7 @@ bh_traffic_rolling() {
 			bh_wait_for 30 '[ "$(curl -s --max-time 1 "http://$BH_T_IP/")" = "$BH_T_PAGE" ]' "new$i to answer" ||
 			bh_traffic_fail "$1: new$i never came up"
 		bh_note "$(date +%T.%3N) docker stop $1-old$i"
+		eval "stop_old$i=$(bh_traffic_ms)"
 		docker stop -t 10 "$1-old$i" >/dev/null || bh_traffic_fail "docker stop old$i"
 	done
 	sleep 1
@@ -261,6 +268,11 @@ bh_traffic_rolling() {
 	requests=$(sed -n 's/^requests \([0-9]*\) failed.*/\1/p' "$BH_TMP/load-$1")
 	failed=$(sed -n 's/^requests [0-9]* failed \([0-9]*\)$/\1/p' "$BH_TMP/load-$1")
 	worst=$(sed -n 's/^latency_max_ms //p' "$BH_TMP/load-$1")
+	# How long after its `docker stop` an old replica still got requests.
+	out1=$(( $(sed -n "s/^served $1-old1 [0-9]* last //p" "$BH_TMP/load-$1") - stop_old1 ))
+	out2=$(( $(sed -n "s/^served $1-old2 [0-9]* last //p" "$BH_TMP/load-$1") - stop_old2 ))
+	bh_traffic_figures "$1" "rolling_requests=$requests rolling_failed=$failed" \
+		"rolling_max_latency_ms=$worst stop_to_last_request_ms=$out1,$out2"
 	[ "${requests:-0}" -ge 100 ] || bh_traffic_fail "$1: only ${requests:-0} requests during the rolling update"
 	[ "$failed" = 0 ] || bh_traffic_fail "$1: $failed of $requests requests failed during the rolling update"
 	for i in 1 2; do

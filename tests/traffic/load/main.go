@@ -12,8 +12,8 @@
 //	    load until FILE exists (or -max requests, or -duration): every
 //	    worker sends one request after another; prints
 //	      requests N failed F
-//	      served BODY COUNT last HH:MM:SS.mmm   (one line per body; the
-//	                                            last request it served)
+//	      served BODY COUNT last MS  (one line per body; MS: when the last
+//	                                   request it served was sent, Unix ms)
 //	      latency_max_ms X
 //	    and the first failures (FAILED +T ms: reason); exit 0 either way
 //
@@ -144,7 +144,7 @@ func report(results []result) {
 	}
 	sort.Strings(bodies)
 	for _, b := range bodies {
-		fmt.Printf("served %s %d last %s\n", b, served[b], last[b].Format("15:04:05.000"))
+		fmt.Printf("served %s %d last %d\n", b, served[b], last[b].UnixMilli())
 	}
 	fmt.Printf("latency_max_ms %d\n", worst.Milliseconds())
 }
