@@ -14,7 +14,7 @@ libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev c
 docker.io busybox-static podman crun
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
-curl valgrind ca-certificates openssl python3 socat
+curl valgrind ca-certificates openssl python3 socat iproute2
 nginx libnginx-mod-stream haproxy golang-go
 "
 BUILD_PACKAGES="

@@ -28,7 +28,7 @@
 
 bh_traffic_require() {
 	bh_require_root "its own network namespace, dockerd, port 80"
-	for c in unshare ip dockerd docker busybox curl; do
+	for c in unshare ip dockerd docker busybox curl socat; do
 		command -v $c >/dev/null 2>&1 || bh_skip "$c is not installed"
 	done
 	bh_redis_require
