@@ -287,3 +287,15 @@ bh_traffic_fail() {
 	done
 	bh_fail "$BH_PROXY: $*"
 }
+
+# bh_traffic_test nginx|haproxy "$@": the whole traffic test through that
+# proxy: prompt replicas, then replicas that listen 3 s late.
+bh_traffic_test() {
+	bh_t_proxy=$1
+	shift
+	bh_traffic_enter "$@"
+	bh_traffic_setup
+	bh_traffic_start_proxy "$bh_t_proxy"
+	bh_traffic_scenario prompt 0
+	bh_traffic_scenario slow 3
+}

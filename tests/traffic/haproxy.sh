@@ -11,8 +11,4 @@
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/recipes.sh"
 . "$top_srcdir/tests/lib/traffic.sh"
-bh_traffic_enter "$@"
-bh_traffic_setup
-bh_traffic_start_proxy haproxy
-bh_traffic_scenario prompt 0
-bh_traffic_scenario slow 3
+bh_traffic_test haproxy "$@"
