@@ -13,8 +13,10 @@
 # from `docker run` to the first 200 from the new container through the
 # proxy, the requests of the rolling updates (2 -> 2 replicas under load)
 # and how many failed (error, non-200, or no answer within 3 s), the worst
-# latency, and the longest time an old replica still got requests after
-# its `docker stop` (it drains for 2 s).
+# latency, the longest time an old replica still got requests after its
+# `docker stop` (it drains for 2 s), and the median time from the last
+# replica's `docker stop` to the proxy answering for the domain as for an
+# unknown one.  The raw figures go to stderr.
 #
 #   bench/traffic.sh [RUNS]      (root; from a built tree: make first)
 #
@@ -51,9 +53,9 @@ for variant in shipped no-failover; do
 	done
 done
 
-# field LINE NAME: the value of NAME=... in LINE.
-echo "| recipes | proxy | replicas | start -> served, median ms | rolling updates: requests | failed | worst latency ms | stop -> last request, worst ms |"
-echo "|---|---|---|---|---|---|---|---|"
+cat "$BH_TMP/figures" >&2
+echo "| recipes | proxy | replicas | start -> served, median ms | rolling updates: requests | failed | worst latency ms | stop -> last request, worst ms | last stop -> gone, median ms |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
 for variant in shipped no-failover; do
 	for proxy in nginx haproxy; do
 		for starter in prompt slow; do
@@ -65,9 +67,10 @@ for variant in shipped no-failover; do
 			worst=$(val rolling_max_latency_ms | sort -n | tail -1)
 			out=$(val stop_to_last_request_ms | tr ',' '\n' | sort -n | tail -1)
 			runs=$(val rolling_requests | wc -l)
+			gone=$(val gone_ms | bench_median)
 			label=prompt
 			[ $starter = prompt ] || label="listen 3 s late"
-			echo "| $variant | $proxy | $label | ${served:--} | $requests ($runs runs) | $failed | ${worst:--} | ${out:--} |"
+			echo "| $variant | $proxy | $label | ${served:--} | $requests ($runs runs) | $failed | ${worst:--} | ${out:--} | ${gone:--} |"
 		done
 	done
 done

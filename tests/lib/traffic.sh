@@ -13,7 +13,8 @@
 #                              the proxy on port 80 and the confd stand-in in
 #                              -watch mode running the recipe's check_cmd as
 #                              shipped and its reload_cmd adapted to the
-#                              test's paths
+#                              test's paths (BH_CONFD=/path/to/confd: a real
+#                              confd, built by hand, instead)
 #   bh_traffic_scenario TAG DELAY
 #                              a new domain served; a rolling update under
 #                              load; the last replica stopped; with replicas
@@ -156,10 +157,29 @@ bh_traffic_start_proxy() {
 	bh_wait_for 10 'curl -s -o /dev/null --max-time 1 http://127.0.0.1/' "$1 to listen on port 80" ||
 		{ cat "$N/proxy.log" >&2; bh_fail "$1 did not start"; }
 	src=$(bh_recipe_setting $recipe src)
+	if [ -n "${BH_CONFD:-}" ]; then
+		bh_traffic_start_confd "$recipe" "$reload"
+		return
+	fi
 	"$BH_TMP/confd-standin" -backend redis -node "$BH_REDIS_SOCK" -keys "$(bh_recipe_keys $recipe)" \
 		-src "$BH_RECIPES/templates/$src" -dest "$BH_PROXY_DEST" -watch \
 		-check-cmd "$(bh_recipe_setting $recipe check_cmd)" -reload-cmd "$reload" \
 		2>"$BH_TMP/standin.log" &
+	echo $! >"$BH_TMP/standin.pid"
+}
+
+# bh_traffic_start_confd RECIPE RELOAD: with BH_CONFD=/path/to/confd (a
+# confd built by hand; not in CI), the real confd in place of the
+# stand-in, on a copy of the resource with the test's dest and reload_cmd.
+bh_traffic_start_confd() {
+	C=$BH_TMP/confd
+	mkdir -p "$C/conf.d" "$C/templates"
+	cp "$BH_RECIPES/templates/$(bh_recipe_setting "$1" src)" "$C/templates/" || bh_fail "cp template"
+	{
+		sed -e "s|^dest = .*|dest = \"$BH_PROXY_DEST\"|" -e '/^reload_cmd = /d' "$BH_RECIPES/conf.d/$1.toml"
+		printf "reload_cmd = '''%s'''\n" "$2"
+	} >"$C/conf.d/$1.toml"
+	"$BH_CONFD" -backend redis -node "$BH_REDIS_SOCK" -confdir "$C" -watch 2>"$BH_TMP/standin.log" &
 	echo $! >"$BH_TMP/standin.pid"
 }
 

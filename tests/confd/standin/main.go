@@ -74,7 +74,7 @@ func main() {
 		os.Exit(2)
 	}
 	res.prefix = "/" + strings.TrimPrefix(*prefix, "/")
-	res.keys = appendPrefix(*prefix, strings.Split(*keys, ","))
+	res.keys = appendPrefix(res.prefix, strings.Split(*keys, ","))
 
 	var client backend
 	var rc *redisClient
