@@ -172,6 +172,7 @@ bh_traffic_start_proxy() {
 # confd built by hand; not in CI), the real confd in place of the
 # stand-in, on a copy of the resource with the test's dest and reload_cmd.
 bh_traffic_start_confd() {
+	bh_note "confd: $BH_CONFD ($("$BH_CONFD" -version 2>&1))"
 	C=$BH_TMP/confd
 	mkdir -p "$C/conf.d" "$C/templates"
 	cp "$BH_RECIPES/templates/$(bh_recipe_setting "$1" src)" "$C/templates/" || bh_fail "cp template"
