@@ -273,6 +273,7 @@ bh_traffic_rolling() {
 		bh_note "$(date +%T.%3N) docker run $1-new$i"
 		bh_traffic_replica "$1-new$i" "$dom" "$2"
 		BH_T_IP=$(bh_traffic_ip "$1-new$i")
+		[ -n "$BH_T_IP" ] || bh_traffic_fail "$1: new$i has no address on trafficnet"
 		BH_T_PAGE=$1-new$i
 		bh_wait_for 30 'grep -q "$BH_T_IP:80" "$BH_PROXY_DEST"' "new$i in the proxy's configuration" &&
 			bh_wait_for 30 '[ "$(curl -s --max-time 1 "http://$BH_T_IP/")" = "$BH_T_PAGE" ]' "new$i to answer" ||
@@ -290,10 +291,14 @@ bh_traffic_rolling() {
 	failed=$(sed -n 's/^requests [0-9]* failed \([0-9]*\)$/\1/p' "$BH_TMP/load-$1")
 	worst=$(sed -n 's/^latency_max_ms //p' "$BH_TMP/load-$1")
 	# How long after its `docker stop` an old replica still got requests.
-	out1=$(( $(sed -n "s/^served $1-old1 [0-9]* last //p" "$BH_TMP/load-$1") - stop_old1 ))
-	out2=$(( $(sed -n "s/^served $1-old2 [0-9]* last //p" "$BH_TMP/load-$1") - stop_old2 ))
+	out=""
+	for i in 1 2; do
+		last=$(sed -n "s/^served $1-old$i [0-9]* last //p" "$BH_TMP/load-$1")
+		eval "stopped=\$stop_old$i"
+		out="$out${out:+,}$(if [ -n "$last" ]; then echo $((last - stopped)); else echo none; fi)"
+	done
 	bh_traffic_figures "$1" "rolling_requests=$requests rolling_failed=$failed" \
-		"rolling_max_latency_ms=$worst stop_to_last_request_ms=$out1,$out2"
+		"rolling_max_latency_ms=$worst stop_to_last_request_ms=$out"
 	[ "${requests:-0}" -ge 100 ] || bh_traffic_fail "$1: only ${requests:-0} requests during the rolling update"
 	[ "$failed" = 0 ] || bh_traffic_fail "$1: $failed of $requests requests failed during the rolling update"
 	for i in 1 2; do
