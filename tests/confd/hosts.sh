@@ -11,7 +11,9 @@
 #     container): the replicas of every host and of the host-less daemon;
 #   * name each server HOST:CONTAINER (CONTAINER without a host id), or
 #     hex::HEX when the host id has characters a proxy refuses in a name,
-#     never the same name twice in a backend.
+#     never the same name twice in a backend;
+#   * skip the daemons' namespace claims (HOST/@owner, not JSON), written
+#     here by hand beside the registrations.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 . "$top_srcdir/tests/lib/etcd.sh"
@@ -56,6 +58,10 @@ name() {
 	*) printf '%s' "$1" | tr / : ;;
 	esac
 }
+# A namespace's claim, as a claiming publisher writes it (plugin.h:
+# BH_OWNER_KEY): key_prefix + host id + "/@owner", not a registration.
+CLAIM='hostname=a machine_id=0123 pid=7 since=1 token=secret'
+
 A_WEB=$(name "$HOST_A/web")
 A_ODD=$(name "$HOST_A/odd.name_x-1")
 B_WEB=$(name "$HOST_B/web")
@@ -87,6 +93,7 @@ check_all() {
 		bh_recipe_render $r "$BH_TMP/$1-$r.conf"
 		bh_recipe_check $r "$BH_TMP/$1-$r.conf" || { cat "$BH_TMP/$1-$r.conf" >&2; bh_fail "$1: $r fails its check_cmd"; }
 	done
+	! grep -q 'token=' "$BH_TMP/$1-"*.conf || bh_fail "$1: a claim was rendered"
 	WHAT="$1 nginx"
 	H=$BH_TMP/$1-beachhead-nginx.conf
 	expect_block "$H" 'upstream beachhead_http_shop.example.org {' \
@@ -130,7 +137,12 @@ start a "$BH_TMP/redis-a.conf" --host-id "$HOST_A"
 start b "$BH_TMP/redis-b.conf" --host-id "$HOST_B"
 start n "$BH_TMP/redis-n.conf"
 bh_redis_wait_keys 7 20 || { cat "$BH_TMP"/*.err >&2; bh_fail "the daemons did not write 7 keys"; }
+for h in "$HOST_A" "$HOST_B"; do
+	bh_redis_cli set "/beachhead/$h/@owner" "$CLAIM" >/dev/null || bh_fail "redis: writing a claim"
+done
 check_all redis
+[ "$(bh_redis_cli exists "/beachhead/$HOST_A/@owner" "/beachhead/$HOST_B/@owner")" = 2 ] ||
+	bh_fail "redis: the claims were gone during the render"
 stop_all
 
 # --- confd's etcdv3 backend ---
@@ -143,5 +155,9 @@ start b "$BH_TMP/etcd-b.conf" --host-id "$HOST_B"
 start n "$BH_TMP/etcd-n.conf"
 bh_wait_for 20 '[ "$(bh_etcd_keys /beachhead/ | wc -l)" = 7 ]' "7 keys in etcd" ||
 	{ bh_etcd_keys /beachhead/ >&2; cat "$BH_TMP"/*.err >&2; exit 1; }
+for h in "$HOST_A" "$HOST_B"; do
+	bh_etcdctl put "/beachhead/$h/@owner" "$CLAIM" >/dev/null || bh_fail "etcd: writing a claim"
+done
 BH_CONFD_BACKEND=etcdv3 BH_CONFD_NODE=$BH_ETCD_ENDPOINTS check_all etcd
+[ "$(bh_etcd_keys /beachhead/ | grep -c '/@owner$')" = 2 ] || bh_fail "etcd: the claims were gone during the render"
 stop_all
