@@ -29,6 +29,7 @@ enum {
 	OPT_PLUGIN_DIR,
 	OPT_CHECK_CONFIG,
 	OPT_HOST_ID,
+	OPT_STATE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"key-prefix", required_argument, NULL, OPT_KEY_PREFIX},
 	{"host-id", required_argument, NULL, OPT_HOST_ID},
+	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	{"docker-url", required_argument, NULL, OPT_DOCKER_URL},
 	{"docker-network", no_argument, NULL, OPT_DOCKER_NETWORK},
 	{"envvar", required_argument, NULL, OPT_ENVVAR},
@@ -80,6 +82,8 @@ void cli_usage(FILE *out)
 	      "      --key-prefix=KEY    Key prefix, followed by the container name [default: /beachhead/]\n"
 	      "      --host-id=ID        Keys become KEY + ID + \"/\" + container; this daemon owns\n"
 	      "                          that namespace (e.g. --host-id \"$(hostname -s)\")\n"
+	      "      --state-dir=DIR     What survives a restart: owner token, etcd lease id\n"
+	      "                          (also $BEACHHEAD_STATE_DIR) [default: /var/lib/beachhead-companion]\n"
 	      "      --docker-url=URL    Docker Engine [default: url in the file, else $DOCKER_HOST,\n"
 	      "                          else unix:///var/run/docker.sock]\n"
 	      "      --docker-network    Use the container name as host instead of its IP\n"
@@ -175,6 +179,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 			break;
 		case OPT_HOST_ID:
 			opts->host_id = optarg;
+			break;
+		case OPT_STATE_DIR:
+			opts->state_dir = optarg;
 			break;
 		case OPT_DOCKER_URL:
 			opts->docker_url = optarg;

@@ -18,6 +18,7 @@ struct cli_options {
 	long refresh;   /* -1 = not given */
 	const char *key_prefix;
 	const char *host_id; /* --host-id; validated with the settings */
+	const char *state_dir; /* --state-dir */
 	const char *docker_url;
 	bool docker_network;
 	const char *envvar;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "owner_identity.h"
 #include "plugin_set.h"
 #include "registrations.h"
 #include "reload.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct error_tally errors;
 	struct core_events events;     /* what the parts tell the daemon */
 	struct host_services services; /* what the plugins' calls reach */
+	struct owner_identity owner;   /* who claims namespaces; for every set */
 	bool fatal;                    /* a runtime failure that ends the daemon */
 
 	struct bh_timer *refresh_timer;
@@ -438,7 +440,15 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		d.services.describe_to = stdout; /* the plugins list theirs from init() */
 		d.services.describe_config_file = config_file;
 	}
-	d.set = plugin_set_create(settings, &host_api, &d.services, d.services.describe_to);
+	if (!check_only && owner_identity_load(&d.owner, settings->state_dir) < 0) {
+		settings_free(settings);
+		free(settings);
+		free(config_file);
+		status = EXIT_RUNTIME_ERROR;
+		goto out;
+	}
+	d.set = plugin_set_create(settings, &host_api, &d.services, d.services.describe_to,
+				  check_only ? NULL : &d.owner);
 	if (d.set && d.services.describe_to)
 		plugin_set_describe_undescribed(d.set, stdout);
 	d.services.describe_to = NULL;
@@ -480,5 +490,6 @@ out:
 	registrations_free(&d.registrations);
 	error_tally_free(&d.errors);
 	loop_free(d.loop);
+	owner_identity_free(&d.owner);
 	return status;
 }

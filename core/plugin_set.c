@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "owner_identity.h"
 #include <beachhead/sdk.h>
 
 static char *instance_origin(const struct plugin_set *set, const struct plugin_instance *inst,
@@ -74,6 +75,10 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 		.refresh = st->refresh,
 		.containers = (const char *const *)st->containers,
 		.enumerate = st->enumerate,
+		.host_id = st->host_id,
+		.state_dir = set->owner ? set->owner->state_dir : NULL,
+		.owner_token = set->owner ? set->owner->token : NULL,
+		.owner_record = set->owner ? set->owner->record : NULL,
 	};
 	if (inst->loaded.table->init(&args, &inst->self) != BH_OK) {
 		log_error("%s: %s refused its configuration", inst->slot->instance, inst->origin);
@@ -84,7 +89,8 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 }
 
 struct plugin_set *plugin_set_create(struct settings *settings, const struct bh_host_api *api,
-				     struct host_services *services, FILE *describe_to)
+				     struct host_services *services, FILE *describe_to,
+				     const struct owner_identity *owner)
 {
 	struct plugin_set *set = calloc(1, sizeof *set);
 	if (!set) {
@@ -93,6 +99,7 @@ struct plugin_set *plugin_set_create(struct settings *settings, const struct bh_
 		return NULL;
 	}
 	set->settings = settings;
+	set->owner = owner;
 	set->publishers = calloc(settings->n_publishers, sizeof *set->publishers);
 	if (!set->publishers) {
 		plugin_set_destroy(set);

@@ -18,6 +18,7 @@
 
 /* What a plugin's calls of the host services reach (host_api.h); opaque here. */
 struct host_services;
+struct owner_identity;
 
 /* struct bh_host is what a plugin sees of its own instance. */
 struct bh_host {
@@ -43,6 +44,7 @@ struct plugin_instance {
  * bh_host) never move. */
 struct plugin_set {
 	struct settings *settings; /* owned: the slots point into it */
+	const struct owner_identity *owner; /* borrowed; NULL for --check-config */
 	struct plugin_instance inspector;
 	struct plugin_instance *publishers;
 	size_t n_publishers;
@@ -51,9 +53,11 @@ struct plugin_set {
 /* Loads and initialises every plugin of a configuration (taking ownership
  * of settings in every case); returns NULL (everything reported) when any
  * is refused.  Plugins get api and services; with describe_to
- * (--check-config --verbose) each plugin's "plugin" line is printed there. */
+ * (--check-config --verbose) each plugin's "plugin" line is printed there;
+ * owner (the daemon's identity, outliving the set) goes to each init(). */
 struct plugin_set *plugin_set_create(struct settings *settings, const struct bh_host_api *api,
-				     struct host_services *services, FILE *describe_to);
+				     struct host_services *services, FILE *describe_to,
+				     const struct owner_identity *owner);
 int plugin_set_start(struct plugin_set *set);
 void plugin_set_stop_inspector(struct plugin_set *set);
 /* Stops the inspector, then every publisher (they keep flushing). */

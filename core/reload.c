@@ -145,7 +145,7 @@ struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_
 				  struct registrations *registrations, struct host_services *services)
 {
 	struct settings *settings = load_new_settings(opts);
-	struct plugin_set *next = settings ? plugin_set_create(settings, &host_api, services, NULL) : NULL;
+	struct plugin_set *next = settings ? plugin_set_create(settings, &host_api, services, NULL, running->owner) : NULL;
 	if (!next) {
 		if (settings)
 			log_error("reload: the new configuration was refused; keeping the running one");

@@ -25,7 +25,7 @@ static const char builtin_config[] = "";
 static const char *const known_top_level[SETTING_COUNT + 1] = {
 	"inspector", "publishers", "expire", "refresh", "key_prefix", "containers",
 	"enumerate", "missing_envvar", "error_missing_container", "plugin_dir",
-	"log_level", "timestamps", "systemd", "domains", "host_id", NULL,
+	"log_level", "timestamps", "systemd", "domains", "host_id", "state_dir", NULL,
 };
 
 const char *settings_source_file(const struct settings *st, const config_setting_t *s)
@@ -249,6 +249,14 @@ static int setting_id_of(const char *name)
 
 /* A key prefix is what keeps our keys apart from everybody else's in a
  * shared database: an empty one would write bare container names. */
+static int check_state_dir(struct load_ctx *ctx, const config_setting_t *where)
+{
+	const char *dir = ctx->settings->state_dir;
+	if (dir[0] != '/')
+		return fail(ctx, where, "'state_dir' \"%s\" must be an absolute path", dir);
+	return 0;
+}
+
 static int check_key_prefix(struct load_ctx *ctx, const config_setting_t *where)
 {
 	if (ctx->settings->key_prefix && ctx->settings->key_prefix[0] == '\0')
@@ -304,6 +312,8 @@ static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum se
 		return read_bool(ctx, s, &st->timestamps);
 	case SETTING_HOST_ID:
 		return copy_string(ctx, s, &st->host_id);
+	case SETTING_STATE_DIR:
+		return copy_string(ctx, s, &st->state_dir) < 0 ? -1 : check_state_dir(ctx, s);
 	case SETTING_DOMAINS: {
 		char *error = NULL;
 		if (ownership_parse(s, st->config_file, &st->ownership, &error) == 0)
@@ -630,6 +640,30 @@ static int apply_host_id(struct load_ctx *ctx, const char *from_cli)
 	return st->key_namespace ? 0 : fail(ctx, NULL, "out of memory");
 }
 
+/* --state-dir wins over state_dir, which wins over BEACHHEAD_STATE_DIR (as
+ * for the plugin directories); the default is systemd's StateDirectory=. */
+static int apply_state_dir(struct load_ctx *ctx, const char *from_cli)
+{
+	struct settings *st = ctx->settings;
+	const char *env = getenv("BEACHHEAD_STATE_DIR");
+	const char *value = from_cli ? from_cli : st->state_dir ? NULL : env && env[0] ? env : NULL;
+	const char *origin = from_cli ? "--state-dir" : "BEACHHEAD_STATE_DIR";
+	if (value) {
+		if (value[0] != '/')
+			return fail(ctx, NULL, "%s \"%s\" must be an absolute path", origin, value);
+		free(st->state_dir);
+		if (!(st->state_dir = strdup(value)))
+			return fail(ctx, NULL, "out of memory");
+		if (from_cli)
+			note_cli_origin(ctx, SETTING_STATE_DIR, "--state-dir");
+		else
+			st->origins[SETTING_STATE_DIR] = bh_strfmt("environment (BEACHHEAD_STATE_DIR)");
+	}
+	if (!st->state_dir && !(st->state_dir = strdup(DEFAULT_STATE_DIR)))
+		return fail(ctx, NULL, "out of memory");
+	return 0;
+}
+
 int settings_load(struct settings *st, const struct cli_options *opts, char **error)
 {
 	memset(st, 0, sizeof *st);
@@ -657,6 +691,8 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 	/* --check-config goes on to the plugins, which need a key prefix. */
 	if (!st->key_namespace && !(st->key_namespace = strdup(st->key_prefix)))
 		return fail(&ctx, NULL, "out of memory");
+	if (apply_state_dir(&ctx, opts->state_dir) < 0)
+		failed = true;
 	/* --plugin-dir and plugin_dir win over the environment. */
 	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
 	if (env_path && !st->plugin_path) {
@@ -682,6 +718,7 @@ void settings_free(struct settings *st)
 	free(st->key_prefix);
 	free(st->host_id);
 	free(st->key_namespace);
+	free(st->state_dir);
 	for (char **c = st->containers; c && *c; c++)
 		free(*c);
 	free(st->containers);

@@ -18,6 +18,8 @@
 
 #define DEFAULT_CONFIG_FILE BH_SYSCONFDIR "/beachhead.conf"
 #define BUILTIN_CONFIG_NAME "(built-in defaults)"
+/* systemd's StateDirectory=beachhead-companion; the Debian package creates it. */
+#define DEFAULT_STATE_DIR "/var/lib/beachhead-companion"
 
 enum missing_envvar_mode {
 	MISSING_ENVVAR_AUTO,  /* error for named containers, ignored for enumerated */
@@ -42,6 +44,7 @@ enum setting_id {
 	SETTING_SYSTEMD,
 	SETTING_DOMAINS,
 	SETTING_HOST_ID,
+	SETTING_STATE_DIR,
 	SETTING_COUNT
 };
 
@@ -68,6 +71,7 @@ struct settings {
 	char *key_prefix;
 	char *host_id;       /* NULL = none: keys are key_prefix + container */
 	char *key_namespace; /* key_prefix [+ host_id + "/"]: keys = this + container */
+	char *state_dir;     /* what survives a restart (owner token, etcd lease id) */
 	char **containers; /* NULL-terminated */
 	bool enumerate;
 	enum missing_envvar_mode missing_envvar;

@@ -83,6 +83,8 @@ void settings_dump_core(const struct settings *st, FILE *out)
 		origin_of(st, SETTING_KEY_PREFIX));
 	fprintf(out, "host_id %s%s%s\t# %s\n", st->host_id ? "\"" : "", st->host_id ? st->host_id : "(none)",
 		st->host_id ? "\"" : "", origin_of(st, SETTING_HOST_ID));
+	fprintf(out, "state_dir \"%s\"\t# %s\n", st->state_dir ? st->state_dir : "",
+		origin_of(st, SETTING_STATE_DIR));
 	fputs("containers [", out);
 	for (char **c = st->containers; c && *c; c++)
 		fprintf(out, "%s\"%s\"", c == st->containers ? "" : ", ", *c);

@@ -43,6 +43,10 @@
  *                    n_bindings with struct bh_port_binding (published-port
  *                    mode: the inspector reports the engine's port bindings,
  *                    the core applies them after parsing the specs).
+ *   1.3  2026-12-06  struct bh_init: host_id, state_dir, owner_token,
+ *                    owner_record (a publisher claims the daemon's
+ *                    namespace for one owner, and keeps what must survive
+ *                    a restart, such as an etcd lease id, in state_dir).
  *
  * To change at the next major (each needs a break of the layout):
  *
@@ -81,7 +85,7 @@ extern "C" {
 #endif
 
 #define BH_ABI_MAJOR 1
-#define BH_ABI_MINOR 2
+#define BH_ABI_MINOR 3
 
 /* Name of the one data symbol every plugin exports. */
 #define BH_PLUGIN_SYMBOL "beachhead_plugin"
@@ -292,7 +296,29 @@ struct bh_init {
 	/* Containers named explicitly (NULL-terminated; may be empty). */
 	const char *const *containers;
 	int enumerate; /* also enumerate all running containers */
+
+	/* --- ABI 1.3 --- */
+	/* The host id (NULL: none, keys are key_prefix + container).  With one,
+	 * key_prefix above is the daemon's own namespace, and a publisher that
+	 * can claim it (BH_OWNER_KEY below) does so before it writes or sweeps
+	 * there: one daemon per host id. */
+	const char *host_id;
+	/* A directory the daemon may write and that survives restarts (e.g. a
+	 * lease id to resume); NULL when there is none usable.  Name files
+	 * after the instance so that two publishers never share one. */
+	const char *state_dir;
+	/* This daemon's identity: owner_token is the same across restarts when
+	 * state_dir is usable; owner_record ("hostname=H machine_id=M pid=P
+	 * since=T token=X") is the value of a claim.  sdk.h reads records.
+	 * NULL for --check-config. */
+	const char *owner_token;
+	const char *owner_record;
 };
+
+/* The key of a namespace's claim is key_prefix (the namespace) + this: '@'
+ * is in no container name, so it never collides with a registration, and
+ * consumers (the shipped confd recipes) skip it. */
+#define BH_OWNER_KEY "@owner"
 
 /* Return codes of plugin functions. */
 #define BH_OK 0

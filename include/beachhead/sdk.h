@@ -291,6 +291,51 @@ static inline int bh_config_bool(struct bh_config *cfg, const config_setting_t *
 	return 0;
 }
 
+/* ----------------------------------------------------- namespace claims */
+
+/* A claim's value (bh_init.owner_record, or what the store holds, which may
+ * be anyone's bytes) is this daemon's when it has the field token=TOKEN. */
+static inline int bh_owner_record_is_mine(const char *record, size_t len, const char *token)
+{
+	size_t token_len = token ? strlen(token) : 0;
+	if (!record || !token_len)
+		return 0;
+	for (size_t i = 0; i + 6 + token_len <= len; i++) {
+		int starts = i == 0 || record[i - 1] == ' ';
+		size_t end = i + 6 + token_len;
+		if (starts && memcmp(record + i, "token=", 6) == 0 &&
+		    memcmp(record + i + 6, token, token_len) == 0 && (end == len || record[end] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* A claim's value for a message: its fields without the token, printable
+ * characters only, at most 200 of them; malloc'd (NULL: out of memory). */
+static inline char *bh_owner_record_describe(const char *record, size_t len)
+{
+	char *out = (char *)malloc(len < 200 ? len + 1 : 201);
+	size_t n = 0;
+	for (size_t i = 0; out && i < len && n < 200;) {
+		size_t field = i;
+		while (i < len && record[i] != ' ')
+			i++;
+		int secret = i - field >= 6 && memcmp(record + field, "token=", 6) == 0;
+		for (size_t c = field; !secret && c < i && n < 200; c++)
+			out[n++] = record[c] > ' ' && record[c] < 0x7f ? record[c] : '?';
+		if (!secret && i < len && n > 0 && n < 200)
+			out[n++] = ' ';
+		while (i < len && record[i] == ' ')
+			i++;
+	}
+	if (out) {
+		while (n > 0 && out[n - 1] == ' ')
+			n--;
+		out[n] = '\0';
+	}
+	return out;
+}
+
 #ifdef __cplusplus
 }
 #endif

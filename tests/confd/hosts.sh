@@ -138,7 +138,9 @@ done
 start a "$BH_TMP/redis-a.conf" --host-id "$HOST_A"
 start b "$BH_TMP/redis-b.conf" --host-id "$HOST_B"
 start n "$BH_TMP/redis-n.conf"
-bh_redis_wait_keys 7 20 || { cat "$BH_TMP"/*.err >&2; bh_fail "the daemons did not write 7 keys"; }
+# 7 registrations (and each host id's claim on its namespace, HOST/@owner).
+bh_wait_for 20 '[ "$(bh_redis_keys "/beachhead/*" | grep -vc "/@owner\$")" = 7 ]' "7 registrations in redis" ||
+	{ bh_redis_keys "/beachhead/*" >&2; cat "$BH_TMP"/*.err >&2; exit 1; }
 bh_redis_cli set "$CLAIM_KEY" "$CLAIM" >/dev/null || bh_fail "redis: writing a claim"
 check_all redis
 stop_all
@@ -151,7 +153,7 @@ done
 start a "$BH_TMP/etcd-a.conf" --host-id "$HOST_A"
 start b "$BH_TMP/etcd-b.conf" --host-id "$HOST_B"
 start n "$BH_TMP/etcd-n.conf"
-bh_wait_for 20 '[ "$(bh_etcd_keys /beachhead/ | wc -l)" = 7 ]' "7 keys in etcd" ||
+bh_wait_for 20 '[ "$(bh_etcd_keys /beachhead/ | grep -vc "/@owner\$")" = 7 ]' "7 registrations in etcd" ||
 	{ bh_etcd_keys /beachhead/ >&2; cat "$BH_TMP"/*.err >&2; exit 1; }
 bh_etcdctl put "$CLAIM_KEY" "$CLAIM" >/dev/null || bh_fail "etcd: writing a claim"
 BH_CONFD_BACKEND=etcdv3 BH_CONFD_NODE=$BH_ETCD_ENDPOINTS check_all etcd

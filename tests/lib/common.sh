@@ -33,6 +33,10 @@ bh_note() {
 # are limited to 108 bytes, so not under the build tree).
 bh_setup_tmp() {
 	BH_TMP=$(mktemp -d "/tmp/bh-test.XXXXXX") || bh_fail "mktemp"
+	# Each test's daemons keep their owner token and lease ids here, never
+	# in the machine's /var/lib/beachhead-companion.
+	BEACHHEAD_STATE_DIR="$BH_TMP/state"
+	export BEACHHEAD_STATE_DIR
 	BH_CLEANUP=""
 	trap 'bh_run_cleanup' EXIT
 	trap 'exit 130' INT TERM

@@ -47,8 +47,8 @@ struct broken_case {
 };
 
 static const struct broken_case broken_cases[] = {
-	{"broken-abi-major", {"major", "ABI 2.2"}},
-	{"broken-abi-minor", {"newer", "ABI 1.2"}},
+	{"broken-abi-major", {"major", "ABI 2.3"}},
+	{"broken-abi-minor", {"newer", "ABI 1.4"}},
 	{"broken-struct-size", {"smaller", "16 bytes"}},
 	{"broken-no-symbol", {"does not export", "'beachhead_plugin'"}},
 	{"broken-no-init", {"'init'", "missing"}},
