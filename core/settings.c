@@ -631,6 +631,11 @@ static int apply_host_id(struct load_ctx *ctx, const char *from_cli)
 		if (*c == '/' || isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
 			return fail(ctx, where, "%s \"%s\" must not contain '/', whitespace or control "
 				    "characters (it is one key segment)", origin, id);
+	/* confd cleans key paths: /beachhead/./web would be read as
+	 * /beachhead/web (another daemon's key), /beachhead/../web as /web. */
+	if (id && (!strcmp(id, ".") || !strcmp(id, "..")))
+		return fail(ctx, where, "%s must not be \"%s\" (confd reads the keys as paths, "
+			    "where it means the directory itself or its parent)", origin, id);
 	st->key_namespace = id ? bh_strfmt("%s%s/", st->key_prefix, id) : strdup(st->key_prefix);
 	return st->key_namespace ? 0 : fail(ctx, NULL, "out of memory");
 }

@@ -15,7 +15,7 @@ libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev c
 docker.io busybox-static podman crun iproute2 procps
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
-curl valgrind ca-certificates openssl python3 socat
+curl valgrind ca-certificates openssl python3 socat iproute2
 nginx libnginx-mod-stream haproxy golang-go
 "
 # configure requires check (the unit tests link it), so building needs it

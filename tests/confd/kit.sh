@@ -5,7 +5,7 @@
 #     the reader to append (read from the page itself), the conf.d/ and
 #     stream.d/ includes pointed at this test's directory;
 #   * both nginx recipes rendered there from a registration in a real
-#     redis-server (tests/confd/standin.go stands in for confd, which Debian
+#     redis-server (tests/confd/standin/ stands in for confd, which Debian
 #     does not package);
 #   * `nginx -t` passes on the whole configuration, and `nginx -T` shows that
 #     both rendered files are part of it (the stream file only through step

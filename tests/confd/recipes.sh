@@ -12,7 +12,7 @@
 #     across containers, single-label names that are nginx map keywords,
 #     an IPv6 backend address, one domain in two cases in one container;
 #   * an empty store renders a valid configuration too.
-# confd itself is not packaged in Debian: tests/confd/standin.go is a
+# confd itself is not packaged in Debian: tests/confd/standin/ is a
 # stand-in (Go's text/template with confd's documented functions).
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"

@@ -74,4 +74,9 @@ run --host-id "$tab"
 expect_refused "--host-id .* must not contain" "a tab on the command line"
 run --host-id ''
 expect_refused "--host-id must not be empty" "empty on the command line"
+run --host-id ..
+expect_refused '--host-id must not be "\.\." (confd reads the keys as paths' "'..' on the command line"
+conf 'host_id = ".";'
+run
+expect_refused "$BH_TMP/c.conf:3: 'host_id' must not be \"\\.\"" "'.' in the file"
 exit 0

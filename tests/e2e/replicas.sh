@@ -1,7 +1,7 @@
 #!/bin/sh
 # Replicas end to end, all real: a Docker Engine, the daemon (default
 # sharing policy), a redis-server, the shipped confd recipes rendered from
-# what the daemon wrote (tests/confd/standin.go stands in for confd) and
+# what the daemon wrote (tests/confd/standin/ stands in for confd) and
 # checked by the real nginx -t / haproxy -c:
 #   * three containers started for one domain (a scaled service) are all
 #     published and become ONE nginx upstream / haproxy backend with three

@@ -3,12 +3,16 @@
 #
 #   bh_recipes_require
 #       skip (fail in CI) without go, nginx with the stream module, haproxy
+#   bh_recipes_go_build OUT DIR
+#       builds the Go program (standard library only) in DIR into OUT
 #   bh_recipes_build_standin
-#       builds tests/confd/standin.go (the TEST-ONLY confd stand-in, Go
+#       builds tests/confd/standin/ (the TEST-ONLY confd stand-in, Go
 #       standard library only, offline) into $BH_TMP/confd-standin
 #   bh_recipe_render NAME OUT
-#       renders etc/confd/templates of the resource conf.d/NAME.toml from
-#       the redis-server on $BH_REDIS_SOCK, prefix /beachhead, into OUT
+#       renders etc/confd/templates of the resource conf.d/NAME.toml, with
+#       its keys, into OUT, from confd's backend $BH_CONFD_BACKEND (default
+#       redis) at $BH_CONFD_NODE (default the redis-server on
+#       $BH_REDIS_SOCK; for etcdv3 e.g. $BH_ETCD_ENDPOINTS, comma-separated)
 #   bh_recipe_check NAME FILE
 #       runs the resource's check_cmd, exactly as shipped, with {{.src}}
 #       replaced by FILE (confd runs it through /bin/sh -c); returns its
@@ -24,11 +28,15 @@ bh_recipes_require() {
 		bh_skip "the nginx stream module is not enabled (libnginx-mod-stream)"
 }
 
-bh_recipes_build_standin() {
-	# GOPATH mode, no network: the stand-in needs the standard library only.
+# bh_recipes_go_build OUT DIR: builds the Go program in DIR (GOPATH mode,
+# no network: standard library only).
+bh_recipes_go_build() {
 	GOCACHE=${GOCACHE:-$top_builddir/tests/.gocache} GO111MODULE=off GOPROXY=off GOFLAGS= \
-		go build -o "$BH_TMP/confd-standin" "$top_srcdir/tests/confd/standin.go" ||
-		bh_fail "cannot build the confd stand-in"
+		go build -o "$1" "$2"/*.go || bh_fail "cannot build $2"
+}
+
+bh_recipes_build_standin() {
+	bh_recipes_go_build "$BH_TMP/confd-standin" "$top_srcdir/tests/confd/standin"
 }
 
 # The value of KEY in a confd resource file: one line, or ''' ... ''' on one line.
@@ -36,11 +44,24 @@ bh_recipe_setting() {
 	sed -n "s/^$2 = '''\(.*\)'''\$/\1/p; s/^$2 = \"\(.*\)\"\$/\1/p" "$BH_RECIPES/conf.d/$1.toml"
 }
 
+# The resource's keys = ["K1", "K2"] as K1,K2.
+bh_recipe_keys() {
+	sed -n 's/^keys = \[\(.*\)\]$/\1/p' "$BH_RECIPES/conf.d/$1.toml" | tr -d '" '
+}
+
+# bh_recipe_node_flags: -node ADDR for each of $BH_CONFD_NODE's addresses.
+bh_recipe_node_flags() {
+	printf '%s\n' "${BH_CONFD_NODE:-${BH_REDIS_SOCK:-}}" | tr ',' '\n' | sed '/^$/d; s/^/-node /'
+}
+
 bh_recipe_render() {
 	src=$(bh_recipe_setting "$1" src)
-	[ -n "$src" ] || bh_fail "no src in conf.d/$1.toml"
-	"$BH_TMP/confd-standin" -redis "$BH_REDIS_SOCK" -prefix /beachhead \
-		-src "$BH_RECIPES/templates/$src" -dest "$2" || bh_fail "cannot render $1"
+	keys=$(bh_recipe_keys "$1")
+	[ -n "$src" ] && [ -n "$keys" ] || bh_fail "no src or keys in conf.d/$1.toml"
+	rm -f "$2"
+	# shellcheck disable=SC2046 # one word per flag and address
+	"$BH_TMP/confd-standin" -backend "${BH_CONFD_BACKEND:-redis}" $(bh_recipe_node_flags) \
+		-keys "$keys" -src "$BH_RECIPES/templates/$src" -dest "$2" || bh_fail "cannot render $1"
 }
 
 bh_recipe_check() {
