@@ -65,13 +65,15 @@ kill -9 "$pid_b"
 bh_etcd_expect_keys $((TTL + 3)) /beachhead/hostB/ "" || bh_fail "a killed daemon's keys stayed"
 [ -n "$(bh_etcd_get /beachhead/hostA/web)" ] || bh_fail "hostA lost its key when hostB died"
 
-# SIGTERM leaves the keys; the restarted daemon puts them on its own lease
-# without ever deleting them (same create_revision).
+# SIGTERM leaves the keys.  A restart that lost its lease file (state_dir
+# wiped; restart.sh covers the resumed lease) puts them on a new lease of
+# its own without ever deleting them (same create_revision).
 created=$(bh_etcd_field /beachhead/hostA/web create_revision)
 kill -TERM "$pid_a"
 wait "$pid_a" || bh_fail "SIGTERM: exit status $?"
 [ -n "$(bh_etcd_get /beachhead/hostA/web)" ] || bh_fail "SIGTERM deleted the key"
 printf 'up web 10.0.0.1 web.example.org\n' >"$BH_TMP/a.script"
+rm -f "$BEACHHEAD_STATE_DIR"/publisher-etcd.*.lease
 start a hostA
 bh_wait_for 5 '[ "$(bh_etcd_field /beachhead/hostA/web lease)" != "$lease_a" ]' "the new lease" ||
 	bh_fail "the restarted daemon did not take its keys over"

@@ -133,8 +133,13 @@ print(kvs[0].get(sys.argv[1], 0) if kvs else "")
 ' "$2"
 }
 
-# bh_etcd_keys PREFIX: the keys under PREFIX, sorted, one a line.
+# bh_etcd_keys PREFIX: the keys under PREFIX, sorted, one a line, without
+# the namespaces' claims (KEY/@owner, see bh_etcd_all_keys).
 bh_etcd_keys() {
+	bh_etcd_all_keys "$1" | sed '/\/@owner$/d'
+}
+
+bh_etcd_all_keys() {
 	bh_etcdctl get "$1" --prefix --keys-only | sed '/^$/d' | sort
 }
 
