@@ -3,8 +3,10 @@
  * attached to the daemon's lease, so that a daemon that dies frees it
  * within one expiry.
  *
- *   1. a transaction creates the record when the key does not exist (its
- *      create_revision is 0), else reads it;
+ *   1. a read of the key (no write: a restart during a NOSPACE alarm, when
+ *      etcd refuses every transaction that could put, still finds its
+ *      claim); absent, a transaction creates the record if the key still
+ *      does not exist (create_revision 0), else reads it;
  *   2. a record with our token (this daemon before a restart: the token is
  *      kept in state_dir) on our lease is held as it is: a restart that
  *      resumed its lease writes nothing; on another lease (the old one
@@ -35,6 +37,8 @@ struct etcd_claim {
 };
 
 static void on_txn(void *arg, const struct etcd_reply *reply);
+static void judge_record(struct etcd_claim *c, json_object *kv);
+static void create_record(struct etcd_claim *c);
 
 /* {"key":..,"value":record[,"lease":..]} */
 static json_object *put_request(const struct etcd_claim *c)
@@ -158,10 +162,34 @@ static void on_txn(void *arg, const struct etcd_reply *reply)
 	json_object *kv = read_record(reply);
 	if (!kv) {
 		/* Deleted between our read and the rewrite: create it. */
-		etcd_claim_try(c, c->lease);
+		create_record(c);
 		return;
 	}
 	judge_record(c, kv);
+}
+
+static void create_record(struct etcd_claim *c)
+{
+	if (!send_txn(c, "CREATE", 0)) {
+		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
+		report_failure(c, &oom);
+	}
+}
+
+static void on_read(void *arg, const struct etcd_reply *reply)
+{
+	struct etcd_claim *c = arg;
+	c->call = NULL;
+	if (!reply->ok) {
+		report_failure(c, reply);
+		return;
+	}
+	json_object *kvs = NULL;
+	if (json_object_object_get_ex(reply->json, "kvs", &kvs) && json_object_is_type(kvs, json_type_array) &&
+	    json_object_array_length(kvs) > 0)
+		judge_record(c, json_object_array_get_idx(kvs, 0));
+	else
+		create_record(c);
 }
 
 void etcd_claim_try(struct etcd_claim *c, int64_t lease)
@@ -169,7 +197,9 @@ void etcd_claim_try(struct etcd_claim *c, int64_t lease)
 	if (c->call)
 		return;
 	c->lease = lease;
-	if (!send_txn(c, "CREATE", 0)) {
+	json_object *body = etcd_key_body(c->key);
+	c->call = body ? etcd_call(c->client, "/v3/kv/range", body, on_read, c) : NULL;
+	if (!c->call) {
 		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
 		report_failure(c, &oom);
 	}

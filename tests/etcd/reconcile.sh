@@ -1,0 +1,82 @@
+#!/bin/sh
+# publisher-etcd puts back what someone else changed in its namespace, from
+# its watch (refresh 30 s here: the refresh cannot be what repairs it):
+#   - etcdctl del of an owned key: back, one warning naming key and revision;
+#   - etcdctl put of a foreign value: the daemon's value back, one warning;
+#   - compaction + defrag while watching, and a restarted member (the stream
+#     breaks; the daemon reads the namespace again): still reconciles;
+#   - deleting the namespace's claim (@owner): put back;
+#   - unchanged refreshes with the watch running write nothing.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/etcd.sh"
+bh_setup_tmp
+bh_etcd_require
+bh_etcd_start 23715
+TTL=40
+NS=/beachhead/hostA
+
+printf '%s\n' 'up web 10.0.0.1 web.example.org' 'up api 10.0.0.2 api.example.org' >"$BH_TMP/script"
+bh_etcd_config "$BH_TMP/c.conf" "$BH_TMP/script"
+$(bh_daemon_cmd) -c "$BH_TMP/c.conf" --no-timestamp --verbose --expire $TTL --refresh 30 --host-id hostA \
+	>"$BH_TMP/out" 2>"$BH_TMP/err" &
+pid=$!
+bh_on_exit "kill -9 $pid 2>/dev/null"
+bh_etcd_expect_keys 10 $NS/ "$NS/api $NS/web" || { cat "$BH_TMP/err" >&2; bh_fail "first keys"; }
+web=$(bh_etcd_get $NS/web)
+api=$(bh_etcd_get $NS/api)
+lease=$(bh_etcd_field $NS/web lease)
+sleep 1 # the watch is open once the keys are written; give it a moment anyway
+
+# back_within SECONDS KEY VALUE: KEY holds VALUE on the daemon's lease again.
+back_within() {
+	back_key=$2
+	back_value=$3
+	bh_wait_for "$1" '[ "$(bh_etcd_get "$back_key")" = "$back_value" ] &&
+		[ "$(bh_etcd_field "$back_key" lease)" = "$lease" ]' "$2 back on lease $lease"
+}
+
+rev=$(($(bh_etcd_revision) + 1)) # the delete's
+bh_etcdctl del $NS/web >/dev/null || bh_fail "etcdctl del"
+back_within 5 $NS/web "$web" || { cat "$BH_TMP/err" >&2; bh_fail "a deleted key was not put back"; }
+grep -q "warning: etcd: $NS/web was deleted at revision $rev (not by this daemon); putting it back" "$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "the put-back was not logged with the key and the revision"; }
+
+rev=$(($(bh_etcd_revision) + 1))
+bh_etcdctl put $NS/api 'not yours' >/dev/null || bh_fail "etcdctl put"
+back_within 5 $NS/api "$api" || { cat "$BH_TMP/err" >&2; bh_fail "an overwritten key was not put back"; }
+grep -q "warning: etcd: $NS/api was overwritten at revision $rev" "$BH_TMP/err" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "the overwrite was not logged with the key and the revision"; }
+[ "$(grep -c "was deleted at\|was overwritten at" "$BH_TMP/err")" = 2 ] ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "one warning per repair expected"; }
+
+# Quiet: unchanged state writes nothing, watch or not.
+r1=$(bh_etcd_revision)
+sleep 3
+[ "$(bh_etcd_revision)" = "$r1" ] || bh_fail "the daemon wrote $(($(bh_etcd_revision) - r1)) revisions while nothing changed"
+
+# Compaction + defragmentation while the daemon watches.
+bh_etcdctl compact "$(bh_etcd_revision)" >/dev/null || bh_fail "compact"
+bh_etcdctl defrag >/dev/null || bh_fail "defrag"
+bh_etcdctl del $NS/web >/dev/null || bh_fail "etcdctl del after compaction"
+back_within 5 $NS/web "$web" || { cat "$BH_TMP/err" >&2; bh_fail "not reconciled after compaction + defrag"; }
+
+# Every member restarted in turn: whichever the stream was on breaks it; the
+# daemon reads the namespace again and watches on.
+for i in 1 2 3; do
+	kill -9 "$(bh_etcd_pid $i)"
+	bh_etcd_launch $i
+	bh_wait_for 20 "bh_etcdctl_at $i endpoint health" "member m$i back" || bh_fail "member m$i did not come back"
+done
+bh_etcdctl del $NS/api >/dev/null || bh_fail "etcdctl del after the restarts"
+back_within 10 $NS/api "$api" || { cat "$BH_TMP/err" >&2; bh_fail "not reconciled after the watch broke"; }
+
+# The claim is an owned key too.
+owner=$(bh_etcd_get $NS/@owner)
+bh_etcdctl del $NS/@owner >/dev/null || bh_fail "etcdctl del @owner"
+bh_wait_for 5 '[ "$(bh_etcd_get $NS/@owner)" = "$owner" ]' "the claim back" ||
+	{ cat "$BH_TMP/err" >&2; bh_fail "the deleted claim was not put back"; }
+! grep -q "error" "$BH_TMP/err" || { cat "$BH_TMP/err" >&2; bh_fail "errors logged"; }
+kill -TERM "$pid"
+wait "$pid" || bh_fail "exit status $?"
+bh_check_valgrind
+exit 0
