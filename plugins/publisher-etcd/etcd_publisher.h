@@ -223,7 +223,8 @@ struct etcd_watch *etcd_watch_new(const struct bh_host_api *api, struct bh_host 
 /* Reads the prefix, then follows it; a no-op while running. */
 void etcd_watch_start(struct etcd_watch *w);
 void etcd_watch_stop(struct etcd_watch *w);
-bool etcd_watch_running(const struct etcd_watch *w);
+/* The client moved to another member: the stream follows. */
+void etcd_watch_follow_client(struct etcd_watch *w);
 void etcd_watch_free(struct etcd_watch *w);
 
 /* ------------------------------------------------------------------ claim */

@@ -8,7 +8,9 @@
  * an error document, a broken or ended stream) falls back to one ranged read
  * and resumes from there: the snapshot tells the publisher what changed
  * while nobody watched.  Compaction resyncs at once; failures wait with
- * capped backoff, like every other retry of the plugin.
+ * capped backoff, like every other retry of the plugin.  When the client's
+ * calls move to another member (a timeout: the member may be frozen with
+ * the stream's connection still open), the watch follows them.
  *
  * libcurl hands stream bytes over from inside its write callback, where
  * nothing may call the client: the bytes are buffered and a zero-delay
@@ -40,6 +42,7 @@ struct etcd_watch {
 	bool running;           /* start() called, stop() not */
 	struct etcd_call *read; /* the snapshot under way */
 	struct bh_http_request *stream;
+	const char *stream_endpoint; /* the member it streams from */
 	int64_t next_revision;  /* where the stream resumes */
 	char *buf;
 	size_t len, cap;
@@ -102,9 +105,9 @@ static void retry_later(struct etcd_watch *w, const char *why, bool at_once)
 {
 	if (!w->running)
 		return;
-	if (!w->lost_logged && !at_once)
-		w->api->log(w->host, BH_LOG_DEBUG, "etcd: the watch on %s is lost (%s); reading it again",
-			    w->prefix, why);
+	if (!w->lost_logged)
+		w->api->log(w->host, at_once ? BH_LOG_INFO : BH_LOG_DEBUG,
+			    "etcd: the watch on %s is lost (%s); reading it again", w->prefix, why);
 	w->lost_logged = !at_once;
 	uint64_t delay = at_once ? 0 : bh_backoff_next(&w->backoff);
 	if (w->api->timer_arm(w->host, w->retry_timer, delay) < 0)
@@ -302,6 +305,7 @@ static void open_stream(struct etcd_watch *w)
 	}
 	w->len = 0;
 	w->broken = false;
+	w->stream_endpoint = etcd_endpoint(w->client);
 	w->stream = etcd_stream(w->client, "/v3/watch", body, on_chunk, on_stream_done, w);
 	if (!w->stream)
 		retry_later(w, "cannot start the stream", false);
@@ -361,9 +365,15 @@ void etcd_watch_stop(struct etcd_watch *w)
 	w->api->timer_disarm(w->host, w->lines_timer);
 }
 
-bool etcd_watch_running(const struct etcd_watch *w)
+void etcd_watch_follow_client(struct etcd_watch *w)
 {
-	return w->running;
+	/* A frozen member keeps the connection open and says nothing: the
+	 * client's calls moved on (timeouts), so does the stream. */
+	if (w->running && w->stream && etcd_endpoint(w->client) != w->stream_endpoint) {
+		w->api->log(w->host, BH_LOG_DEBUG, "etcd: the watch on %s moves to %s", w->prefix,
+			    etcd_endpoint(w->client));
+		resync(w);
+	}
 }
 
 void etcd_watch_free(struct etcd_watch *w)

@@ -177,6 +177,7 @@ static void session_up(struct etcd_pub *p)
 	if (p->ttl > 0 && !p->stopping &&
 	    p->api->timer_arm(p->host, p->keepalive_timer, (uint64_t)p->ttl * 1000u / 3u) < 0)
 		BH_ERROR(p, "cannot arm the keep-alive timer");
+	etcd_watch_follow_client(p->watch);
 	advance(p);
 }
 
