@@ -12,14 +12,7 @@ BH_ETCD_EXTRA="--auth-token-ttl 2"
 bh_etcd_start 23790
 TTL=9
 
-bh_etcdctl user add root --new-user-password=rootpw --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role root root >/dev/null &&
-	bh_etcdctl role add beachhead >/dev/null &&
-	bh_etcdctl role grant-permission beachhead --prefix=true readwrite /beachhead/ >/dev/null &&
-	bh_etcdctl user add beachhead --new-user-password='s3cret pass' --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role beachhead beachhead >/dev/null &&
-	bh_etcdctl auth enable >/dev/null || bh_fail "setting up etcd auth"
-BH_ETCD_ROOT=root:rootpw
+bh_etcd_auth 's3cret pass'
 printf 's3cret pass\n' >"$BH_TMP/password"
 printf 'wrong\n' >"$BH_TMP/wrong"
 

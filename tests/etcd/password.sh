@@ -15,14 +15,7 @@ BH_ETCD_EXTRA="--auth-token-ttl 2"
 bh_etcd_start 23805
 TTL=9
 
-bh_etcdctl user add root --new-user-password=rootpw --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role root root >/dev/null &&
-	bh_etcdctl role add beachhead >/dev/null &&
-	bh_etcdctl role grant-permission beachhead --prefix=true readwrite /beachhead/ >/dev/null &&
-	bh_etcdctl user add beachhead --new-user-password=first --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role beachhead beachhead >/dev/null &&
-	bh_etcdctl auth enable >/dev/null || bh_fail "setting up etcd auth"
-BH_ETCD_ROOT=root:rootpw
+bh_etcd_auth first
 printf 'first\n' >"$BH_TMP/password"
 passwd() { # passwd NEW: etcd's password for the daemon's user
 	printf '%s\n' "$1" | bh_etcdctl user passwd beachhead --interactive=false >/dev/null || bh_fail "etcdctl user passwd"
