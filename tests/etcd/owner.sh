@@ -38,10 +38,11 @@ web_a=$(bh_etcd_get $NS/web)
 api_a=$(bh_etcd_get $NS/api)
 
 start b --host-id dup
-# Within one refresh (1 s) of the start, with 2 s for the start itself on a
-# loaded machine: watched while the samples below run.
+# Within one refresh (1 s) of the daemon's start (its "started:" line),
+# with 2 s of slack for a loaded machine: watched while the samples below run.
 conflict="error: etcd: the namespace $NS/ is claimed by another daemon (hostname=.* pid=$pid_a since="
-(bh_wait_for 3 'grep -q "$conflict" "$BH_TMP/b.err"' "the conflict" 2>/dev/null && touch "$BH_TMP/b.early") &
+(bh_wait_for 60 'grep -q "info: started: " "$BH_TMP/b.err"' "the start" 2>/dev/null &&
+	bh_wait_for 3 'grep -q "$conflict" "$BH_TMP/b.err"' "the conflict" 2>/dev/null && touch "$BH_TMP/b.early") &
 # 10 s of samples: ten refreshes (and 2.5 lease TTLs) of the second daemon;
 # before the claim, the first's keys were gone within the first refresh.
 i=0

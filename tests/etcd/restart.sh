@@ -11,7 +11,7 @@ bh_setup_tmp
 bh_etcd_require
 BH_ETCD_EXTRA="--quota-backend-bytes=8388608"
 bh_etcd_start 23745
-TTL=4
+TTL=6
 
 printf '%s\n' 'up web 10.0.0.1 web.example.org' 'up api 10.0.0.2 api.example.org' \
 	'up db 10.0.0.3 db.example.org' >"$BH_TMP/script"
