@@ -75,7 +75,7 @@ wait "$pid_a" || bh_fail "SIGTERM: exit status $?"
 printf 'up web 10.0.0.1 web.example.org\n' >"$BH_TMP/a.script"
 rm -f "$BEACHHEAD_STATE_DIR"/publisher-etcd.*.lease
 start a hostA
-bh_wait_for 5 '[ "$(bh_etcd_field /beachhead/hostA/web lease)" != "$lease_a" ]' "the new lease" ||
+bh_wait_for 10 '[ "$(bh_etcd_field /beachhead/hostA/web lease)" != "$lease_a" ]' "the new lease" ||
 	bh_fail "the restarted daemon did not take its keys over"
 sleep $((TTL + 1)) # the old lease has run out by now
 [ "$(bh_etcd_field /beachhead/hostA/web create_revision)" = "$created" ] ||
