@@ -552,9 +552,10 @@ static void advance(struct etcd_pub *p)
 {
 	if (!p->up)
 		return;
-	if (p->claim && p->claim_state != CLAIM_HELD && !etcd_claim_busy(p->claim))
+	/* Stopping: pending writes still flush, nothing new starts. */
+	if (p->claim && p->claim_state != CLAIM_HELD && !etcd_claim_busy(p->claim) && !p->stopping)
 		etcd_claim_try(p->claim, p->lease); /* also the retry while refused */
-	if (!p->claim || p->claim_state != CLAIM_WANTED)
+	if ((!p->claim || p->claim_state != CLAIM_WANTED) && !p->stopping)
 		etcd_watch_start(p->watch);
 	if (!writable(p))
 		return;
