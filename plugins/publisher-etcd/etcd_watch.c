@@ -143,6 +143,7 @@ static void on_snapshot(void *arg, const struct etcd_reply *reply)
 		for (size_t i = 0; i < json_object_array_length(kvs); i++)
 			report_kv(w, json_object_array_get_idx(kvs, i), false, true);
 	w->next_revision = revision + 1;
+	w->lost_logged = false; /* read again: the next loss is news */
 	w->cb.snapshot_end(w->arg, revision);
 	if (w->running) /* snapshot_end may stop the watch */
 		open_stream(w);

@@ -52,6 +52,21 @@ restart_writes_nothing shared /beachhead/
 kill -TERM "$pid"
 wait "$pid"
 
+# Without a host id nothing is swept: a key on the resumed lease that no
+# container claims any more (db stopped while the daemon was down) is
+# deleted a refresh after the restart; the others stay untouched.
+printf '%s\n' 'up web 10.0.0.1 web.example.org' 'up api 10.0.0.2 api.example.org' >"$BH_TMP/fewer.script"
+bh_etcd_config "$BH_TMP/fewer.conf" "$BH_TMP/fewer.script"
+web_rev=$(bh_etcd_field /beachhead/web mod_revision)
+$(bh_daemon_cmd) -c "$BH_TMP/fewer.conf" --no-timestamp --expire $TTL --refresh 1 >"$BH_TMP/fewer.out" 2>"$BH_TMP/fewer.err" &
+pid=$!
+bh_on_exit "kill -9 $pid 2>/dev/null"
+bh_etcd_expect_keys 10 /beachhead/ "/beachhead/api /beachhead/web" ||
+	{ cat "$BH_TMP/fewer.err" >&2; bh_fail "the stopped container's key outlived the restart"; }
+[ "$(bh_etcd_field /beachhead/web mod_revision)" = "$web_rev" ] || bh_fail "a kept key was rewritten"
+kill -TERM "$pid"
+wait "$pid"
+
 # NOSPACE: the host-id daemon runs, the database fills up, the daemon is
 # restarted and finds no room for a new lease: its old one carries on.
 start nospace hostB
