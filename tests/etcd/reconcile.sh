@@ -107,6 +107,20 @@ bh_etcdctl del $NS/@owner >/dev/null || bh_fail "etcdctl del @owner"
 bh_wait_for 5 '[ "$(bh_etcd_get $NS/@owner)" = "$owner" ]' "the claim back" ||
 	{ cat "$BH_TMP/err" >&2; bh_fail "the deleted claim was not put back"; }
 ! grep -q "error" "$BH_TMP/err" || { cat "$BH_TMP/err" >&2; bh_fail "errors logged"; }
+
+# Another daemon's claim in its place (as if it had claimed the namespace
+# in between): this daemon stops writing and says so; once that claim is
+# gone it claims the namespace again and repairs what changed meanwhile.
+bh_etcdctl put $NS/@owner "hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z token=0badc0de" \
+	>/dev/null || bh_fail "etcdctl put of another claim"
+bh_wait_for 5 'grep -q "error: etcd: the namespace $NS/ is claimed by another daemon (hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z) since now" "$BH_TMP/err"' \
+	"the lost claim reported" || { cat "$BH_TMP/err" >&2; bh_fail "a lost claim was not reported"; }
+bh_etcdctl del $NS/web >/dev/null || bh_fail "etcdctl del while the claim is lost"
+sleep 2
+[ -z "$(bh_etcd_get $NS/web)" ] || bh_fail "the daemon wrote into a namespace another daemon claims"
+bh_etcdctl del $NS/@owner >/dev/null || bh_fail "etcdctl del of the other claim"
+back_within 5 $NS/web "$web" || { cat "$BH_TMP/err" >&2; bh_fail "not repaired after claiming the namespace again"; }
+bh_wait_for 5 '[ "$(bh_etcd_get $NS/@owner)" = "$owner" ]' "our claim back" || bh_fail "the claim was not taken again"
 kill -TERM "$pid"
 wait "$pid" || bh_fail "exit status $?"
 bh_check_valgrind
