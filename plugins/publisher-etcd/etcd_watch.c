@@ -199,6 +199,7 @@ static bool handle_document(struct etcd_watch *w, const char *line, size_t len, 
 		for (size_t i = 0; i < json_object_array_length(events) && w->running; i++) {
 			json_object *ev = json_object_array_get_idx(events, i), *type = NULL, *kv = NULL;
 			bool deleted = json_object_object_get_ex(ev, "type", &type) &&
+				       json_object_is_type(type, json_type_string) &&
 				       strcmp(json_object_get_string(type), "DELETE") == 0;
 			if (json_object_object_get_ex(ev, "kv", &kv)) {
 				int64_t rev = int64_member(kv, "mod_revision");
