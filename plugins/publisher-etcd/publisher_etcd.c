@@ -77,6 +77,8 @@ struct etcd_pub {
 	struct etcd_watch *watch;
 	bool synced;        /* the watch's snapshot is in: writes may go */
 	bool had_snapshot;  /* later snapshots report what changed unwatched */
+	bool read_refused_logged;
+	bool claim_error_logged;
 	struct bh_timer *adopt_timer; /* shared prefix: drop adopted keys nobody wants */
 
 	char *owner_key;    /* NULL without a host id */
@@ -372,17 +374,37 @@ static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
 	advance(p);
 }
 
+/* etcd answered the claim with a refusal (permissions): not an outage, so
+ * the session stays up; said once, retried with backoff. */
+static void claim_not_allowed(struct etcd_pub *p, const struct etcd_reply *reply)
+{
+	if (p->refresh == 0) {
+		reply_failed(p, reply);
+		return;
+	}
+	if (!p->claim_error_logged)
+		BH_ERROR(p, "etcd refuses the claim on %s (%s): nothing is written there until it can (the "
+			 "user needs read-write on the prefix)", p->owner_key, reply->error ? reply->error : "?");
+	p->claim_error_logged = true;
+	if (!p->retry_armed && p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->backoff)) == 0)
+		p->retry_armed = true;
+}
+
 static void on_claim(void *arg, const struct etcd_claim_result *r)
 {
 	struct etcd_pub *p = arg;
-	if (r->verdict == ETCD_CLAIM_HELD)
+	if (r->verdict == ETCD_CLAIM_HELD) {
+		p->claim_error_logged = false;
 		claim_held(p, r);
-	else if (r->verdict == ETCD_CLAIM_REFUSED)
+	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
 		claim_refused(p, r->owner);
-	else if (r->reply->code == ETCD_CODE_NOT_FOUND)
+	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
 		lease_lost(p); /* the claim names a lease that is gone */
-	else
+	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
+		claim_not_allowed(p, r->reply);
+	} else {
 		reply_failed(p, r->reply);
+	}
 }
 
 /* The owner key as the watch shows it. */
@@ -518,6 +540,9 @@ static void on_snapshot_end(void *arg, int64_t revision)
 		BH_ERROR(p, "cannot arm the timer that drops a restart's leftovers");
 	p->had_snapshot = true;
 	p->synced = true;
+	if (p->read_refused_logged)
+		BH_INFO(p, "etcd: %s can be listed again", p->namespace);
+	p->read_refused_logged = false;
 	advance(p);
 }
 
@@ -525,8 +550,18 @@ static void on_watch_failed(void *arg, const struct etcd_reply *reply)
 {
 	struct etcd_pub *p = arg;
 	/* One pass: nothing else would end the wait for the first read. */
-	if (!p->synced && p->refresh == 0)
+	if (!p->synced && p->refresh == 0) {
 		reply_failed(p, reply);
+		return;
+	}
+	/* An answer, not an outage (which the session reports): most likely
+	 * a user without read permission.  Writes wait for this read. */
+	if (reply->json && !p->read_refused_logged) {
+		BH_ERROR(p, "etcd refuses to list %s: %s; nothing is written until it can (the user needs "
+			 "read-write on the prefix: the daemon compares and watches what it writes)",
+			 p->namespace, reply->error ? reply->error : "?");
+		p->read_refused_logged = true;
+	}
 }
 
 /* Shared prefix (no sweep): a restart's keys on our lease that no container

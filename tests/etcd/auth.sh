@@ -49,5 +49,24 @@ status=$?
 grep -q "authentication as 'beachhead' failed: .*invalid user ID or password" "$BH_TMP/w.err" ||
 	{ cat "$BH_TMP/w.err" >&2; bh_fail "wrong password: no message naming the user"; }
 [ -z "$(bh_etcd_keys /beachhead/hostB/)" ] || bh_fail "wrong password: keys were written"
+# A user that may write but not read: the daemon cannot compare or watch,
+# writes nothing, and says why at error level (once).
+bh_etcdctl role add writer >/dev/null &&
+	bh_etcdctl role grant-permission writer --prefix=true write /beachhead/ >/dev/null &&
+	bh_etcdctl user add writer --new-user-password=wpw --interactive=false >/dev/null &&
+	bh_etcdctl user grant-role writer writer >/dev/null || bh_fail "setting up the write-only user"
+printf 'wpw\n' >"$BH_TMP/wpw"
+bh_etcd_config "$BH_TMP/wo.conf" "$BH_TMP/script" "user = \"writer\"; password_file = \"$BH_TMP/wpw\";"
+$(bh_daemon_cmd) -c "$BH_TMP/wo.conf" --no-timestamp --expire $TTL --refresh 1 --host-id hostW \
+	>"$BH_TMP/wo.out" 2>"$BH_TMP/wo.err" &
+pid=$!
+bh_wait_for 10 'grep -q "error: etcd refuses the claim on /beachhead/hostW/@owner (.*permission denied).*needs read-write" "$BH_TMP/wo.err"' \
+	"the refused read reported" || { cat "$BH_TMP/wo.err" >&2; bh_fail "a write-only user was not reported"; }
+sleep 2
+[ "$(grep -c "error:" "$BH_TMP/wo.err")" = 1 ] && ! grep -q "warning:" "$BH_TMP/wo.err" ||
+	{ cat "$BH_TMP/wo.err" >&2; bh_fail "not reported exactly once"; }
+[ -z "$(bh_etcd_keys /beachhead/hostW/)" ] || bh_fail "the write-only user's daemon wrote keys"
+kill -TERM "$pid"
+wait "$pid"
 bh_check_valgrind
 exit 0
