@@ -1,8 +1,8 @@
 #!/bin/sh
 # Restarts touch nothing: the lease id is kept in state_dir; a restarted
-# daemon resumes the lease, compares and writes nothing (etcd's revision
-# counts every put and delete), with a host id (the claim is its own) and
-# without one.  Then a restart during a NOSPACE alarm (a backend quota of
+# (or reloaded) daemon resumes the lease, compares and writes nothing
+# (etcd's revision counts every put and delete), with a host id (the claim
+# is its own) and without one.  Then a restart during a NOSPACE alarm (a backend quota of
 # 8 MiB, filled): every key is still there two lease TTLs later, and a write
 # etcd refuses is reported naming NOSPACE, not as an unreachable cluster.
 . "$top_srcdir/tests/lib/common.sh"
@@ -46,6 +46,14 @@ restart_writes_nothing() {
 }
 
 restart_writes_nothing host /beachhead/hostA/ hostA
+# A reload (SIGHUP) hands over to a new instance of the plugin: it resumes
+# the lease from the same file, takes its own claim over and writes nothing.
+before=$(bh_etcd_revision)
+kill -HUP "$pid"
+bh_wait_for 10 "grep -q 'reloaded ' '$BH_TMP/host.err'" "the reload" || { cat "$BH_TMP/host.err" >&2; bh_fail "no reload"; }
+sleep 3
+[ "$(bh_etcd_revision)" = "$before" ] ||
+	{ cat "$BH_TMP/host.err" >&2; bh_fail "the reload wrote $(($(bh_etcd_revision) - before)) revisions"; }
 kill -TERM "$pid"
 wait "$pid"
 restart_writes_nothing shared /beachhead/
