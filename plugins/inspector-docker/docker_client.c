@@ -15,9 +15,10 @@
 #include "inspector_docker.h"
 #include <beachhead/sdk.h>
 
-/* Concurrent connections to the engine: one for the event stream plus a few
- * for inspections; more only queue inside the engine. */
-#define MAX_CONNECTIONS 6L
+/* Connections to the engine beside the inspections (max_inspections): the
+ * event stream, the listing, /version.  Inspections that never answer must
+ * not leave a request queued inside libcurl behind them. */
+#define OTHER_CONNECTIONS 3L
 /* Also for the event stream, which has no total timeout. */
 #define CONNECT_TIMEOUT_CAP_MS 5000L
 
@@ -227,7 +228,7 @@ struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
 		.cert_file = cert,
 		.key_file = key,
 		.insecure = settings->tls && !settings->tls_verify,
-		.max_connections = MAX_CONNECTIONS,
+		.max_connections = (long)settings->max_inspections + OTHER_CONNECTIONS,
 	};
 	c->http = bh_http_new(api, host, &options);
 	if (!c->http)

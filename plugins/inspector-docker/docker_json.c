@@ -103,6 +103,16 @@ int dk_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
+/* "1.41": one to four digits, a dot, one to four digits. */
+static bool major_minor(const char *v)
+{
+	size_t major = strspn(v, "0123456789");
+	if (major == 0 || major > 4 || v[major] != '.')
+		return false;
+	size_t minor = strspn(v + major + 1, "0123456789");
+	return minor > 0 && minor <= 4 && v[major + 1 + minor] == '\0';
+}
+
 int dk_parse_version(const char *body, size_t len, char **api_version, char **error)
 {
 	*api_version = NULL;
@@ -111,11 +121,11 @@ int dk_parse_version(const char *body, size_t len, char **api_version, char **er
 		return -1;
 	const char *v = member_str(root, "ApiVersion", true);
 	int rc = 0;
-	/* Only digits and dots go into URL paths. */
-	if (v && strspn(v, "0123456789.") == strlen(v) && isdigit((unsigned char)v[0])) {
-		if (!(*api_version = strdup(v)))
-			rc = fail(error, "out of memory");
-	}
+	/* It goes into every request path: MAJOR.MINOR, nothing else. */
+	if (v && !major_minor(v))
+		rc = fail(error, "the engine's API version '%.32s' is not MAJOR.MINOR", v);
+	else if (v && !(*api_version = strdup(v)))
+		rc = fail(error, "out of memory");
 	json_object_put(root);
 	return rc;
 }
@@ -130,8 +140,8 @@ char *dk_parse_min_version(const char *body, size_t len)
 	free(error);
 	const char *v = member_str(root, "MinAPIVersion", true);
 	char *copy = NULL;
-	/* Only digits and dots go into URL paths. */
-	if (v && strspn(v, "0123456789.") == strlen(v) && isdigit((unsigned char)v[0]))
+	/* Only MAJOR.MINOR goes into URL paths; anything else is ignored. */
+	if (v && major_minor(v))
 		copy = strdup(v);
 	json_object_put(root);
 	return copy;

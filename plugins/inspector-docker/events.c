@@ -6,18 +6,28 @@
  *
  *   start, unpause            inspect, then container_up (or down)
  *   health_status: ...        inspect when skip_unhealthy is on
- *   die, stop, destroy, pause container_down at once
- *   rename                    container_down(old name), inspect the new one
- *   kill                      with the stop signal or SIGKILL: container_down
- *                             at once (drain, see holdback.c); other signals
+ *   die, stop, pause          inspect: withdrawn when the engine says it does
+ *                             not run (or cannot say); a late die of a
+ *                             restart does not withdraw the running container
+ *   destroy                   withdraw at once (an id never comes back)
+ *   rename                    withdraw the old name, inspect the new one
+ *   kill                      with the stop signal or SIGKILL: withdraw at
+ *                             once (drain, see holdback.c); other signals
  *                             are ignored, a reload need not end anything
  *   network connect/disconnect  inspect the container again (its address)
  *
  * Withdrawals name the container id (see sync_withdraw): a late event about
- * an old container never withdraws a new one that took over its name.
+ * an old container never withdraws a new one that took over its name, and
+ * events about ids not known here withdraw nothing (logged at debug).
+ *
+ * A stream that stops inside an event (no byte for event_stall_ms while a
+ * line is incomplete) is given up with one warning and reopened: the
+ * partial line is dropped with the old connection, never glued to what a
+ * later connection brings.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +46,8 @@ struct event_stream {
 	bool skipping; /* dropping the rest of an oversized line */
 	bool overflow_logged;
 	bool paused; /* on_chunk refused data: on_timer resumes the stream */
+	bool answered; /* the engine sent bytes on it */
+	struct bh_timer *stall_timer;
 };
 
 static bool starts_with(const char *s, const char *prefix)
@@ -56,14 +68,68 @@ static void handle_network_event(struct inspector *in, const struct dk_event *ev
 		sync_inspect_network_change(in, ev->id);
 }
 
-/* Book-keeping before a container event acts: what a listing asked for
- * earlier says about this container is now outdated; a destroyed
- * container is forgotten. */
-static void note_container_event(struct inspector *in, const struct dk_event *ev)
+static bool is_down_action(const char *a)
 {
-	sync_note_event(in, ev->id);
-	if (ev->id && strcmp(ev->action, "destroy") == 0)
+	return strcmp(a, "die") == 0 || strcmp(a, "stop") == 0 || strcmp(a, "pause") == 0;
+}
+
+/* Withdrawals by id, for ids known here only. */
+static void withdraw_known(struct inspector *in, const struct dk_event *ev, const char *name,
+			   const char *reason)
+{
+	if (!sync_knows(in, ev->id)) {
+		in->api->log(in->host, BH_LOG_DEBUG, "event %s about %.12s, a container not known here: ignored",
+			     ev->action, ev->id ? ev->id : "(no id)");
+		return;
+	}
+	if (name)
+		sync_withdraw(in, ev->id, name, reason);
+}
+
+/* kill with the stop signal or SIGKILL (drain): withdrawn at once. */
+static void handle_kill(struct inspector *in, const struct dk_event *ev)
+{
+	if (!sync_knows(in, ev->id)) {
+		withdraw_known(in, ev, NULL, NULL); /* says why it is ignored */
+		return;
+	}
+	int signo = holdback_on_kill(in, ev);
+	if (!signo)
+		return;
+	char reason[64];
+	snprintf(reason, sizeof reason, "signal %d: draining", signo);
+	sync_mark_stale(in, ev->id);
+	withdraw_known(in, ev, ev->name, reason);
+}
+
+static void handle_container_event(struct inspector *in, const struct dk_event *ev)
+{
+	const char *a = ev->action;
+	if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0) {
+		/* A new run: whatever grace period the last one had is over. */
+		holdback_process_ended(in, ev->id);
+		if (interesting(in, ev->name, ev->id))
+			sync_inspect_event(in, ev->id, ev->name);
+	} else if (starts_with(a, "health_status")) {
+		if (in->settings.skip_unhealthy && interesting(in, ev->name, ev->id))
+			sync_inspect_event(in, ev->id, ev->name);
+	} else if (is_down_action(a)) {
+		holdback_process_ended(in, ev->id);
+		sync_confirm_down(in, ev->id, ev->name, a);
+	} else if (strcmp(a, "destroy") == 0) {
+		holdback_process_ended(in, ev->id);
+		holdback_forget(in, ev->id, ev->name);
+		sync_mark_stale(in, ev->id);
+		withdraw_known(in, ev, ev->name, a);
 		sync_forget(in, ev->id);
+	} else if (strcmp(a, "kill") == 0) {
+		handle_kill(in, ev);
+	} else if (strcmp(a, "rename") == 0) {
+		if (ev->old_name)
+			withdraw_known(in, ev, ev->old_name, "renamed");
+		if (interesting(in, ev->name, ev->id))
+			sync_inspect_event(in, ev->id, ev->name);
+	}
 }
 
 static void handle_event(struct event_stream *es, const char *line, size_t len)
@@ -77,40 +143,17 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 		free(error);
 		return;
 	}
-	const char *a = ev.action;
-	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", a,
+	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", ev.action,
 		     ev.name ? ev.name : ev.id ? ev.id : "?");
 	if (ev.network) {
 		handle_network_event(in, &ev);
-		dk_event_free(&ev);
-		return;
-	}
-	note_container_event(in, &ev);
-	if (!ev.name && !ev.id) {
-		/* nothing to act on */
-	} else if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0) {
-		if (interesting(in, ev.name, ev.id))
-			sync_inspect_event(in, ev.id, ev.name);
-	} else if (starts_with(a, "health_status")) {
-		if (in->settings.skip_unhealthy && interesting(in, ev.name, ev.id))
-			sync_inspect_event(in, ev.id, ev.name);
-	} else if (strcmp(a, "die") == 0 || strcmp(a, "stop") == 0 || strcmp(a, "destroy") == 0 ||
-		   strcmp(a, "pause") == 0) {
-		sync_mark_stale(in, ev.name, ev.id);
-		holdback_process_ended(in, ev.id);
-		if (strcmp(a, "destroy") == 0)
-			holdback_forget(in, ev.id, ev.name);
-		if (ev.name)
-			sync_withdraw(in, ev.id, ev.name, a);
-	} else if (strcmp(a, "kill") == 0) {
-		holdback_on_kill(in, &ev);
-	} else if (strcmp(a, "rename") == 0) {
-		if (ev.old_name) {
-			sync_mark_stale(in, ev.old_name, ev.id);
-			sync_withdraw(in, ev.id, ev.old_name, "renamed");
-		}
-		if (interesting(in, ev.name, ev.id))
-			sync_inspect_event(in, ev.id, ev.name);
+	} else if (ev.id) {
+		/* What a listing asked for earlier says about this container
+		 * is now outdated. */
+		sync_note_event(in, ev.id);
+		handle_container_event(in, &ev);
+	} else {
+		in->api->log(in->host, BH_LOG_DEBUG, "event %s without a container id: ignored", ev.action);
 	}
 	dk_event_free(&ev);
 }
@@ -171,11 +214,37 @@ static void on_timer(void *arg)
  * than the loop runs the timer would otherwise grow the buffer without
  * bound.  Over the cap the transfer pauses (nothing is lost; libcurl keeps
  * the data) and on_timer resumes it after processing. */
+/* Inside an event (part of a line buffered or being skipped), the stall
+ * timer runs from the last byte; between events it does not: an engine
+ * with nothing to say sends nothing, for hours. */
+static void watch_stall(struct event_stream *es)
+{
+	struct inspector *in = es->in;
+	if (es->len > es->line_start || es->skipping)
+		(void)in->api->timer_arm(in->host, es->stall_timer, (uint64_t)in->settings.event_stall_ms);
+	else
+		in->api->timer_disarm(in->host, es->stall_timer);
+}
+
+static void on_stall(void *arg)
+{
+	struct event_stream *es = arg;
+	struct inspector *in = es->in;
+	char *why = bh_strfmt("event stream stalled: no byte for %ld ms inside an event",
+			      in->settings.event_stall_ms);
+	/* Complete lines before the partial one still count. */
+	process_lines(es);
+	/* Frees es (the partial goes with it): nothing after this. */
+	inspector_stream_ended(in, true, why ? why : "event stream stalled", true);
+	free(why);
+}
+
 static bool on_chunk(void *arg, const char *data, size_t n)
 {
 	struct event_stream *es = arg;
 	struct inspector *in = es->in;
 	size_t max = in->settings.max_response_bytes;
+	es->answered = true;
 	if (es->line_start >= max) {
 		es->paused = true;
 		(void)in->api->timer_arm(in->host, es->timer, 0);
@@ -206,6 +275,7 @@ static bool on_chunk(void *arg, const char *data, size_t n)
 		data += seg;
 		n -= seg;
 	}
+	watch_stall(es);
 	(void)in->api->timer_arm(in->host, es->timer, 0);
 	return true;
 }
@@ -217,6 +287,9 @@ static void on_done(void *arg, const struct dc_result *res)
 	es->req = NULL;
 	in->api->timer_disarm(in->host, es->timer);
 	process_lines(es);
+	/* A clean end of the response is an answer too: the engine (or a
+	 * proxy before it) ends streams, and that is no reason to back off. */
+	bool answered = es->answered || (res->transport_ok && res->status == 200);
 	char *why;
 	if (!res->transport_ok)
 		why = bh_strfmt("event stream lost: %s", res->error);
@@ -229,7 +302,7 @@ static void on_done(void *arg, const struct dc_result *res)
 	else
 		why = bh_strfmt("the engine closed the event stream");
 	/* May close (free) es: nothing after this. */
-	inspector_engine_failed(in, why ? why : "event stream lost");
+	inspector_stream_ended(in, false, why ? why : "event stream lost", answered);
 	free(why);
 }
 
@@ -243,7 +316,8 @@ struct event_stream *events_open(struct inspector *in)
 	}
 	es->in = in;
 	es->timer = in->api->timer_new(in->host, on_timer, es);
-	if (es->timer)
+	es->stall_timer = in->api->timer_new(in->host, on_stall, es);
+	if (es->timer && es->stall_timer)
 		es->req = dc_stream(in->client, path, on_chunk, on_done, es);
 	free(path);
 	if (!es->req) {
@@ -260,6 +334,8 @@ void events_close(struct inspector *in, struct event_stream *es)
 	dc_cancel(in->client, es->req);
 	if (es->timer)
 		in->api->timer_free(in->host, es->timer);
+	if (es->stall_timer)
+		in->api->timer_free(in->host, es->stall_timer);
 	free(es->buf);
 	free(es);
 }

@@ -24,7 +24,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,15 +177,15 @@ bool holdback_draining(struct inspector *in, const char *id)
 	return false;
 }
 
-void holdback_on_kill(struct inspector *in, const struct dk_event *ev)
+int holdback_on_kill(struct inspector *in, const struct dk_event *ev)
 {
-	if (!in->settings.drain || !ev->id || !ev->name)
-		return;
+	if (!in->settings.drain || !ev->id)
+		return 0;
 	int signo = holdback_parse_signal(ev->signal);
 	struct stop_entry *e = find_stop(in->holdback, ev->id);
 	int stop_signo = e && e->stop_signo ? e->stop_signo : SIGTERM;
 	if (signo != stop_signo && signo != SIGKILL)
-		return; /* a reload or a user signal: the container goes on */
+		return 0; /* a reload or a user signal: the container goes on */
 	long timeout_s = e && e->stop_timeout_s > 0 ? e->stop_timeout_s : DEFAULT_STOP_TIMEOUT_S;
 	struct holdback *h = state(in);
 	if (!e && h)
@@ -194,10 +193,7 @@ void holdback_on_kill(struct inspector *in, const struct dk_event *ev)
 	if (e)
 		/* One second more: SIGKILL and the die event follow the timeout. */
 		e->draining_until = in->api->now_ms(in->host) + (uint64_t)(timeout_s + 1) * 1000u;
-	char reason[64];
-	snprintf(reason, sizeof reason, "signal %d: draining", signo);
-	sync_mark_stale(in, ev->name, ev->id);
-	in->api->container_down(in->host, ev->name, reason);
+	return signo;
 }
 
 static struct health_entry *find_health(struct holdback *h, const char *name)
@@ -255,7 +251,11 @@ void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
 		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
 		     c->health);
 	char *why = bh_strfmt("health is '%s' (skip_unhealthy)", c->health);
-	in->api->container_down(in->host, c->name, why ? why : "not healthy");
+	/* By id: the name may already belong to another container. */
+	if (c->id)
+		in->api->container_gone(in->host, c->id, c->name, why ? why : "not healthy");
+	else
+		in->api->container_down(in->host, c->name, why ? why : "not healthy");
 	free(why);
 }
 

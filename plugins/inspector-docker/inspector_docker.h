@@ -42,6 +42,10 @@ struct dk_settings {
 	bool skip_unhealthy;
 	bool drain;              /* withdraw at the stop signal, not at die */
 	long timeout_ms;
+	long inspect_deadline_ms; /* an inspection this old stops counting
+				     against the concurrency limit */
+	unsigned max_inspections; /* inspections in flight at most, answered or not */
+	long event_stall_ms;      /* no bytes this long inside an event: reconnect */
 	size_t max_response_bytes;
 	size_t max_list_bytes; /* the container listing (all containers at once) */
 };
@@ -141,6 +145,8 @@ struct dk_event {
 };
 
 /* Each returns 0, or -1 with *error set to a malloc'd message. */
+/* *api_version is NULL when the document has none; an ApiVersion that is
+ * not MAJOR.MINOR is an error (it would go into every request path). */
 int dk_parse_version(const char *body, size_t len, char **api_version, char **error);
 /* MinAPIVersion of a /version document, malloc'd, or NULL. */
 char *dk_parse_min_version(const char *body, size_t len);
@@ -229,9 +235,7 @@ struct inspector {
 	bool started;
 	bool stopping;
 	bool unreachable_logged;
-	bool ever_connected;
 	struct bh_backoff backoff;
-	uint64_t stream_opened_ms;
 	struct bh_timer *reconnect_timer;
 	struct dc_request *version_req;
 
@@ -241,10 +245,17 @@ struct inspector {
 	bool pass_failed;  /* the listing failed: the pass ends incomplete */
 	struct dc_request *list_req;
 	uint64_t pass_no;   /* number of the current (or last) pass */
+	bool pass_again;    /* a (re)connection came during the pass: one more */
+	bool api_answered;  /* the last /version succeeded: passes can run,
+			       whatever the state of the event stream */
 	uint64_t pass_seq;  /* event_seq when its listing was asked for */
 	size_t pass_jobs;   /* inspections the current pass still waits for */
 	struct inspect_job *jobs, *jobs_tail; /* queued and in flight, oldest first */
-	size_t jobs_in_flight;
+	struct bh_strmap jobs_waiting; /* by id: the one queued job per id */
+	struct bh_strmap jobs_flying;  /* by id: the one request in flight per id */
+	size_t jobs_in_flight; /* in flight and younger than inspect_deadline_ms */
+	size_t jobs_sent;      /* in flight, whatever their age */
+	struct bh_timer *deadline_timer; /* the next inspection to outgrow its deadline */
 	uint64_t event_seq; /* events seen (see struct dk_known) */
 	struct known_set known;
 
@@ -255,13 +266,26 @@ struct inspector {
 };
 
 /* plugin.c */
-void inspector_engine_failed(struct inspector *in, const char *why);
+/* The event stream ended (or stalled); answered: it had connected and the
+ * engine had answered it (a clean end of the response, or bytes), so the
+ * engine is fine and the reconnect does not back off; logged as a warning
+ * when warn or not answered, else as news (info). */
+void inspector_stream_ended(struct inspector *in, bool warn, const char *why, bool answered);
 bool inspector_is_explicit(const struct inspector *in, const char *name, const char *id);
 
 /* sync.c */
 void sync_start_pass(struct inspector *in);
+/* After every (re)connection of the event stream: a pass at once, or one
+ * more after the pass under way (its listing may predate the stream). */
+void sync_pass_after_connect(struct inspector *in);
 void sync_abort_pass(struct inspector *in, bool report);
 void sync_inspect_event(struct inspector *in, const char *id, const char *name);
+/* die, stop, pause: the engine's state wins over the order of events, so a
+ * container known here is inspected and withdrawn only when the engine says
+ * it is not running (or the inspection fails); unknown ids are ignored. */
+void sync_confirm_down(struct inspector *in, const char *id, const char *name, const char *action);
+/* Whether the daemon knows the id (read, or an inspection under way). */
+bool sync_knows(const struct inspector *in, const char *id);
 /* A network connect/disconnect: inspect a registered container again. */
 void sync_inspect_network_change(struct inspector *in, const char *id);
 /* An event about the container: what a listing asked for earlier says
@@ -269,7 +293,8 @@ void sync_inspect_network_change(struct inspector *in, const char *id);
 void sync_note_event(struct inspector *in, const char *id);
 /* The container was destroyed: forget what is known about it. */
 void sync_forget(struct inspector *in, const char *id);
-void sync_mark_stale(struct inspector *in, const char *name, const char *id);
+/* Answers of inspections of id under way or queued are dropped. */
+void sync_mark_stale(struct inspector *in, const char *id);
 /* Withdraws `name` if its registration belongs to id (ABI 1.2), else by name. */
 void sync_withdraw(struct inspector *in, const char *id, const char *name, const char *reason);
 void sync_free(struct inspector *in);
@@ -279,8 +304,10 @@ void sync_free(struct inspector *in);
 int holdback_parse_signal(const char *text);
 /* Every inspection: remembers a non-default stop signal or timeout. */
 void holdback_note_inspect(struct inspector *in, const struct dk_container *c);
-/* A kill event: withdraws when it carries the stop signal or SIGKILL. */
-void holdback_on_kill(struct inspector *in, const struct dk_event *ev);
+/* A kill event: when it carries the stop signal or SIGKILL (and drain is
+ * on), starts the grace period and returns the signal number: the caller
+ * withdraws.  0: the container goes on. */
+int holdback_on_kill(struct inspector *in, const struct dk_event *ev);
 /* Within the grace period after the stop signal: do not register. */
 bool holdback_draining(struct inspector *in, const char *id);
 /* die / stop: the process is gone, a start registers at once. */

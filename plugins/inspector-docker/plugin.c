@@ -6,10 +6,17 @@
  *     +---- failed --------+<------- stream ended ------+
  *
  * An unreachable engine is not an error while running as a daemon: we retry
- * with capped exponential backoff, log once per state change, and run a full
- * pass after every reconnect (events may have been missed).  In one-pass
- * mode (refresh 0) there is no stream and no retry: the failure is reported
- * and the pass ends incomplete at once, so the daemon exits non-zero.
+ * with capped exponential backoff and log once per state change.  Every
+ * (re)connection of the event stream, the first one included, is followed
+ * at once by a full pass: containers that ran before the engine answered,
+ * and events missed while the stream was down, are seen at once, not at
+ * the next refresh.  Only failed connections back off: a stream the engine
+ * answered and then ended (a proxy that ends long responses, an engine
+ * restart) is reopened after the shortest delay.  Passes run whenever the
+ * API answers (api_answered), whatever the state of the stream.  In
+ * one-pass mode (refresh 0) there is no stream and no retry: the failure is
+ * reported and the pass ends incomplete at once, so the daemon exits
+ * non-zero.
  */
 #include "config.h"
 
@@ -26,8 +33,6 @@
 #define MAX_API_VERSION "1.43"
 #define BACKOFF_MIN_MS 500u
 #define BACKOFF_MAX_MS 30000u
-/* An event stream that lasted this long counts as a good connection. */
-#define STREAM_HEALTHY_MS 5000u
 
 static void connect_engine(struct inspector *in);
 
@@ -70,6 +75,7 @@ static void end_wanted_pass_incomplete(struct inspector *in)
 static void connect_failed(struct inspector *in, const char *why)
 {
 	in->state = ENGINE_DOWN;
+	in->api_answered = false;
 	if (in->refresh == 0) {
 		in->api->report_error(in->host, NULL, "engine unreachable: %s", why);
 		end_wanted_pass_incomplete(in);
@@ -141,9 +147,7 @@ static void on_version(void *arg, const struct dc_result *res)
 	free(version);
 	free(min_version);
 	in->state = ENGINE_UP;
-	in->stream_opened_ms = in->api->now_ms(in->host);
-	bool reconnect = in->ever_connected;
-	in->ever_connected = true;
+	in->api_answered = true;
 	if (in->unreachable_logged) {
 		in->api->log(in->host, BH_LOG_INFO, "engine reachable again (API %s)",
 			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
@@ -156,21 +160,22 @@ static void on_version(void *arg, const struct dc_result *res)
 		free(engine);
 	}
 	set_status(in, "engine reachable (API %s)", in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
-	if (in->refresh > 0) {
-		/* Stream first, then the pass: no event falls between them. */
-		in->events = events_open(in);
-		if (!in->events) {
-			in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
-			in->state = ENGINE_DOWN;
-			end_wanted_pass_incomplete(in);
-			schedule_reconnect(in);
-			return;
+	if (in->refresh == 0) {
+		if (in->pass_wanted) {
+			in->pass_wanted = false;
+			sync_start_pass(in);
 		}
+		return;
 	}
-	if (in->pass_wanted || reconnect) {
-		in->pass_wanted = false;
-		sync_start_pass(in);
+	/* Stream first, then the pass: no event falls between them. */
+	in->events = events_open(in);
+	if (!in->events) {
+		in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
+		in->state = ENGINE_DOWN;
+		schedule_reconnect(in);
 	}
+	in->pass_wanted = false;
+	sync_pass_after_connect(in);
 }
 
 static void connect_engine(struct inspector *in)
@@ -189,19 +194,20 @@ static void on_reconnect_timer(void *arg)
 	connect_engine(arg);
 }
 
-void inspector_engine_failed(struct inspector *in, const char *why)
+void inspector_stream_ended(struct inspector *in, bool warn, const char *why, bool answered)
 {
 	if (in->stopping)
 		return;
 	events_close(in, in->events);
 	in->events = NULL;
-	sync_abort_pass(in, true);
+	/* A pass under way goes on: its listing fails by itself if the engine
+	 * is gone (and then withdraws nothing). */
 	in->state = ENGINE_DOWN;
-	/* A stream that lived long was a healthy connection: reconnect fast.
-	 * One the engine keeps refusing or dropping keeps backing off. */
-	if (in->api->now_ms(in->host) - in->stream_opened_ms > STREAM_HEALTHY_MS)
+	/* A stream the engine answered was a good connection, however short:
+	 * reopen it at once.  One it refuses keeps backing off. */
+	if (answered)
 		bh_backoff_reset(&in->backoff);
-	in->api->log(in->host, BH_LOG_WARNING, "%s; reconnecting in %u.%u s", why,
+	in->api->log(in->host, warn || !answered ? BH_LOG_WARNING : BH_LOG_INFO, "%s; reconnecting in %u.%u s", why,
 		     (unsigned)(in->backoff.next_ms / 1000u), (unsigned)(in->backoff.next_ms % 1000u / 100u));
 	schedule_reconnect(in);
 }
@@ -289,6 +295,11 @@ static int docker_resync(void *self)
 	struct inspector *in = self;
 	if (in->stopping)
 		return BH_ERR;
+	if (in->refresh > 0 && in->api_answered) {
+		/* The API answers, whatever the event stream does. */
+		sync_start_pass(in);
+		return BH_OK;
+	}
 	switch (in->state) {
 	case ENGINE_UP:
 		sync_start_pass(in);

@@ -21,6 +21,16 @@
 
 #define DEFAULT_URL "unix:///var/run/docker.sock"
 #define DEFAULT_TIMEOUT_MS 10000L
+/* An inspection answers in milliseconds; one that has not after a second
+ * is stuck (a container lock in the engine) or the engine is overloaded:
+ * either way the next ones should not wait for it. */
+#define DEFAULT_INSPECT_DEADLINE_MS 1000L
+/* Stuck inspections in flight at most (each holds a connection to the
+ * engine until timeout_ms). */
+#define DEFAULT_MAX_INSPECTIONS 16u
+/* The engine writes each event whole; a line left incomplete this long is
+ * a stream that stopped in the middle. */
+#define DEFAULT_EVENT_STALL_MS 5000L
 #define DEFAULT_MAX_RESPONSE (4u * 1024u * 1024u)
 /* The listing holds every running container at once: one container with a
  * huge label (or many ordinary ones) must not make it fail for everybody.
@@ -117,8 +127,11 @@ static void describe(const struct bh_init *args, const struct dk_settings *st)
 	const char *cert_origin = env_nonempty("DOCKER_CERT_PATH") && st->cert_path
 					  ? "environment (DOCKER_CERT_PATH)"
 					  : "default";
-	char timeout[32], max_response[32];
+	char timeout[32], max_response[32], deadline[32], max_inspections[32], stall[32];
 	snprintf(timeout, sizeof timeout, "%ld", st->timeout_ms);
+	snprintf(deadline, sizeof deadline, "%ld", st->inspect_deadline_ms);
+	snprintf(max_inspections, sizeof max_inspections, "%u", st->max_inspections);
+	snprintf(stall, sizeof stall, "%ld", st->event_stall_ms);
 	snprintf(max_response, sizeof max_response, "%zu", st->max_response_bytes);
 	describe_string(args, "url", st->url, st->url_origin);
 	describe_one(args, "tls_verify", st->tls_verify ? "true" : "false", verify_origin);
@@ -130,6 +143,9 @@ static void describe(const struct bh_init *args, const struct dk_settings *st)
 	describe_string(args, "advertise_address", st->advertise_address, "default");
 	describe_one(args, "skip_unhealthy", st->skip_unhealthy ? "true" : "false", "default");
 	describe_one(args, "timeout_ms", timeout, "default");
+	describe_one(args, "inspect_deadline_ms", deadline, "default");
+	describe_one(args, "max_inspections", max_inspections, "default");
+	describe_one(args, "event_stall_ms", stall, "default");
 	describe_one(args, "max_response_bytes", max_response, "default");
 }
 
@@ -139,6 +155,9 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	memset(st, 0, sizeof *st);
 	st->address = ADDRESS_IP;
 	st->timeout_ms = DEFAULT_TIMEOUT_MS;
+	st->inspect_deadline_ms = DEFAULT_INSPECT_DEADLINE_MS;
+	st->max_inspections = DEFAULT_MAX_INSPECTIONS;
+	st->event_stall_ms = DEFAULT_EVENT_STALL_MS;
 	st->drain = true;
 	st->max_response_bytes = DEFAULT_MAX_RESPONSE;
 	st->max_list_bytes = DEFAULT_MAX_LIST;
@@ -212,6 +231,17 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		} else if (strcmp(name, "timeout_ms") == 0) {
 			if (bh_config_uint(&ctx.cfg, s, 100, 3600000, &n) == 0)
 				st->timeout_ms = (long)n;
+		} else if (strcmp(name, "inspect_deadline_ms") == 0) {
+			if (bh_config_uint(&ctx.cfg, s, 50, 3600000, &n) == 0)
+				st->inspect_deadline_ms = (long)n;
+		} else if (strcmp(name, "max_inspections") == 0) {
+			/* At least the 4 that count at once, at most what an
+			 * engine's connection handling takes in its stride. */
+			if (bh_config_uint(&ctx.cfg, s, 4, 256, &n) == 0)
+				st->max_inspections = (unsigned)n;
+		} else if (strcmp(name, "event_stall_ms") == 0) {
+			if (bh_config_uint(&ctx.cfg, s, 100, 3600000, &n) == 0)
+				st->event_stall_ms = (long)n;
 		} else if (strcmp(name, "max_response_bytes") == 0) {
 			if (bh_config_uint(&ctx.cfg, s, 4096, 1ull << 30, &n) == 0)
 				st->max_response_bytes = (size_t)n;
@@ -222,6 +252,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 			bh_config_unknown_among(&ctx.cfg, s,
 			    "url, tls_verify, cert_path, address, envvar, label, network, "
 			    "advertise_address, skip_unhealthy, drain, timeout_ms, "
+			    "inspect_deadline_ms, max_inspections, event_stall_ms, "
 			    "max_response_bytes, max_list_bytes");
 		}
 	}

@@ -19,10 +19,19 @@
  * snapshots; an event on the stream may be newer.  Every event about a
  * known container stamps it with a sequence number; a listing asked for
  * before that event does not speak for it (its registration is kept, the
- * event path owns it).  A down event marks inspections in flight for the
- * same container as stale; a stale answer is dropped.  Withdrawals name the
- * container id, so an answer about an old container never withdraws a new
- * one that took over its name (container_gone).
+ * event path owns it).  Per id there is at most one inspection in flight
+ * and one queued: a newer event coalesces into the queued one, and an
+ * answer overtaken by it is dropped (the queued one reads the engine's
+ * state after the event).  die, stop and pause are confirmed this way
+ * before anything is withdrawn (the engine's state wins over the order of
+ * events); a kill that starts a drain marks inspections of the container
+ * stale.  Withdrawals name the container id, so an answer about an old
+ * container never withdraws a new one that took over its name
+ * (container_gone).
+ *
+ * Starvation: an inspection that has not answered within
+ * inspect_deadline_ms stops counting against INSPECT_WINDOW and the pass
+ * stops waiting for it; at most max_inspections are in flight in all.
  */
 #include "config.h"
 
@@ -35,9 +44,11 @@
 
 #include "inspector_docker.h"
 
-/* Inspections in flight: enough to hide the round trip, few enough to leave
- * a connection for the listing (and one for the event stream) within the
- * client's connection limit, even while all of them hang. */
+/* Inspections in flight that count: enough to hide the round trip, few
+ * enough not to flood the engine.  One that has not answered within
+ * inspect_deadline_ms stops counting (it goes on to timeout_ms, within
+ * max_inspections in all): an engine that never answers about a few
+ * containers cannot hold every slot while the others wait. */
 #define INSPECT_WINDOW 4
 /* Containers remembered as already warned about an address fallback. */
 #define MAX_WARNED 1024
@@ -46,6 +57,8 @@ enum job_kind {
 	JOB_PASS,    /* a listed container never read before, or an explicit name */
 	JOB_EVENT,   /* start, unpause, health, rename */
 	JOB_NETWORK, /* network connect/disconnect of a registered container */
+	JOB_LATE,    /* a pass's that outgrew inspect_deadline_ms: the pass no
+			longer waits for it, its answer is reported as an event's */
 };
 
 struct inspect_job {
@@ -53,10 +66,16 @@ struct inspect_job {
 	struct dc_request *req; /* NULL while queued */
 	char *ref;  /* what we ask the engine for: the id, or an explicit name */
 	char *id;   /* NULL when asked by name */
-	char *name; /* for messages, missing reports and stale matching */
+	char *name; /* for messages and missing reports */
+	char *down_reason; /* a withdrawing event to confirm: withdraw when the
+			      engine cannot say (NULL: keep) */
 	enum job_kind kind;
 	bool explicit_name;
 	bool stale;
+	bool counted; /* in flight and counted against INSPECT_WINDOW */
+	bool indexed; /* in jobs_waiting (queued) or jobs_flying (sent) by id */
+	uint64_t sent_ms;
+	struct bh_strmap_node node; /* key: id */
 	struct inspect_job *prev, *next;
 };
 
@@ -115,8 +134,43 @@ static void keep(struct inspector *in, const char *id, const char *name)
 
 /* --- jobs --- */
 
+/* One queued job and one request in flight per id at most: events for the
+ * same id coalesce into the queued job (the latest event wins), which is
+ * sent when the one in flight has answered. */
+static struct inspect_job *job_of(struct bh_strmap_node *n)
+{
+	return n ? BH_STRMAP_ENTRY(n, struct inspect_job, node) : NULL;
+}
+
+static struct inspect_job *waiting_job(const struct inspector *in, const char *id)
+{
+	return id ? job_of(bh_strmap_find(&in->jobs_waiting, id)) : NULL;
+}
+
+static struct inspect_job *flying_job(const struct inspector *in, const char *id)
+{
+	return id ? job_of(bh_strmap_find(&in->jobs_flying, id)) : NULL;
+}
+
+/* Not indexed (out of memory): the job works, it only does not coalesce. */
+static void job_index(struct inspector *in, struct inspect_job *j)
+{
+	if (!j->id)
+		return;
+	j->node.key = j->id;
+	j->indexed = bh_strmap_insert(j->req ? &in->jobs_flying : &in->jobs_waiting, &j->node) == 0;
+}
+
+static void job_unindex(struct inspector *in, struct inspect_job *j)
+{
+	if (j->indexed)
+		bh_strmap_unlink(j->req ? &in->jobs_flying : &in->jobs_waiting, &j->node);
+	j->indexed = false;
+}
+
 static void job_unlink(struct inspector *in, struct inspect_job *j)
 {
+	job_unindex(in, j);
 	if (j->prev)
 		j->prev->next = j->next;
 	else if (in->jobs == j)
@@ -126,8 +180,10 @@ static void job_unlink(struct inspector *in, struct inspect_job *j)
 	else if (in->jobs_tail == j)
 		in->jobs_tail = j->prev;
 	j->prev = j->next = NULL;
-	if (j->req)
+	if (j->req && j->counted)
 		in->jobs_in_flight--;
+	if (j->req)
+		in->jobs_sent--;
 	if (j->kind == JOB_PASS)
 		in->pass_jobs--;
 }
@@ -137,6 +193,7 @@ static void job_free(struct inspect_job *j)
 	free(j->ref);
 	free(j->id);
 	free(j->name);
+	free(j->down_reason);
 	free(j);
 }
 
@@ -267,18 +324,54 @@ out:
 /* A live inspection of id, in flight or (waiting_only) not yet sent. */
 static bool job_in_queue(const struct inspector *in, const char *id, bool waiting_only)
 {
-	for (const struct inspect_job *j = in->jobs; j; j = j->next)
-		if (j->id && !j->stale && strcmp(j->id, id) == 0 && (!waiting_only || !j->req))
-			return true;
-	return false;
+	const struct inspect_job *w = waiting_job(in, id), *f = flying_job(in, id);
+	return (w && !w->stale) || (!waiting_only && f && !f->stale);
+}
+
+static bool replace_string(char **slot, const char *value)
+{
+	char *copy = NULL;
+	if (value && !(copy = strdup(value)))
+		return false;
+	free(*slot);
+	*slot = copy;
+	return true;
+}
+
+/* A newer event for an id already queued: that job will read the engine's
+ * state when it is sent, which answers both.  An event outranks the pass
+ * (which then no longer waits for it), and its down_reason (NULL for a
+ * start) replaces the older one. */
+static void coalesce(struct inspector *in, struct inspect_job *w, const char *name,
+		     enum job_kind kind, bool explicit_name, const char *down_reason)
+{
+	w->stale = false;
+	w->explicit_name = w->explicit_name || explicit_name;
+	if (kind == JOB_PASS)
+		return;
+	if (w->kind == JOB_PASS) {
+		keep(in, w->id, w->name);
+		in->pass_jobs--;
+	}
+	if (w->kind != JOB_EVENT)
+		w->kind = kind;
+	if (kind == JOB_EVENT && !replace_string(&w->down_reason, down_reason))
+		(void)replace_string(&w->down_reason, NULL); /* OOM: keep rather than withdraw */
+	if (name && strcmp(name, w->name) != 0)
+		(void)replace_string(&w->name, name);
 }
 
 static struct inspect_job *queue_job(struct inspector *in, const char *id, const char *name,
-				     enum job_kind kind, bool explicit_name)
+				     enum job_kind kind, bool explicit_name, const char *down_reason)
 {
+	struct inspect_job *w = waiting_job(in, id);
+	if (w) {
+		coalesce(in, w, name, kind, explicit_name, down_reason);
+		return w;
+	}
 	struct inspect_job *j = calloc(1, sizeof *j);
 	if (!j || !(j->ref = strdup(id ? id : name)) || (id && !(j->id = strdup(id))) ||
-	    !(j->name = strdup(name ? name : id))) {
+	    !(j->name = strdup(name ? name : id)) || !replace_string(&j->down_reason, down_reason)) {
 		if (j)
 			job_free(j);
 		in->api->report_error(in->host, name ? name : id,
@@ -296,18 +389,20 @@ static struct inspect_job *queue_job(struct inspector *in, const char *id, const
 	in->jobs_tail = j;
 	if (kind == JOB_PASS)
 		in->pass_jobs++;
+	job_index(in, j);
 	return j;
 }
 
 static void on_inspect(void *arg, const struct dc_result *res);
 
 /* The next job to start: events first (a start event is what a proxy waits
- * for), then the pass's, oldest first. */
+ * for), then the pass's, oldest first; never a second request for an id
+ * with one in flight. */
 static struct inspect_job *next_queued(struct inspector *in)
 {
 	struct inspect_job *first_pass = NULL;
 	for (struct inspect_job *j = in->jobs; j; j = j->next) {
-		if (j->req)
+		if (j->req || flying_job(in, j->id))
 			continue;
 		if (j->kind != JOB_PASS)
 			return j;
@@ -317,24 +412,102 @@ static struct inspect_job *next_queued(struct inspector *in)
 	return first_pass;
 }
 
+/* The inspection could not say (failed, refused, unreadable): the
+ * registration is kept, unless the job confirms a withdrawing event, which
+ * then stands. */
+static void unanswered(struct inspector *in, const struct inspect_job *j)
+{
+	if (j->down_reason && j->id)
+		sync_withdraw(in, j->id, j->name, j->down_reason);
+	else
+		keep(in, j->id, j->name);
+}
+
+static bool send_job(struct inspector *in, struct inspect_job *j)
+{
+	char *escaped = curl_easy_escape(NULL, j->ref, 0);
+	char *path = escaped ? bh_strfmt("%s/containers/%s/json", in->api_prefix, escaped) : NULL;
+	curl_free(escaped);
+	struct dc_request *req = path ? dc_get(in->client, path, on_inspect, j) : NULL;
+	free(path);
+	if (!req)
+		return false;
+	job_unindex(in, j);
+	j->req = req;
+	job_index(in, j);
+	j->counted = true;
+	j->sent_ms = in->api->now_ms(in->host);
+	in->jobs_in_flight++;
+	in->jobs_sent++;
+	return true;
+}
+
+static void on_deadline(void *arg);
+
+/* The timer for the oldest counted inspection's deadline. */
+static void arm_deadline(struct inspector *in)
+{
+	uint64_t oldest = UINT64_MAX;
+	for (const struct inspect_job *j = in->jobs; j; j = j->next)
+		if (j->req && j->counted && j->sent_ms < oldest)
+			oldest = j->sent_ms;
+	if (oldest == UINT64_MAX) {
+		if (in->deadline_timer)
+			in->api->timer_disarm(in->host, in->deadline_timer);
+		return;
+	}
+	if (!in->deadline_timer && !(in->deadline_timer = in->api->timer_new(in->host, on_deadline, in)))
+		return; /* out of memory: slots free at the request timeout */
+	uint64_t now = in->api->now_ms(in->host);
+	uint64_t due = oldest + (uint64_t)in->settings.inspect_deadline_ms;
+	if (in->api->timer_arm(in->host, in->deadline_timer, due > now ? due - now : 0) < 0)
+		in->api->log(in->host, BH_LOG_WARNING, "cannot arm the inspection deadline timer");
+}
+
+/* No answer within the deadline: the request goes on to its timeout, but
+ * frees its slot, and a pass no longer waits for it (its registrations are
+ * published at the pass's end). */
+static void outgrown(struct inspector *in, struct inspect_job *j)
+{
+	j->counted = false;
+	in->jobs_in_flight--;
+	in->api->log(in->host, BH_LOG_DEBUG,
+		     "container %s: no answer to its inspection after %ld ms; not waited for any longer",
+		     j->name, in->settings.inspect_deadline_ms);
+	if (j->kind == JOB_PASS) {
+		keep(in, j->id, j->name);
+		in->pass_jobs--;
+		j->kind = JOB_LATE;
+	}
+}
+
+static void on_deadline(void *arg)
+{
+	struct inspector *in = arg;
+	uint64_t now = in->api->now_ms(in->host);
+	for (struct inspect_job *j = in->jobs; j; j = j->next)
+		if (j->req && j->counted && now - j->sent_ms >= (uint64_t)in->settings.inspect_deadline_ms)
+			outgrown(in, j);
+	pump(in);
+}
+
 static void pump(struct inspector *in)
 {
 	struct inspect_job *j;
-	while (in->jobs_in_flight < INSPECT_WINDOW && (j = next_queued(in))) {
-		char *escaped = curl_easy_escape(NULL, j->ref, 0);
-		char *path = escaped ? bh_strfmt("%s/containers/%s/json", in->api_prefix, escaped) : NULL;
-		curl_free(escaped);
-		j->req = path ? dc_get(in->client, path, on_inspect, j) : NULL;
-		free(path);
-		if (j->req) {
-			in->jobs_in_flight++;
+	while (in->jobs_in_flight < INSPECT_WINDOW && in->jobs_sent < in->settings.max_inspections &&
+	       (j = next_queued(in))) {
+		if (j->stale) {
+			/* Overtaken by a withdrawal before it was sent. */
+		} else if (send_job(in, j)) {
 			continue;
+		} else {
+			problem(in, j->id, j->name, true, "cannot start an inspection (out of memory)");
+			unanswered(in, j);
 		}
-		problem(in, j->id, j->name, true, "cannot start an inspection (out of memory)");
-		keep(in, j->id, j->name);
 		job_unlink(in, j);
 		job_free(j);
 	}
+	arm_deadline(in);
 	maybe_end_pass(in);
 }
 
@@ -348,7 +521,7 @@ static void inspected(struct inspector *in, const struct inspect_job *j, const c
 	if (dk_parse_inspect(body, len, in->settings.envvar, in->settings.label, &c, &error) < 0) {
 		problem(in, j->id, j->name, true, "%s", error ? error : "out of memory");
 		free(error);
-		keep(in, j->id, j->name);
+		unanswered(in, j);
 		return;
 	}
 	bool runs = c.running && !c.paused;
@@ -389,20 +562,40 @@ static void refuse_oversized(struct inspector *in, const char *id, const char *n
 	keep(in, id, name);
 }
 
+/* A newer event is queued for the job's id: its inspection answers.  A
+ * network event changes nothing about whether the container runs, so a
+ * withdrawal this job was confirming is now the newer job's to confirm. */
+static void overtaken(struct inspector *in, struct inspect_job *j, struct inspect_job *newer)
+{
+	in->api->log(in->host, BH_LOG_DEBUG,
+		     "container %s: an inspection overtaken by a newer event; asking again", j->name);
+	if (j->down_reason && newer->kind == JOB_NETWORK) {
+		newer->kind = JOB_EVENT;
+		free(newer->down_reason);
+		newer->down_reason = j->down_reason;
+		j->down_reason = NULL;
+	}
+	keep(in, j->id, j->name);
+}
+
 static void on_inspect(void *arg, const struct dc_result *res)
 {
 	struct inspect_job *j = arg;
 	struct inspector *in = j->in;
 	job_unlink(in, j);
+	struct inspect_job *newer = waiting_job(in, j->id);
 	if (j->stale) {
 		in->api->log(in->host, BH_LOG_DEBUG, "container %s: dropped a stale inspection", j->name);
+	} else if (newer) {
+		overtaken(in, j, newer);
 	} else if (res->oversized) {
 		refuse_oversized(in, j->id, j->name);
+		unanswered(in, j);
 	} else if (!res->transport_ok) {
 		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
-		keep(in, j->id, j->name);
+		unanswered(in, j);
 	} else if (res->status == 404) {
-		if (j->kind == JOB_PASS && j->explicit_name && !j->id)
+		if (j->explicit_name && !j->id)
 			in->api->container_missing(in->host, j->name, "no such container");
 		else
 			sync_withdraw(in, j->id, j->name, "no such container");
@@ -412,7 +605,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 		problem(in, j->id, j->name, true, "inspect failed: HTTP %ld%s%s", res->status,
 			msg ? ": " : "", msg ? msg : "");
 		free(msg);
-		keep(in, j->id, j->name);
+		unanswered(in, j);
 	} else {
 		inspected(in, j, res->body, res->len);
 	}
@@ -425,8 +618,13 @@ static void on_inspect(void *arg, const struct dc_result *res)
 static void end_pass(struct inspector *in)
 {
 	in->pass_active = false;
-	/* Last: in one-pass mode the core stops us from inside this call. */
+	/* Only in daemon mode: in one-pass mode the core stops us from inside
+	 * pass_end, so nothing may touch `in` after it. */
+	bool again = in->pass_again && in->refresh > 0;
+	in->pass_again = false;
 	in->api->pass_end(in->host, !in->pass_failed);
+	if (again)
+		sync_start_pass(in);
 }
 
 static void maybe_end_pass(struct inspector *in)
@@ -479,7 +677,7 @@ static void listed(struct inspector *in, struct dk_container *c)
 		return;
 	}
 	if (!known_add(&in->known, c->id, c->name) ||
-	    !queue_job(in, c->id, c->name, JOB_PASS, explicit_name))
+	    !queue_job(in, c->id, c->name, JOB_PASS, explicit_name, NULL))
 		keep(in, c->id, c->name);
 	else
 		known_find(&in->known, c->id)->listed_pass = in->pass_no;
@@ -494,7 +692,7 @@ static void explicit_not_listed(struct inspector *in, const struct dk_container 
 		for (size_t i = 0; !found && i < count; i++)
 			found = strcmp(list[i].name, *c) == 0 || strncmp(list[i].id, *c, strlen(*c)) == 0;
 		if (!found)
-			(void)queue_job(in, NULL, *c, JOB_PASS, true);
+			(void)queue_job(in, NULL, *c, JOB_PASS, true, NULL);
 	}
 }
 
@@ -562,6 +760,14 @@ void sync_start_pass(struct inspector *in)
 	pump(in);
 }
 
+void sync_pass_after_connect(struct inspector *in)
+{
+	if (in->pass_active)
+		in->pass_again = true;
+	else
+		sync_start_pass(in);
+}
+
 void sync_abort_pass(struct inspector *in, bool report)
 {
 	if (!in->pass_active)
@@ -600,7 +806,25 @@ void sync_forget(struct inspector *in, const char *id)
 
 void sync_inspect_event(struct inspector *in, const char *id, const char *name)
 {
-	if (queue_job(in, id, name ? name : id, JOB_EVENT, inspector_is_explicit(in, name, id)))
+	if (queue_job(in, id, name ? name : id, JOB_EVENT, inspector_is_explicit(in, name, id), NULL))
+		pump(in);
+}
+
+bool sync_knows(const struct inspector *in, const char *id)
+{
+	return id && (known_find(&in->known, id) || waiting_job(in, id) || flying_job(in, id));
+}
+
+void sync_confirm_down(struct inspector *in, const char *id, const char *name, const char *action)
+{
+	if (!sync_knows(in, id)) {
+		in->api->log(in->host, BH_LOG_DEBUG, "event %s about %.12s, a container not known here: ignored",
+			     action, id ? id : "(no id)");
+		return;
+	}
+	const struct dk_known *k = known_find(&in->known, id);
+	const char *n = name ? name : k ? k->name : id;
+	if (queue_job(in, id, n, JOB_EVENT, inspector_is_explicit(in, n, id), action))
 		pump(in);
 }
 
@@ -616,18 +840,18 @@ void sync_inspect_network_change(struct inspector *in, const char *id)
 	 * connect per network, and its own inspection). */
 	if (job_in_queue(in, id, true))
 		return;
-	if (queue_job(in, id, k->name, JOB_NETWORK, inspector_is_explicit(in, k->name, id)))
+	if (queue_job(in, id, k->name, JOB_NETWORK, inspector_is_explicit(in, k->name, id), NULL))
 		pump(in);
 }
 
-void sync_mark_stale(struct inspector *in, const char *name, const char *id)
+void sync_mark_stale(struct inspector *in, const char *id)
 {
-	/* By id when the event has one: a name may already belong to another
-	 * container. */
-	for (struct inspect_job *j = in->jobs; j; j = j->next)
-		if (id ? j->id && strcmp(j->id, id) == 0
-		       : name && strcmp(j->name, name) == 0)
-			j->stale = true;
+	/* By id: a name may already belong to another container. */
+	struct inspect_job *w = waiting_job(in, id), *f = flying_job(in, id);
+	if (w)
+		w->stale = true;
+	if (f)
+		f->stale = true;
 }
 
 void sync_free(struct inspector *in)
@@ -639,5 +863,10 @@ void sync_free(struct inspector *in)
 		job_unlink(in, j);
 		job_free(j);
 	}
+	bh_strmap_free(&in->jobs_waiting);
+	bh_strmap_free(&in->jobs_flying);
+	if (in->deadline_timer)
+		in->api->timer_free(in->host, in->deadline_timer);
+	in->deadline_timer = NULL;
 	known_free(&in->known);
 }

@@ -61,6 +61,9 @@ inspector = { plugin = "inspector-docker";
   drain = "yes";
   timeout_ms = 5;
   network = "";
+  inspect_deadline_ms = 10;
+  max_inspections = "16";
+  event_stall_ms = 99999999;
 };
 publishers = (
   { plugin = "publisher-redis";
@@ -77,10 +80,13 @@ status=$?
 bh_expect_lines "$BH_TMP/err" "same.conf:2: inspector: 'drain' must be a boolean, not a string" \
 	"same.conf:3: inspector: 'timeout_ms' must be between 100 and 3600000, not 5" \
 	"same.conf:4: inspector: 'network' must not be empty" \
-	"same.conf:8: publishers\[0\]: 'notify_channel' must be a string, not an integer" \
-	"same.conf:9: publishers\[0\]: 'port' must be between 1 and 65535, not 0" \
-	"same.conf:10: publishers\[0\]: 'host' must not be empty" \
-	"same.conf:12: publishers\[1\]: unknown setting 'colour'"
+	"same.conf:5: inspector: 'inspect_deadline_ms' must be between 50 and 3600000, not 10" \
+	"same.conf:6: inspector: 'max_inspections' must be an integer, not a string" \
+	"same.conf:7: inspector: 'event_stall_ms' must be between 100 and 3600000, not 99999999" \
+	"same.conf:11: publishers\[0\]: 'notify_channel' must be a string, not an integer" \
+	"same.conf:12: publishers\[0\]: 'port' must be between 1 and 65535, not 0" \
+	"same.conf:13: publishers\[0\]: 'host' must not be empty" \
+	"same.conf:15: publishers\[1\]: unknown setting 'colour'"
 
 # --check-config accepts a good file without starting anything.
 cat >"$BH_TMP/good.conf" <<CONF

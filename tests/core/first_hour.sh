@@ -166,6 +166,9 @@ for line in \
 	"publishers\[0\].database 0	# default" \
 	"publishers\[0\].password_file \"$BH_TMP/password\"	# $BH_TMP/files.conf:4" \
 	"inspector.timeout_ms 10000	# default" \
+	"inspector.inspect_deadline_ms 1000	# default" \
+	"inspector.max_inspections 16	# default" \
+	"inspector.event_stall_ms 5000	# default" \
 	"inspector.cert_path \"$BH_TMP/certs\"	# $BH_TMP/files.conf:2"; do
 	grep -q -- "^$line\$" "$BH_TMP/effective" ||
 		{ cat "$BH_TMP/effective" >&2; bh_fail "--verbose does not print: $line"; }

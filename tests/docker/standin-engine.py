@@ -60,6 +60,13 @@ EVENTS = [
 ]
 
 
+# Once its die event is out, "good" is exited (the inspector confirms a die
+# by inspecting the container: the engine's state wins over events).
+GOOD_EXITED = json.dumps(inspect_doc("aaa", "good", ["BEACHHEAD_DOMAINS=good.example.org"],
+                                     running=False))
+died = False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -75,6 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        global died
         with open(LOG, "a") as log:
             log.write("GET %s\n" % self.path)
         path = self.path.split("?")[0]
@@ -84,6 +92,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, json.dumps(LIST))
         if path.startswith(PREFIX + "/containers/") and path.endswith("/json"):
             ref = path[len(PREFIX + "/containers/"):-len("/json")]
+            if ref == "aaa" and died:
+                return self.send(200, GOOD_EXITED)
             if ref in INSPECT:
                 return self.send(200, INSPECT[ref])
             if ref == "fff":
@@ -96,6 +106,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             time.sleep(0.5)  # after the first pass
             for chunk in EVENTS:
+                died = died or b'"die"' in chunk
                 # Split writes: lines must be reassembled across reads.
                 for i in range(0, len(chunk), 7000):
                     self.wfile.write(chunk[i:i + 7000])

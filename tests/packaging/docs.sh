@@ -12,7 +12,7 @@ grep -q '^    mkdir -p _build && cd _build' "$T/README.md" ||
 	bh_fail "README's by-hand build is not in _build/ (as tools/*.sh build)"
 grep -q '^| `--systemd` | automatic' "$T/README.md" || bh_fail "README: --systemd default is not 'automatic'"
 grep -q '^| `systemd` | bool | automatic' "$T/README.md" || bh_fail "README: systemd setting default is not 'automatic'"
-grep -q 'Default: automatic' "$T/man/beachhead-companion.8" || bh_fail "beachhead-companion(8): --systemd default"
+grep -q 'Default: automatic' "$T/man/beachhead-companion.8.in" || bh_fail "beachhead-companion(8): --systemd default"
 grep -q '^[[:space:]]*url[[:space:]]*=' "$T/etc/beachhead.conf" &&
 	bh_fail "etc/beachhead.conf sets url: DOCKER_HOST would be ignored"
 
