@@ -2,7 +2,7 @@
 # Benchmark: publisher-etcd next to publisher-redis, fed by the scripted
 # inspector (no engine: the stores are the point), in one run:
 #
-#   bench/etcd.sh [N] [BIG] [WINDOW]      (from a built tree; make check first)
+#   bench/etcd.sh [N] [BIG] [WINDOW] [REPAIRS]   (from a built tree; make check first)
 #
 #  1. event -> key visible: one daemon with BOTH publishers (etcd on a real
 #     3-member cluster, redis-server) gets N containers, one every 200 ms.
@@ -16,7 +16,12 @@
 #     delta (moves on every put/delete, never on keep-alives), Redis SETs
 #     (INFO commandstats) for comparison.
 #  3. keep-alive traffic in the same window: gRPC calls handled by the cluster
-#     (sum of grpc_server_handled_total over the members' /metrics) by method.
+#     (sum of grpc_server_handled_total over the members' /metrics) by method,
+#     and the watch's traffic: Watch streams started, messages sent on them
+#     (grpc_server_started_total, grpc_server_msg_sent_total).
+#  4. repair time: REPAIRS times, a foreign `etcdctl del` of one of the BIG
+#     keys; one `etcdctl watch` stamps the DELETE and the daemon's PUT that
+#     puts it back (both through the same watcher hop).  p50 and max.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -27,6 +32,7 @@ export BEACHHEAD_PLUGIN_PATH
 N=${1:-50}
 BIG=${2:-200}
 WINDOW=${3:-20}
+REPAIRS=${4:-50}
 bench_require_built
 bench_require_scripted_inspector
 bh_redis_require
@@ -126,13 +132,61 @@ grpc_calls() { # method -> handled calls, summed over the members
 		awk '/^grpc_server_handled_total/ { match($0, /grpc_method="[^"]*"/); m = substr($0, RSTART + 13, RLENGTH - 14); n[m] += $NF }
 		     END { for (m in n) print m, n[m] }' | sort
 }
+watch_traffic() { # "streams-started messages-sent" of the Watch method, over the members
+	for i in 1 2 3; do curl -s "$(bh_etcd_url "$i")/metrics"; done |
+		awk '/^grpc_server_started_total.*grpc_method="Watch"/ { s += $NF }
+		     /^grpc_server_msg_sent_total.*grpc_method="Watch"/ { m += $NF }
+		     END { print s + 0, m + 0 }'
+}
 sets() { bh_redis_cli info commandstats | sed -n 's/^cmdstat_set:calls=\([0-9]*\),.*/\1/p'; }
 # The bench's own etcdctl reads are gRPC Range calls: outside the window.
-rev1=$(bh_etcd_revision); set1=$(sets); grpc_calls >"$BH_TMP/grpc1"
+rev1=$(bh_etcd_revision); set1=$(sets); grpc_calls >"$BH_TMP/grpc1"; watch1=$(watch_traffic)
 passes1=$(grep -c "full pass .* ends" "$BH_TMP/big.err")
 sleep "$WINDOW"
-grpc_calls >"$BH_TMP/grpc2"; set2=$(sets); rev2=$(bh_etcd_revision)
+watch2=$(watch_traffic); grpc_calls >"$BH_TMP/grpc2"; set2=$(sets); rev2=$(bh_etcd_revision)
 passes2=$(grep -c "full pass .* ends" "$BH_TMP/big.err")
+
+# --- 4. repair time ------------------------------------------------------
+python3 - "$BH_ETCD_ENDPOINTS" "$BIG" "$REPAIRS" >"$BH_TMP/repair.md" 2>"$BH_TMP/repair.err" <<'PY'
+import base64, json, random, statistics, subprocess, sys, threading, time
+endpoints, big, repairs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
+seen, cond = {}, threading.Condition()
+def watch():
+    p = subprocess.Popen(["etcdctl", "--endpoints=" + endpoints, "watch", "--prefix", "/beachhead/big/", "-w", "json"],
+                         stdout=subprocess.PIPE, text=True, env=env)
+    for line in p.stdout:
+        t = time.time()
+        try:
+            for ev in json.loads(line).get("Events", []):
+                kind = "del" if ev.get("type", 0) == 1 else "put"
+                with cond:
+                    seen.setdefault((kind, base64.b64decode(ev["kv"]["key"]).decode()), []).append(t)
+                    cond.notify_all()
+        except ValueError:
+            pass
+threading.Thread(target=watch, daemon=True).start()
+time.sleep(1.5)
+lat, lost = [], 0
+for i in range(repairs):
+    key = f"/beachhead/big/c{random.randint(1, big)}"
+    with cond:
+        seen.clear()
+    subprocess.run(["etcdctl", "--endpoints=" + endpoints, "del", key], env=env, stdout=subprocess.DEVNULL, check=True)
+    deadline = time.time() + 5
+    with cond:
+        while not (("del", key) in seen and ("put", key) in seen) and time.time() < deadline:
+            cond.wait(0.1)
+        if ("del", key) in seen and ("put", key) in seen:
+            lat.append((seen[("put", key)][0] - seen[("del", key)][0]) * 1000)
+        else:
+            lost += 1
+    time.sleep(0.2)
+print("| foreign deletes | put back | p50 (ms) | max (ms) |")
+print("|---:|---:|---:|---:|")
+print(f"| {repairs} | {len(lat)} | {statistics.median(lat):.1f} | {max(lat):.1f} |")
+PY
+[ -s "$BH_TMP/repair.md" ] || { cat "$BH_TMP/repair.err" >&2; exit 1; }
 kill -TERM "$daemon"
 wait "$daemon"
 refreshes=$(( WINDOW / 4 ))
@@ -161,6 +215,13 @@ ka_bytes=$(curl -s -o /dev/null -X POST -H 'Expect:' -H 'Content-Type: applicati
 		[ "$b" -gt "$a" ] || continue
 		echo "| $m | $((b - a)) | $(awk "BEGIN { printf \"%.2f\", ($b - $a) / $refreshes }") |"
 	done
+	echo
+	set -- $watch1 $watch2
+	echo "The watch in the same window: $(($3 - $1)) Watch streams started, $(($4 - $2)) messages sent on Watch streams (cluster-wide)."
+	echo
+	echo "#### a foreign delete -> the key back ($BIG containers, the daemon above)"
+	echo
+	cat "$BH_TMP/repair.md"
 	echo
 	set -- $ka_bytes
 	echo "One keep-alive exchange: request $1 bytes (headers and body), answer $(( $2 + $3 )) bytes (headers $2, body $3)."

@@ -11,6 +11,14 @@
  * Auth (user + password): a token from /v3/auth/authenticate goes into the
  * Authorization header.  Calls wait while it is fetched; one answered
  * "invalid auth token" (expired) fetches a new one and runs again, once.
+ * Every authentication reads password_file again (a secret manager's
+ * rotation takes effect without SIGHUP); which password is sent is
+ * etcd_password.c's choice, so that a password etcd refuses never replaces
+ * one it accepts.
+ *
+ * Streams (the watch) go to the endpoint in use with the current token;
+ * their failures are the caller's to handle (it resyncs through calls,
+ * which move between endpoints and fetch tokens).
  */
 #include "config.h"
 
@@ -45,6 +53,7 @@ struct etcd_client {
 	const struct bh_host_api *api;
 	struct bh_host *host;
 	const struct etcd_settings *settings;
+	struct etcd_password *password;
 	struct bh_http *http;
 	size_t current;   /* endpoint in use */
 	bool current_ok;  /* it answered since we moved to it: a failure is news */
@@ -54,6 +63,7 @@ struct etcd_client {
 };
 
 static bool send_call(struct etcd_client *c, struct etcd_call *call);
+static bool authenticate(struct etcd_client *c);
 
 static void unlink_call(struct etcd_client *c, struct etcd_call *call)
 {
@@ -104,6 +114,11 @@ static void on_authenticated(void *arg, const struct etcd_reply *reply)
 		free(c->token);
 		c->token = strdup(json_object_get_string(token));
 	}
+	/* Only an answer judges the password; a transport failure does not.
+	 * A refused password with a fallback: the parked calls wait for it. */
+	if ((c->token || reply->json) && etcd_password_verdict(c->password, c->token != NULL, reply->error) &&
+	    authenticate(c))
+		return;
 	/* Every parked call runs now, or fails with the reason. */
 	char *why = NULL;
 	if (!c->token)
@@ -130,9 +145,10 @@ static bool authenticate(struct etcd_client *c)
 {
 	if (c->auth_call)
 		return true;
-	json_object *body = json_object_new_object();
+	const char *password = etcd_password_choose(c->password);
+	json_object *body = password ? json_object_new_object() : NULL;
 	if (!body || json_object_object_add(body, "name", json_object_new_string(c->settings->user)) != 0 ||
-	    json_object_object_add(body, "password", json_object_new_string(c->settings->password)) != 0) {
+	    json_object_object_add(body, "password", json_object_new_string(password)) != 0) {
 		json_object_put(body);
 		return false;
 	}
@@ -160,7 +176,10 @@ static void parse_answer(const struct bh_http_result *res, struct etcd_reply *re
 	if (reply->json && json_object_object_get_ex(reply->json, "message", &v) &&
 	    json_object_is_type(v, json_type_string))
 		text = json_object_get_string(v);
-	*message = text ? bh_strfmt("HTTP %ld: %s", res->status, text)
+	/* A full database is no outage: say what it is and what clears it. */
+	const char *nospace = text && strstr(text, "database space exceeded")
+				      ? "database space exceeded (NOSPACE alarm): " : "";
+	*message = text ? bh_strfmt("%sHTTP %ld: %s", nospace, res->status, text)
 			: bh_strfmt("HTTP %ld%s", res->status, reply->json ? "" : " (not a JSON object)");
 	reply->error = *message ? *message : "unexpected answer";
 }
@@ -318,6 +337,10 @@ struct etcd_client *etcd_client_new(const struct bh_host_api *api, struct bh_hos
 	c->api = api;
 	c->host = host;
 	c->settings = settings;
+	if (settings->user && !(c->password = etcd_password_new(api, host, settings))) {
+		free(c);
+		return NULL;
+	}
 	struct bh_http_options options = {
 		.ca_file = settings->ca_file,
 		.cert_file = settings->cert_file,
@@ -326,6 +349,7 @@ struct etcd_client *etcd_client_new(const struct bh_host_api *api, struct bh_hos
 	};
 	c->http = bh_http_new(api, host, &options);
 	if (!c->http) {
+		etcd_password_free(c->password);
 		free(c);
 		return NULL;
 	}
@@ -339,8 +363,49 @@ void etcd_client_free(struct etcd_client *c)
 	while (c->calls)
 		etcd_cancel(c, c->calls);
 	bh_http_free(c->http);
+	etcd_password_free(c->password);
 	free(c->token);
 	free(c);
+}
+
+/* --- streams --- */
+
+struct bh_http_request *etcd_stream(struct etcd_client *c, const char *path, json_object *body,
+				    bh_http_chunk_cb chunk, bh_http_done_cb done, void *arg)
+{
+	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+	char *url = text ? bh_strfmt("%s%s", c->settings->endpoints[c->current], path) : NULL;
+	char *authorization = c->token ? bh_strfmt("Authorization: %s", c->token) : NULL;
+	const char *headers[] = {"Content-Type: application/json", authorization, NULL};
+	struct bh_http_call http = {
+		.url = url,
+		.body = text,
+		.body_len = text ? strlen(text) : 0,
+		.headers = headers,
+		.max_bytes = MAX_ANSWER_BYTES, /* an error document */
+		.timeout_ms = 0,
+		.connect_timeout_ms = c->settings->connect_timeout_ms,
+		.chunk = chunk,
+		.done = done,
+		.arg = arg,
+	};
+	struct bh_http_request *r = NULL;
+	if (url && (authorization || !c->token))
+		r = bh_http_start(c->http, &http);
+	free(url);
+	free(authorization);
+	json_object_put(body);
+	return r;
+}
+
+void etcd_stream_cancel(struct etcd_client *c, struct bh_http_request *r)
+{
+	bh_http_cancel(c->http, r);
+}
+
+void etcd_stream_resume(struct etcd_client *c, struct bh_http_request *r)
+{
+	bh_http_resume(c->http, r);
 }
 
 /* --- base64 (RFC 4648, with padding), as the gateway encodes bytes --- */

@@ -62,27 +62,43 @@ static void read_endpoints(struct bh_config *cfg, const config_setting_t *s, str
 	}
 }
 
-/* The first line of the file, without its newline. */
-static void read_password(struct bh_config *cfg, const config_setting_t *s, const char *path,
-			  struct etcd_settings *out)
+/* The first line of the file, without its newline; NULL with *why set
+ * (malloc'd) when it cannot be read. */
+char *etcd_read_password_file(const char *path, char **why)
 {
+	*why = NULL;
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		bh_config_error(cfg, s, "cannot read password_file %s: %s", path, strerror(errno));
-		return;
+		*why = bh_strfmt("cannot read password_file %s: %s", path, strerror(errno));
+		return NULL;
 	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, f);
 	fclose(f);
 	if (n < 0 || (size_t)n > MAX_PASSWORD_BYTES) {
+		if (line)
+			memset(line, 0, cap);
 		free(line);
-		bh_config_error(cfg, s, "password_file %s: %s", path,
-				n < 0 ? "empty" : "longer than one line of 4096 bytes");
-		return;
+		*why = bh_strfmt("password_file %s: %s", path,
+				 n < 0 ? "empty" : "longer than one line of 4096 bytes");
+		return NULL;
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	return line;
+}
+
+static void read_password(struct bh_config *cfg, const config_setting_t *s, const char *path,
+			  struct etcd_settings *out)
+{
+	char *why = NULL;
+	char *line = etcd_read_password_file(path, &why);
+	if (!line) {
+		bh_config_error(cfg, s, "%s", why ? why : "out of memory");
+		free(why);
+		return;
+	}
 	free(out->password);
 	out->password = line;
 }
@@ -137,6 +153,10 @@ int etcd_settings_parse(const struct bh_init *args, struct etcd_settings *out)
 		bh_config_error(&cfg, password_at, "'password_file' needs 'user'");
 	if (password_file && out->user)
 		read_password(&cfg, password_at, password_file, out);
+	out->password_file = password_file;
+	password_file = NULL;
+	if (!(out->instance = strdup(args->instance ? args->instance : "publisher-etcd")))
+		bh_config_error(&cfg, NULL, "out of memory");
 	if ((out->cert_file != NULL) != (out->key_file != NULL))
 		bh_config_error(&cfg, NULL, "'cert_file' and 'key_file' go together");
 	free(password_file);
@@ -156,6 +176,8 @@ void etcd_settings_free(struct etcd_settings *s)
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
 	free(s->password);
+	free(s->password_file);
+	free(s->instance);
 	free(s->ca_file);
 	free(s->cert_file);
 	free(s->key_file);

@@ -10,8 +10,23 @@
  * Values are put only when they differ from what etcd confirmed on the
  * current lease, so the refreshes of a quiet system write nothing (no
  * revision, no watch event).  A withdrawal deletes at once.  stop() leaves
- * the keys to their lease: a restart must not flap the proxy; the new
- * process puts them on its own lease.
+ * the keys to their lease: a restart must not flap the proxy.
+ *
+ * Restarts resume: the lease id is kept in state_dir (etcd_lease_file.c);
+ * a restarted daemon asks whether it still lives (lease/timetolive), keeps
+ * it alive and compares what etcd holds with what it wants instead of
+ * putting again: a restart writes nothing, and a restart while etcd refuses
+ * new leases (NOSPACE) loses no key.
+ *
+ * Reconciliation: the daemon watches the keys it may own (etcd_watch.c: a
+ * snapshot, then the /v3/watch stream).  A key it owns that someone else
+ * deletes or overwrites is put back at once, with one warning naming the
+ * key and the revision.  Without a host id the prefix is shared: a put by
+ * another host on one of our keys (another lease) is reported once, asking
+ * for host_id, and the other host's value stands (no put-back war).
+ *
+ * With a host id the namespace is claimed first (etcd_claim.c): nothing is
+ * written or swept there while another daemon's claim lives.
  *
  * The session (lease granted, cluster reachable) is UP or DOWN.  DOWN:
  * writes wait, a timer retries with capped backoff; the first keep-alive
@@ -33,26 +48,46 @@
 #define RETRY_MIN_MS 200u
 #define RETRY_MAX_MS 5000u
 
+enum claim_state { CLAIM_WANTED, CLAIM_HELD, CLAIM_REFUSED };
+
 struct etcd_pub {
 	const struct bh_host_api *api;
 	struct bh_host *host;
 	struct etcd_settings settings;
 	unsigned ttl;     /* lease TTL in seconds; 0 = no lease */
 	unsigned refresh; /* 0 = one pass, then exit */
-	const char *instance;
+	char *namespace;  /* key_prefix: the namespace with a host id, else shared */
+	bool shared;      /* no host id: other hosts write under the same prefix */
+	char *lease_path; /* the lease file, NULL without state_dir */
 
 	struct etcd_client *client;
 	struct etcd_keys keys;
 	int64_t lease; /* 0 = none granted yet */
+	int64_t resume_lease; /* from the lease file, until asked about */
 	bool up;
 	bool stopping;
 	bool down_logged;
 	struct etcd_call *session_call; /* grant, keep-alive or probe in flight */
-	enum { SESSION_GRANT, SESSION_KEEPALIVE, SESSION_PROBE } session_kind;
+	enum { SESSION_GRANT, SESSION_RESUME, SESSION_KEEPALIVE, SESSION_PROBE } session_kind;
 	struct bh_timer *keepalive_timer;
 	struct bh_timer *retry_timer;
 	bool retry_armed; /* many failing writes arm it once, not once each */
 	struct bh_backoff backoff;
+
+	struct etcd_watch *watch;
+	bool synced;        /* the watch's snapshot is in: writes may go */
+	bool had_snapshot;  /* later snapshots report what changed unwatched */
+	bool read_refused_logged;
+	bool claim_error_logged;
+	struct bh_timer *adopt_timer; /* shared prefix: drop adopted keys nobody wants */
+
+	char *owner_key;    /* NULL without a host id */
+	char *owner_record;
+	char *owner_token;
+	struct etcd_claim *claim;
+	enum claim_state claim_state;
+	bool owner_seen;    /* in the snapshot under way */
+	char *conflict_with; /* the owner last reported, so it is said once */
 
 	char *sweep_namespace; /* a sweep waits for the session */
 	struct etcd_call *sweep_call;
@@ -60,43 +95,11 @@ struct etcd_pub {
 
 static void connect_session(struct etcd_pub *p);
 static void kick(struct etcd_pub *p, struct etcd_key *e);
+static void advance(struct etcd_pub *p);
 
-static char *lease_text(int64_t lease)
+static bool writable(const struct etcd_pub *p)
 {
-	return bh_strfmt("%" PRId64, lease);
-}
-
-/* {"key": base64(key)}; the caller adds the rest. */
-static json_object *key_body(const char *key)
-{
-	char *b64 = etcd_b64_encode(key, strlen(key));
-	json_object *body = json_object_new_object();
-	json_object *k = b64 ? json_object_new_string(b64) : NULL;
-	free(b64);
-	if (!body || !k || json_object_object_add(body, "key", k) != 0) {
-		json_object_put(k);
-		json_object_put(body);
-		return NULL;
-	}
-	return body;
-}
-
-static bool add_string(json_object *o, const char *name, char *value /* consumed */)
-{
-	json_object *v = value ? json_object_new_string(value) : NULL;
-	free(value);
-	if (!v || json_object_object_add(o, name, v) != 0) {
-		json_object_put(v);
-		return false;
-	}
-	return true;
-}
-
-static int64_t get_int64(json_object *o, const char *name)
-{
-	json_object *v = NULL;
-	/* The gateway writes int64 as JSON strings; json-c parses either. */
-	return o && json_object_object_get_ex(o, name, &v) ? json_object_get_int64(v) : 0;
+	return p->up && p->synced && (!p->claim || p->claim_state == CLAIM_HELD);
 }
 
 /* ------------------------------------------------------------- the session */
@@ -120,11 +123,11 @@ static void give_up_pending(void *arg, struct etcd_key *e)
 		return;
 	}
 	e->stale = false;
-	free(e->stored);
-	e->stored = strdup(e->want);
+	e->foreign = true; /* not dirty: nothing more to wait for */
 }
 
-static void session_failed(struct etcd_pub *p, const char *why)
+/* answered: etcd said no (e.g. NOSPACE), as opposed to no answer at all. */
+static void session_failed(struct etcd_pub *p, const char *why, bool answered)
 {
 	p->up = false;
 	if (p->keepalive_timer)
@@ -138,8 +141,8 @@ static void session_failed(struct etcd_pub *p, const char *why)
 		return;
 	}
 	if (!p->down_logged) {
-		BH_WARNING(p, "etcd unreachable: %s (retrying)", why);
-		set_status(p, "etcd unreachable: %s", why);
+		BH_WARNING(p, "etcd %s: %s (retrying)", answered ? "refuses" : "unreachable", why);
+		set_status(p, answered ? "etcd refuses: %s" : "etcd unreachable: %s", why);
 		p->down_logged = true;
 	}
 	if (p->retry_armed)
@@ -148,6 +151,11 @@ static void session_failed(struct etcd_pub *p, const char *why)
 		BH_ERROR(p, "cannot arm the retry timer");
 	else
 		p->retry_armed = true;
+}
+
+static void reply_failed(struct etcd_pub *p, const struct etcd_reply *reply)
+{
+	session_failed(p, reply->error ? reply->error : "?", reply->json != NULL);
 }
 
 static void kick_one(void *arg, struct etcd_key *e)
@@ -171,18 +179,15 @@ static void session_up(struct etcd_pub *p)
 	if (p->ttl > 0 && !p->stopping &&
 	    p->api->timer_arm(p->host, p->keepalive_timer, (uint64_t)p->ttl * 1000u / 3u) < 0)
 		BH_ERROR(p, "cannot arm the keep-alive timer");
-	etcd_keys_each(&p->keys, kick_one, p);
-	if (p->sweep_namespace)
-		run_sweep(p);
+	etcd_watch_follow_client(p->watch);
+	advance(p);
 }
 
 /* The lease is gone: so are our keys in etcd.  Stale keys were on it too. */
 static void forget_stored(void *arg, struct etcd_key *e)
 {
 	struct etcd_pub *p = arg;
-	free(e->stored);
-	e->stored = NULL;
-	e->stale = false;
+	etcd_key_forget(e);
 	if (!e->want && !e->call)
 		etcd_keys_remove(&p->keys, e);
 }
@@ -196,7 +201,37 @@ static void lease_lost(struct etcd_pub *p)
 	p->lease = 0;
 	p->up = false;
 	etcd_keys_each(&p->keys, forget_stored, p);
+	/* The claim was on the lease too. */
+	if (p->claim && p->claim_state == CLAIM_HELD)
+		p->claim_state = CLAIM_WANTED;
 	connect_session(p);
+}
+
+static void lease_granted(struct etcd_pub *p, int64_t lease)
+{
+	p->lease = lease;
+	char *why = NULL;
+	if (etcd_lease_file_write(p->lease_path, lease, &why) < 0)
+		BH_WARNING(p, "etcd: %s (a restart will put every key again)", why ? why : "out of memory");
+	free(why);
+	BH_DEBUG(p, "etcd lease %" PRId64 " granted, TTL %u s", p->lease, p->ttl);
+}
+
+/* lease/timetolive about the lease of the previous process. */
+static void resume_answered(struct etcd_pub *p, const struct etcd_reply *reply)
+{
+	int64_t left = etcd_json_int64(reply->json, "TTL");
+	int64_t granted = etcd_json_int64(reply->json, "grantedTTL");
+	int64_t lease = p->resume_lease;
+	p->resume_lease = 0;
+	if (left > 0 && granted == (int64_t)p->ttl) {
+		BH_INFO(p, "etcd: resuming lease %" PRId64 " of the previous run (%" PRId64 " s left)", lease, left);
+		p->lease = lease;
+	} else {
+		BH_DEBUG(p, "etcd: lease %" PRId64 " of the previous run is %s", lease,
+			 left > 0 ? "of another TTL" : "gone");
+	}
+	connect_session(p); /* keep-alive at once, or a grant */
 }
 
 static void on_session(void *arg, const struct etcd_reply *reply)
@@ -204,20 +239,24 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 	struct etcd_pub *p = arg;
 	p->session_call = NULL;
 	if (!reply->ok) {
-		session_failed(p, reply->error ? reply->error : "?");
+		reply_failed(p, reply);
 		return;
 	}
 	if (p->session_kind == SESSION_PROBE) {
 		session_up(p);
 		return;
 	}
+	if (p->session_kind == SESSION_RESUME) {
+		resume_answered(p, reply);
+		return;
+	}
 	if (p->session_kind == SESSION_GRANT) {
-		p->lease = get_int64(reply->json, "ID");
-		if (p->lease == 0) {
-			session_failed(p, "lease grant answered without an ID");
+		int64_t lease = etcd_json_int64(reply->json, "ID");
+		if (lease == 0) {
+			session_failed(p, "lease grant answered without an ID", true);
 			return;
 		}
-		BH_DEBUG(p, "etcd lease %" PRId64 " granted, TTL %u s", p->lease, p->ttl);
+		lease_granted(p, lease);
 		session_up(p);
 		return;
 	}
@@ -225,53 +264,57 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 	 * means the lease no longer exists. */
 	json_object *result = NULL;
 	(void)json_object_object_get_ex(reply->json, "result", &result);
-	if (p->lease == 0 || get_int64(result, "ID") != p->lease) {
+	if (p->lease == 0 || etcd_json_int64(result, "ID") != p->lease) {
 		/* The lease was declared lost while this was under way. */
 		connect_session(p);
 		return;
 	}
-	if (get_int64(result, "TTL") <= 0) {
+	if (etcd_json_int64(result, "TTL") <= 0) {
 		lease_lost(p);
 		return;
 	}
 	session_up(p);
 }
 
+static json_object *session_request(struct etcd_pub *p, const char **path)
+{
+	json_object *body = json_object_new_object();
+	bool ok = body != NULL;
+	if (p->ttl > 0 && p->lease == 0 && p->resume_lease != 0) {
+		p->session_kind = SESSION_RESUME;
+		*path = "/v3/lease/timetolive";
+		ok = ok && etcd_json_add_lease(body, "ID", p->resume_lease);
+	} else if (p->ttl > 0 && p->lease == 0) {
+		p->session_kind = SESSION_GRANT;
+		*path = "/v3/lease/grant";
+		ok = ok && json_object_object_add(body, "TTL", json_object_new_int64(p->ttl)) == 0;
+	} else if (p->ttl > 0) {
+		p->session_kind = SESSION_KEEPALIVE;
+		*path = "/v3/lease/keepalive";
+		ok = ok && etcd_json_add_lease(body, "ID", p->lease);
+	} else {
+		/* No lease to keep: a cheap read proves the cluster answers. */
+		p->session_kind = SESSION_PROBE;
+		*path = "/v3/kv/range";
+		ok = ok && etcd_json_add_b64(body, "key", "/") &&
+		     json_object_object_add(body, "count_only", json_object_new_boolean(1)) == 0;
+	}
+	if (!ok) {
+		json_object_put(body);
+		return NULL;
+	}
+	return body;
+}
+
 static void connect_session(struct etcd_pub *p)
 {
 	if (p->session_call)
 		return;
-	const char *path;
-	json_object *body;
-	if (p->ttl > 0 && p->lease == 0) {
-		p->session_kind = SESSION_GRANT;
-		path = "/v3/lease/grant";
-		body = json_object_new_object();
-		if (body && json_object_object_add(body, "TTL", json_object_new_int64(p->ttl)) != 0) {
-			json_object_put(body);
-			body = NULL;
-		}
-	} else if (p->ttl > 0) {
-		p->session_kind = SESSION_KEEPALIVE;
-		path = "/v3/lease/keepalive";
-		body = json_object_new_object();
-		if (body && !add_string(body, "ID", lease_text(p->lease))) {
-			json_object_put(body);
-			body = NULL;
-		}
-	} else {
-		/* No lease to keep: a cheap read proves the cluster answers. */
-		p->session_kind = SESSION_PROBE;
-		path = "/v3/kv/range";
-		body = key_body("/");
-		if (body && json_object_object_add(body, "count_only", json_object_new_boolean(1)) != 0) {
-			json_object_put(body);
-			body = NULL;
-		}
-	}
+	const char *path = NULL;
+	json_object *body = session_request(p, &path);
 	p->session_call = body ? etcd_call(p->client, path, body, on_session, p) : NULL;
 	if (!p->session_call)
-		session_failed(p, "cannot queue a request (out of memory)");
+		session_failed(p, "cannot queue a request (out of memory)", false);
 }
 
 static void on_keepalive_timer(void *arg)
@@ -284,9 +327,276 @@ static void on_retry_timer(void *arg)
 	struct etcd_pub *p = arg;
 	p->retry_armed = false;
 	if (p->up)
-		etcd_keys_each(&p->keys, kick_one, p);
+		advance(p);
 	else
 		connect_session(p);
+}
+
+/* --------------------------------------------------------------- the claim */
+
+static void claim_refused(struct etcd_pub *p, const char *owner)
+{
+	bool news = !p->conflict_with || strcmp(p->conflict_with, owner) != 0;
+	bool lost = p->claim_state == CLAIM_HELD;
+	p->claim_state = CLAIM_REFUSED;
+	p->synced = false;
+	if (!news)
+		return;
+	free(p->conflict_with);
+	p->conflict_with = strdup(owner);
+	const char *fmt = "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
+			  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
+			  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
+	const char *what = lost ? " since now" : "";
+	if (p->refresh == 0) {
+		p->api->report_error(p->host, NULL, fmt, p->namespace, owner, what, "exiting");
+		etcd_keys_each(&p->keys, give_up_pending, p);
+		return;
+	}
+	BH_ERROR(p, fmt, p->namespace, owner, what, "retrying the claim until it is free");
+	set_status(p, "namespace claimed by another daemon: %s", owner);
+}
+
+static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
+{
+	if (p->claim_state == CLAIM_REFUSED)
+		BH_INFO(p, "etcd: claimed the namespace %s (the other daemon's claim is gone)", p->namespace);
+	else if (r->taken_over)
+		BH_INFO(p, "etcd: took over this daemon's claim on %s from before the restart", p->namespace);
+	else if (r->created)
+		BH_DEBUG(p, "etcd: claimed the namespace %s", p->namespace);
+	free(p->conflict_with);
+	p->conflict_with = NULL;
+	p->claim_state = CLAIM_HELD;
+	/* Read the keys again, now as their owner. */
+	p->synced = false;
+	etcd_watch_stop(p->watch);
+	advance(p);
+}
+
+/* etcd answered the claim with a refusal (permissions): not an outage, so
+ * the session stays up; said once, retried with backoff. */
+static void claim_not_allowed(struct etcd_pub *p, const struct etcd_reply *reply)
+{
+	if (p->refresh == 0) {
+		reply_failed(p, reply);
+		return;
+	}
+	if (!p->claim_error_logged)
+		BH_ERROR(p, "etcd refuses the claim on %s (%s): nothing is written there until it can (the "
+			 "user needs read-write on the prefix)", p->owner_key, reply->error ? reply->error : "?");
+	p->claim_error_logged = true;
+	if (!p->retry_armed && p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->backoff)) == 0)
+		p->retry_armed = true;
+}
+
+static void on_claim(void *arg, const struct etcd_claim_result *r)
+{
+	struct etcd_pub *p = arg;
+	if (r->verdict == ETCD_CLAIM_HELD) {
+		p->claim_error_logged = false;
+		claim_held(p, r);
+	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
+		claim_refused(p, r->owner);
+	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
+		lease_lost(p); /* the claim names a lease that is gone */
+	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
+		claim_not_allowed(p, r->reply);
+	} else {
+		reply_failed(p, r->reply);
+	}
+}
+
+/* The owner key as the watch shows it. */
+static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool snapshot)
+{
+	if (snapshot)
+		p->owner_seen = true;
+	if (kv->deleted) {
+		if (p->claim_state == CLAIM_HELD)
+			BH_WARNING(p, "etcd: %s (this daemon's claim) was deleted at revision %" PRId64
+				   "; putting it back", kv->key, kv->mod_revision);
+		p->claim_state = p->claim_state == CLAIM_REFUSED ? CLAIM_REFUSED : CLAIM_WANTED;
+		etcd_claim_try(p->claim, p->lease);
+		return;
+	}
+	bool mine = etcd_claim_is_mine(p->claim, kv->value, kv->value_len);
+	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == p->lease))
+		return;
+	if (mine) {
+		BH_WARNING(p, "etcd: %s (this daemon's claim) was rewritten at revision %" PRId64
+			   "; putting it back", kv->key, kv->mod_revision);
+		p->claim_state = CLAIM_WANTED;
+		etcd_claim_try(p->claim, p->lease);
+		return;
+	}
+	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
+	claim_refused(p, owner ? owner : "?");
+	free(owner);
+}
+
+/* ---------------------------------------------------------------- the watch */
+
+static void warn_seen(struct etcd_pub *p, struct etcd_key *e, enum etcd_seen seen, int64_t revision)
+{
+	if (seen == ETCD_SEEN_DELETED)
+		BH_WARNING(p, "etcd: %s was deleted at revision %" PRId64 " (not by this daemon); putting it back",
+			   e->key, revision);
+	else if (seen == ETCD_SEEN_OVERWRITTEN)
+		BH_WARNING(p, "etcd: %s was overwritten at revision %" PRId64 " (not by this daemon); putting it back",
+			   e->key, revision);
+	else if (seen == ETCD_SEEN_FOREIGN_HOST && !e->foreign_logged) {
+		BH_WARNING(p, "etcd: another host put %s at revision %" PRId64 " (on its own lease): two daemons "
+			   "publish the same container name under %s. Set a distinct host_id on each host; "
+			   "until then the other host's value stands", e->key, revision, p->namespace);
+		e->foreign_logged = true;
+	}
+}
+
+/* A key on our lease that we do not (yet) want: a restart's, kept until the
+ * first pass (or the sweep) says whether a container still backs it. */
+static void adopt(struct etcd_pub *p, const struct etcd_kv *kv)
+{
+	if (p->lease == 0 && p->shared)
+		return; /* no lease: nothing says it is ours */
+	struct etcd_key *e = etcd_keys_get(&p->keys, kv->key);
+	if (!e)
+		return;
+	e->pub = p;
+	e->adopted = true;
+	(void)etcd_key_snapshot(e, kv, p->lease);
+	if (!e->stored)
+		etcd_keys_remove(&p->keys, e);
+}
+
+static void on_watch_kv(void *arg, const struct etcd_kv *kv, bool snapshot)
+{
+	struct etcd_pub *p = arg;
+	if (p->owner_key && strcmp(kv->key, p->owner_key) == 0) {
+		owner_key_seen(p, kv, snapshot);
+		return;
+	}
+	if (p->claim && p->claim_state != CLAIM_HELD)
+		return;
+	struct etcd_key *e = etcd_keys_find(&p->keys, kv->key);
+	if (!e) {
+		if (snapshot && kv->lease == p->lease)
+			adopt(p, kv);
+		return;
+	}
+	enum etcd_seen seen = snapshot ? etcd_key_snapshot(e, kv, p->lease)
+				       : etcd_key_event(e, kv, p->lease, p->shared);
+	warn_seen(p, e, seen, kv->mod_revision);
+	if (p->synced)
+		kick(p, e);
+}
+
+static void clear_seen(void *arg, struct etcd_key *e)
+{
+	(void)arg;
+	e->seen = false;
+}
+
+static void on_snapshot_begin(void *arg)
+{
+	struct etcd_pub *p = arg;
+	p->owner_seen = false;
+	etcd_keys_each(&p->keys, clear_seen, NULL);
+}
+
+struct missing_ctx {
+	struct etcd_pub *p;
+	int64_t revision;
+};
+
+static void check_missing(void *arg, struct etcd_key *e)
+{
+	struct missing_ctx *ctx = arg;
+	enum etcd_seen seen = etcd_key_snapshot_missing(e);
+	if (ctx->p->had_snapshot)
+		warn_seen(ctx->p, e, seen, ctx->revision);
+}
+
+static void on_snapshot_end(void *arg, int64_t revision)
+{
+	struct etcd_pub *p = arg;
+	if (p->claim && p->claim_state != CLAIM_HELD) {
+		/* Watching only for the claim to come free. */
+		if (!p->owner_seen && p->claim_state == CLAIM_REFUSED)
+			etcd_claim_try(p->claim, p->lease);
+		return;
+	}
+	struct missing_ctx ctx = {p, revision};
+	etcd_keys_each(&p->keys, check_missing, &ctx);
+	if (p->claim && !p->owner_seen) {
+		BH_WARNING(p, "etcd: %s (this daemon's claim) is gone at revision %" PRId64 "; putting it back",
+			   p->owner_key, revision);
+		p->claim_state = CLAIM_WANTED;
+		etcd_claim_try(p->claim, p->lease);
+		return;
+	}
+	if (p->shared && !p->had_snapshot && p->refresh > 0 && p->lease != 0 &&
+	    p->api->timer_arm(p->host, p->adopt_timer, (uint64_t)p->refresh * 1000u + 1000u) < 0)
+		BH_ERROR(p, "cannot arm the timer that drops a restart's leftovers");
+	p->had_snapshot = true;
+	p->synced = true;
+	if (p->read_refused_logged)
+		BH_INFO(p, "etcd: %s can be listed again", p->namespace);
+	p->read_refused_logged = false;
+	advance(p);
+}
+
+static void on_watch_failed(void *arg, const struct etcd_reply *reply)
+{
+	struct etcd_pub *p = arg;
+	/* One pass: nothing else would end the wait for the first read. */
+	if (!p->synced && p->refresh == 0) {
+		reply_failed(p, reply);
+		return;
+	}
+	/* An answer, not an outage (which the session reports): most likely
+	 * a user without read permission.  Writes wait for this read. */
+	if (reply->json && !p->read_refused_logged) {
+		BH_ERROR(p, "etcd refuses to list %s: %s; nothing is written until it can (the user needs "
+			 "read-write on the prefix: the daemon compares and watches what it writes)",
+			 p->namespace, reply->error ? reply->error : "?");
+		p->read_refused_logged = true;
+	}
+}
+
+/* Shared prefix (no sweep): a restart's keys on our lease that no container
+ * wanted within a refresh and a second are leftovers: delete them. */
+static void drop_unwanted(void *arg, struct etcd_key *e)
+{
+	struct etcd_pub *p = arg;
+	if (e->adopted && !e->want) {
+		e->stale = true;
+		e->adopted = false;
+		kick(p, e);
+	}
+}
+
+static void on_adopt_timer(void *arg)
+{
+	struct etcd_pub *p = arg;
+	etcd_keys_each(&p->keys, drop_unwanted, p);
+}
+
+/* Next step of bringing the session to writing: claim, watch, writes. */
+static void advance(struct etcd_pub *p)
+{
+	if (!p->up)
+		return;
+	/* Stopping: pending writes still flush, nothing new starts. */
+	if (p->claim && p->claim_state != CLAIM_HELD && !etcd_claim_busy(p->claim) && !p->stopping)
+		etcd_claim_try(p->claim, p->lease); /* also the retry while refused */
+	if ((!p->claim || p->claim_state != CLAIM_WANTED) && !p->stopping)
+		etcd_watch_start(p->watch);
+	if (!writable(p))
+		return;
+	etcd_keys_each(&p->keys, kick_one, p);
+	if (p->sweep_namespace)
+		run_sweep(p);
 }
 
 /* ------------------------------------------------------------------ writes */
@@ -295,32 +605,51 @@ static void on_written(void *arg, const struct etcd_reply *reply);
 
 static void kick(struct etcd_pub *p, struct etcd_key *e)
 {
-	if (e->call || !p->up)
+	if (e->call || !writable(p))
 		return;
 	if (!etcd_key_dirty(e)) {
-		if (!e->want)
+		if (!e->want && (!e->adopted || !e->stored))
 			etcd_keys_remove(&p->keys, e);
 		return;
 	}
-	json_object *body = key_body(e->key);
+	json_object *body = etcd_key_body(e->key);
 	bool ok = body != NULL;
 	free(e->sent);
 	e->sent = NULL;
 	e->sent_lease = p->lease;
-	if (ok && e->want) {
-		char *value = etcd_b64_encode(e->want, strlen(e->want));
-		ok = add_string(body, "value", value) && (e->sent = strdup(e->want)) != NULL &&
-		     (p->lease == 0 || add_string(body, "lease", lease_text(p->lease)));
-	}
+	e->event_rev = 0;
+	if (ok && e->want)
+		ok = etcd_json_add_b64(body, "value", e->want) && (e->sent = strdup(e->want)) != NULL &&
+		     (p->lease == 0 || etcd_json_add_lease(body, "lease", p->lease));
 	if (!ok) {
 		json_object_put(body);
-		session_failed(p, "cannot build a request (out of memory)");
+		session_failed(p, "cannot build a request (out of memory)", false);
 		return;
 	}
 	e->call = etcd_call(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
 			    on_written, e);
 	if (!e->call)
-		session_failed(p, "cannot queue a request (out of memory)");
+		session_failed(p, "cannot queue a request (out of memory)", false);
+}
+
+static void written(struct etcd_pub *p, struct etcd_key *e, const struct etcd_reply *reply)
+{
+	e->refused = false;
+	free(e->stored);
+	e->stored = e->sent;
+	e->stored_rev = etcd_reply_revision(reply);
+	e->sent = NULL;
+	e->stale = false;
+	e->adopted = false;
+	if (e->event_rev > e->stored_rev && e->stored) {
+		/* Someone wrote it after us, while our answer was on its way. */
+		BH_WARNING(p, "etcd: %s was changed at revision %" PRId64 " (not by this daemon); putting it back",
+			   e->key, e->event_rev);
+		free(e->stored);
+		e->stored = NULL;
+	}
+	e->event_rev = 0;
+	kick(p, e); /* a newer value, or done (removed when withdrawn) */
 }
 
 static void on_written(void *arg, const struct etcd_reply *reply)
@@ -334,12 +663,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		return;
 	}
 	if (reply->ok) {
-		e->refused = false;
-		free(e->stored);
-		e->stored = e->sent;
-		e->sent = NULL;
-		e->stale = false;
-		kick(p, e); /* a newer value, or done (removed when withdrawn) */
+		written(p, e, reply);
 		return;
 	}
 	if (reply->code == ETCD_CODE_NOT_FOUND && e->sent) {
@@ -347,11 +671,11 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		return;
 	}
 	if (!reply->json || reply->code == ETCD_CODE_UNAVAILABLE) {
-		session_failed(p, reply->error ? reply->error : "?");
+		reply_failed(p, reply);
 		return;
 	}
-	/* Refused for this key (permissions, size): the next publish or
-	 * reconnect tries again; the operator must see it. */
+	/* Refused for this key (permissions, size, NOSPACE): the next publish
+	 * or reconnect tries again; the operator must see it. */
 	if (!e->refused)
 		p->api->report_error(p->host, NULL, "etcd refused to %s %s: %s",
 				     e->sent ? "put" : "delete", e->key, reply->error ? reply->error : "?");
@@ -361,22 +685,6 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 }
 
 /* ------------------------------------------------------------------- sweep */
-
-/* The first key after every key that starts with prefix (etcd's range_end
- * for a prefix); NULL when prefix is all 0xff bytes or out of memory. */
-static char *prefix_end(const char *prefix)
-{
-	char *end = strdup(prefix);
-	size_t n = end ? strlen(end) : 0;
-	while (n > 0 && (unsigned char)end[n - 1] == 0xff)
-		end[--n] = '\0';
-	if (n == 0) {
-		free(end);
-		return NULL;
-	}
-	end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
-	return end;
-}
 
 static void on_swept(void *arg, const struct etcd_reply *reply)
 {
@@ -397,14 +705,16 @@ static void on_swept(void *arg, const struct etcd_reply *reply)
 	if (json_object_object_get_ex(reply->json, "kvs", &kvs) && json_object_is_type(kvs, json_type_array))
 		n = json_object_array_length(kvs);
 	size_t ns_len = strlen(p->sweep_namespace);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && writable(p); i++) {
 		json_object *kv = json_object_array_get_idx(kvs, i), *k = NULL;
 		if (!json_object_object_get_ex(kv, "key", &k) || !json_object_is_type(k, json_type_string))
 			continue;
 		size_t len = 0;
 		char *key = etcd_b64_decode(json_object_get_string(k), &len);
-		/* Never outside the namespace, never a key with a NUL inside. */
-		bool ours = key && len == strlen(key) && strncmp(key, p->sweep_namespace, ns_len) == 0;
+		/* Never outside the namespace, never a key with a NUL inside,
+		 * never the claim. */
+		bool ours = key && len == strlen(key) && strncmp(key, p->sweep_namespace, ns_len) == 0 &&
+			    !(p->owner_key && strcmp(key, p->owner_key) == 0);
 		struct etcd_key *e = ours ? etcd_keys_find(&p->keys, key) : NULL;
 		/* Backed: a current registration, or a write already under way. */
 		if (ours && !(e && (e->want || e->call))) {
@@ -427,11 +737,11 @@ static void on_swept(void *arg, const struct etcd_reply *reply)
 
 static void run_sweep(struct etcd_pub *p)
 {
-	if (p->sweep_call || !p->up)
+	if (p->sweep_call || !writable(p))
 		return;
-	char *end = prefix_end(p->sweep_namespace);
-	json_object *body = key_body(p->sweep_namespace);
-	bool ok = end && body && add_string(body, "range_end", etcd_b64_encode(end, strlen(end))) &&
+	char *end = etcd_prefix_end(p->sweep_namespace);
+	json_object *body = etcd_key_body(p->sweep_namespace);
+	bool ok = end && body && etcd_json_add_b64(body, "range_end", end) &&
 		  json_object_object_add(body, "keys_only", json_object_new_boolean(1)) == 0;
 	free(end);
 	if (!ok) {
@@ -448,16 +758,50 @@ static void pub_free(struct etcd_pub *p)
 {
 	if (!p)
 		return;
+	etcd_watch_free(p->watch);
+	etcd_claim_free(p->claim);
 	etcd_client_free(p->client); /* no callbacks after this */
 	if (p->keepalive_timer)
 		p->api->timer_free(p->host, p->keepalive_timer);
 	if (p->retry_timer)
 		p->api->timer_free(p->host, p->retry_timer);
+	if (p->adopt_timer)
+		p->api->timer_free(p->host, p->adopt_timer);
 	etcd_keys_free(&p->keys);
 	etcd_settings_free(&p->settings);
 	free(p->sweep_namespace);
+	free(p->namespace);
+	free(p->lease_path);
+	free(p->owner_key);
+	free(p->owner_record);
+	free(p->owner_token);
+	free(p->conflict_with);
 	free(p);
+	etcd_passwords_release();
 	bh_http_library_cleanup();
+}
+
+/* Namespace, claim identity, lease file: what init() keeps of bh_init. */
+static bool keep_identity(struct etcd_pub *p, const struct bh_init *args)
+{
+	bool v13 = args->size >= offsetof(struct bh_init, owner_record) + sizeof args->owner_record;
+	const char *host_id = v13 ? args->host_id : NULL;
+	p->namespace = strdup(args->key_prefix ? args->key_prefix : "");
+	p->shared = !host_id;
+	if (!p->namespace)
+		return false;
+	if (v13 && args->state_dir)
+		p->resume_lease = etcd_lease_file_read(p->lease_path =
+							      etcd_lease_file_path(args->state_dir, &p->settings,
+											   p->namespace));
+	if (host_id && v13 && args->owner_record && args->owner_token) {
+		p->owner_key = bh_strfmt("%s%s", p->namespace, BH_OWNER_KEY);
+		p->owner_record = strdup(args->owner_record);
+		p->owner_token = strdup(args->owner_token);
+		if (!p->owner_key || !p->owner_record || !p->owner_token)
+			return false;
+	}
+	return true;
 }
 
 static int etcd_init(const struct bh_init *args, void **self)
@@ -469,6 +813,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 		free(p);
 		return BH_ERR;
 	}
+	etcd_passwords_hold();
 	p->api = args->api;
 	p->host = args->host;
 	p->ttl = args->expire;
@@ -476,10 +821,11 @@ static int etcd_init(const struct bh_init *args, void **self)
 	bh_backoff_init(&p->backoff, RETRY_MIN_MS, RETRY_MAX_MS);
 	if (etcd_settings_parse(args, &p->settings) != BH_OK) {
 		free(p);
+		etcd_passwords_release();
 		bh_http_library_cleanup();
 		return BH_ERR;
 	}
-	if (etcd_keys_init(&p->keys) < 0) {
+	if (etcd_keys_init(&p->keys) < 0 || !keep_identity(p, args)) {
 		BH_ERROR(p, "out of memory");
 		pub_free(p);
 		return BH_ERR;
@@ -491,10 +837,21 @@ static int etcd_init(const struct bh_init *args, void **self)
 static int etcd_start(void *self)
 {
 	struct etcd_pub *p = self;
+	static const struct etcd_watch_callbacks watch_cb = {
+		.snapshot_begin = on_snapshot_begin,
+		.kv = on_watch_kv,
+		.snapshot_end = on_snapshot_end,
+		.failed = on_watch_failed,
+	};
 	p->client = etcd_client_new(p->api, p->host, &p->settings);
 	p->keepalive_timer = p->api->timer_new(p->host, on_keepalive_timer, p);
 	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);
-	if (!p->client || !p->keepalive_timer || !p->retry_timer) {
+	p->adopt_timer = p->api->timer_new(p->host, on_adopt_timer, p);
+	p->watch = p->client ? etcd_watch_new(p->api, p->host, p->client, p->namespace, &watch_cb, p) : NULL;
+	if (p->client && p->owner_key)
+		p->claim = etcd_claim_new(p->client, p->owner_key, p->owner_record, p->owner_token, on_claim, p);
+	if (!p->client || !p->keepalive_timer || !p->retry_timer || !p->adopt_timer || !p->watch ||
+	    (p->owner_key && !p->claim)) {
 		BH_ERROR(p, "cannot set up the etcd client");
 		return BH_ERR;
 	}
@@ -511,6 +868,10 @@ static void etcd_stop(void *self)
 	p->stopping = true;
 	if (p->keepalive_timer)
 		p->api->timer_disarm(p->host, p->keepalive_timer);
+	if (p->adopt_timer)
+		p->api->timer_disarm(p->host, p->adopt_timer);
+	if (p->watch)
+		etcd_watch_stop(p->watch);
 }
 
 static void etcd_destroy(void *self)
@@ -528,6 +889,9 @@ static int etcd_publish(void *self, const struct bh_registration *r)
 		return BH_ERR;
 	}
 	e->pub = p;
+	/* Another host's value stands until ours changes. */
+	if (e->foreign && (!e->want || strcmp(e->want, value) != 0))
+		e->foreign = false;
 	free(e->want);
 	e->want = value;
 	kick(p, e);
@@ -545,6 +909,13 @@ static int etcd_withdraw(void *self, const char *key, const char *container)
 	e->pub = p;
 	free(e->want);
 	e->want = NULL;
+	e->adopted = false;
+	if (e->foreign) {
+		/* Another host's key: not ours to delete. */
+		if (!e->call)
+			etcd_keys_remove(&p->keys, e);
+		return BH_OK;
+	}
 	/* Unknown to us is not absent from etcd (a previous process, a put
 	 * that timed out): delete anyway. */
 	if (!e->stored)
@@ -574,10 +945,12 @@ static int etcd_sweep(void *self, const char *namespace_prefix)
 	struct etcd_pub *p = self;
 	if (p->sweep_namespace || p->sweep_call)
 		return BH_OK; /* one at a time; the next pass sweeps again */
+	if (p->claim && p->claim_state == CLAIM_REFUSED)
+		return BH_OK; /* not ours to sweep */
 	p->sweep_namespace = strdup(namespace_prefix);
 	if (!p->sweep_namespace)
 		return BH_ERR;
-	run_sweep(p); /* or when the session comes up */
+	run_sweep(p); /* or when the session is ready to write */
 	return BH_OK;
 }
 
@@ -588,7 +961,8 @@ BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.kind = BH_PLUGIN_PUBLISHER,
 	.name = "publisher-etcd",
 	.version = PACKAGE_VERSION,
-	.description = "etcd v3 (JSON gateway): keys on one lease per daemon, written only when they change",
+	.description = "etcd v3 (JSON gateway): keys on one lease per daemon, written only when they change, "
+		       "watched and put back when someone else changes them",
 	.init = etcd_init,
 	.start = etcd_start,
 	.stop = etcd_stop,

@@ -12,14 +12,7 @@ BH_ETCD_EXTRA="--auth-token-ttl 2"
 bh_etcd_start 23790
 TTL=9
 
-bh_etcdctl user add root --new-user-password=rootpw --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role root root >/dev/null &&
-	bh_etcdctl role add beachhead >/dev/null &&
-	bh_etcdctl role grant-permission beachhead --prefix=true readwrite /beachhead/ >/dev/null &&
-	bh_etcdctl user add beachhead --new-user-password='s3cret pass' --interactive=false >/dev/null &&
-	bh_etcdctl user grant-role beachhead beachhead >/dev/null &&
-	bh_etcdctl auth enable >/dev/null || bh_fail "setting up etcd auth"
-BH_ETCD_ROOT=root:rootpw
+bh_etcd_auth 's3cret pass'
 printf 's3cret pass\n' >"$BH_TMP/password"
 printf 'wrong\n' >"$BH_TMP/wrong"
 
@@ -56,5 +49,24 @@ status=$?
 grep -q "authentication as 'beachhead' failed: .*invalid user ID or password" "$BH_TMP/w.err" ||
 	{ cat "$BH_TMP/w.err" >&2; bh_fail "wrong password: no message naming the user"; }
 [ -z "$(bh_etcd_keys /beachhead/hostB/)" ] || bh_fail "wrong password: keys were written"
+# A user that may write but not read: the daemon cannot compare or watch,
+# writes nothing, and says why at error level (once).
+bh_etcdctl role add writer >/dev/null &&
+	bh_etcdctl role grant-permission writer --prefix=true write /beachhead/ >/dev/null &&
+	bh_etcdctl user add writer --new-user-password=wpw --interactive=false >/dev/null &&
+	bh_etcdctl user grant-role writer writer >/dev/null || bh_fail "setting up the write-only user"
+printf 'wpw\n' >"$BH_TMP/wpw"
+bh_etcd_config "$BH_TMP/wo.conf" "$BH_TMP/script" "user = \"writer\"; password_file = \"$BH_TMP/wpw\";"
+$(bh_daemon_cmd) -c "$BH_TMP/wo.conf" --no-timestamp --expire $TTL --refresh 1 --host-id hostW \
+	>"$BH_TMP/wo.out" 2>"$BH_TMP/wo.err" &
+pid=$!
+bh_wait_for 10 'grep -q "error: etcd refuses the claim on /beachhead/hostW/@owner (.*permission denied).*needs read-write" "$BH_TMP/wo.err"' \
+	"the refused read reported" || { cat "$BH_TMP/wo.err" >&2; bh_fail "a write-only user was not reported"; }
+sleep 2
+[ "$(grep -c "error:" "$BH_TMP/wo.err")" = 1 ] && ! grep -q "warning:" "$BH_TMP/wo.err" ||
+	{ cat "$BH_TMP/wo.err" >&2; bh_fail "not reported exactly once"; }
+[ -z "$(bh_etcd_keys /beachhead/hostW/)" ] || bh_fail "the write-only user's daemon wrote keys"
+kill -TERM "$pid"
+wait "$pid"
 bh_check_valgrind
 exit 0

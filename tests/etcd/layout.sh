@@ -10,9 +10,11 @@
 bh_setup_tmp
 bh_etcd_require
 bh_etcd_start 23700
-# Keep-alives go every TTL/3: 6 s leaves a loaded machine 2 s of slack per
-# keep-alive before a lease could lapse between unchanged refreshes.
-TTL=6
+# Keep-alives go every TTL/3: 9 s leaves a loaded machine 3 s of slack per
+# keep-alive before a lease could lapse between unchanged refreshes, and a
+# restart that lost its lease file at least 6 s to claim, read and put its
+# keys on a new lease before the old one lapses.
+TTL=9
 
 bh_etcdctl put /beachhead/hostA/ghost '[]' >/dev/null &&
 	bh_etcdctl put /beachhead/hostAB/web '[]' >/dev/null &&
@@ -65,19 +67,21 @@ kill -9 "$pid_b"
 bh_etcd_expect_keys $((TTL + 3)) /beachhead/hostB/ "" || bh_fail "a killed daemon's keys stayed"
 [ -n "$(bh_etcd_get /beachhead/hostA/web)" ] || bh_fail "hostA lost its key when hostB died"
 
-# SIGTERM leaves the keys; the restarted daemon puts them on its own lease
-# without ever deleting them (same create_revision).
+# SIGTERM leaves the keys.  A restart that lost its lease file (state_dir
+# wiped; restart.sh covers the resumed lease) puts them on a new lease of
+# its own without ever deleting them (same create_revision).
 created=$(bh_etcd_field /beachhead/hostA/web create_revision)
 kill -TERM "$pid_a"
 wait "$pid_a" || bh_fail "SIGTERM: exit status $?"
 [ -n "$(bh_etcd_get /beachhead/hostA/web)" ] || bh_fail "SIGTERM deleted the key"
 printf 'up web 10.0.0.1 web.example.org\n' >"$BH_TMP/a.script"
+rm -f "$BEACHHEAD_STATE_DIR"/publisher-etcd.*.lease
 start a hostA
-bh_wait_for 5 '[ "$(bh_etcd_field /beachhead/hostA/web lease)" != "$lease_a" ]' "the new lease" ||
+bh_wait_for 10 '[ "$(bh_etcd_field /beachhead/hostA/web lease)" != "$lease_a" ]' "the new lease" ||
 	bh_fail "the restarted daemon did not take its keys over"
 sleep $((TTL + 1)) # the old lease has run out by now
 [ "$(bh_etcd_field /beachhead/hostA/web create_revision)" = "$created" ] ||
-	bh_fail "the key was deleted and re-created across the restart (the proxy saw a gap)"
+	{ cat "$BH_TMP/a.err" >&2; bh_fail "the key was deleted and re-created across the restart (the proxy saw a gap)"; }
 kill -TERM "$pid_a"
 wait "$pid_a"
 

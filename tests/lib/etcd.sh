@@ -89,6 +89,20 @@ bh_etcd_pid() {
 	eval "echo \$BH_ETCD_PID$1"
 }
 
+# bh_etcd_auth PASSWORD: auth on, root (password rootpw, used by bh_etcdctl
+# from then on) and the user beachhead with PASSWORD, read-write on
+# /beachhead/.
+bh_etcd_auth() {
+	bh_etcdctl user add root --new-user-password=rootpw --interactive=false >/dev/null &&
+		bh_etcdctl user grant-role root root >/dev/null &&
+		bh_etcdctl role add beachhead >/dev/null &&
+		bh_etcdctl role grant-permission beachhead --prefix=true readwrite /beachhead/ >/dev/null &&
+		bh_etcdctl user add beachhead --new-user-password="$1" --interactive=false >/dev/null &&
+		bh_etcdctl user grant-role beachhead beachhead >/dev/null &&
+		bh_etcdctl auth enable >/dev/null || bh_fail "setting up etcd auth"
+	BH_ETCD_ROOT=root:rootpw
+}
+
 # bh_etcdctl ARGS: against the whole cluster (as root when auth is on).
 bh_etcdctl() {
 	ETCDCTL_API=3 etcdctl --endpoints="$BH_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=5s \
@@ -133,8 +147,13 @@ print(kvs[0].get(sys.argv[1], 0) if kvs else "")
 ' "$2"
 }
 
-# bh_etcd_keys PREFIX: the keys under PREFIX, sorted, one a line.
+# bh_etcd_keys PREFIX: the keys under PREFIX, sorted, one a line, without
+# the namespaces' claims (KEY/@owner, see bh_etcd_all_keys).
 bh_etcd_keys() {
+	bh_etcd_all_keys "$1" | sed '/\/@owner$/d'
+}
+
+bh_etcd_all_keys() {
 	bh_etcdctl get "$1" --prefix --keys-only | sed '/^$/d' | sort
 }
 
