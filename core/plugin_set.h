@@ -14,6 +14,7 @@
 #include <beachhead/plugin.h>
 
 #include "loader.h"
+#include "metrics_registry.h"
 #include "settings.h"
 
 /* What a plugin's calls of the host services reach (host_api.h); opaque here. */
@@ -38,6 +39,9 @@ struct plugin_instance {
 	bool replay_requested;
 	bool described; /* listed its settings (describe_setting, ABI 1.2) */
 	char *status;
+	/* Where its metrics live (ABI 1.3), once it registered one: they go
+	 * with the instance. */
+	struct metrics_registry *metrics;
 };
 
 /* Heap-allocated so that the instances (which plugins know through their
@@ -69,6 +73,11 @@ size_t plugin_set_pending(const struct plugin_set *set);
 /* Plugins older than ABI 1.2 cannot list their settings: prints their
  * groups as the configuration gives them. */
 void plugin_set_describe_undescribed(const struct plugin_set *set, FILE *out);
+
+/* What metrics and /readyz call an instance: "publisher-redis[0]" (its
+ * place in the publishers list), the plugin's name for the inspector.
+ * malloc'd; NULL when out of memory. */
+char *plugin_instance_label(const struct plugin_instance *inst);
 
 /* Started and not stopped: takes new work. */
 bool plugin_instance_active(const struct plugin_instance *inst);
