@@ -96,6 +96,38 @@ int core_metrics_init(struct core_metrics *m, struct metrics_registry *reg)
 	return m->passes_complete && m->passes_incomplete && m->pass_duration ? 0 : -1;
 }
 
+#define PENDING_NAME "beachhead_publisher_pending"
+
+void core_metrics_add_publishers(struct core_metrics *m, struct plugin_set *set)
+{
+	for (size_t i = 0; m->reg && i < set->n_publishers; i++) {
+		struct plugin_instance *p = &set->publishers[i];
+		char *name = plugin_instance_label(p);
+		struct metric_label label = {"publisher", name};
+		const char *error = "out of memory";
+		struct metric_handle *h =
+			name ? metrics_register(m->reg, p, METRIC_GAUGE, PENDING_NAME,
+						"Writes queued or owed, not acknowledged by the store yet.",
+						&label, 1, NULL, 0, &error)
+			     : NULL;
+		if (h)
+			p->metrics = m->reg;
+		else
+			log_warning("metrics: %s for %s: %s", PENDING_NAME, p->origin, error);
+		free(name);
+	}
+}
+
+static void collect_pending(struct core_metrics *m, const struct plugin_set *set)
+{
+	for (size_t i = 0; set && i < set->n_publishers; i++) {
+		const struct plugin_instance *p = &set->publishers[i];
+		struct metric_handle *h = metrics_find_owned(m->reg, p, PENDING_NAME);
+		if (h)
+			metric_set(h, p->started ? (double)p->loaded.table->pending(p->self) : 0);
+	}
+}
+
 void core_metrics_pass_finished(struct core_metrics *m, const struct registrations *r)
 {
 	if (!m->reg)
@@ -155,6 +187,7 @@ static void collect(struct core_metrics *m, const struct registrations *r)
 	metric_set(g[GAUGE_REFUSED], (double)r->claims.contenders.count);
 	metric_set(g[GAUGE_INVALID], (double)r->states.counts[CONTAINER_INVALID]);
 	metric_set(g[GAUGE_NO_DOMAINS], (double)r->states.counts[CONTAINER_NO_DOMAINS]);
+	collect_pending(m, r->set);
 	struct process_stats ps;
 	if (process_stats_read(&ps) < 0)
 		log_debug("metrics: /proc could not be read completely");

@@ -40,6 +40,9 @@ struct core_metrics {
 
 /* Registers every core metric in reg; -1 (logged) when one is refused. */
 int core_metrics_init(struct core_metrics *m, struct metrics_registry *reg);
+/* A set started: its publishers get their beachhead_publisher_pending
+ * (pending(), read at each scrape, for every ABI), owned by the instance. */
+void core_metrics_add_publishers(struct core_metrics *m, struct plugin_set *set);
 /* A pass ended (r->last_pass_*): counts it and its duration. */
 void core_metrics_pass_finished(struct core_metrics *m, const struct registrations *r);
 /* The exposition of the whole registry, gauges brought up to date first;

@@ -233,6 +233,7 @@ static void switch_to_next(struct daemon *d)
 		exit_on_failure(d);
 		return;
 	}
+	observability_set_started(&d->metrics, d->set);
 	on_replay_wanted(d);
 	loop_timer_disarm(d->refresh_timer);
 	start_pass(d);
@@ -485,6 +486,7 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
+	observability_set_started(&d.metrics, d.set);
 	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
 		 d.set->inspector.origin, d.set->n_publishers, settings->expire, settings->refresh,
 		 settings->refresh == 0 ? " (one pass)" : "");

@@ -401,12 +401,12 @@ uint64_t metric_changed_ms(const struct metric_handle *h)
 	return h->series->changed_ms;
 }
 
-const struct metric_handle *metrics_find_owned(const struct metrics_registry *reg,
-					       const void *owner, const char *name)
+struct metric_handle *metrics_find_owned(const struct metrics_registry *reg, const void *owner,
+					 const char *name)
 {
-	const struct metric_handle *found = NULL;
+	struct metric_handle *found = NULL;
 	/* Handles are pushed in front: the last match is the first registered. */
-	for (const struct metric_handle *h = reg->handles; h; h = h->next)
+	for (struct metric_handle *h = reg->handles; h; h = h->next)
 		if (h->owner == owner && strcmp(h->series->family->name, name) == 0)
 			found = h;
 	return found;

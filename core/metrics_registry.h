@@ -66,8 +66,8 @@ uint64_t metric_changed_ms(const struct metric_handle *h);
 
 /* The gauge or counter `name` that owner registered (its first series), or
  * NULL: how the readiness checks find a plugin's connection state. */
-const struct metric_handle *metrics_find_owned(const struct metrics_registry *reg,
-					       const void *owner, const char *name);
+struct metric_handle *metrics_find_owned(const struct metrics_registry *reg, const void *owner,
+					 const char *name);
 
 /* Writes every family with at least one series; -1 when the stream fails. */
 int metrics_render(const struct metrics_registry *reg, FILE *out);

@@ -52,6 +52,12 @@ int observability_listen(struct observability *o, struct loop *loop, const struc
 	return 0;
 }
 
+void observability_set_started(struct observability *o, struct plugin_set *set)
+{
+	if (o->reg)
+		core_metrics_add_publishers(&o->core, set);
+}
+
 void observability_pass_finished(struct observability *o)
 {
 	if (o->reg)

@@ -30,6 +30,8 @@ int observability_init(struct observability *o, const struct settings *st,
 		       const struct registrations *r, struct plugin_set *const *set);
 /* Binds metrics_listen and serves from loop; 0 (also when off), or -1. */
 int observability_listen(struct observability *o, struct loop *loop, const struct settings *st);
+/* A plugin set started (at start, and when a reload switched sets). */
+void observability_set_started(struct observability *o, struct plugin_set *set);
 /* A full pass ended. */
 void observability_pass_finished(struct observability *o);
 /* Closes the endpoint; the registry stays for the plugins' teardown. */

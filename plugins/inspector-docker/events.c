@@ -78,6 +78,7 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 		return;
 	}
 	const char *a = ev.action;
+	docker_metrics_event(&in->metrics, a);
 	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", a,
 		     ev.name ? ev.name : ev.id ? ev.id : "?");
 	if (ev.network) {

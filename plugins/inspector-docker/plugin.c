@@ -70,6 +70,7 @@ static void end_wanted_pass_incomplete(struct inspector *in)
 static void connect_failed(struct inspector *in, const char *why)
 {
 	in->state = ENGINE_DOWN;
+	docker_metrics_engine(&in->metrics, false);
 	if (in->refresh == 0) {
 		in->api->report_error(in->host, NULL, "engine unreachable: %s", why);
 		end_wanted_pass_incomplete(in);
@@ -141,6 +142,7 @@ static void on_version(void *arg, const struct dc_result *res)
 	free(version);
 	free(min_version);
 	in->state = ENGINE_UP;
+	docker_metrics_engine(&in->metrics, true);
 	in->stream_opened_ms = in->api->now_ms(in->host);
 	bool reconnect = in->ever_connected;
 	in->ever_connected = true;
@@ -197,6 +199,7 @@ void inspector_engine_failed(struct inspector *in, const char *why)
 	in->events = NULL;
 	sync_abort_pass(in, true);
 	in->state = ENGINE_DOWN;
+	docker_metrics_engine(&in->metrics, false);
 	/* A stream that lived long was a healthy connection: reconnect fast.
 	 * One the engine keeps refusing or dropping keeps backing off. */
 	if (in->api->now_ms(in->host) - in->stream_opened_ms > STREAM_HEALTHY_MS)
@@ -216,6 +219,7 @@ static void inspector_free(struct inspector *in)
 	if (in->reconnect_timer)
 		in->api->timer_free(in->host, in->reconnect_timer);
 	dk_settings_free(&in->settings);
+	docker_metrics_free(&in->metrics);
 	for (char **c = in->containers; c && *c; c++)
 		free(*c);
 	free(in->containers);
@@ -271,6 +275,7 @@ oom:
 static int docker_start(void *self)
 {
 	struct inspector *in = self;
+	docker_metrics_register(&in->metrics, in->api, in->host);
 	in->client = dc_new(in->api, in->host, &in->settings);
 	in->reconnect_timer = in->api->timer_new(in->host, on_reconnect_timer, in);
 	if (!in->client || !in->reconnect_timer) {

@@ -399,6 +399,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 	} else if (res->oversized) {
 		refuse_oversized(in, j->id, j->name);
 	} else if (!res->transport_ok) {
+		docker_metrics_inspect_failed(&in->metrics);
 		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
 		keep(in, j->id, j->name);
 	} else if (res->status == 404) {
@@ -409,6 +410,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 		known_forget(&in->known, j->id);
 	} else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
+		docker_metrics_inspect_failed(&in->metrics);
 		problem(in, j->id, j->name, true, "inspect failed: HTTP %ld%s%s", res->status,
 			msg ? ": " : "", msg ? msg : "");
 		free(msg);

@@ -88,6 +88,7 @@ struct etcd_key {
 	struct etcd_call *call; /* the put or delete in flight */
 	char *sent;   /* what call writes (NULL = a delete) */
 	int64_t sent_lease; /* the lease call puts it on */
+	uint64_t sent_ms;   /* when call went out (write_duration_seconds) */
 	struct bh_strmap_node node; /* keyed by key */
 };
 

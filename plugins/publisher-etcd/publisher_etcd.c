@@ -28,6 +28,7 @@
 
 #include "common/backoff.h"
 #include "common/http_multi.h"
+#include "etcd_metrics.h"
 #include "etcd_publisher.h"
 
 #define RETRY_MIN_MS 200u
@@ -56,6 +57,7 @@ struct etcd_pub {
 
 	char *sweep_namespace; /* a sweep waits for the session */
 	struct etcd_call *sweep_call;
+	struct etcd_metrics metrics; /* etcd_metrics.c */
 };
 
 static void connect_session(struct etcd_pub *p);
@@ -127,6 +129,8 @@ static void give_up_pending(void *arg, struct etcd_key *e)
 static void session_failed(struct etcd_pub *p, const char *why)
 {
 	p->up = false;
+	etcd_metrics_connected(&p->metrics, false);
+	etcd_metrics_error(&p->metrics, ETCD_ERR_SESSION);
 	if (p->keepalive_timer)
 		p->api->timer_disarm(p->host, p->keepalive_timer);
 	if (p->refresh == 0) {
@@ -161,6 +165,7 @@ static void session_up(struct etcd_pub *p)
 {
 	bool was_up = p->up;
 	p->up = true;
+	etcd_metrics_connected(&p->metrics, true);
 	bh_backoff_reset(&p->backoff);
 	if (p->down_logged) {
 		BH_INFO(p, "etcd reachable again at %s", etcd_endpoint(p->client));
@@ -195,6 +200,9 @@ static void lease_lost(struct etcd_pub *p)
 		   "granting a new one and putting %zu keys again", p->lease, p->ttl, p->keys.map.count);
 	p->lease = 0;
 	p->up = false;
+	etcd_metrics_connected(&p->metrics, false);
+	etcd_metrics_error(&p->metrics, ETCD_ERR_LEASE_LOST);
+	etcd_metrics_lease_ttl(&p->metrics, 0);
 	etcd_keys_each(&p->keys, forget_stored, p);
 	connect_session(p);
 }
@@ -218,6 +226,7 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 			return;
 		}
 		BH_DEBUG(p, "etcd lease %" PRId64 " granted, TTL %u s", p->lease, p->ttl);
+		etcd_metrics_lease_ttl(&p->metrics, get_int64(reply->json, "TTL"));
 		session_up(p);
 		return;
 	}
@@ -234,6 +243,7 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 		lease_lost(p);
 		return;
 	}
+	etcd_metrics_lease_ttl(&p->metrics, get_int64(result, "TTL"));
 	session_up(p);
 }
 
@@ -317,6 +327,7 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 		session_failed(p, "cannot build a request (out of memory)");
 		return;
 	}
+	e->sent_ms = p->api->now_ms(p->host);
 	e->call = etcd_call(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
 			    on_written, e);
 	if (!e->call)
@@ -334,6 +345,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		return;
 	}
 	if (reply->ok) {
+		etcd_metrics_write_done(&p->metrics, e->sent != NULL, e->sent_ms);
 		e->refused = false;
 		free(e->stored);
 		e->stored = e->sent;
@@ -352,6 +364,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 	}
 	/* Refused for this key (permissions, size): the next publish or
 	 * reconnect tries again; the operator must see it. */
+	etcd_metrics_error(&p->metrics, ETCD_ERR_WRITE);
 	if (!e->refused)
 		p->api->report_error(p->host, NULL, "etcd refused to %s %s: %s",
 				     e->sent ? "put" : "delete", e->key, reply->error ? reply->error : "?");
@@ -491,6 +504,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 static int etcd_start(void *self)
 {
 	struct etcd_pub *p = self;
+	etcd_metrics_register(&p->metrics, p->api, p->host);
 	p->client = etcd_client_new(p->api, p->host, &p->settings);
 	p->keepalive_timer = p->api->timer_new(p->host, on_keepalive_timer, p);
 	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);

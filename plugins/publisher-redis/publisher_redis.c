@@ -53,6 +53,7 @@ struct op {
 	char *value;
 	size_t value_len;
 	unsigned ttl;
+	uint64_t sent_ms; /* write_duration_seconds */
 };
 
 /* A SET the server refused, kept for the next retry (data of failed_sets). */
@@ -193,6 +194,7 @@ static int send_set(struct redis_publisher *p, struct op *op)
 	/* argv form: key and value go out byte for byte, no format parsing. */
 	const char *argv[5] = {"SET", op->key, op->value, "EX", ttl};
 	size_t lens[5] = {3, strlen(op->key), op->value_len, 2, strlen(ttl)};
+	op->sent_ms = p->api->now_ms(p->host);
 	return redis_conn_submit(p, on_reply, op, op->ttl > 0 ? 5 : 3, argv, lens);
 }
 
@@ -200,6 +202,7 @@ static int send_del(struct redis_publisher *p, struct op *op)
 {
 	const char *argv[2] = {"DEL", op->key};
 	size_t lens[2] = {3, strlen(op->key)};
+	op->sent_ms = p->api->now_ms(p->host);
 	return redis_conn_submit(p, on_reply, op, 2, argv, lens);
 }
 
@@ -233,6 +236,7 @@ static void arm_retry(struct redis_publisher *p)
 
 static void write_refused(struct redis_publisher *p, struct op *op, const char *error)
 {
+	redis_metrics_write_refused(p);
 	if (op->kind == OP_DEL) {
 		defer_del(p, op->key, op->container);
 	} else {
@@ -443,6 +447,7 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 						   : "protocol error: an unexpected reply to DEL");
 	} else {
 		on_success(p, op, r);
+		redis_metrics_write_done(p, op->kind == OP_SET, op->sent_ms);
 		write_succeeded(p);
 	}
 	op_free(op);
@@ -568,6 +573,8 @@ static void resend_recent_dels(struct redis_publisher *p)
 void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 {
 	char *container, *key;
+	if (new_master)
+		redis_metrics_failover(p);
 	if (new_master)
 		resend_recent_dels(p);
 	/* Sent before the replay's SETs (the core replays from the loop, after
@@ -725,6 +732,7 @@ static int redis_init(const struct bh_init *args, void **self)
 static int redis_start(void *self)
 {
 	struct redis_publisher *p = self;
+	redis_metrics_register(p);
 	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);
 	if (!p->retry_timer)
 		return BH_ERR;

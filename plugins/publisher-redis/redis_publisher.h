@@ -16,6 +16,7 @@
 #include <beachhead/sdk.h>
 #include "redis_config.h"
 #include "redis_keyset.h"
+#include "redis_metrics.h"
 #include "resp_link.h"
 
 #define BACKOFF_MIN_MS 100u
@@ -111,6 +112,7 @@ struct redis_publisher {
 	struct bh_timer *retry_timer;
 
 	struct redis_sentinel *sentinel; /* NULL without `sentinels` */
+	struct redis_metrics metrics;    /* redis_metrics.c */
 };
 
 /* --- redis_conn.c --- */
