@@ -8,18 +8,21 @@
 set -eu
 
 # The whole test toolchain (make check starts real engines and servers).
+# prometheus: the metrics tests start their own on loopback (and use its
+# promtool); on a host with systemd the package also enables its own
+# prometheus.service on :9090 (systemctl disable --now prometheus).
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
-libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev check
 docker.io busybox-static podman crun
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
-nginx libnginx-mod-stream haproxy golang-go
+nginx libnginx-mod-stream haproxy golang-go prometheus
 "
 BUILD_PACKAGES="
 build-essential autoconf automake libtool pkg-config
-libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev
 "
 # quickstart.sh --demo imports busybox-static as its sample image.
 QUICKSTART_PACKAGES="$BUILD_PACKAGES docker.io busybox-static redis-server redis-tools curl"
