@@ -44,7 +44,7 @@ bh_expect_lines "$BH_TMP/bad" "--metrics-listen \"\[::1\]:99999\": the port must
 $(bh_daemon_cmd) -c "$BH_TMP/beachhead.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err" &
 pid=$!
 bh_on_exit "kill -9 $pid"
-bh_wait_for 10 "grep -q 'metrics: serving /metrics, /healthz and /readyz on http://127.0.0.1:[1-9]' '$BH_TMP/err'" \
+bh_wait_for 60 "grep -q 'metrics: serving /metrics, /healthz and /readyz on http://127.0.0.1:[1-9]' '$BH_TMP/err'" \
 	"the listening line" || { cat "$BH_TMP/err" >&2; exit 1; }
 grep -q 'is not a loopback address' "$BH_TMP/err" && bh_fail "a loopback address was called public"
 port=$(sed -n 's|.*on http://127.0.0.1:\([0-9]*\)$|\1|p' "$BH_TMP/err")
@@ -146,7 +146,7 @@ CONF
 $(bh_daemon_cmd) -c "$BH_TMP/old.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/err" &
 pid=$!
 bh_on_exit "kill -9 $pid"
-bh_wait_for 10 "grep -q 'on http://\[::1\]:[1-9]' '$BH_TMP/err'" "the listening line (IPv6)" || { cat "$BH_TMP/err" >&2; exit 1; }
+bh_wait_for 60 "grep -q 'on http://\[::1\]:[1-9]' '$BH_TMP/err'" "the listening line (IPv6)" || { cat "$BH_TMP/err" >&2; exit 1; }
 port=$(sed -n 's|.*on http://\[::1\]:\([0-9]*\)$|\1|p' "$BH_TMP/err")
 url="http://[::1]:$port"
 bh_wait_for 10 "curl -s -g '$url/metrics' | grep -qx 'beachhead_registrations 1'" "the old plugins' registration counted" ||

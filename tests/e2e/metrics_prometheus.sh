@@ -28,7 +28,7 @@ expire = 30;
 metrics_listen = "127.0.0.1:0";
 CONF
 bh_daemon_start "$BH_TMP/daemon" -c "$BH_TMP/beachhead.conf" --no-timestamp
-bh_wait_for 10 "grep -q 'metrics: serving .* on http://127.0.0.1:[1-9]' '$BH_TMP/daemon.err'" "the listening line" ||
+bh_wait_for 60 "grep -q 'metrics: serving .* on http://127.0.0.1:[1-9]' '$BH_TMP/daemon.err'" "the listening line" ||
 	{ cat "$BH_TMP/daemon.err" >&2; exit 1; }
 port=$(sed -n 's|.*on http://127.0.0.1:\([0-9]*\)$|\1|p' "$BH_TMP/daemon.err")
 url="http://127.0.0.1:$port"
