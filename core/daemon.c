@@ -224,9 +224,20 @@ static void on_watchdog_timer(void *arg)
 
 /* --- reload (reload.c does the work; the daemon waits between halves) --- */
 
+/* The listener stays as it started: its socket was bound once, and
+ * scrapers keep their target through a reload. */
+static void warn_metrics_listen_changed(const struct settings *old, const struct settings *next)
+{
+	const char *a = old->metrics_listen, *b = next->metrics_listen;
+	if ((a || b) && (!a || !b || strcmp(a, b) != 0))
+		log_warning("reload: metrics_listen changed (%s -> %s); it takes effect at the next "
+			    "restart", a ? a : "off", b ? b : "off");
+}
+
 static void switch_to_next(struct daemon *d)
 {
 	struct plugin_set *old = d->set;
+	warn_metrics_listen_changed(old->settings, d->next->settings);
 	d->set = d->next;
 	d->next = NULL;
 	if (reload_switch(old, d->set, &d->registrations) < 0) {

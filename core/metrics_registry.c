@@ -317,10 +317,16 @@ struct metric_handle *metrics_register(struct metrics_registry *reg, const void 
 	return h;
 }
 
-static void release_series(struct metrics_registry *reg, struct series *s)
+/* A series nobody holds is kept (not rendered) until metrics_sweep: a
+ * reload releases the old instances' handles before the new ones take
+ * them again, and their counters must carry on. */
+static void release_series(struct series *s)
 {
-	if (--s->refs > 0)
-		return;
+	s->refs--;
+}
+
+static void free_unheld_series(struct metrics_registry *reg, struct series *s)
+{
 	struct family *f = s->family;
 	for (struct series **p = &f->series; *p; p = &(*p)->next)
 		if (*p == s) {
@@ -343,8 +349,20 @@ void metrics_release_owner(struct metrics_registry *reg, const void *owner)
 			continue;
 		}
 		*p = h->next;
-		release_series(reg, h->series);
+		release_series(h->series);
 		free(h);
+	}
+}
+
+void metrics_sweep(struct metrics_registry *reg)
+{
+	for (struct family *f = reg ? reg->families : NULL, *next; f; f = next) {
+		next = f->next; /* the family goes with its last series */
+		for (struct series *s = f->series, *after; s; s = after) {
+			after = s->next;
+			if (s->refs == 0)
+				free_unheld_series(reg, s);
+		}
 	}
 }
 
@@ -441,14 +459,26 @@ static void write_histogram(FILE *out, const struct family *f, const struct seri
 	write_sample(out, f->name, "_count", s->labels, NULL, (double)s->count);
 }
 
+static bool held(const struct family *f)
+{
+	for (const struct series *s = f->series; s; s = s->next)
+		if (s->refs > 0)
+			return true;
+	return false;
+}
+
 int metrics_render(const struct metrics_registry *reg, FILE *out)
 {
 	static const char *const type_names[] = {"counter", "gauge", "histogram"};
 	for (const struct family *f = reg->families; f; f = f->next) {
+		if (!held(f))
+			continue;
 		fprintf(out, "# HELP %s ", f->name);
 		write_escaped(out, f->help, false);
 		fprintf(out, "\n# TYPE %s %s\n", f->name, type_names[f->type]);
 		for (const struct series *s = f->series; s; s = s->next) {
+			if (s->refs == 0)
+				continue;
 			if (f->type == METRIC_HISTOGRAM)
 				write_histogram(out, f, s);
 			else

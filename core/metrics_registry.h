@@ -48,8 +48,12 @@ struct metric_handle *metrics_register(struct metrics_registry *reg, const void 
 				       enum metric_type type, const char *name, const char *help,
 				       const struct metric_label *labels, size_t n_labels,
 				       const double *buckets, size_t n_buckets, const char **error);
-/* Releases every handle of owner; series nobody holds any more go. */
+/* Releases every handle of owner.  A series nobody holds any more is no
+ * longer rendered, but kept with its value until metrics_sweep: registered
+ * again before (a reload's new plugin instance), it carries on. */
 void metrics_release_owner(struct metrics_registry *reg, const void *owner);
+/* Frees the series nobody holds (and families left empty). */
+void metrics_sweep(struct metrics_registry *reg);
 
 enum metric_type metric_type(const struct metric_handle *h);
 /* Counter: adds v (a negative or NaN v is ignored: counters only grow).

@@ -54,8 +54,11 @@ int observability_listen(struct observability *o, struct loop *loop, const struc
 
 void observability_set_started(struct observability *o, struct plugin_set *set)
 {
-	if (o->reg)
-		core_metrics_add_publishers(&o->core, set);
+	if (!o->reg)
+		return;
+	core_metrics_add_publishers(&o->core, set);
+	/* What the previous set held and this one did not take again. */
+	metrics_sweep(o->reg);
 }
 
 void observability_pass_finished(struct observability *o)

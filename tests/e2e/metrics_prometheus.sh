@@ -117,5 +117,16 @@ $BEACHHEAD -c "$BH_TMP/beachhead.conf" --metrics-listen "127.0.0.1:$port" --heal
 prom_wait 'beachhead_publisher_reconnects_total' 1 "one reconnect counted"
 bh_redis_wait_keys 3 10 || bh_fail "the registrations were not written again"
 
+# A reload replaces the plugin instances; their counters carry on (a reset
+# would read as a restart of the daemon in rate() and in alerts).
+writes_line() { curl -s "$url/metrics" | grep '^beachhead_publisher_writes_total{publisher="publisher-redis\[0\]",op="set"}'; }
+before=$(writes_line | sed 's/.* //')
+[ -n "$before" ] || bh_fail "no writes_total{op=set} before the reload"
+kill -HUP "$BH_DAEMON_PID"
+bh_wait_for 30 "grep -q 'reloaded $BH_TMP/beachhead.conf' '$BH_TMP/daemon.err'" "the reload" || exit 1
+bh_wait_for 10 "[ -n \"\$(writes_line)\" ]" "writes_total after the reload" || exit 1
+after=$(writes_line | sed 's/.* //')
+[ "$after" -ge "$before" ] || bh_fail "writes_total went from $before to $after across a reload"
+
 bh_daemon_stop || bh_fail "daemon exited non-zero"
 bh_check_valgrind

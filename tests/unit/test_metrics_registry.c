@@ -185,8 +185,15 @@ START_TEST(test_shared_series_and_release)
 	ck_assert_ptr_null(metrics_find_owned(reg, &owner_a, "w_total"));
 	metrics_release_owner(reg, &owner_b);
 	char *text = render();
-	ck_assert_str_eq(text, ""); /* the last handle took the series and family */
+	ck_assert_str_eq(text, ""); /* nobody holds it: not rendered */
 	free(text);
+	/* Taken again before a sweep (a reload's new instance): carries on. */
+	b = metrics_register(reg, &owner_b, METRIC_COUNTER, "w_total", "W.", &l, 1, NULL, 0, &error);
+	ck_assert(metric_value(b) == 4);
+	metrics_release_owner(reg, &owner_b);
+	metrics_sweep(reg);
+	b = metrics_register(reg, &owner_b, METRIC_COUNTER, "w_total", "W.", &l, 1, NULL, 0, &error);
+	ck_assert(metric_value(b) == 0); /* swept: a new series */
 }
 END_TEST
 
