@@ -9,7 +9,9 @@
 #include <beachhead/plugin.h>
 
 #include "log.h"
+#include "loop.h"
 #include "process_stats.h"
+#include "readiness.h"
 
 /* Pass durations: a few ms for a handful of containers, seconds for
  * thousands behind a slow engine. */
@@ -36,6 +38,7 @@ static const struct core_metric_def gauge_defs[GAUGE_COUNT] = {
 	{METRIC_GAUGE, "process_open_fds", "Number of open file descriptors.", NULL, NULL},
 	{METRIC_GAUGE, "process_max_fds", "Maximum number of open file descriptors.", NULL, NULL},
 	{METRIC_GAUGE, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", NULL, NULL},
+	{METRIC_GAUGE, "beachhead_ready", "1 when /readyz answers 200 (engine, full passes, publishers).", NULL, NULL},
 };
 
 static struct metric_handle *define(struct metrics_registry *reg, const struct core_metric_def *d,
@@ -188,6 +191,10 @@ static void collect(struct core_metrics *m, const struct registrations *r)
 	metric_set(g[GAUGE_INVALID], (double)r->states.counts[CONTAINER_INVALID]);
 	metric_set(g[GAUGE_NO_DOMAINS], (double)r->states.counts[CONTAINER_NO_DOMAINS]);
 	collect_pending(m, r->set);
+	size_t len = 0;
+	bool ready = false;
+	free(r->set ? readiness_report(r->set, r, m->reg, loop_now_ms(), &len, &ready) : NULL);
+	metric_set(g[GAUGE_READY], ready ? 1 : 0);
 	struct process_stats ps;
 	if (process_stats_read(&ps) < 0)
 		log_debug("metrics: /proc could not be read completely");

@@ -164,6 +164,7 @@ static void on_version(void *arg, const struct dc_result *res)
 		if (!in->events) {
 			in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
 			in->state = ENGINE_DOWN;
+			docker_metrics_engine(&in->metrics, false);
 			end_wanted_pass_incomplete(in);
 			schedule_reconnect(in);
 			return;

@@ -68,7 +68,7 @@ curl -s "$url/metrics" >"$BH_TMP/metrics"
 for line in 'beachhead_registrations 2' 'beachhead_domains 2' \
 	'beachhead_containers{state="registered"} 2' 'beachhead_containers{state="invalid"} 1' \
 	'beachhead_containers{state="no_domains"} 1' 'beachhead_containers{state="refused"} 0' \
-	'beachhead_passes_total{result="incomplete"} 0' 'beachhead_pass_duration_seconds_count 1' \
+	'beachhead_passes_total{result="incomplete"} 0' 'beachhead_pass_duration_seconds_count 1' 'beachhead_ready 1' \
 	"beachhead_build_info{version=\"[0-9.]*\",abi=\"1\\.[0-9]*\"} 1" \
 	'beachhead_publisher_pending{publisher="publisher-stdout\[0\]"} 0' \
 	'process_open_fds [1-9][0-9]*' 'process_max_fds [1-9][0-9]*' 'process_resident_memory_bytes [1-9][0-9]*' \

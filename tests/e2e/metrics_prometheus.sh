@@ -99,6 +99,7 @@ promtool check metrics <"$BH_TMP/metrics" >"$BH_TMP/lint" 2>&1 || { cat "$BH_TMP
 # The store goes away: disconnected, not ready, and /readyz says who.
 bh_redis_kill TERM
 prom_wait 'beachhead_publisher_connected{publisher="publisher-redis[0]"}' 0 "the publisher disconnected"
+prom_wait 'beachhead_ready' 0 "not ready"
 curl -s -o "$BH_TMP/ready" -w '%{http_code}' "$url/readyz" >"$BH_TMP/code"
 [ "$(cat "$BH_TMP/code")" = 503 ] || { cat "$BH_TMP/ready" >&2; bh_fail "/readyz is $(cat "$BH_TMP/code") with redis down"; }
 bh_expect_lines "$BH_TMP/ready" '^publisher-redis\[0\]: failed: redis: [a-z ]* (since [0-9]* s)$' \
@@ -110,6 +111,7 @@ bh_expect_lines "$BH_TMP/hc" '^publisher-redis\[0\]: failed'
 # Back: connected again, ready, a reconnect counted.
 bh_redis_restart
 prom_wait 'beachhead_publisher_connected{publisher="publisher-redis[0]"}' 1 "the publisher connected again"
+prom_wait 'beachhead_ready' 1 "ready again"
 bh_wait_for 10 "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$url/readyz')\" = 200 ]" "/readyz 200 again" ||
 	{ curl -s "$url/readyz" >&2; exit 1; }
 $BEACHHEAD -c "$BH_TMP/beachhead.conf" --metrics-listen "127.0.0.1:$port" --health-check >"$BH_TMP/hc" 2>&1 ||
