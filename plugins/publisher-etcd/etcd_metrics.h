@@ -1,7 +1,7 @@
 /*
- * publisher-etcd's metrics (docs/metrics.md): registered from start(),
- * updated by one call where each event happens.  Every handle may be NULL
- * (metrics off): the SDK's updates then do nothing.
+ * publisher-etcd's metrics (docs/metrics.md): those of every publisher
+ * (common/publisher_metrics.h) and its own, registered from start() and
+ * updated by one call where each event happens.
  */
 #ifndef ETCD_METRICS_H
 #define ETCD_METRICS_H
@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+
+#include "common/publisher_metrics.h"
 
 /* errors_total{kind} */
 enum etcd_error_kind {
@@ -20,18 +22,10 @@ enum etcd_error_kind {
 };
 
 struct etcd_metrics {
-	const struct bh_host_api *api; /* for the SDK's BH_* macros */
-	struct bh_host *host;
-	struct bh_metric *connected;
-	struct bh_metric *writes_set;
-	struct bh_metric *writes_del;
+	struct bh_publisher_metrics common;
 	struct bh_metric *errors[ETCD_ERR_COUNT];
-	struct bh_metric *write_duration;
-	struct bh_metric *reconnects;
 	struct bh_metric *lease_ttl;
 	struct bh_metric *reconciled;
-	bool up;      /* as last reported */
-	bool was_up;  /* a connection after the first one is a reconnect */
 };
 
 void etcd_metrics_register(struct etcd_metrics *m, const struct bh_host_api *api,

@@ -1,7 +1,7 @@
 /*
- * publisher-redis's metrics (docs/metrics.md): registered from start(),
- * updated by one call where each event happens.  Every handle may be NULL
- * (metrics off): the SDK's updates then do nothing.
+ * publisher-redis's metrics (docs/metrics.md): those of every publisher
+ * (common/publisher_metrics.h) and its own, registered from start() and
+ * updated by one call where each event happens.
  */
 #ifndef REDIS_METRICS_H
 #define REDIS_METRICS_H
@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include <beachhead/plugin.h>
+
+#include "common/publisher_metrics.h"
 
 struct redis_publisher;
 
@@ -26,14 +28,9 @@ enum redis_error_kind {
 };
 
 struct redis_metrics {
-	struct bh_metric *connected;
-	struct bh_metric *writes_set;
-	struct bh_metric *writes_del;
+	struct bh_publisher_metrics common;
 	struct bh_metric *errors[REDIS_ERR_COUNT];
-	struct bh_metric *write_duration;
-	struct bh_metric *reconnects;
 	struct bh_metric *failovers;
-	bool was_connected; /* a connection after the first one is a reconnect */
 };
 
 void redis_metrics_register(struct redis_publisher *p);
