@@ -3,8 +3,12 @@
 # time at the client and the daemon's CPU per scrape), and the daemon's own
 # cost with metrics off and on while nobody scrapes.
 #
-#   bench/metrics.sh                 (from a built tree; make check builds
-#                                     the scripted inspector it needs)
+#   bench/metrics.sh [OTHER_BUILDDIR]   (from a built tree; make check
+#                                        builds the scripted inspector)
+#
+# With OTHER_BUILDDIR (e.g. a build of the code before metrics existed,
+# its scripted inspector built too), its daemon runs first, the same way:
+# the cost of the metrics code with metrics off.
 #
 # Environment:
 #   BENCH_CONTAINERS=1000   registrations (scripted inspector: a test-only
@@ -52,11 +56,13 @@ ${2:-}
 CONF
 }
 
-# start CONF: the daemon in the background (--verbose: pass lines), waits for
-# its first full pass; sets PID.
+# start CONF [BUILDDIR]: the daemon (of BUILDDIR, default this build) in the
+# background (--verbose: pass lines), waits for its first full pass; sets PID.
 start() {
+	local b=${2:-$top_builddir}
 	: >"$BH_TMP/err"
-	"$BEACHHEAD" -c "$1" --verbose >/dev/null 2>"$BH_TMP/err" &
+	BEACHHEAD_PLUGIN_PATH=$b/plugins/publisher-stdout/.libs:$b/tests/.libs \
+		"$b/beachhead-companion" -c "$1" --verbose >/dev/null 2>"$BH_TMP/err" &
 	PID=$!
 	bh_on_exit "kill -9 $PID"
 	bh_wait_for 120 "grep -q 'full pass 1 ends (complete)' '$BH_TMP/err'" "the first full pass" ||
@@ -75,8 +81,15 @@ idle() {
 		'BEGIN { printf "| %s | %d | %.2f | %d |\n", l, p, c / (p ? p : 1) / 1e6, rss }'
 }
 
-say "metrics off: $BENCH_CONTAINERS registrations, ${BENCH_IDLE}s"
 conf "$BH_TMP/off.conf"
+other=""
+if [ -n "${1:-}" ]; then
+	say "other build ($1): $BENCH_CONTAINERS registrations, ${BENCH_IDLE}s"
+	start "$BH_TMP/off.conf" "$1"
+	other=$(idle "other build ($(git -C "$1/.." rev-parse --short HEAD 2>/dev/null || echo "$1"))")
+	stop
+fi
+say "metrics off: $BENCH_CONTAINERS registrations, ${BENCH_IDLE}s"
 start "$BH_TMP/off.conf"
 off=$(idle "off")
 stop
@@ -127,6 +140,7 @@ Registrations: $registrations; exposition: $size bytes
 
 | metrics | passes in ${BENCH_IDLE}s | daemon CPU ms/pass | VmRSS kB |
 | --- | ---: | ---: | ---: |
-$off
+${other:+$other
+}$off
 $on
 OUT
