@@ -9,11 +9,13 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "mhd_library.h"
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 
 struct http_endpoint {
+	const struct mhd_library *lib;
 	struct MHD_Daemon *mhd;
 	struct bh_watch *watch;   /* MHD's epoll fd in the core loop */
 	struct bh_timer *timer;   /* MHD's next timeout */
@@ -36,14 +38,15 @@ static void mhd_log(void *arg, const char *fmt, va_list ap)
 	log_msg(BH_LOG_DEBUG, "metrics", "%s", line);
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, char *body,
-			       size_t len, const char *content_type)
+static enum MHD_Result respond(const struct mhd_library *lib, struct MHD_Connection *conn,
+			       unsigned status, char *body, size_t len, const char *content_type)
 {
+	static const char internal_error[] = "internal error\n";
 	struct MHD_Response *response =
-		body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-		     : MHD_create_response_from_buffer(strlen("internal error\n"),
-						       (void *)"internal error\n",
-						       MHD_RESPMEM_PERSISTENT);
+		body ? lib->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+		     : lib->create_response_from_buffer(sizeof internal_error - 1,
+							(void *)internal_error,
+							MHD_RESPMEM_PERSISTENT);
 	if (!response) {
 		free(body);
 		return MHD_NO;
@@ -51,18 +54,18 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, cha
 	if (!body)
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	enum MHD_Result ok =
-		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+		lib->add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	if (ok == MHD_YES)
-		ok = MHD_queue_response(conn, status, response);
-	MHD_destroy_response(response);
+		ok = lib->queue_response(conn, status, response);
+	lib->destroy_response(response);
 	return ok;
 }
 
-static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned status,
-				    const char *text)
+static enum MHD_Result respond_text(const struct mhd_library *lib, struct MHD_Connection *conn,
+				    unsigned status, const char *text)
 {
 	char *body = strdup(text);
-	return respond(conn, status, body, body ? strlen(body) : 0, CONTENT_TYPE_TEXT);
+	return respond(lib, conn, status, body, body ? strlen(body) : 0, CONTENT_TYPE_TEXT);
 }
 
 static enum MHD_Result route(struct http_endpoint *e, struct MHD_Connection *conn,
@@ -71,17 +74,18 @@ static enum MHD_Result route(struct http_endpoint *e, struct MHD_Connection *con
 	size_t len = 0;
 	if (strcmp(url, "/metrics") == 0) {
 		char *body = e->routes.metrics(e->routes.arg, &len);
-		return respond(conn, MHD_HTTP_OK, body, len, CONTENT_TYPE_METRICS);
+		return respond(e->lib, conn, MHD_HTTP_OK, body, len, CONTENT_TYPE_METRICS);
 	}
 	if (strcmp(url, "/healthz") == 0)
-		return respond_text(conn, MHD_HTTP_OK, "ok\n");
+		return respond_text(e->lib, conn, MHD_HTTP_OK, "ok\n");
 	if (strcmp(url, "/readyz") == 0) {
 		bool ready = false;
 		char *body = e->routes.readiness(e->routes.arg, &len, &ready);
-		return respond(conn, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body, len,
-			       CONTENT_TYPE_TEXT);
+		return respond(e->lib, conn, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body,
+			       len, CONTENT_TYPE_TEXT);
 	}
-	return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found: /metrics, /healthz, /readyz\n");
+	return respond_text(e->lib, conn, MHD_HTTP_NOT_FOUND,
+			    "not found: /metrics, /healthz, /readyz\n");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -90,6 +94,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	(void)version;
 	(void)upload_data;
+	struct http_endpoint *e = cls;
 	struct request *req = *state;
 	if (!req) { /* headers only: the body, if any, comes in the next calls */
 		if (!(req = calloc(1, sizeof *req)))
@@ -105,8 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return req->body_bytes > HTTP_MAX_REQUEST_BYTES ? MHD_NO : MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-	return route(cls, conn, url);
+		return respond_text(e->lib, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+	return route(e, conn, url);
 }
 
 static void on_request_done(void *cls, struct MHD_Connection *conn, void **state,
@@ -124,7 +129,7 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **state
 static void schedule(struct http_endpoint *e)
 {
 	MHD_UNSIGNED_LONG_LONG timeout_ms = 0;
-	if (MHD_get_timeout(e->mhd, &timeout_ms) != MHD_YES) {
+	if (e->lib->get_timeout(e->mhd, &timeout_ms) != MHD_YES) {
 		loop_timer_disarm(e->timer);
 		return;
 	}
@@ -134,7 +139,7 @@ static void schedule(struct http_endpoint *e)
 
 static void run(struct http_endpoint *e)
 {
-	if (MHD_run(e->mhd) != MHD_YES)
+	if (e->lib->run(e->mhd) != MHD_YES)
 		log_debug("metrics: the HTTP server reported a failed run");
 	schedule(e);
 }
@@ -156,7 +161,7 @@ static struct MHD_Daemon *start_mhd(struct http_endpoint *e, const struct listen
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (a->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	return MHD_start_daemon(
+	return e->lib->start_daemon(
 		flags, 0, NULL, NULL, on_request, e,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, e, /* first: it covers the other options */
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&a->addr,
@@ -178,14 +183,22 @@ struct http_endpoint *http_endpoint_start(struct loop *loop, const struct listen
 		return NULL;
 	}
 	e->routes = *routes;
+	const char *why = NULL;
+	if (!(e->lib = mhd_library_load(&why))) {
+		log_error("metrics: %s", why);
+		free(e);
+		return NULL;
+	}
 	e->mhd = start_mhd(e, address);
 	if (!e->mhd) {
 		log_error("metrics: cannot listen on %s (address in use or not local?)", where);
 		free(e);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *epoll_info = MHD_get_daemon_info(e->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	const union MHD_DaemonInfo *port_info = MHD_get_daemon_info(e->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *epoll_info =
+		e->lib->get_daemon_info(e->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *port_info =
+		e->lib->get_daemon_info(e->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	e->port = port_info ? port_info->port : 0;
 	e->timer = loop_timer_new(loop, on_timer, e);
 	e->watch = epoll_info && e->timer
@@ -208,7 +221,7 @@ void http_endpoint_stop(struct http_endpoint *endpoint)
 		loop_watch_remove(endpoint->watch);
 	if (endpoint->timer)
 		loop_timer_free(endpoint->timer);
-	MHD_stop_daemon(endpoint->mhd);
+	endpoint->lib->stop_daemon(endpoint->mhd);
 	free(endpoint);
 }
 

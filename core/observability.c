@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mhd_library.h"
 #include "readiness.h"
 
 int observability_init(struct observability *o, const struct settings *st,
@@ -78,4 +79,5 @@ void observability_free(struct observability *o)
 	observability_stop(o);
 	metrics_registry_free(o->reg);
 	o->reg = NULL;
+	mhd_library_unload();
 }

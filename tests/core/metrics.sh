@@ -51,6 +51,9 @@ port=$(sed -n 's|.*on http://127.0.0.1:\([0-9]*\)$|\1|p' "$BH_TMP/err")
 url="http://127.0.0.1:$port"
 bh_wait_for 10 "grep -q '/beachhead/web2' '$BH_TMP/out'" "the first registrations" || exit 1
 
+# libmicrohttpd is loaded because metrics are on (below: not when off).
+grep -q 'libmicrohttpd' "/proc/$pid/maps" || bh_fail "libmicrohttpd is not loaded with metrics on"
+
 # Liveness, routes, methods.
 [ "$(curl -s "$url/healthz")" = ok ] || bh_fail "/healthz did not say ok"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/nothing")" = 404 ] || bh_fail "an unknown path is not 404"
@@ -121,6 +124,18 @@ wait $pid
 status=$?
 [ "$status" -eq 0 ] || { cat "$BH_TMP/err" >&2; bh_fail "daemon exited with $status"; }
 bh_check_valgrind
+# Off: no listener, and libmicrohttpd (with GnuTLS) not even loaded.
+grep -v metrics_listen "$BH_TMP/beachhead.conf" >"$BH_TMP/nometrics.conf"
+rm -f "$BH_TMP/go"
+$BEACHHEAD -c "$BH_TMP/nometrics.conf" --no-timestamp >"$BH_TMP/off.out" 2>"$BH_TMP/off.err" &
+off_pid=$!
+bh_on_exit "kill -9 $off_pid"
+bh_wait_for 30 "grep -q '/beachhead/web2' '$BH_TMP/off.out'" "the registrations without metrics" || exit 1
+grep -q 'metrics:' "$BH_TMP/off.err" && bh_fail "metrics are said to be served while off"
+grep -q 'libmicrohttpd' "/proc/$off_pid/maps" && bh_fail "libmicrohttpd is loaded with metrics off"
+kill -TERM $off_pid
+wait $off_pid || bh_fail "the daemon without metrics exited non-zero"
+
 # Gone with the daemon: --health-check says so and fails.
 $BEACHHEAD -c "$BH_TMP/beachhead.conf" --metrics-listen "127.0.0.1:$port" --health-check >"$BH_TMP/hc" 2>&1 &&
 	bh_fail "--health-check succeeded without a daemon"

@@ -77,6 +77,9 @@ grep -q -- '--metrics-listen' /lib/systemd/system/beachhead-companion.service &&
 [ -f /usr/share/doc/beachhead-companion/examples/prometheus/beachhead-rules.yml ] ||
 	bh_fail "the alerting rules are not shipped"
 ls /usr/share/doc/beachhead-companion/metrics.md* >/dev/null 2>&1 || bh_fail "docs/metrics.md is not shipped"
+# libmicrohttpd is dlopen()ed (metrics_listen only): a dependency of its own.
+dpkg-query -W -f='${Depends}' beachhead-companion | grep -q 'libmicrohttpd12' ||
+	bh_fail "the package does not depend on libmicrohttpd12"
 # The unit is enabled (a symlink, also where systemd does not run).
 [ -L /etc/systemd/system/multi-user.target.wants/beachhead-companion.service ] ||
 	bh_fail "the unit is not enabled"
