@@ -4,7 +4,7 @@
 # exposition (promtool check metrics), /healthz and /readyz answer, anything
 # else is 404; clients that stall, crowd (100 at once) or send a 1 MiB
 # request line never delay a container's registration, and are dropped;
-# --health-check asks /readyz; plugins of an older ABI (1.1, no metrics
+# --health-check asks /readyz; plugins of an older ABI (1.2, 1.1: no metrics
 # functions) load and run, only their own metrics are absent.
 . "$top_srcdir/tests/lib/common.sh"
 command -v curl >/dev/null 2>&1 || bh_skip "curl is not installed"
@@ -145,14 +145,14 @@ printf 'enumerate = true;\n' >"$BH_TMP/off.conf"
 $BEACHHEAD -c "$BH_TMP/off.conf" --health-check >"$BH_TMP/hc" 2>&1 && bh_fail "--health-check succeeded without metrics_listen"
 bh_expect_lines "$BH_TMP/hc" "metrics_listen is not set"
 
-# Plugins of ABI 1.1 (before the metrics functions of 1.3): they load and
-# run; the core's metrics are there, theirs are not.
+# Plugins of ABI 1.2 and 1.1 (before the metrics functions of 1.3): they
+# load and run; the core's metrics are there, theirs are not.
 cat >"$BH_TMP/old-script" <<SCRIPT
 up old 172.30.0.9 old.example
 await $BH_TMP/never
 SCRIPT
 cat >"$BH_TMP/old.conf" <<CONF
-inspector = { plugin = "inspector-scripted-abi11"; script = "$BH_TMP/old-script"; };
+inspector = { plugin = "inspector-scripted-abi12"; script = "$BH_TMP/old-script"; };
 publishers = ( { plugin = "publisher-abi11"; } );
 enumerate = true;
 metrics_listen = "[::1]:0";
@@ -162,6 +162,8 @@ $(bh_daemon_cmd) -c "$BH_TMP/old.conf" --no-timestamp >"$BH_TMP/out" 2>"$BH_TMP/
 pid=$!
 bh_on_exit "kill -9 $pid"
 bh_wait_for 60 "grep -q 'on http://\[::1\]:[1-9]' '$BH_TMP/err'" "the listening line (IPv6)" || { cat "$BH_TMP/err" >&2; exit 1; }
+bh_expect_lines "$BH_TMP/err" 'inspector: inspector-scripted [0-9.]* (plugin ABI 1\.2)' \
+	'publishers\[0\]: publisher-abi11 [0-9.]* (plugin ABI 1\.1)'
 port=$(sed -n 's|.*on http://\[::1\]:\([0-9]*\)$|\1|p' "$BH_TMP/err")
 url="http://[::1]:$port"
 bh_wait_for 10 "curl -s -g '$url/metrics' | grep -qx 'beachhead_registrations 1'" "the old plugins' registration counted" ||
@@ -169,13 +171,14 @@ bh_wait_for 10 "curl -s -g '$url/metrics' | grep -qx 'beachhead_registrations 1'
 curl -s -g "$url/metrics" >"$BH_TMP/metrics"
 promtool check metrics <"$BH_TMP/metrics" >/dev/null 2>&1 || bh_fail "promtool check metrics (old plugins)"
 grep -q '^beachhead_publisher_connected' "$BH_TMP/metrics" && bh_fail "an ABI 1.1 publisher has a connection gauge"
+grep -q '^beachhead_engine_connected' "$BH_TMP/metrics" && bh_fail "an ABI 1.2 inspector has a connection gauge"
 grep -qx 'beachhead_publisher_pending{publisher="publisher-abi11\[0\]"} 0' "$BH_TMP/metrics" ||
 	bh_fail "the core's pending gauge is missing for the ABI 1.1 publisher"
 curl -s -g "$url/readyz" >"$BH_TMP/ready"
 bh_expect_lines "$BH_TMP/ready" '^inspector-scripted: ok (does not report its connection)$' \
 	'^publisher-abi11\[0\]: ok (does not report its connection)$'
 kill -TERM $pid
-wait $pid || bh_fail "the daemon with ABI 1.1 plugins exited non-zero"
+wait $pid || bh_fail "the daemon with plugins of ABI 1.2 and 1.1 exited non-zero"
 bh_check_valgrind
 
 # A non-loopback address says who can read it (inside a network namespace
