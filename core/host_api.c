@@ -33,7 +33,10 @@ static void host_log(struct bh_host *host, enum bh_log_level level, const char *
 		log_msg(level, host->instance->origin, "%.*s%s", (int)(zero - text + 1), text, zero + 3);
 	else
 		log_msg(level, host->instance->origin, "%s", text ? text : "(message lost: out of memory)");
-	free(text);
+	if (text && level <= BH_LOG_WARNING)
+		plugin_instance_note_warning(host->instance, text, loop_now_ms()); /* takes text */
+	else
+		free(text);
 }
 
 static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)

@@ -10,6 +10,18 @@ static unsigned long seconds_since(uint64_t then_ms, uint64_t now_ms)
 	return now_ms > then_ms ? (unsigned long)((now_ms - then_ms) / 1000u) : 0ul;
 }
 
+/* NAME: failed: STATUS (since N s[; last warning: TEXT]): the warning
+ * only when the plugin logged it since the connection went down (it says
+ * why, e.g. "connect: Connection refused", where the status is short). */
+static void write_failure(FILE *out, const char *name, const struct plugin_instance *inst,
+			  uint64_t down_since_ms, uint64_t now_ms)
+{
+	bool recent = inst->last_warning && inst->last_warning_ms >= down_since_ms;
+	fprintf(out, "%s: failed: %s (since %lu s%s%s)\n", name ? name : "?",
+		inst->status ? inst->status : "not connected", seconds_since(down_since_ms, now_ms),
+		recent ? "; last warning: " : "", recent ? inst->last_warning : "");
+}
+
 /* One plugin's connection, as its gauge says. */
 static bool check_connected(FILE *out, const struct plugin_instance *inst,
 			    const struct metrics_registry *reg, const char *gauge, uint64_t now_ms)
@@ -22,9 +34,7 @@ static bool check_connected(FILE *out, const struct plugin_instance *inst,
 	else if (ok)
 		fprintf(out, "%s: ok\n", name ? name : "?");
 	else
-		fprintf(out, "%s: failed: %s (since %lu s)\n", name ? name : "?",
-			inst->status ? inst->status : "not connected",
-			seconds_since(metric_changed_ms(h), now_ms));
+		write_failure(out, name, inst, metric_changed_ms(h), now_ms);
 	free(name);
 	return ok;
 }

@@ -102,7 +102,7 @@ prom_wait 'beachhead_publisher_connected{publisher="publisher-redis[0]"}' 0 "the
 prom_wait 'beachhead_ready' 0 "not ready"
 curl -s -o "$BH_TMP/ready" -w '%{http_code}' "$url/readyz" >"$BH_TMP/code"
 [ "$(cat "$BH_TMP/code")" = 503 ] || { cat "$BH_TMP/ready" >&2; bh_fail "/readyz is $(cat "$BH_TMP/code") with redis down"; }
-bh_expect_lines "$BH_TMP/ready" '^publisher-redis\[0\]: failed: redis: [a-z ]* (since [0-9]* s)$' \
+bh_expect_lines "$BH_TMP/ready" '^publisher-redis\[0\]: failed: redis: [a-z ]* (since [0-9]* s; last warning: redis 127\.0\.0\.1:[0-9]*: .*)$' \
 	'^inspector-docker: ok$' '^full pass: ok'
 $BEACHHEAD -c "$BH_TMP/beachhead.conf" --metrics-listen "127.0.0.1:$port" --health-check >"$BH_TMP/hc" 2>&1 &&
 	bh_fail "--health-check succeeded with redis down"

@@ -48,7 +48,7 @@ bh_on_exit "for i in 1 2 3; do kill -CONT \$(bh_etcd_pid \$i) 2>/dev/null; done"
 bh_wait_for 30 "metric_is 'beachhead_publisher_connected$P 0'" "disconnected" || { curl -s "$url/metrics" >&2; exit 1; }
 curl -s -o "$BH_TMP/ready" -w '%{http_code}' "$url/readyz" >"$BH_TMP/code"
 [ "$(cat "$BH_TMP/code")" = 503 ] || { cat "$BH_TMP/ready" >&2; bh_fail "/readyz is not 503 with etcd frozen"; }
-bh_expect_lines "$BH_TMP/ready" '^publisher-etcd\[0\]: failed: etcd unreachable: .* (since [0-9]* s)$'
+bh_expect_lines "$BH_TMP/ready" '^publisher-etcd\[0\]: failed: etcd unreachable: .* (since [0-9]* s; last warning: etcd unreachable: .*)$'
 curl -s "$url/metrics" | grep -q '^beachhead_publisher_errors_total{publisher="publisher-etcd\[0\]",kind="session"} [1-9]' ||
 	bh_fail "the session errors are not counted"
 
