@@ -127,8 +127,9 @@ bench_rm_all_containers() {
 }
 
 # bench_network: the benches' user-defined network (172.31.0.0/16).
-# Its bridge lives in the host's network namespace and would outlive the
-# engine: it is removed at exit (after the containers, before the engine).
+# Its bridge lives in the engine's own network namespace (tests/lib/engine.sh)
+# and goes with it; it is still removed at exit (after the containers, before
+# the engine), as on an engine in the host's namespace it would outlive it.
 bench_network() {
 	docker network create --subnet 172.31.0.0/16 benchnet >/dev/null || bh_fail "network create"
 	bh_on_exit 'docker network rm benchnet'

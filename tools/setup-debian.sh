@@ -3,7 +3,8 @@
 # what it installs.  Runs apt-get as root, or through sudo.
 #   sh tools/setup-debian.sh               # everything: build, run, whole test suite
 #   sh tools/setup-debian.sh --tests       # the same
-#   sh tools/setup-debian.sh --build       # only what building needs
+#   sh tools/setup-debian.sh --build       # only what building needs (configure
+#                                          # requires check too: the unit tests' library)
 #   sh tools/setup-debian.sh --quickstart  # building + Docker Engine, Redis (tools/quickstart.sh)
 set -eu
 
@@ -14,18 +15,21 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev check
-docker.io busybox-static podman crun
+docker.io busybox-static podman crun iproute2 procps
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat
 nginx libnginx-mod-stream haproxy golang-go prometheus
 "
+# configure requires check (the unit tests link it), so building needs it
+# too; tests/packaging/clean_root.sh proves this list on a clean Debian 12.
 BUILD_PACKAGES="
 build-essential autoconf automake libtool pkg-config
-libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev check
 "
-# quickstart.sh --demo imports busybox-static as its sample image.
-QUICKSTART_PACKAGES="$BUILD_PACKAGES docker.io busybox-static redis-server redis-tools curl"
+# quickstart.sh --demo imports busybox-static as its sample image and runs
+# the engine in namespaces of its own (unshare, ip, pgrep).
+QUICKSTART_PACKAGES="$BUILD_PACKAGES docker.io busybox-static redis-server redis-tools curl iproute2 procps"
 
 case ${1:---tests} in
 --tests) ;;

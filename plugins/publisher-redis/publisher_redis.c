@@ -18,7 +18,12 @@
  * and one when writes succeed again.
  *
  * With a host id, keys in the daemon's namespace that no current
- * registration backs are deleted after every complete pass (redis_sweep.c).
+ * registration backs are deleted after every complete pass (redis_sweep.c),
+ * and nothing is written or swept there before the namespace's claim is
+ * ours (redis_claim.c).  Keys someone else deletes or overwrites are put
+ * back from the values held here (redis_repair.c, redis_keyspace.c).
+ * Without a host id, SET ... GET tells when another writer replaced a
+ * value this daemon wrote.
  *
  * Settings: see redis_config.c and docs/confd.md.
  */
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redis_credentials.h"
 #include "redis_publisher.h"
 
 /* At exit, how many of the keys left behind the log line names. */
@@ -40,15 +46,25 @@
  * covers for usual settings. */
 #define RECENT_DEL_MS 60000u
 
-enum op_kind { OP_SET, OP_DEL, OP_NOTIFY };
+enum op_kind {
+	OP_SET,
+	OP_DEL,
+	OP_NOTIFY,
+	OP_CLAIM, /* redis_claim.c's command */
+	OP_CHECK, /* GET after a keyspace event (redis_repair.c) */
+	OP_PROBE, /* EXISTS: did the keys vanish without an event? */
+};
 
 /* One command in flight; privdata of its reply callback. */
 struct op {
 	enum op_kind kind;
-	bool retry; /* a resend of a refused write */
+	bool retry;    /* a resend of a refused write */
+	bool with_get; /* SET ... GET: the reply is the old value */
 	char *key;
+	char *event;   /* OP_CHECK: the keyspace event that asked for it */
 	char *container; /* for error messages; may be NULL */
 	uint64_t value_hash;
+	uint64_t prev_hash; /* SET ... GET: what we wrote before (0: nothing) */
 	/* SET: what to send again if the server refuses it. */
 	char *value;
 	size_t value_len;
@@ -67,6 +83,7 @@ struct failed_set {
 static void op_free(struct op *op)
 {
 	free(op->key);
+	free(op->event);
 	free(op->container);
 	free(op->value);
 	free(op);
@@ -192,10 +209,22 @@ static int send_set(struct redis_publisher *p, struct op *op)
 	char ttl[24];
 	snprintf(ttl, sizeof ttl, "%u", op->ttl);
 	/* argv form: key and value go out byte for byte, no format parsing. */
-	const char *argv[5] = {"SET", op->key, op->value, "EX", ttl};
-	size_t lens[5] = {3, strlen(op->key), op->value_len, 2, strlen(ttl)};
+	const char *argv[6] = {"SET", op->key, op->value, "EX", ttl, NULL};
+	size_t lens[6] = {3, strlen(op->key), op->value_len, 2, strlen(ttl), 3};
+	int argc = op->ttl > 0 ? 5 : 3;
+	op->with_get = p->set_get;
 	op->sent_ms = p->api->now_ms(p->host);
-	return redis_conn_submit(p, on_reply, op, op->ttl > 0 ? 5 : 3, argv, lens);
+	if (op->with_get) {
+		argv[argc] = "GET";
+		lens[argc++] = 3;
+	}
+	if (redis_conn_submit(p, on_reply, op, argc, argv, lens) != BH_OK)
+		return BH_ERR;
+	/* Its keyspace event is ours: counted, so that it costs no check. */
+	struct held_reg *h = held_find(&p->held, op->key);
+	if (h)
+		h->own_events++;
+	return BH_OK;
 }
 
 static int send_del(struct redis_publisher *p, struct op *op)
@@ -210,7 +239,8 @@ static int send_del(struct redis_publisher *p, struct op *op)
 static void del_or_defer(struct redis_publisher *p, const char *key, const char *container,
 			 bool retry)
 {
-	struct op *op = redis_conn_usable(p) ? op_new(OP_DEL, key, container) : NULL;
+	bool can = redis_conn_usable(p) && redis_publisher_may_write(p);
+	struct op *op = can ? op_new(OP_DEL, key, container) : NULL;
 	if (op)
 		op->retry = retry;
 	if (!op || send_del(p, op) != BH_OK) {
@@ -256,6 +286,7 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 			failed_set_free(old);
 		}
 	}
+	(void)keyset_put(&p->troubled, op->key, 0); /* OOM: the line may come early */
 	p->write_failures++;
 	if (!p->write_trouble) {
 		p->write_trouble = true;
@@ -277,14 +308,15 @@ static void write_refused(struct redis_publisher *p, struct op *op, const char *
 }
 
 static void send_failed_sets(struct redis_publisher *p);
+static void flush_owed(struct redis_publisher *p);
 
 /* Sends every refused write and owed withdrawal again. */
 static void on_retry_timer(void *arg)
 {
 	struct redis_publisher *p = arg;
 	p->retry_armed = false;
-	if (!redis_conn_usable(p))
-		return; /* the reconnect flushes DELs and replays the SETs */
+	if (!redis_conn_usable(p) || !redis_publisher_may_write(p))
+		return; /* the reconnect (or the claim) flushes DELs and replays the SETs */
 	char *container, *key;
 	size_t owed_dels = p->deferred_dels.map.count;
 	for (size_t i = 0; i < owed_dels && (key = pop_deferred_del(p, &container)); i++) {
@@ -324,10 +356,14 @@ static void send_failed_sets(struct redis_publisher *p)
 	}
 }
 
-static void write_succeeded(struct redis_publisher *p)
+/* A write of key succeeded: the episode of refusals ends once every key
+ * refused in it has been written (a refresh's SET of a refused key is no
+ * retry, and another key's success says nothing about it). */
+static void write_succeeded(struct redis_publisher *p, const char *key)
 {
+	keyset_remove(&p->troubled, key);
 	if (!p->write_trouble || p->failed_sets.map.count > 0 || p->deferred_dels.map.count > 0 ||
-	    p->retries_inflight > 0)
+	    p->retries_inflight > 0 || p->troubled.map.count > 0)
 		return;
 	uint64_t took = p->api->now_ms(p->host) - p->write_trouble_since_ms;
 	BH_INFO(p, "writes to redis %s succeed again after %llu.%01llu s (%u writes refused "
@@ -338,6 +374,7 @@ static void write_succeeded(struct redis_publisher *p)
 	p->api->set_status(p->host, "redis: connected");
 	p->write_trouble = false;
 	p->write_failures = 0;
+	keyset_clear(&p->troubled);
 	free(p->write_error);
 	p->write_error = NULL;
 	bh_backoff_reset(&p->retry_backoff);
@@ -354,6 +391,13 @@ static bool is_link_error(const char *error, enum link_logged *kind)
 	static const char *const link_errors[] = {"READONLY", "LOADING", "MASTERDOWN"};
 	if (strncmp(error, "NOAUTH", 6) == 0) {
 		*kind = LINK_AUTH_FAILED;
+		return true;
+	}
+	/* A Cluster node that the handshake could not recognise (INFO
+	 * refused): nothing is written there. */
+	if (strncmp(error, "MOVED ", 6) == 0 || strncmp(error, "ASK ", 4) == 0 ||
+	    strncmp(error, "CLUSTERDOWN", 11) == 0) {
+		*kind = LINK_CLUSTER;
 		return true;
 	}
 	for (size_t i = 0; i < sizeof link_errors / sizeof link_errors[0]; i++) {
@@ -396,8 +440,30 @@ static void prune_recent_dels(struct redis_publisher *p)
 	p->recent_prune_at = 2 * young.map.count > 1024 ? 2 * young.map.count : 1024;
 }
 
+/* SET ... GET answered the value it replaced: anything but nothing, what we
+ * wrote before or what we write now is another writer's. */
+static void check_replaced(struct redis_publisher *p, struct held_reg *h, const struct op *op,
+			   const redisReply *old)
+{
+	if (old->type != REDIS_REPLY_STRING || op->prev_hash == 0 || h->foreign_warned)
+		return;
+	uint64_t hash = keyset_hash(old->str, old->len);
+	if (hash == op->prev_hash || hash == op->value_hash)
+		return;
+	h->foreign_warned = true;
+	BH_WARNING(p, "redis %s: %s held a value this daemon did not write: another writer "
+		   "(another daemon publishing the same container name under %s?) overwrites "
+		   "it; give each host its own host_id", redis_conn_server(p), op->key,
+		   p->key_prefix);
+}
+
 static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
+	struct held_reg *h = op->kind == OP_SET ? held_find(&p->held, op->key) : NULL;
+	if (h && op->with_get)
+		check_replaced(p, h, op, r);
+	if (h)
+		h->written_hash = op->value_hash;
 	if (p->sentinel && op->kind == OP_DEL) {
 		(void)keyset_put(&p->recent_dels, op->key, p->api->now_ms(p->host));
 		prune_recent_dels(p);
@@ -416,6 +482,43 @@ static void on_success(struct redis_publisher *p, const struct op *op, const red
 	}
 }
 
+/* The replies to the claim, the checks and the probes go to their owners;
+ * an error there is theirs to read (or, for a check, the next write's). */
+static bool delegated(struct redis_publisher *p, const struct op *op, const redisReply *r)
+{
+	switch (op->kind) {
+	case OP_CLAIM:
+		redis_claim_reply(p->claim, r);
+		return true;
+	case OP_CHECK:
+		redis_repair_checked(p, op->key, op->event, r);
+		return true;
+	case OP_PROBE:
+		redis_repair_probed(p, r);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* SET answers +OK, or with GET the old value (or nil); DEL a count. */
+static bool expected_reply(const struct op *op, const redisReply *r)
+{
+	if (op->kind == OP_DEL)
+		return r->type == REDIS_REPLY_INTEGER;
+	if (op->with_get)
+		return r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_NIL;
+	return r->type == REDIS_REPLY_STATUS;
+}
+
+/* An error (or nothing) instead of the echo's SET: no event will come. */
+static void no_echo(struct redis_publisher *p, const struct op *op)
+{
+	struct held_reg *h = op->kind == OP_SET ? held_find(&p->held, op->key) : NULL;
+	if (h && h->own_events > 0)
+		h->own_events--;
+}
+
 static void on_reply(void *arg, void *privdata, const redisReply *r)
 {
 	struct redis_publisher *p = arg;
@@ -425,10 +528,12 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 	if (op->retry)
 		p->retries_inflight--;
 	redis_conn_progress(p);
-	if (p->destroying) {
+	if (p->destroying || delegated(p, op, r)) {
 		op_free(op);
 		return;
 	}
+	if (!r || r->type == REDIS_REPLY_ERROR)
+		no_echo(p, op);
 	if (!r) {
 		owe(p, op);
 	} else if (r->type == REDIS_REPLY_ERROR && is_link_error(r->str, &kind)) {
@@ -439,8 +544,7 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 		free(reason);
 	} else if (r->type == REDIS_REPLY_ERROR) {
 		write_refused(p, op, r->str);
-	} else if (op->kind == OP_SET ? r->type != REDIS_REPLY_STATUS
-				      : r->type != REDIS_REPLY_INTEGER) {
+	} else if (!expected_reply(op, r)) {
 		owe(p, op);
 		redis_conn_drop(p, LINK_PROTOCOL,
 				op->kind == OP_SET ? "protocol error: an unexpected reply to SET"
@@ -448,7 +552,7 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 	} else {
 		on_success(p, op, r);
 		redis_metrics_write_done(p, op->kind == OP_SET, op->sent_ms);
-		write_succeeded(p);
+		write_succeeded(p, op->key);
 	}
 	op_free(op);
 }
@@ -478,39 +582,71 @@ static void hold_set(struct redis_publisher *p, struct op *op)
 
 /* --- the publisher functions --- */
 
+/* A SET of key with value (copied), or NULL when out of memory. */
+static struct op *set_op(const char *key, const char *container, const char *value,
+			 size_t value_len, unsigned ttl)
+{
+	struct op *op = op_new(OP_SET, key, container);
+	if (op && !(op->value = malloc(value_len + 1))) {
+		op_free(op);
+		return NULL;
+	}
+	if (!op)
+		return NULL;
+	memcpy(op->value, value, value_len);
+	op->value[value_len] = '\0';
+	op->value_len = value_len;
+	op->ttl = ttl;
+	op->value_hash = keyset_hash(value, value_len);
+	return op;
+}
+
+bool redis_publisher_may_write(const struct redis_publisher *p)
+{
+	return !p->claim || redis_claim_writable(p->claim);
+}
+
+void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h, bool repair)
+{
+	if (!redis_conn_usable(p) || !redis_publisher_may_write(p))
+		return; /* sent when the link, or the claim, allows */
+	struct op *op = set_op(h->key, h->container, h->value, h->value_len, h->ttl);
+	if (op && !repair)
+		op->prev_hash = h->written_hash;
+	if (!op || send_set(p, op) != BH_OK) {
+		if (op)
+			op_free(op);
+		p->owed = true;
+	}
+}
+
 static int redis_publish(void *self, const struct bh_registration *reg)
 {
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
-	/* Held from now on, also while it waits for a connection: a sweep
-	 * must not delete it. */
-	if (keyset_put(&p->current, reg->key, 0) < 0) {
+	/* Held from now on, also while it waits for a connection or the
+	 * claim: a sweep must not delete it, a repair puts it back. */
+	struct held_reg *h = held_put(&p->held, reg);
+	if (!h) {
 		p->api->report_error(p->host, reg->container, "out of memory publishing %s", reg->key);
 		return BH_ERR;
 	}
 	/* This SET supersedes a refused one, and a DEL still owed. */
 	failed_set_free(keyset_take(&p->failed_sets, reg->key));
 	free(keyset_take(&p->deferred_dels, reg->key));
+	if (!redis_publisher_may_write(p))
+		return BH_OK; /* the claim's answer sends what is held */
 	if (!redis_conn_usable(p) && !p->one_pass) {
 		p->owed = true; /* the replay after the reconnect brings it back */
 		return BH_OK;
 	}
-	struct op *op = op_new(OP_SET, reg->key, reg->container);
-	if (op && !(op->value = malloc(reg->value_len + 1))) {
-		op_free(op);
-		op = NULL;
-	}
+	struct op *op = set_op(reg->key, reg->container, reg->value, reg->value_len, reg->ttl);
 	if (!op) {
 		p->api->report_error(p->host, reg->container, "out of memory publishing %s", reg->key);
 		return BH_ERR;
 	}
-	memcpy(op->value, reg->value, reg->value_len);
-	op->value[reg->value_len] = '\0';
-	op->value_len = reg->value_len;
-	op->ttl = reg->ttl;
-	if (p->cfg.notify_channel)
-		op->value_hash = keyset_hash(reg->value, reg->value_len);
+	op->prev_hash = h->written_hash;
 	if (!redis_conn_usable(p)) {
 		/* One pass: no replay will follow (the pass ends before the
 		 * sentinels name the master, say): keep the SET itself. */
@@ -529,7 +665,8 @@ static int redis_withdraw(void *self, const char *key, const char *container)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
-	keyset_remove(&p->current, key);
+	held_remove(&p->held, key);
+	keyset_remove(&p->troubled, key);
 	failed_set_free(keyset_take(&p->failed_sets, key));
 	del_or_defer(p, key, container, false);
 	return BH_OK;
@@ -546,6 +683,13 @@ static int redis_sweep(void *self, const char *namespace_prefix)
 	struct redis_publisher *p = self;
 	if (p->stopping)
 		return BH_ERR;
+	if (p->claim && redis_claim_refused(p->claim)) {
+		BH_DEBUG(p, "redis %s: not sweeping %s: another daemon claims it",
+			 redis_conn_server(p), namespace_prefix);
+		return BH_OK;
+	}
+	/* Before the claim's first answer the sweep waits like it waits for
+	 * a connection (redis_publisher_writable() starts it). */
 	return redis_sweep_start(p, namespace_prefix);
 }
 
@@ -572,11 +716,22 @@ static void resend_recent_dels(struct redis_publisher *p)
 
 void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 {
-	char *container, *key;
 	if (new_master)
 		redis_metrics_failover(p);
 	if (new_master)
 		resend_recent_dels(p);
+	/* The claim goes first: with a host id nothing else is written
+	 * before it is answered (redis_publisher_writable()). */
+	redis_repair_connected(p);
+	if (redis_publisher_may_write(p))
+		flush_owed(p);
+}
+
+/* Owed DELs, then held SETs of a one-pass run (and refused ones), then a
+ * sweep that waited. */
+static void flush_owed(struct redis_publisher *p)
+{
+	char *container, *key;
 	/* Sent before the replay's SETs (the core replays from the loop, after
 	 * this returns), so a key re-registered meanwhile ends up set. */
 	size_t owed_dels = p->deferred_dels.map.count;
@@ -585,9 +740,54 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 		free(container);
 		free(key);
 	}
-	/* Held SETs of a one-pass run (and refused ones) go out now. */
 	send_failed_sets(p);
 	redis_sweep_connected(p);
+}
+
+void redis_publisher_writable(struct redis_publisher *p)
+{
+	if (!redis_conn_usable(p))
+		return;
+	flush_owed(p);
+	struct bh_strmap_iter it = bh_strmap_iter(&p->held.map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		redis_publisher_send_held(p, BH_STRMAP_ENTRY(n, struct held_reg, node), false);
+}
+
+/* Submits an op that only reads (or claims); BH_ERR when it cannot go out. */
+static int submit_op(struct redis_publisher *p, struct op *op, int argc, const char **argv,
+		     const size_t *lens)
+{
+	if (!op || redis_conn_submit(p, on_reply, op, argc, argv, lens) != BH_OK) {
+		if (op)
+			op_free(op);
+		return BH_ERR;
+	}
+	return BH_OK;
+}
+
+int redis_publisher_send_claim(void *arg, int argc, const char **argv, const size_t *lens)
+{
+	return submit_op(arg, op_new(OP_CLAIM, NULL, NULL), argc, argv, lens);
+}
+
+int redis_publisher_send_check(struct redis_publisher *p, const char *key, const char *event)
+{
+	struct op *op = op_new(OP_CHECK, key, NULL);
+	if (op && !(op->event = strdup(event))) {
+		op_free(op);
+		op = NULL;
+	}
+	const char *argv[2] = {"GET", key};
+	size_t lens[2] = {3, strlen(key)};
+	return submit_op(p, op, 2, argv, lens);
+}
+
+int redis_publisher_send_probe(struct redis_publisher *p, const char *key)
+{
+	const char *argv[2] = {"EXISTS", key};
+	size_t lens[2] = {6, strlen(key)};
+	return submit_op(p, op_new(OP_PROBE, key, NULL), 2, argv, lens);
 }
 
 static size_t redis_pending(void *self)
@@ -595,15 +795,17 @@ static size_t redis_pending(void *self)
 	const struct redis_publisher *p = self;
 	/* A one-pass run refused by the server has already reported the error;
 	 * retrying for the core's whole drain period would not fix a password. */
-	if (p->one_pass && p->logged == LINK_AUTH_FAILED)
+	if (p->one_pass && (p->logged == LINK_AUTH_FAILED || p->logged == LINK_CLUSTER))
 		return p->inflight;
 	/* owed is worth waiting for only where a replay (or, at the end of a
 	 * one-pass run, the error saying it is lost) can still follow: a
 	 * stopped daemon-mode publisher gets no replay (see became_ready()),
 	 * so it must not hold up the exit or a reload's switch for nothing. */
 	bool owed = p->owed && (!p->stopping || p->one_pass);
+	/* Until the claim is answered, what is held waits for it. */
+	bool claim_owed = p->claim && !redis_claim_settled(p->claim) && (!p->stopping || p->one_pass);
 	return p->inflight + p->deferred_dels.map.count + p->failed_sets.map.count + (owed ? 1u : 0u) +
-	       redis_sweep_waiting(p);
+	       (claim_owed ? 1u : 0u) + redis_sweep_waiting(p);
 }
 
 /* ABI 1.2: a reload retires this publisher; its successor sends the DELs. */
@@ -704,6 +906,14 @@ static void describe_settings(const struct bh_init *args, const struct redis_con
 	describe(args, "sentinel_password", cfg->sentinel_password ? "(hidden)" : NULL, false);
 }
 
+static void free_identity(struct redis_publisher *p)
+{
+	free(p->instance);
+	free(p->key_prefix);
+	free(p->owner_record);
+	free(p->owner_token);
+}
+
 static int redis_init(const struct bh_init *args, void **self)
 {
 	struct redis_publisher *p = calloc(1, sizeof *p);
@@ -713,7 +923,23 @@ static int redis_init(const struct bh_init *args, void **self)
 	p->host = args->host;
 	p->one_pass = args->refresh == 0;
 	p->expire = args->expire;
+	p->refresh = args->refresh;
+	p->has_host_id = args->size >= offsetof(struct bh_init, owner_record) + sizeof(char *) &&
+			 args->host_id;
+	p->key_prefix = strdup(args->key_prefix ? args->key_prefix : "");
+	p->instance = strdup(args->instance ? args->instance : "publisher-redis");
+	if (p->has_host_id && args->owner_record && args->owner_token) {
+		p->owner_record = strdup(args->owner_record);
+		p->owner_token = strdup(args->owner_token);
+	}
+	if (!p->key_prefix || !p->instance ||
+	    (p->has_host_id && args->owner_record && !p->owner_token)) {
+		free_identity(p);
+		free(p);
+		return BH_ERR;
+	}
 	if (redis_config_parse(args, &p->cfg) != BH_OK) {
+		free_identity(p);
 		free(p);
 		return BH_ERR;
 	}
@@ -723,8 +949,10 @@ static int redis_init(const struct bh_init *args, void **self)
 	keyset_init(&p->recent_dels);
 	p->recent_prune_at = 1024;
 	keyset_init(&p->stored);
-	keyset_init(&p->current);
+	keyset_init(&p->troubled);
+	held_init(&p->held);
 	redis_backoff_init(&p->retry_backoff);
+	redis_credentials_hold();
 	*self = p;
 	return BH_OK;
 }
@@ -741,6 +969,8 @@ static int redis_start(void *self)
 		if (!p->notify_timer)
 			return BH_ERR;
 	}
+	if (redis_repair_start(p) != BH_OK)
+		return BH_ERR;
 	return redis_conn_start(p);
 }
 
@@ -757,6 +987,7 @@ static void redis_destroy(void *self)
 {
 	struct redis_publisher *p = self;
 	redis_conn_destroy(p);
+	redis_repair_destroy(p);
 	report_left_behind(p);
 	if (p->notify_timer)
 		p->api->timer_free(p->host, p->notify_timer);
@@ -768,9 +999,15 @@ static void redis_destroy(void *self)
 	keyset_clear(&p->failed_sets);
 	keyset_clear(&p->recent_dels);
 	keyset_clear(&p->stored);
-	keyset_clear(&p->current);
+	keyset_clear(&p->troubled);
+	held_clear(&p->held);
 	redis_sweep_free(p);
 	free(p->write_error);
+	free_identity(p);
+	free(p->master_host);
+	free(p->fallback_user);
+	redis_free_secret(p->fallback_password);
+	redis_credentials_release();
 	redis_config_free(&p->cfg);
 	free(p);
 }

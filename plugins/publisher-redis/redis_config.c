@@ -41,47 +41,95 @@ struct parse_ctx {
 #define BAD(ctx, s, fmt, ...) (bh_config_error(&(ctx)->report, (s), fmt, __VA_ARGS__), BH_ERR)
 
 /* Reads the whole file; strips one trailing "\n" or "\r\n" (editors add it,
- * nobody means it as part of the password). */
-static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
+ * nobody means it as part of the password).  NULL with *problem (allocated)
+ * when it cannot be used; *mode is the file's (0: unknown). */
+static char *read_secret(const char *path, char **problem, unsigned *mode)
 {
-	const char *path = ctx->password_file;
+	*problem = NULL;
+	*mode = 0;
 	FILE *f = fopen(path, "re");
-	if (!f)
-		return BAD(ctx, s, "password_file %s: %s", path, strerror(errno));
+	if (!f) {
+		*problem = bh_strfmt("password_file %s: %s", path, strerror(errno));
+		return NULL;
+	}
 	/* As ssh does for keys: a secret every local user can read is worth a
 	 * loud warning (not a refusal: the operator may have reasons). */
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		bh_config_warning(&ctx->report, s,
-				  "password_file %s is readable by every user (mode %04o); chmod o-r it",
-				  path, (unsigned)(st.st_mode & 07777));
+	if (fstat(fileno(f), &st) == 0)
+		*mode = (unsigned)(st.st_mode & 07777);
 	char *buf = malloc(MAX_PASSWORD_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		return BAD(ctx, s, "%s", "out of memory");
-	}
-	size_t len = fread(buf, 1, MAX_PASSWORD_FILE + 1, f);
+	size_t len = buf ? fread(buf, 1, MAX_PASSWORD_FILE + 1, f) : 0;
 	int failed = ferror(f);
 	fclose(f);
-	if (failed || len > MAX_PASSWORD_FILE) {
+	if (len > 0 && len <= MAX_PASSWORD_FILE && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && len <= MAX_PASSWORD_FILE && buf[len - 1] == '\r')
+		len--;
+	if (!buf)
+		*problem = bh_strfmt("out of memory");
+	else if (failed)
+		*problem = bh_strfmt("password_file %s: read error", path);
+	else if (len > MAX_PASSWORD_FILE)
+		*problem = bh_strfmt("password_file %s: larger than %d bytes", path, MAX_PASSWORD_FILE);
+	else if (len == 0 || memchr(buf, '\0', len))
+		*problem = bh_strfmt("password_file %s: %s", path,
+				     len == 0 ? "is empty" : "contains a NUL byte");
+	if (*problem || !buf) {
+		if (buf)
+			explicit_bzero(buf, MAX_PASSWORD_FILE + 1);
 		free(buf);
-		return failed ? BAD(ctx, s, "password_file %s: read error", path)
-			      : BAD(ctx, s, "password_file %s: larger than %d bytes", path,
-				    MAX_PASSWORD_FILE);
+		return NULL;
 	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
 	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len)) {
-		free(buf);
-		return BAD(ctx, s, "password_file %s: %s", path,
-			   len == 0 ? "is empty" : "contains a NUL byte");
+	return buf;
+}
+
+void redis_free_secret(char *secret)
+{
+	if (secret) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
 	}
-	free(ctx->cfg->password);
-	ctx->cfg->password = buf;
-	return BH_OK;
+}
+
+static int read_password_file(struct parse_ctx *ctx, const config_setting_t *s)
+{
+	const char *path = ctx->password_file;
+	char *problem = NULL;
+	unsigned mode = 0;
+	char *secret = read_secret(path, &problem, &mode);
+	if (mode & S_IROTH)
+		bh_config_warning(&ctx->report, s,
+				  "password_file %s is readable by every user (mode %04o); chmod o-r it",
+				  path, mode);
+	if (!secret) {
+		int rc = BAD(ctx, s, "%s", problem ? problem : "out of memory");
+		free(problem);
+		return rc;
+	}
+	redis_free_secret(ctx->cfg->password);
+	ctx->cfg->password = secret;
+	free(ctx->cfg->password_file);
+	ctx->cfg->password_file = strdup(path);
+	return ctx->cfg->password_file ? BH_OK : BAD(ctx, s, "%s", "out of memory");
+}
+
+int redis_config_reread_password(struct redis_config *cfg, char **problem)
+{
+	*problem = NULL;
+	if (!cfg->password_file)
+		return 0;
+	unsigned mode;
+	char *secret = read_secret(cfg->password_file, problem, &mode);
+	if (!secret)
+		return -1;
+	if (cfg->password && strcmp(secret, cfg->password) == 0) {
+		redis_free_secret(secret);
+		return 0;
+	}
+	redis_free_secret(cfg->password);
+	cfg->password = secret;
+	return 1;
 }
 
 /* "host:port" or "[v6-address]:port"; returns BH_OK with *host (allocated)
@@ -303,11 +351,9 @@ void redis_config_free(struct redis_config *cfg)
 	free(cfg->host);
 	free(cfg->socket);
 	free(cfg->user);
-	if (cfg->password) {
-		/* Do not leave the secret lying around in freed heap. */
-		explicit_bzero(cfg->password, strlen(cfg->password));
-		free(cfg->password);
-	}
+	/* Do not leave the secret lying around in freed heap. */
+	redis_free_secret(cfg->password);
+	free(cfg->password_file);
 	free(cfg->notify_channel);
 	free(cfg->server);
 	for (size_t i = 0; i < cfg->n_sentinels; i++)
@@ -315,9 +361,6 @@ void redis_config_free(struct redis_config *cfg)
 	free(cfg->sentinels);
 	free(cfg->master_name);
 	free(cfg->sentinel_user);
-	if (cfg->sentinel_password) {
-		explicit_bzero(cfg->sentinel_password, strlen(cfg->sentinel_password));
-		free(cfg->sentinel_password);
-	}
+	redis_free_secret(cfg->sentinel_password);
 	memset(cfg, 0, sizeof *cfg);
 }

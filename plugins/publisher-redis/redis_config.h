@@ -13,6 +13,7 @@ struct redis_config {
 	char *socket; /* unix socket path; wins over host/port */
 	char *user;   /* ACL user (AUTH user password), may be NULL */
 	char *password; /* from `password` or `password_file`, may be NULL */
+	char *password_file; /* its path when the password came from a file */
 	int database;   /* SELECT n when > 0 */
 	unsigned connect_timeout_ms;
 	unsigned command_timeout_ms;
@@ -31,6 +32,13 @@ struct redis_config {
  * On error *cfg holds nothing that needs freeing. */
 int redis_config_parse(const struct bh_init *args, struct redis_config *cfg);
 void redis_config_free(struct redis_config *cfg);
+/* Wipes a secret (password) before freeing it; NULL is fine. */
+void redis_free_secret(char *secret);
+/* Reads password_file again (a secret manager may have rotated it): 1 when
+ * it holds another password now (cfg->password replaced), 0 when it holds
+ * the same or there is no file, -1 when it cannot be read (*problem,
+ * allocated, says why; the password stays). */
+int redis_config_reread_password(struct redis_config *cfg, char **problem);
 /* "host:port" or "[v6]:port" -> *host (allocated) and *port; BH_ERR when
  * malformed. */
 int redis_config_split_address(const char *text, char **host, int *port);

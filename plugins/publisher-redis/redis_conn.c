@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redis_credentials.h"
 #include "redis_publisher.h"
 
 /* After a replay request, how long pending() keeps counting the replay as
@@ -26,8 +27,8 @@
 #define REPLAY_GRACE_MS 50u
 
 /* Handshake steps: privdata of their replies. */
-enum step { STEP_AUTH, STEP_SELECT, STEP_PING, STEP_ROLE };
-static const char *const step_names[] = {"AUTH", "SELECT", "PING", "ROLE"};
+enum step { STEP_AUTH, STEP_SELECT, STEP_PING, STEP_ROLE, STEP_INFO };
+static const char *const step_names[] = {"AUTH", "SELECT", "PING", "ROLE", "INFO"};
 
 static void schedule_reconnect(struct redis_publisher *p);
 
@@ -69,6 +70,16 @@ static void log_failure(struct redis_publisher *p, enum link_logged kind, const 
 				     "redis %s refused %s; retrying in about %u.%u s (then up to every %u s)",
 				     server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
 		p->api->set_status(p->host, "redis: authentication failed");
+		break;
+	case LINK_CLUSTER:
+		/* report_error: a one-pass run fails; retried quietly in case
+		 * the address is given to a standalone server. */
+		p->api->report_error(p->host, NULL,
+				     "redis %s is a Redis Cluster node (%s): Redis Cluster is not "
+				     "supported, nothing is written there; point publisher-redis at a "
+				     "standalone server, or at Sentinel (sentinels, master_name)",
+				     server, reason);
+		p->api->set_status(p->host, "redis: Cluster is not supported");
 		break;
 	case LINK_REFUSED:
 		BH_WARNING(p,
@@ -112,6 +123,12 @@ static void drop_link(struct redis_publisher *p, enum link_logged kind, const ch
 	p->handshake_left = 0;
 	resp_link_free(link);
 	keyset_clear(&p->stored);
+	/* Echoes of commands whose fate is unknown are checked like
+	 * anyone's; whose the namespace is waits for the next answer. */
+	held_forget_own_events(&p->held);
+	p->probe_waiting = false;
+	if (p->claim)
+		redis_claim_link_lost(p->claim);
 	if (p->destroying)
 		return;
 	p->api->timer_disarm(p->host, p->connect_timer);
@@ -150,6 +167,10 @@ static void became_ready(struct redis_publisher *p)
 	p->ready = true;
 	redis_metrics_connected(p, true);
 	p->ready_since_ms = p->api->now_ms(p->host);
+	const char *user, *password;
+	redis_conn_credentials(p, &user, &password);
+	if (password)
+		redis_credentials_accepted(p->instance, user, password);
 	p->api->timer_disarm(p->host, p->connect_timer);
 	if (p->logged != LINK_UP) {
 		if (p->cfg.database > 0)
@@ -210,12 +231,74 @@ static bool role_is_master(const redisReply *r, const char **role)
 	return strcmp(*role, "master") == 0;
 }
 
+void redis_conn_credentials(const struct redis_publisher *p, const char **user,
+			    const char **password)
+{
+	*user = p->use_fallback ? p->fallback_user : p->cfg.user;
+	*password = p->use_fallback ? p->fallback_password : p->cfg.password;
+}
+
+/* The password the server refused may be stale: password_file rotated by
+ * a secret manager (read again now, no SIGHUP needed), or a reload brought
+ * a wrong one while the one before still works (redis_credentials.h).
+ * Returns true when another password is to be tried at once. */
+static bool try_other_password(struct redis_publisher *p, const char *error)
+{
+	const char *server = redis_conn_server(p);
+	char *problem = NULL;
+	int changed = redis_config_reread_password(&p->cfg, &problem);
+	if (changed < 0)
+		BH_WARNING(p, "redis %s refused the password (%s), and %s", server, error, problem);
+	free(problem);
+	if (changed > 0) {
+		BH_INFO(p, "redis %s refused the password (%s); %s holds another one now: "
+			"trying it", server, error, p->cfg.password_file);
+		p->use_fallback = false;
+		p->fallback_tried = false;
+		return true;
+	}
+	const char *user = NULL;
+	const char *previous = redis_credentials_previous(p->instance, &user);
+	if (p->fallback_tried || !previous ||
+	    (p->cfg.password && strcmp(previous, p->cfg.password) == 0))
+		return false;
+	char *user_copy = user ? strdup(user) : NULL;
+	char *password_copy = strdup(previous);
+	if ((user && !user_copy) || !password_copy) {
+		free(user_copy);
+		free(password_copy);
+		return false;
+	}
+	free(p->fallback_user);
+	redis_free_secret(p->fallback_password);
+	p->fallback_user = user_copy;
+	p->fallback_password = password_copy;
+	p->use_fallback = p->fallback_tried = true;
+	p->api->report_error(p->host, NULL,
+			     "redis %s refused the password now configured (%s): using the "
+			     "credentials it accepted before (until a reload); correct password or "
+			     "password_file and reload",
+			     server, error);
+	return true;
+}
+
+static bool is_auth_refusal(enum step step, const char *error)
+{
+	return step == STEP_AUTH || strncmp(error, "NOAUTH", 6) == 0 ||
+	       strncmp(error, "WRONGPASS", 9) == 0;
+}
+
 static void handshake_error(struct redis_publisher *p, enum step step, const char *error)
 {
+	if (is_auth_refusal(step, error) && try_other_password(p, error)) {
+		/* At once, quietly: the outcome of the next attempt is logged. */
+		bh_backoff_reset(&p->backoff);
+		drop_link(p, LINK_AUTH_FAILED, error, true);
+		return;
+	}
 	char *reason = NULL;
 	enum link_logged kind = LINK_REFUSED;
-	if (step == STEP_AUTH || step == STEP_SELECT || strncmp(error, "NOAUTH", 6) == 0 ||
-	    strncmp(error, "WRONGPASS", 9) == 0) {
+	if (is_auth_refusal(step, error) || step == STEP_SELECT) {
 		/* Our settings are refused: retrying will not help until the
 		 * server or the configuration changes (one-pass runs fail). */
 		kind = LINK_AUTH_FAILED;
@@ -237,12 +320,89 @@ static void handshake_error(struct redis_publisher *p, enum step step, const cha
 	free(reason);
 }
 
+/* "field:value" of an INFO text, as a string (NULL: absent). */
+static const char *info_field(const char *info, const char *field, size_t *len)
+{
+	size_t field_len = strlen(field);
+	const char *line = info;
+	while (line && *line) {
+		if (strncmp(line, field, field_len) == 0 && line[field_len] == ':') {
+			const char *value = line + field_len + 1;
+			*len = strcspn(value, "\r\n");
+			return value;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return NULL;
+}
+
+static unsigned parse_version(const char *text, size_t len)
+{
+	unsigned major = 0, minor = 0, patch = 0;
+	char buf[32];
+	snprintf(buf, sizeof buf, "%.*s", (int)(len < 31 ? len : 31), text);
+	if (sscanf(buf, "%u.%u.%u", &major, &minor, &patch) < 2 || minor > 99 || patch > 99)
+		return 0;
+	return major * 10000u + minor * 100u + patch;
+}
+
+/* Without a host id, SET ... GET notices foreign writers (6.2 and later). */
+static void choose_set_get(struct redis_publisher *p)
+{
+	p->set_get = !p->has_host_id && p->server_version >= 60200u;
+	if (p->has_host_id || p->set_get || p->set_get_logged)
+		return;
+	p->set_get_logged = true;
+	if (p->server_version)
+		BH_INFO(p, "redis %s is version %u.%u.%u: keys another writer overwrites (e.g. a "
+			"second host publishing the same container names) go unnoticed, SET ... GET "
+			"needs 6.2; with several hosts, give each its own host_id", redis_conn_server(p),
+			p->server_version / 10000u, p->server_version / 100u % 100u,
+			p->server_version % 100u);
+}
+
+/* Returns false when the link was dropped (a Cluster node). */
+static bool read_info(struct redis_publisher *p, const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (!p->info_refused_logged)
+			BH_WARNING(p, "redis %s refused INFO (%s): cannot tell a Cluster node or the "
+				   "server's version (the ACL user needs +info)",
+				   redis_conn_server(p), r->str);
+		p->info_refused_logged = true;
+		p->server_version = 0;
+		choose_set_get(p);
+		return true;
+	}
+	if (r->type != REDIS_REPLY_STRING) {
+		redis_conn_drop(p, LINK_PROTOCOL, "protocol error: an unexpected reply to INFO");
+		return false;
+	}
+	size_t len = 0;
+	const char *cluster = info_field(r->str, "cluster_enabled", &len);
+	if (cluster && len == 1 && cluster[0] == '1') {
+		redis_conn_drop(p, LINK_CLUSTER, "INFO says cluster_enabled:1");
+		return false;
+	}
+	const char *version = info_field(r->str, "redis_version", &len);
+	p->server_version = version ? parse_version(version, len) : 0;
+	choose_set_get(p);
+	return true;
+}
+
 static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
 {
 	struct redis_publisher *p = arg;
 	enum step step = (enum step)(uintptr_t)privdata;
 	if (!r || !p->link || p->destroying)
 		return;
+	if (step == STEP_INFO) {
+		if (read_info(p, r) && --p->handshake_left == 0)
+			became_ready(p);
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		handshake_error(p, step, r->str);
 		return;
@@ -284,16 +444,18 @@ static int send_step(struct redis_publisher *p, enum step step, int argc, const 
 
 static int queue_handshake(struct redis_publisher *p)
 {
-	if (p->cfg.password) {
+	const char *user, *password;
+	redis_conn_credentials(p, &user, &password);
+	if (password) {
 		const char *argv[3] = {"AUTH", NULL, NULL};
 		size_t lens[3] = {4, 0, 0};
 		int argc = 1;
-		if (p->cfg.user) {
-			argv[argc] = p->cfg.user;
-			lens[argc++] = strlen(p->cfg.user);
+		if (user) {
+			argv[argc] = user;
+			lens[argc++] = strlen(user);
 		}
-		argv[argc] = p->cfg.password;
-		lens[argc++] = strlen(p->cfg.password);
+		argv[argc] = password;
+		lens[argc++] = strlen(password);
 		if (send_step(p, STEP_AUTH, argc, argv, lens) != BH_OK)
 			return BH_ERR;
 	}
@@ -318,7 +480,11 @@ static int queue_handshake(struct redis_publisher *p)
 		if (send_step(p, STEP_ROLE, 1, role, role_len) != BH_OK)
 			return BH_ERR;
 	}
-	return BH_OK;
+	/* The default sections: "server" (the version, for SET ... GET) and
+	 * "cluster" (a Cluster node is refused before anything is written). */
+	const char *info[1] = {"INFO"};
+	size_t info_len[1] = {4};
+	return send_step(p, STEP_INFO, 1, info, info_len);
 }
 
 /* A connect that failed before there was a link. */
@@ -361,6 +527,12 @@ void redis_conn_connect_master(struct redis_publisher *p, const char *host, int 
 	char *server = bh_strfmt("%s:%d (master %s)", host, port, p->cfg.master_name);
 	free(p->server);
 	p->server = server;
+	char *copy = strdup(host);
+	if (copy) {
+		free(p->master_host);
+		p->master_host = copy;
+		p->master_port = port;
+	}
 	struct resp_address address = {.host = host, .port = port};
 	connect_to(p, &address);
 }

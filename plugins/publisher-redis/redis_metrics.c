@@ -6,11 +6,11 @@
 
 void redis_metrics_register(struct redis_publisher *p)
 {
-	static const char *const kinds[REDIS_ERR_COUNT] = {"link", "refused", "auth", "protocol",
+	static const char *const kinds[REDIS_METRIC_ERR_COUNT] = {"link", "refused", "auth", "protocol",
 							   "no_master", "write"};
 	struct redis_metrics *m = &p->metrics;
 	bh_publisher_metrics_register(&m->common, p->api, p->host);
-	for (int i = 0; i < REDIS_ERR_COUNT; i++)
+	for (int i = 0; i < REDIS_METRIC_ERR_COUNT; i++)
 		m->errors[i] = bh_publisher_metrics_error_kind(&m->common, kinds[i]);
 	m->failovers = BH_COUNTER(p, "beachhead_redis_failovers_total",
 				  "Sentinel named a new master and the publisher moved to it.", NULL, NULL);
@@ -23,17 +23,17 @@ void redis_metrics_connected(struct redis_publisher *p, bool connected)
 
 void redis_metrics_link_failure(struct redis_publisher *p, int kind)
 {
-	enum redis_error_kind k = kind == LINK_REFUSED	   ? REDIS_ERR_REFUSED
-				  : kind == LINK_AUTH_FAILED ? REDIS_ERR_AUTH
-				  : kind == LINK_PROTOCOL    ? REDIS_ERR_PROTOCOL
-				  : kind == LINK_NO_MASTER   ? REDIS_ERR_NO_MASTER
-							     : REDIS_ERR_LINK;
+	enum redis_error_kind k = kind == LINK_REFUSED	   ? REDIS_METRIC_ERR_REFUSED
+				  : kind == LINK_AUTH_FAILED ? REDIS_METRIC_ERR_AUTH
+				  : kind == LINK_PROTOCOL    ? REDIS_METRIC_ERR_PROTOCOL
+				  : kind == LINK_NO_MASTER   ? REDIS_METRIC_ERR_NO_MASTER
+							     : REDIS_METRIC_ERR_LINK;
 	BH_METRIC_INC(p, p->metrics.errors[k]);
 }
 
 void redis_metrics_write_refused(struct redis_publisher *p)
 {
-	BH_METRIC_INC(p, p->metrics.errors[REDIS_ERR_WRITE]);
+	BH_METRIC_INC(p, p->metrics.errors[REDIS_METRIC_ERR_WRITE]);
 }
 
 void redis_metrics_write_done(struct redis_publisher *p, bool set, uint64_t sent_ms)

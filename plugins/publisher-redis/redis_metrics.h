@@ -18,18 +18,18 @@ struct redis_publisher;
 /* errors_total{kind}: the link failures of enum link_logged, and writes
  * the server refused. */
 enum redis_error_kind {
-	REDIS_ERR_LINK,      /* unreachable, closed, timed out */
-	REDIS_ERR_REFUSED,   /* the handshake was answered with an error */
-	REDIS_ERR_AUTH,      /* credentials or database refused */
-	REDIS_ERR_PROTOCOL,  /* not RESP */
-	REDIS_ERR_NO_MASTER, /* Sentinel named no usable master */
-	REDIS_ERR_WRITE,     /* a SET or DEL answered with an error */
-	REDIS_ERR_COUNT
+	REDIS_METRIC_ERR_LINK,      /* unreachable, closed, timed out */
+	REDIS_METRIC_ERR_REFUSED,   /* the handshake was answered with an error */
+	REDIS_METRIC_ERR_AUTH,      /* credentials or database refused */
+	REDIS_METRIC_ERR_PROTOCOL,  /* not RESP */
+	REDIS_METRIC_ERR_NO_MASTER, /* Sentinel named no usable master */
+	REDIS_METRIC_ERR_WRITE,     /* a SET or DEL answered with an error */
+	REDIS_METRIC_ERR_COUNT
 };
 
 struct redis_metrics {
 	struct bh_publisher_metrics common;
-	struct bh_metric *errors[REDIS_ERR_COUNT];
+	struct bh_metric *errors[REDIS_METRIC_ERR_COUNT];
 	struct bh_metric *failovers;
 };
 

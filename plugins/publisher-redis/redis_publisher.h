@@ -1,7 +1,9 @@
 /*
  * publisher-redis internals shared by the connection manager (redis_conn.c),
- * Sentinel discovery (redis_sentinel.c) and the operations / plugin table
- * (publisher_redis.c).
+ * Sentinel discovery (redis_sentinel.c), the operations / plugin table
+ * (publisher_redis.c), the sweep (redis_sweep.c) and reconciliation
+ * (redis_repair.c, which wires the claim and the keyspace watch: those two
+ * know nothing of this struct and report through callbacks).
  */
 #ifndef BH_REDIS_PUBLISHER_H
 #define BH_REDIS_PUBLISHER_H
@@ -14,8 +16,11 @@
 
 #include "common/backoff.h"
 #include <beachhead/sdk.h>
+#include "redis_claim.h"
 #include "redis_config.h"
+#include "redis_held.h"
 #include "redis_keyset.h"
+#include "redis_keyspace.h"
 #include "redis_metrics.h"
 #include "resp_link.h"
 
@@ -34,7 +39,8 @@ enum link_logged {
 	LINK_REFUSED,     /* answered the handshake with an error */
 	LINK_AUTH_FAILED, /* refused our credentials or database */
 	LINK_PROTOCOL,    /* spoke something other than RESP to our commands */
-	LINK_NO_MASTER    /* Sentinel: no sentinel named a usable master */
+	LINK_NO_MASTER,   /* Sentinel: no sentinel named a usable master */
+	LINK_CLUSTER      /* a Redis Cluster node: not supported */
 };
 
 struct redis_sentinel;
@@ -88,10 +94,48 @@ struct redis_publisher {
 	struct bh_backoff retry_backoff;
 	bool retry_armed;
 
-	/* Registrations published and not withdrawn since: what a sweep
-	 * keeps. */
-	struct keyset current;
+	/* Registrations published and not withdrawn since, with their values:
+	 * what a sweep keeps and what a repair puts back. */
+	struct held_set held;
 	struct redis_sweep sweep;
+	/* Keys refused in the current episode of write trouble: writes
+	 * "succeed again" only once each of them was written. */
+	struct keyset troubled;
+
+	/* What the handshake's INFO said. */
+	unsigned server_version; /* major * 10000 + minor * 100 + patch; 0: unknown */
+	bool info_refused_logged;
+	bool set_get;            /* SET ... GET notices foreign writers (no host id, >= 6.2) */
+	bool set_get_logged;
+
+	/* With a host id: the claim on the namespace (redis_claim.c). */
+	struct redis_claim *claim;
+	bool claim_refused_logged;
+	bool claim_unsupported_logged;
+	char *key_prefix;        /* bh_init.key_prefix: the namespace or the prefix */
+	char *owner_record;      /* bh_init.owner_record (NULL: no claim possible) */
+	char *owner_token;
+	bool has_host_id;
+	unsigned refresh;        /* seconds between passes (0: one pass) */
+
+	/* Keyspace notifications (redis_keyspace.c) and their use
+	 * (redis_repair.c). */
+	struct redis_keyspace *keyspace;
+	int keyspace_logged;     /* the enum keyspace_status last said; -1: none */
+	struct bh_timer *probe_timer;
+	bool probe_waiting;
+	bool check_refused_logged; /* GET / EXISTS refused: said once */
+	/* Password rotation: the instance's name (redis_credentials.c), and
+	 * the credentials that worked before a reload, used when the server
+	 * refuses the new ones. */
+	char *instance;
+	bool use_fallback;
+	bool fallback_tried;
+	char *fallback_user, *fallback_password;
+
+	/* The master's address, for the keyspace watch (Sentinel names it). */
+	char *master_host;
+	int master_port;
 
 	/* notify_channel: value hash last stored per key, changes since the
 	 * last notice. */
@@ -134,6 +178,9 @@ bool redis_conn_usable(const struct redis_publisher *p);
 void redis_conn_connect_master(struct redis_publisher *p, const char *host, int port);
 /* Sentinel found no master: try again with backoff. */
 void redis_conn_no_master(struct redis_publisher *p, const char *reason);
+/* The user and password the next AUTH sends (password NULL: no AUTH). */
+void redis_conn_credentials(const struct redis_publisher *p, const char **user,
+			    const char **password);
 /* The name messages use for the server (never NULL). */
 const char *redis_conn_server(const struct redis_publisher *p);
 
@@ -145,6 +192,34 @@ void redis_publisher_connected(struct redis_publisher *p, bool new_master);
 
 /* Deletes a key no current registration backs (found by a sweep). */
 void redis_publisher_delete_stale(struct redis_publisher *p, const char *key);
+
+/* Sends SET for a held registration (a repair, or the claim was won);
+ * repair: what it replaces is known to be foreign, SET ... GET need not
+ * say so again. */
+void redis_publisher_send_held(struct redis_publisher *p, struct held_reg *h, bool repair);
+/* May writes and sweeps go out (the claim, when there is one, allows
+ * them)? */
+bool redis_publisher_may_write(const struct redis_publisher *p);
+/* Sends GET key; the reply reaches redis_repair_checked(). */
+int redis_publisher_send_check(struct redis_publisher *p, const char *key, const char *event);
+/* Sends the claim's command (redis_claim_callbacks.send; arg = p). */
+int redis_publisher_send_claim(void *arg, int argc, const char **argv, const size_t *lens);
+/* The claim allows writes now (won, or the server cannot hold one): what
+ * waited for it goes out. */
+void redis_publisher_writable(struct redis_publisher *p);
+/* Sends EXISTS key; the reply reaches redis_repair_probed(). */
+int redis_publisher_send_probe(struct redis_publisher *p, const char *key);
+
+/* --- redis_repair.c --- */
+/* Keyspace watch and claim wiring: called from redis_start(). */
+int redis_repair_start(struct redis_publisher *p);
+/* The master link is ready (after the handshake). */
+void redis_repair_connected(struct redis_publisher *p);
+/* The answer to a check (GET) or a probe (EXISTS); reply NULL: lost. */
+void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
+			  const redisReply *reply);
+void redis_repair_probed(struct redis_publisher *p, const redisReply *reply);
+void redis_repair_destroy(struct redis_publisher *p);
 
 /* --- redis_sweep.c --- */
 /* The plugin's sweep(): deletes the keys under namespace_prefix that are not

@@ -26,24 +26,6 @@
  * time; the reply stays far below resp_link's caps. */
 #define SCAN_COUNT "500"
 
-/* Every byte that SCAN MATCH's glob gives a meaning to is escaped, so the
- * pattern matches exactly the keys that start with prefix. */
-static char *match_pattern(const char *prefix)
-{
-	char *pattern = malloc(2 * strlen(prefix) + 2);
-	if (!pattern)
-		return NULL;
-	char *out = pattern;
-	for (const char *c = prefix; *c; c++) {
-		if (strchr("*?[]\\", *c))
-			*out++ = '\\';
-		*out++ = *c;
-	}
-	*out++ = '*';
-	*out = '\0';
-	return pattern;
-}
-
 static void forget(struct redis_sweep *s)
 {
 	free(s->namespace_prefix);
@@ -69,8 +51,8 @@ static void on_scan_reply(void *arg, void *privdata, const redisReply *r);
 static void step(struct redis_publisher *p)
 {
 	struct redis_sweep *s = &p->sweep;
-	if (s->scanning || !redis_conn_usable(p))
-		return;
+	if (s->scanning || !redis_conn_usable(p) || !redis_publisher_may_write(p))
+		return; /* redis_sweep_connected() goes on */
 	const char *argv[6] = {"SCAN", s->cursor, "MATCH", s->pattern, "COUNT", SCAN_COUNT};
 	size_t lens[6] = {4, strlen(s->cursor), 5, strlen(s->pattern), 5, strlen(SCAN_COUNT)};
 	if (redis_conn_submit(p, on_scan_reply, NULL, 6, argv, lens) != BH_OK) {
@@ -105,7 +87,10 @@ static void judge(struct redis_publisher *p, const redisReply *key)
 	if (key->len != strlen(key->str) || key->len < prefix_len ||
 	    memcmp(key->str, s->namespace_prefix, prefix_len) != 0)
 		return;
-	if (keyset_get(&p->current, key->str, NULL) || keyset_get(&s->deleted, key->str, NULL))
+	if (held_find(&p->held, key->str) || keyset_get(&s->deleted, key->str, NULL))
+		return;
+	/* The namespace's claim is no registration, and never a leftover. */
+	if (strcmp(key->str + prefix_len, BH_OWNER_KEY) == 0)
 		return;
 	BH_DEBUG(p, "redis %s: sweep: %s backs no running container, deleting it",
 		 redis_conn_server(p), key->str);
@@ -187,7 +172,7 @@ int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
 	if (s->namespace_prefix || s->scanning)
 		return BH_OK; /* one at a time; the next pass sweeps again */
 	s->namespace_prefix = strdup(namespace_prefix);
-	s->pattern = match_pattern(namespace_prefix);
+	s->pattern = resp_match_pattern(namespace_prefix);
 	s->cursor = strdup("0");
 	if (!s->namespace_prefix || !s->pattern || !s->cursor) {
 		forget(s);

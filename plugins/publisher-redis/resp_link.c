@@ -349,11 +349,15 @@ int resp_link_send(struct resp_link *link, resp_reply_fn cb, void *privdata, int
 
 /* --- reading --- */
 
+/* A pub/sub push: "message" (SUBSCRIBE) or "pmessage" (PSUBSCRIBE). */
 static bool is_message(const redisReply *r)
 {
-	return r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-	       r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len == 7 &&
-	       memcmp(r->element[0]->str, "message", 7) == 0;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return false;
+	const redisReply *kind = r->element[0];
+	return (kind->len == 7 && memcmp(kind->str, "message", 7) == 0) ||
+	       (kind->len == 8 && memcmp(kind->str, "pmessage", 8) == 0);
 }
 
 /* For the log: what the stray reply was, shortened. */
@@ -676,4 +680,20 @@ char *resp_link_resolve_timeout(const struct resp_link *link, unsigned ms)
 	if (!link->resolving)
 		return NULL;
 	return bh_strfmt("resolving %s timed out after %u ms", link->host_name, ms);
+}
+
+char *resp_match_pattern(const char *prefix)
+{
+	char *pattern = malloc(2 * strlen(prefix) + 2);
+	if (!pattern)
+		return NULL;
+	char *out = pattern;
+	for (const char *c = prefix; *c; c++) {
+		if (strchr("*?[]\\", *c))
+			*out++ = '\\';
+		*out++ = *c;
+	}
+	*out++ = '*';
+	*out = '\0';
+	return pattern;
 }

@@ -40,8 +40,8 @@ struct resp_link_callbacks {
 	 * had their callbacks run with NULL.  Called at most once; the owner
 	 * must resp_link_free() it (it may do so from inside this callback). */
 	void (*failed)(void *arg, const char *reason);
-	/* A pub/sub "message" push (an array whose first element is
-	 * "message").  NULL: such a reply is a protocol error like any other
+	/* A pub/sub push (an array whose first element is "message", or
+	 * "pmessage" for a pattern subscription).  NULL: such a reply is a protocol error like any other
 	 * unsolicited reply. */
 	void (*message)(void *arg, const redisReply *reply);
 };
@@ -84,5 +84,10 @@ size_t resp_link_waiting(const struct resp_link *link);
 /* Closes (if still open), runs every waiting command's callback with NULL,
  * and frees; safe from inside any of the link's own callbacks. */
 void resp_link_free(struct resp_link *link);
+
+/* A glob pattern (SCAN MATCH, PSUBSCRIBE) matching exactly the strings
+ * that start with prefix: every byte the glob gives a meaning to is
+ * escaped, then '*'.  NULL when out of memory. */
+char *resp_match_pattern(const char *prefix);
 
 #endif

@@ -2,8 +2,9 @@
 # Ctrl-C on a script that runs a throwaway engine (tools/quickstart.sh
 # --demo, any engine test): the terminal sends SIGINT to the whole
 # foreground process group.  The engine must not die first: the script's
-# cleanup removes the network it created, whose bridge lives in the host's
-# namespace, then stops the engine.  Nothing may be left behind.
+# cleanup removes its containers and networks, then stops the engine.
+# Nothing may be left behind: no process, no directory, and no bridge in
+# the host (the engine's bridges live in its own network namespace).
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_engine_require_docker
@@ -11,7 +12,8 @@ command -v ip >/dev/null 2>&1 || bh_skip "ip (iproute2) is not installed"
 command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
 bh_setup_tmp
 SUBNET=172.30.60
-bridges() { ip -o -4 addr show to "$SUBNET.0/24" 2>/dev/null; }
+# bridges [CMD...]: addresses on the test's subnet (in CMD's namespace).
+bridges() { "$@" ip -o -4 addr show to "$SUBNET.0/24" 2>/dev/null; }
 # Whatever happens, the host keeps no bridge of ours.
 bh_on_exit "bridges | awk '{ print \$2 }' | xargs -r -n 1 ip link del"
 [ -z "$(bridges)" ] || bh_fail "a bridge on $SUBNET.0/24 exists before the test: $(bridges)"
@@ -49,8 +51,10 @@ kill_job_engine() {
 }
 bh_on_exit kill_job_engine
 bh_wait_for 60 "[ -e '$BH_TMP/job.ready' ]" "the engine and its network" || { cat "$BH_TMP/job.log" >&2; exit 1; }
-[ -n "$(bridges)" ] || bh_fail "the network created no bridge on $SUBNET.0/24"
 job_tmp=$(cat "$BH_TMP/job.tmp")
+[ -z "$(bridges)" ] || bh_fail "the engine's bridge is in the host's network namespace: $(bridges)"
+[ -n "$(bridges nsenter --net="/proc/$(cat "$job_tmp/engine/dockerd.pid")/ns/net")" ] ||
+	bh_fail "the network created no bridge on $SUBNET.0/24 in the engine's namespace"
 
 kill -INT -"$job" || bh_fail "kill -INT" # Ctrl-C
 # (gone, or a zombie until this shell reaps it)

@@ -7,26 +7,27 @@
 #   bh_engine_start_docker            # sets DOCKER_HOST, BH_DOCKER_URL
 #   bh_engine_import_image            # bbox:latest from the host's busybox
 #
-# The engine runs in a private mount namespace (on a host with the hybrid
-# cgroup layout, dockerd 20.10 refuses to start while
-# /sys/fs/cgroup/unified is mounted, so it is unmounted there), with low
-# default ulimits, listening only on a unix socket under $BH_TMP.  It runs
-# in a session of its own, so that a Ctrl-C in a terminal (SIGINT to the
-# whole foreground process group) reaches the script, whose cleanup then
-# removes what the engine created, and not the engine first.  Cleanup is
-# registered with bh_on_exit: containers first (their shims would outlive
-# the engine), then the networks (their bridges live in the host), then the
-# engine.
-
-# Networks: make check runs tests in parallel and every engine's bridges live
-# in the host's network namespace, so each test owns its own subnets:
-#   172.30.1-7  tests/docker/*      172.30.8  tests/e2e/*
-#   172.30.9   tools/quickstart.sh --demo
-#   172.30.10-19 tests/faults/*     172.30.20-29 tests/hostile/*
-#   172.30.40-49 tests/docker/degrade.sh, races.sh (40, 41)
-#   172.30.50-59 tests/docker/drain.sh (50), health.sh (52), tests/e2e/replicas.sh (51)
-#   172.30.60-69 tests/docker/interrupt.sh
-#   172.31.0.0/16 bench/ (never run beside the tests)
+# The engine runs in private mount and network namespaces (unshare -m -n).
+# Mount: on a host with the hybrid cgroup layout, dockerd 20.10 refuses to
+# start while /sys/fs/cgroup/unified is mounted, so it is unmounted there.
+# Network: its bridges, veths, container addresses and published ports live
+# in a namespace that has only its own loopback and dies with the engine.
+# Nothing reaches the host's interfaces, so parallel tests and two suites on
+# one host cannot collide, and the subnets (172.30.0.0/16 by habit; bench/
+# 172.31.0.0/16) and ports tests pick need not be unique.  The daemon under
+# test reaches the engine through its unix socket and Redis and etcd on the
+# host's loopback or unix sockets; a test that needs the engine's network (a
+# TCP listener of dockerd) runs its command there with bh_engine_netns CMD.
+# BH_ENGINE_HOST_NETWORK=1 keeps the engine in the host's network namespace,
+# for `docker build --network host` (apt-get in a build reaches the mirror):
+# with --bridge=none and no iptables it still creates nothing there, and
+# such a test must create no network.
+# The engine gets low default ulimits and listens only on a unix socket
+# under $BH_TMP.  It runs in a session of its own, so that a Ctrl-C in a
+# terminal (SIGINT to the whole foreground process group) reaches the
+# script, whose cleanup then removes what the engine created, and not the
+# engine first.  Cleanup is registered with bh_on_exit: containers first
+# (their shims would outlive the engine), then the networks, then the engine.
 BH_ENGINE_WAIT=${BH_ENGINE_WAIT:-30}
 
 bh_engine_require_docker() {
@@ -35,6 +36,7 @@ bh_engine_require_docker() {
 	command -v docker >/dev/null 2>&1 || bh_skip "the docker client is not installed"
 	command -v unshare >/dev/null 2>&1 || bh_skip "unshare is not installed"
 	command -v busybox >/dev/null 2>&1 || bh_skip "busybox (busybox-static) is not installed"
+	command -v ip >/dev/null 2>&1 || bh_skip "ip (iproute2) is not installed"
 }
 
 bh_engine_require_podman() {
@@ -42,6 +44,22 @@ bh_engine_require_podman() {
 	command -v podman >/dev/null 2>&1 || bh_skip "podman is not installed"
 	command -v docker >/dev/null 2>&1 || bh_skip "the docker client is not installed"
 	command -v busybox >/dev/null 2>&1 || bh_skip "busybox (busybox-static) is not installed"
+	command -v ip >/dev/null 2>&1 || bh_skip "ip (iproute2) is not installed"
+}
+
+# The unshare option and the start script's line for an engine's network
+# namespace (its loopback up), unless BH_ENGINE_HOST_NETWORK=1.
+bh_engine_unshare_net() {
+	[ -n "${BH_ENGINE_HOST_NETWORK:-}" ] || printf %s -n
+}
+bh_engine_lo_up() {
+	[ -n "${BH_ENGINE_HOST_NETWORK:-}" ] || echo "ip link set lo up || exit 1"
+}
+
+# bh_engine_netns CMD...: runs CMD in the Docker engine's network namespace
+# (e.g. the daemon against a TCP listener of dockerd on that loopback).
+bh_engine_netns() {
+	nsenter --net="/proc/$BH_DOCKERD_PID/ns/net" "$@"
 }
 
 # bh_engine_ping SOCKET: true when the engine answers.
@@ -58,13 +76,14 @@ bh_engine_start_docker() {
 	cat >"$E/start.sh" <<SH
 #!/bin/sh
 umount /sys/fs/cgroup/unified 2>/dev/null
+$(bh_engine_lo_up)
 exec dockerd --host "unix://$E/docker.sock" ${BH_DOCKERD_EXTRA:-} --data-root "$E/data" \\
   --exec-root "$E/exec" --pidfile "$E/dockerd.pid" \\
   --iptables=false --ip6tables=false --ip-masq=false --bridge=none --storage-driver=vfs \\
   --default-ulimit nofile=1024:1024 --default-ulimit nproc=1000:1000
 SH
 	chmod +x "$E/start.sh"
-	setsid unshare -m --propagation private "$E/start.sh" >>"$E/dockerd.log" 2>&1 &
+	setsid unshare -m $(bh_engine_unshare_net) --propagation private "$E/start.sh" >>"$E/dockerd.log" 2>&1 &
 	BH_DOCKERD_PID=$!
 	if [ -z "${BH_ENGINE_CLEANUP_SET:-}" ]; then
 		bh_on_exit 'bh_engine_cleanup_docker'
@@ -98,8 +117,8 @@ bh_engine_cleanup_docker() {
 		# In batches: dockerd 20.10 can deadlock in its network code when
 		# hundreds of containers are removed by one call.
 		docker ps -aq 2>/dev/null | xargs -r -n 25 docker rm -f >/dev/null 2>&1
-		# A user-defined network's bridge lives in the host's namespace and
-		# outlives the engine unless the engine removes it.
+		# The engine's namespace takes its bridges along; removing the
+		# networks first also covers BH_ENGINE_HOST_NETWORK.
 		docker network ls -q --filter type=custom 2>/dev/null | xargs -r docker network rm >/dev/null 2>&1
 	fi
 	bh_engine_stop_docker
@@ -132,11 +151,12 @@ bh_engine_start_podman() {
 	cat >"$P/start.sh" <<SH
 #!/bin/sh
 umount /sys/fs/cgroup/unified 2>/dev/null
+$(bh_engine_lo_up)
 exec podman --root "$P/root" --runroot "$P/run" --storage-driver vfs \\
   system service --time=0 "unix://$P/podman.sock"
 SH
 	chmod +x "$P/start.sh"
-	CONTAINERS_CONF="$P/containers.conf" unshare -m --propagation private "$P/start.sh" >"$P/podman.log" 2>&1 &
+	CONTAINERS_CONF="$P/containers.conf" unshare -m $(bh_engine_unshare_net) --propagation private "$P/start.sh" >"$P/podman.log" 2>&1 &
 	BH_PODMAN_PID=$!
 	bh_on_exit 'bh_engine_cleanup_podman'
 	DOCKER_HOST="unix://$P/podman.sock"

@@ -6,7 +6,9 @@
 #     directory" from autoconf's clean-up meeting the core/ sources;
 #   - tools/build-dir.sh then builds in place instead of running a second,
 #     out-of-tree configure (which automake refuses: "source directory
-#     already configured"); without an in-tree configuration it uses _build/.
+#     already configured"); without an in-tree configuration it uses _build/;
+#   - the man pages name the configured paths (here the default prefix:
+#     /usr/local/etc/beachhead.conf, /usr/local/lib/beachhead-companion/).
 . "$top_srcdir/tests/lib/common.sh"
 bh_setup_tmp
 for tool in make cc autoreconf tar; do
@@ -32,6 +34,14 @@ S=$BH_TMP/src
 [ -d "$S/core" ] && [ -f "$S/core/main.c" ] || bh_fail "configure removed the core/ sources"
 
 [ "$(bh_build_dir "$S")" = "$S" ] || bh_fail "a checkout configured in place is not built in place"
+(cd "$S" && make man/beachhead-companion.8 man/beachhead.conf.5 >"$BH_TMP/man.log" 2>&1) ||
+	{ cat "$BH_TMP/man.log" >&2; bh_fail "making the man pages"; }
+for page in "$S/man/beachhead-companion.8" "$S/man/beachhead.conf.5"; do
+	grep -q '/usr/local/etc/beachhead\.conf' "$page" || bh_fail "$page does not name the configured sysconfdir"
+	! grep -q '@[a-z]*@\|^\.I.* /etc/beachhead\.conf' "$page" || bh_fail "$page: unsubstituted or unconfigured path"
+done
+grep -q '^\.I /usr/local/lib/beachhead-companion/$' "$S/man/beachhead-companion.8" ||
+	bh_fail "beachhead-companion(8) does not name the configured pkglibdir"
 # What a second, out-of-tree configure would have run into.
 mkdir "$S/_build"
 (cd "$S/_build" && ../configure -q --without-systemd >/dev/null 2>"$BH_TMP/vpath.err") &&

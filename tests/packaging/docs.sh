@@ -13,7 +13,7 @@ grep -q '^    mkdir -p _build && cd _build' "$T/README.md" ||
 	bh_fail "README's by-hand build is not in _build/ (as tools/*.sh build)"
 grep -q '^| `--systemd` | automatic' "$T/README.md" || bh_fail "README: --systemd default is not 'automatic'"
 grep -q '^| `systemd` | bool | automatic' "$T/README.md" || bh_fail "README: systemd setting default is not 'automatic'"
-grep -q 'Default: automatic' "$T/man/beachhead-companion.8" || bh_fail "beachhead-companion(8): --systemd default"
+grep -q 'Default: automatic' "$T/man/beachhead-companion.8.in" || bh_fail "beachhead-companion(8): --systemd default"
 grep -q '^[[:space:]]*metrics_listen' "$T/etc/beachhead.conf" &&
 	bh_fail "etc/beachhead.conf turns metrics on (they are off by default)"
 grep -q '^# metrics_listen = "127.0.0.1:9477";' "$T/etc/beachhead.conf" ||

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The ACLs of docs/redis-acl.md, read from that file and applied to a real
 # redis-server: the daemon's user with the daemon itself (SELECT of a
-# database other than 0, SET, DEL, PUBLISH on its notify_channel, no error
-# logged), confd's rights on `default` with the commands confd sends (AUTH
+# database other than 0, SET, DEL, PUBLISH on its notify_channel, INFO, the
+# keyspace watch, no error logged), confd's rights on `default` with the commands confd sends (AUTH
 # with a password alone, SELECT, PING, TYPE, GET, SCAN MATCH, PSUBSCRIBE
 # __keyspace@N__:PREFIX*), and nothing beyond them.
 . "$top_srcdir/tests/lib/common.sh"
@@ -28,7 +28,7 @@ acl_apply() {
 	set +f
 	[ "$reply" = OK ] || bh_fail "Redis refused docs/redis-acl.md's '$line': $reply"
 }
-acl_apply 'ACL SETUSER beachhead reset' 's/DAEMON-PASSWORD/daemon-pass/'
+acl_apply 'ACL SETUSER beachhead reset' "s/DAEMON-PASSWORD/daemon-pass/; s/__keyspace@0__/__keyspace@${DB}__/"
 acl_apply 'ACL SETUSER beachhead &CHANNEL' 's/CHANNEL/bh-changes/'
 acl_apply 'ACL SETUSER default reset' "s/CONFD-PASSWORD/confd-pass/; s/__keyspace@0__/__keyspace@${DB}__/"
 
@@ -77,11 +77,11 @@ grep -qx set "$BH_TMP/watch" || { cat "$BH_TMP/watch" >&2; bh_fail "confd's watc
 grep -qx del "$BH_TMP/watch" || { cat "$BH_TMP/watch" >&2; bh_fail "confd's watch saw no del"; }
 
 # ...and nothing more: confd cannot write or read outside the prefix, the
-# daemon cannot read.
+# daemon cannot read or write outside its prefix.
 confd_cli set /beachhead/web x 2>&1 | grep -q NOPERM || bh_fail "confd may SET"
 confd_cli get /other 2>&1 | grep -q NOPERM || bh_fail "confd may read outside the prefix"
-redis-cli --no-auth-warning --user beachhead --pass daemon-pass -n $DB -s "$BH_REDIS_SOCK" get /beachhead/web 2>&1 |
-	grep -q NOPERM || bh_fail "the daemon's user may GET"
+redis-cli --no-auth-warning --user beachhead --pass daemon-pass -n $DB -s "$BH_REDIS_SOCK" get /other 2>&1 |
+	grep -q NOPERM || bh_fail "the daemon's user may read outside the prefix"
 redis-cli --no-auth-warning --user beachhead --pass daemon-pass -n $DB -s "$BH_REDIS_SOCK" set /other x 2>&1 |
 	grep -q NOPERM || bh_fail "the daemon's user may write outside the prefix"
 bh_check_valgrind

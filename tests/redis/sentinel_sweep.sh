@@ -25,8 +25,9 @@ bh_redis_config_file "$BH_TMP/beachhead.conf" none \
 	"sentinels = [ $BH_SENTINEL_LIST ]; master_name = \"mymaster\";" 'expire = 0;' 'refresh = 1;'
 bh_redis_start_daemon "$BH_TMP/beachhead.conf" --host-id hostS
 fail() { cat "$BH_TMP/err" >&2; bh_fail "$@"; }
-# keys PORT: the namespace's keys on that server, one line
-keys() { bh_sentinel_cli "$1" --scan --pattern '/beachhead/hostS/*' | sort | tr '\n' ' '; }
+# keys PORT: the namespace's keys on that server, one line (not the
+# daemon's claim on it, /beachhead/hostS/@owner)
+keys() { bh_sentinel_cli "$1" --scan --pattern '/beachhead/hostS/*' | grep -v @owner | sort | tr '\n' ' '; }
 
 bh_wait_for 10 "[ \"\$(keys $BASE)\" = '/beachhead/hostS/web ' ]" "the master to hold hostS/web only" ||
 	fail "the leftover on the master stayed: $(keys $BASE)"

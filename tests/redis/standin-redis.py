@@ -7,6 +7,11 @@ the hostile or broken peer itself.
       A transparent proxy to a real redis-server (the "proxy in between")
       that, on the first connection only, sends one reply nobody asked for
       DELAY_MS after the connection was accepted.
+  standin-redis.py oldversion LISTEN_SOCK UPSTREAM_SOCK
+      A transparent proxy to a real redis-server that makes it look older:
+      the version in its INFO replies reads 6.0.x (same length, so the
+      bulk string's header stays right).  Debian's Redis is 7.0; a server
+      before 6.2 (no SET ... GET) cannot be had otherwise.
   standin-redis.py huge LISTEN_SOCK
       Answers the first command of every connection with the header of a
       1 GiB bulk string and then streams its bytes for as long as the
@@ -19,6 +24,7 @@ Each prints "ready" on stdout once it listens, counts accepted connections
 in LISTEN_SOCK.count, and runs until killed.
 """
 import os
+import re
 import selectors
 import socket
 import sys
@@ -41,11 +47,20 @@ def count_connection(path, n):
         f.write("%d\n" % n)
 
 
-def serve_stray(listen_path, upstream_path, delay_ms):
+OLD_VERSION = re.compile(rb"redis_version:\d+\.\d+\.(\d+)")
+
+
+def look_old(data):
+    # 7.0.15 -> 6.0.15: the same number of bytes.
+    return OLD_VERSION.sub(lambda m: b"redis_version:6.0." + m.group(1), data)
+
+
+def serve_proxy(listen_path, upstream_path, delay_ms=None, rewrite=None):
     srv = listen(listen_path)
     sel = selectors.DefaultSelector()
     sel.register(srv, selectors.EVENT_READ, None)
     peers = {}
+    clients = set()
     accepted = 0
     stray_at = None  # (client socket, monotonic deadline)
     print("ready", flush=True)
@@ -62,9 +77,10 @@ def serve_stray(listen_path, upstream_path, delay_ms):
                 up.connect(upstream_path)
                 peers[client] = up
                 peers[up] = client
+                clients.add(client)
                 sel.register(client, selectors.EVENT_READ, "peer")
                 sel.register(up, selectors.EVENT_READ, "peer")
-                if accepted == 1:
+                if accepted == 1 and delay_ms is not None:
                     stray_at = (client, time.monotonic() + delay_ms / 1000.0)
                 continue
             src = key.fileobj
@@ -78,8 +94,11 @@ def serve_stray(listen_path, upstream_path, delay_ms):
                     if s is not None and s in peers:
                         sel.unregister(s)
                         del peers[s]
+                        clients.discard(s)
                         s.close()
                 continue
+            if rewrite and key.fileobj not in clients:
+                data = rewrite(data)
             dst.sendall(data)
         if stray_at and time.monotonic() >= stray_at[1]:
             client = stray_at[0]
@@ -147,7 +166,9 @@ def serve_hostile(listen_path, mode):
 def main():
     mode = sys.argv[1]
     if mode == "stray":
-        serve_stray(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        serve_proxy(sys.argv[2], sys.argv[3], delay_ms=int(sys.argv[4]))
+    elif mode == "oldversion":
+        serve_proxy(sys.argv[2], sys.argv[3], rewrite=look_old)
     elif mode in ("huge", "array"):
         serve_hostile(sys.argv[2], mode)
     else:

@@ -55,7 +55,8 @@ conf "$BH_TMP/b.conf" "$BH_TMP/b.script"
 start a hostA
 start b hostB
 
-bh_wait_for 10 '[ "$(bh_redis_keys "/beachhead/hostA/*" | tr "\n" " ")" = "/beachhead/hostA/api /beachhead/hostA/web " ]' \
+# (Besides the daemon's claim on its namespace, /beachhead/hostA/@owner.)
+bh_wait_for 10 '[ "$(bh_redis_keys "/beachhead/hostA/*" | grep -v @owner | tr "\n" " ")" = "/beachhead/hostA/api /beachhead/hostA/web " ]' \
 	"hostA's namespace to hold only api and web" ||
 	fail "hostA's leftovers stayed: $(bh_redis_keys '/beachhead/hostA/*' | wc -l) keys there"
 grep -q "deleting 601 keys under /beachhead/hostA/ that no running container backs" "$BH_TMP/a.err" ||
