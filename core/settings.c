@@ -267,19 +267,29 @@ static int check_metrics_listen(struct load_ctx *ctx, const config_setting_t *wh
 	return 0;
 }
 
-/* --metrics-listen wins over metrics_listen. */
+/* --metrics-listen wins over metrics_listen, which wins over
+ * BEACHHEAD_METRICS_LISTEN (as for state_dir).  The variable lets a
+ * container image turn the listener on for the daemon and for
+ * --health-check (which docker runs with the container's environment, not
+ * its arguments) alike. */
 static int apply_metrics_listen(struct load_ctx *ctx, const char *from_cli)
 {
 	struct settings *st = ctx->settings;
-	if (!from_cli)
+	const char *env = getenv("BEACHHEAD_METRICS_LISTEN");
+	const char *value = from_cli ? from_cli : st->metrics_listen ? NULL : env && env[0] ? env : NULL;
+	const char *origin = from_cli ? "--metrics-listen" : "BEACHHEAD_METRICS_LISTEN";
+	if (!value)
 		return 0;
 	free(st->metrics_listen);
-	if (!(st->metrics_listen = strdup(from_cli)))
+	if (!(st->metrics_listen = strdup(value)))
 		return fail(ctx, NULL, "out of memory");
-	note_cli_origin(ctx, SETTING_METRICS_LISTEN, "--metrics-listen");
+	if (from_cli)
+		note_cli_origin(ctx, SETTING_METRICS_LISTEN, "--metrics-listen");
+	else
+		st->origins[SETTING_METRICS_LISTEN] = bh_strfmt("environment (BEACHHEAD_METRICS_LISTEN)");
 	const char *why = NULL;
-	if (listen_address_parse(from_cli, &st->metrics_address, &why) < 0)
-		return fail(ctx, NULL, "--metrics-listen \"%s\": %s", from_cli, why);
+	if (listen_address_parse(value, &st->metrics_address, &why) < 0)
+		return fail(ctx, NULL, "%s \"%s\": %s", origin, value, why);
 	return 0;
 }
 

@@ -140,6 +140,20 @@ wait $off_pid || bh_fail "the daemon without metrics exited non-zero"
 $BEACHHEAD -c "$BH_TMP/beachhead.conf" --metrics-listen "127.0.0.1:$port" --health-check >"$BH_TMP/hc" 2>&1 &&
 	bh_fail "--health-check succeeded without a daemon"
 bh_expect_lines "$BH_TMP/hc" "health check: cannot connect to 127.0.0.1:$port"
+# BEACHHEAD_METRICS_LISTEN (what the container image sets) serves the
+# daemon and --health-check alike; the setting and the option win over it.
+BEACHHEAD_METRICS_LISTEN=127.0.0.1:0 $BEACHHEAD -c "$BH_TMP/nometrics.conf" --check-config --verbose >"$BH_TMP/env" 2>&1 ||
+	{ cat "$BH_TMP/env" >&2; bh_fail "BEACHHEAD_METRICS_LISTEN was refused"; }
+bh_expect_lines "$BH_TMP/env" '^metrics_listen "127.0.0.1:0"	# environment (BEACHHEAD_METRICS_LISTEN)$'
+BEACHHEAD_METRICS_LISTEN=127.0.0.1:1 $BEACHHEAD -c "$BH_TMP/beachhead.conf" --check-config --verbose >"$BH_TMP/env" 2>&1
+bh_expect_lines "$BH_TMP/env" "^metrics_listen \"127.0.0.1:0\"	# $BH_TMP/beachhead.conf:5"
+BEACHHEAD_METRICS_LISTEN=nonsense $BEACHHEAD -c "$BH_TMP/nometrics.conf" --check-config >"$BH_TMP/env" 2>&1 &&
+	bh_fail "a bad BEACHHEAD_METRICS_LISTEN was accepted"
+bh_expect_lines "$BH_TMP/env" 'BEACHHEAD_METRICS_LISTEN "nonsense": expected ADDRESS:PORT'
+BEACHHEAD_METRICS_LISTEN="127.0.0.1:$port" $BEACHHEAD -c "$BH_TMP/nometrics.conf" --health-check >"$BH_TMP/hc" 2>&1 &&
+	bh_fail "--health-check succeeded without a daemon (environment)"
+bh_expect_lines "$BH_TMP/hc" "health check: cannot connect to 127.0.0.1:$port"
+
 # Without metrics_listen there is nothing to ask.
 printf 'enumerate = true;\n' >"$BH_TMP/off.conf"
 $BEACHHEAD -c "$BH_TMP/off.conf" --health-check >"$BH_TMP/hc" 2>&1 && bh_fail "--health-check succeeded without metrics_listen"
