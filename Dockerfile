@@ -33,7 +33,7 @@ RUN autoreconf -fi && mkdir -p _build && cd _build && \
 FROM debian:bookworm-slim
 RUN apt-get update && \
     apt-get install -y --no-install-recommends \
-        libhiredis0.14 libcurl4 libjson-c5 libconfig9 libsystemd0 && \
+        libhiredis0.14 libcurl4 libjson-c5 libconfig9 libsystemd0 libmicrohttpd12 && \
     apt-get clean && rm -rf /var/lib/apt/lists/* && \
     groupadd --system --gid 10001 beachhead && \
     useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent \
@@ -45,11 +45,14 @@ COPY --from=build /out/etc/beachhead.conf /etc/beachhead.conf
 USER 10001:10001
 # SIGTERM: the daemon stops its loop and exits 0 (docker stop).
 STOPSIGNAL SIGTERM
-# >>> HEALTHCHECK goes here <<< once the daemon serves its readiness
-# endpoint: --metrics-listen ADDR:PORT, and --health-check, with which the
-# daemon itself asks /readyz on that listener and exits 0 on 200, 1 otherwise
-# (no curl in the image), in exec form, e.g.
-#   HEALTHCHECK CMD ["/usr/local/sbin/beachhead-companion", "--health-check", ...]
-# with the listener in CMD.  tests/packaging/image.sh marks where its check goes.
+# Readiness: the daemon serves /metrics, /healthz and /readyz on the
+# container's loopback (the host's with --network host); -e
+# BEACHHEAD_METRICS_LISTEN=0.0.0.0:9477 lets Prometheus scrape it from
+# elsewhere.  The health check is the daemon's own --health-check (no curl
+# here): it reads the same variable, asks /readyz, exits 0 on 200 (the
+# engine answers, full passes complete, every publisher connected).
+ENV BEACHHEAD_METRICS_LISTEN=127.0.0.1:9477
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/usr/local/sbin/beachhead-companion", "--health-check"]
 ENTRYPOINT ["/usr/local/sbin/beachhead-companion"]
 CMD ["--enumerate"]

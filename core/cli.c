@@ -30,6 +30,8 @@ enum {
 	OPT_CHECK_CONFIG,
 	OPT_HOST_ID,
 	OPT_STATE_DIR,
+	OPT_METRICS_LISTEN,
+	OPT_HEALTH_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +44,8 @@ static const struct option long_options[] = {
 	{"key-prefix", required_argument, NULL, OPT_KEY_PREFIX},
 	{"host-id", required_argument, NULL, OPT_HOST_ID},
 	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+	{"health-check", no_argument, NULL, OPT_HEALTH_CHECK},
 	{"docker-url", required_argument, NULL, OPT_DOCKER_URL},
 	{"docker-network", no_argument, NULL, OPT_DOCKER_NETWORK},
 	{"envvar", required_argument, NULL, OPT_ENVVAR},
@@ -84,6 +88,8 @@ void cli_usage(FILE *out)
 	      "                          that namespace (e.g. --host-id \"$(hostname -s)\")\n"
 	      "      --state-dir=DIR     What survives a restart: owner token, etcd lease id\n"
 	      "                          (also $BEACHHEAD_STATE_DIR) [default: /var/lib/beachhead-companion]\n"
+	      "      --metrics-listen=ADDR:PORT  Serve /metrics, /healthz and /readyz there,\n"
+	      "                          e.g. 127.0.0.1:9477 or [::1]:9477 [default: off]\n"
 	      "      --docker-url=URL    Docker Engine [default: url in the file, else $DOCKER_HOST,\n"
 	      "                          else unix:///var/run/docker.sock]\n"
 	      "      --docker-network    Use the container name as host instead of its IP\n"
@@ -102,6 +108,8 @@ void cli_usage(FILE *out)
 	      "      --no-timestamp      No timestamps in log lines (journald adds its own)\n"
 	      "      --check-config      Check the configuration and plugins, report every error,\n"
 	      "                          then exit; with --verbose print the effective settings\n"
+	      "      --health-check      Ask the running daemon's /readyz (metrics_listen of the\n"
+	      "                          configuration), print the answer; exit 0 when ready\n"
 	      "  -h, --help              This message\n"
 	      "      --version           Version\n"
 	      "\n"
@@ -182,6 +190,12 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 			break;
 		case OPT_STATE_DIR:
 			opts->state_dir = optarg;
+			break;
+		case OPT_METRICS_LISTEN:
+			opts->metrics_listen = optarg;
+			break;
+		case OPT_HEALTH_CHECK:
+			opts->health_check = true;
 			break;
 		case OPT_DOCKER_URL:
 			opts->docker_url = optarg;

@@ -19,6 +19,7 @@ struct cli_options {
 	const char *key_prefix;
 	const char *host_id; /* --host-id; validated with the settings */
 	const char *state_dir; /* --state-dir */
+	const char *metrics_listen; /* --metrics-listen; validated with the settings */
 	const char *docker_url;
 	bool docker_network;
 	const char *envvar;
@@ -32,6 +33,7 @@ struct cli_options {
 	bool verbose;
 	bool no_timestamp;
 	bool check_config;
+	bool health_check; /* GET /readyz from the running daemon, then exit */
 	bool help;
 	bool version;
 

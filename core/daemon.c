@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "observability.h"
 #include "owner_identity.h"
 #include "plugin_set.h"
 #include "registrations.h"
@@ -48,6 +49,7 @@ struct daemon {
 	struct core_events events;     /* what the parts tell the daemon */
 	struct host_services services; /* what the plugins' calls reach */
 	struct owner_identity owner;   /* who claims namespaces; for every set */
+	struct observability metrics;  /* metrics_listen: /metrics, /healthz, /readyz */
 	bool fatal;                    /* a runtime failure that ends the daemon */
 
 	struct bh_timer *refresh_timer;
@@ -157,6 +159,7 @@ static void on_status_changed(void *arg);
 static void on_pass_finished(void *arg)
 {
 	struct daemon *d = arg;
+	observability_pass_finished(&d->metrics);
 	on_status_changed(d);
 	if (d->set->settings->refresh == 0 && !d->draining) {
 		d->settle_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
@@ -221,15 +224,27 @@ static void on_watchdog_timer(void *arg)
 
 /* --- reload (reload.c does the work; the daemon waits between halves) --- */
 
+/* The listener stays as it started: its socket was bound once, and
+ * scrapers keep their target through a reload. */
+static void warn_metrics_listen_changed(const struct settings *old, const struct settings *next)
+{
+	const char *a = old->metrics_listen, *b = next->metrics_listen;
+	if ((a || b) && (!a || !b || strcmp(a, b) != 0))
+		log_warning("reload: metrics_listen changed (%s -> %s); it takes effect at the next "
+			    "restart", a ? a : "off", b ? b : "off");
+}
+
 static void switch_to_next(struct daemon *d)
 {
 	struct plugin_set *old = d->set;
+	warn_metrics_listen_changed(old->settings, d->next->settings);
 	d->set = d->next;
 	d->next = NULL;
 	if (reload_switch(old, d->set, &d->registrations) < 0) {
 		exit_on_failure(d);
 		return;
 	}
+	observability_set_started(&d->metrics, d->set);
 	on_replay_wanted(d);
 	loop_timer_disarm(d->refresh_timer);
 	start_pass(d);
@@ -447,6 +462,15 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
+	/* Before the plugins: they register their metrics from start(). */
+	if (!check_only && observability_init(&d.metrics, settings, &d.registrations, &d.set) < 0) {
+		settings_free(settings);
+		free(settings);
+		free(config_file);
+		status = EXIT_RUNTIME_ERROR;
+		goto out;
+	}
+	d.services.metrics = d.metrics.reg;
 	d.set = plugin_set_create(settings, &host_api, &d.services, d.services.describe_to,
 				  check_only ? NULL : &d.owner);
 	if (d.set && d.services.describe_to)
@@ -469,10 +493,11 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	}
 	warn_about_settings(settings);
 	registrations_use_set(&d.registrations, d.set);
-	if (plugin_set_start(d.set) < 0) {
+	if (plugin_set_start(d.set) < 0 || observability_listen(&d.metrics, d.loop, settings) < 0) {
 		status = EXIT_RUNTIME_ERROR;
 		goto out;
 	}
+	observability_set_started(&d.metrics, d.set);
 	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
 		 d.set->inspector.origin, d.set->n_publishers, settings->expire, settings->refresh,
 		 settings->refresh == 0 ? " (one pass)" : "");
@@ -485,8 +510,10 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	else if (d.set->settings->refresh == 0 && d.errors.count > 0)
 		status = EXIT_RUNTIME_ERROR;
 out:
+	observability_stop(&d.metrics);
 	plugin_set_destroy(d.next);
 	plugin_set_destroy(d.set);
+	observability_free(&d.metrics);
 	registrations_free(&d.registrations);
 	error_tally_free(&d.errors);
 	loop_free(d.loop);

@@ -33,7 +33,10 @@ static void host_log(struct bh_host *host, enum bh_log_level level, const char *
 		log_msg(level, host->instance->origin, "%.*s%s", (int)(zero - text + 1), text, zero + 3);
 	else
 		log_msg(level, host->instance->origin, "%s", text ? text : "(message lost: out of memory)");
-	free(text);
+	if (text && level <= BH_LOG_WARNING)
+		plugin_instance_note_warning(host->instance, text, loop_now_ms()); /* takes text */
+	else
+		free(text);
 }
 
 static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)
@@ -201,6 +204,60 @@ static void host_describe_setting(struct bh_host *host, const char *name, const 
 			   value, given, origin_if_absent);
 }
 
+static struct bh_metric *host_metric_register(struct bh_host *host, enum bh_metric_type type,
+					      const char *name, const char *help,
+					      const struct bh_metric_label *labels, size_t n_labels,
+					      const double *buckets, size_t n_buckets)
+{
+	struct metrics_registry *reg = host->services->metrics;
+	struct plugin_instance *inst = host->instance;
+	if (!reg)
+		return NULL; /* metrics off: no cost */
+	bool publisher = inst->loaded.table->kind == BH_PLUGIN_PUBLISHER;
+	/* publisher="NAME[i]": two publishers of one plugin stay apart. */
+	char *who = publisher ? plugin_instance_label(inst) : NULL;
+	struct metric_label *all = calloc(n_labels + 1, sizeof *all);
+	size_t n = 0;
+	if (all && who)
+		all[n++] = (struct metric_label){"publisher", who};
+	for (size_t i = 0; all && labels && i < n_labels; i++)
+		all[n++] = (struct metric_label){labels[i].name, labels[i].value};
+	const char *error = "out of memory";
+	enum metric_type kind = type == BH_METRIC_GAUGE	      ? METRIC_GAUGE
+				: type == BH_METRIC_HISTOGRAM ? METRIC_HISTOGRAM
+							      : METRIC_COUNTER;
+	struct metric_handle *h = NULL;
+	if (type != BH_METRIC_COUNTER && type != BH_METRIC_GAUGE && type != BH_METRIC_HISTOGRAM)
+		error = "unknown metric type";
+	else if (all && (!publisher || who))
+		h = metrics_register(reg, inst, kind, name, help, all, n, buckets, n_buckets, &error);
+	if (h)
+		inst->metrics = reg;
+	else
+		log_warning("%s: metric %s refused: %s", inst->origin, name ? name : "(no name)", error);
+	free(all);
+	free(who);
+	return (struct bh_metric *)h;
+}
+
+static void host_metric_add(struct bh_host *host, struct bh_metric *metric, double value)
+{
+	(void)host;
+	metric_add((struct metric_handle *)metric, value);
+}
+
+static void host_metric_set(struct bh_host *host, struct bh_metric *metric, double value)
+{
+	(void)host;
+	metric_set((struct metric_handle *)metric, value);
+}
+
+static void host_metric_observe(struct bh_host *host, struct bh_metric *metric, double value)
+{
+	(void)host;
+	metric_observe((struct metric_handle *)metric, value);
+}
+
 const struct bh_host_api host_api = {
 	.abi_major = BH_ABI_MAJOR,
 	.abi_minor = BH_ABI_MINOR,
@@ -225,4 +282,8 @@ const struct bh_host_api host_api = {
 	.describe_setting = host_describe_setting,
 	.container_gone = host_container_gone,
 	.container_keep = host_container_keep,
+	.metric_register = host_metric_register,
+	.metric_add = host_metric_add,
+	.metric_set = host_metric_set,
+	.metric_observe = host_metric_observe,
 };

@@ -14,6 +14,7 @@
 #include "core_events.h"
 #include "error_tally.h"
 #include "loop.h"
+#include "metrics_registry.h"
 #include "registrations.h"
 
 struct host_services {
@@ -21,6 +22,7 @@ struct host_services {
 	struct registrations *registrations; /* the inspector's reports go there */
 	struct error_tally *errors;          /* report_error */
 	const struct core_events *events;    /* status, replay requests */
+	struct metrics_registry *metrics;    /* plugins' metrics; NULL = metrics off */
 	/* --check-config --verbose: plugins' describe_setting calls print the
 	 * effective configuration on this stream; NULL otherwise. */
 	FILE *describe_to;

@@ -175,10 +175,13 @@ static void teardown_instance(struct plugin_instance *inst)
 	if (inst->initialized)
 		inst->loaded.table->destroy(inst->self);
 	inst->started = inst->initialized = false;
+	metrics_release_owner(inst->metrics, inst);
+	inst->metrics = NULL;
 	loader_unload(&inst->loaded);
 	free(inst->origin);
 	free(inst->status);
-	inst->origin = inst->status = NULL;
+	free(inst->last_warning);
+	inst->origin = inst->status = inst->last_warning = NULL;
 }
 
 void plugin_set_destroy(struct plugin_set *set)
@@ -215,6 +218,23 @@ void plugin_set_describe_undescribed(const struct plugin_set *set, FILE *out)
 	for (size_t i = 0; i < set->n_publishers; i++)
 		if (!set->publishers[i].described)
 			settings_dump_group(set->settings, &set->settings->publishers[i], out);
+}
+
+char *plugin_instance_label(const struct plugin_instance *inst)
+{
+	const char *index = strchr(inst->slot->instance, '[');
+	return bh_strfmt("%s%s", inst->loaded.table->name,
+			 inst->loaded.table->kind == BH_PLUGIN_PUBLISHER && index ? index : "");
+}
+
+void plugin_instance_note_warning(struct plugin_instance *inst, char *text, uint64_t now_ms)
+{
+	for (char *c = text; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' '; /* one line per check in /readyz */
+	free(inst->last_warning);
+	inst->last_warning = text;
+	inst->last_warning_ms = now_ms;
 }
 
 bool plugin_instance_active(const struct plugin_instance *inst)

@@ -9,11 +9,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <beachhead/plugin.h>
 
 #include "loader.h"
+#include "metrics_registry.h"
 #include "settings.h"
 
 /* What a plugin's calls of the host services reach (host_api.h); opaque here. */
@@ -38,6 +40,13 @@ struct plugin_instance {
 	bool replay_requested;
 	bool described; /* listed its settings (describe_setting, ABI 1.2) */
 	char *status;
+	/* The last warning or error it logged, and when (loop_now_ms()):
+	 * /readyz shows it beside the status of a failed check. */
+	char *last_warning;
+	uint64_t last_warning_ms;
+	/* Where its metrics live (ABI 1.3), once it registered one: they go
+	 * with the instance. */
+	struct metrics_registry *metrics;
 };
 
 /* Heap-allocated so that the instances (which plugins know through their
@@ -69,6 +78,14 @@ size_t plugin_set_pending(const struct plugin_set *set);
 /* Plugins older than ABI 1.2 cannot list their settings: prints their
  * groups as the configuration gives them. */
 void plugin_set_describe_undescribed(const struct plugin_set *set, FILE *out);
+
+/* What metrics and /readyz call an instance: "publisher-redis[0]" (its
+ * place in the publishers list), the plugin's name for the inspector.
+ * malloc'd; NULL when out of memory. */
+char *plugin_instance_label(const struct plugin_instance *inst);
+
+/* Keeps text (malloc'd; taken) as the instance's last warning. */
+void plugin_instance_note_warning(struct plugin_instance *inst, char *text, uint64_t now_ms);
 
 /* Started and not stopped: takes new work. */
 bool plugin_instance_active(const struct plugin_instance *inst);

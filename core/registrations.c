@@ -17,6 +17,7 @@
 
 #include "domain_spec.h"
 #include "log.h"
+#include "loop.h"
 #include "ownership.h"
 #include "published_ports.h"
 #include "registration_json.h"
@@ -32,6 +33,7 @@ void registrations_init(struct registrations *r, struct error_tally *errors,
 	registry_init(&r->registry);
 	claims_init(&r->claims);
 	error_memo_init(&r->said);
+	container_states_init(&r->states);
 	r->errors = errors;
 	r->events = events;
 }
@@ -41,6 +43,7 @@ void registrations_free(struct registrations *r)
 	registry_free(&r->registry);
 	claims_free(&r->claims);
 	error_memo_free(&r->said);
+	container_states_free(&r->states);
 }
 
 void registrations_use_set(struct registrations *r, const struct plugin_set *set)
@@ -281,7 +284,10 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	if (r->closed || !c || !c->name || !c->name[0])
 		return;
 	const char *source = c->spec_source ? c->spec_source : "domain specs";
+	/* Every way out that registers nothing says why (metrics). */
+	container_states_forget(&r->states, c->name);
 	if (!c->specs) {
+		container_states_set(&r->states, c->name, CONTAINER_NO_DOMAINS, r->pass);
 		if (missing_is_error(r, c))
 			report(r, c->name, "no %s on this container", source);
 		else
@@ -290,6 +296,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 		return;
 	}
 	if (!c->address || !c->address[0]) {
+		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
 		report(r, c->name, "no address to register (the inspector found none)");
 		withdraw(r, c->name, "it has no address");
 		return;
@@ -298,6 +305,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	char *error = NULL;
 	struct warn_ctx warn = {c->name, source, NULL, 0};
 	if (domain_spec_parse(c->specs, &specs, &error, spec_warning, &warn) < 0) {
+		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
 		flush_warnings(&warn, report(r, c->name, "%s: %s; registration not published", source,
 					      error ? error : "out of memory"));
 		free(error);
@@ -305,6 +313,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 		return;
 	}
 	if (specs.count == 0) {
+		container_states_set(&r->states, c->name, CONTAINER_NO_DOMAINS, r->pass);
 		char *note = bh_strfmt("%s lists no domain, nothing to register", source);
 		bool news = !note || error_memo_is_news(&r->said, c->name, note);
 		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
@@ -323,6 +332,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	if (specs.count == 0) {
 		/* Every domain was left out: a registration the proxy could
 		 * never reach is worse than none. */
+		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
 		flush_warnings(&warn, report(r, c->name, "published address mode: no domain has a "
 						       "published port; registration not published"));
 		domain_spec_list_free(&specs);
@@ -415,6 +425,7 @@ void registrations_container_down(struct registrations *r, const char *name, con
 		return;
 	error_memo_forget(&r->said, name);
 	claims_contender_forget(&r->claims, name);
+	container_states_forget(&r->states, name);
 	withdraw(r, name, reason ? reason : "container stopped");
 }
 
@@ -463,6 +474,7 @@ void registrations_container_missing(struct registrations *r, const char *name, 
 	else
 		log_info("container %s: missing (%s)", name, reason ? reason : "not found");
 	claims_contender_forget(&r->claims, name);
+	container_states_forget(&r->states, name);
 	withdraw(r, name, "container missing");
 }
 
@@ -470,6 +482,7 @@ void registrations_pass_begin(struct registrations *r)
 {
 	r->pass++;
 	r->pass_running = true;
+	r->pass_begin_ms = loop_now_ms();
 	log_debug("full pass %llu begins", (unsigned long long)r->pass);
 }
 
@@ -516,8 +529,14 @@ void registrations_pass_end(struct registrations *r, int complete)
 		}
 		free(ctx.stale);
 	}
-	if (complete)
+	if (complete) {
 		claims_contenders_sweep(&r->claims, r->pass);
+		container_states_sweep(&r->states, r->pass);
+	}
+	r->last_pass_end_ms = loop_now_ms();
+	r->last_pass_complete = complete;
+	if (complete)
+		r->last_complete_pass_end_ms = r->last_pass_end_ms;
 	registry_each(&r->registry, publish_deferred, r);
 	if (complete)
 		sweep_namespace(r);

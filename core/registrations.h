@@ -16,6 +16,7 @@
 #include <beachhead/plugin.h>
 
 #include "claims.h"
+#include "container_states.h"
 #include "core_events.h"
 #include "error_memo.h"
 #include "error_tally.h"
@@ -29,8 +30,15 @@ struct registrations {
 	const struct plugin_set *set; /* the running set: its settings and publishers */
 	struct error_tally *errors;
 	const struct core_events *events;
+	struct container_states states; /* reported but not registered: why */
 	uint64_t pass;      /* number of the latest pass begun */
 	bool pass_running;
+	/* The latest pass that ended (metrics, readiness): loop_now_ms()
+	 * values, 0 = none yet. */
+	uint64_t pass_begin_ms;
+	uint64_t last_pass_end_ms;
+	uint64_t last_complete_pass_end_ms;
+	bool last_pass_complete;
 	bool store_trouble; /* a publisher reported an error of its own */
 	bool closed;        /* shutting down: reports are ignored */
 };

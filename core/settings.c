@@ -25,7 +25,8 @@ static const char builtin_config[] = "";
 static const char *const known_top_level[SETTING_COUNT + 1] = {
 	"inspector", "publishers", "expire", "refresh", "key_prefix", "containers",
 	"enumerate", "missing_envvar", "error_missing_container", "plugin_dir",
-	"log_level", "timestamps", "systemd", "domains", "host_id", "state_dir", NULL,
+	"log_level", "timestamps", "systemd", "domains", "host_id", "state_dir",
+	"metrics_listen", NULL,
 };
 
 const char *settings_source_file(const struct settings *st, const config_setting_t *s)
@@ -257,6 +258,41 @@ static int check_state_dir(struct load_ctx *ctx, const config_setting_t *where)
 	return 0;
 }
 
+static int check_metrics_listen(struct load_ctx *ctx, const config_setting_t *where)
+{
+	const char *why = NULL;
+	struct settings *st = ctx->settings;
+	if (listen_address_parse(st->metrics_listen, &st->metrics_address, &why) < 0)
+		return fail(ctx, where, "'metrics_listen' \"%s\": %s", st->metrics_listen, why);
+	return 0;
+}
+
+/* --metrics-listen wins over metrics_listen, which wins over
+ * BEACHHEAD_METRICS_LISTEN (as for state_dir).  The variable lets a
+ * container image turn the listener on for the daemon and for
+ * --health-check (which docker runs with the container's environment, not
+ * its arguments) alike. */
+static int apply_metrics_listen(struct load_ctx *ctx, const char *from_cli)
+{
+	struct settings *st = ctx->settings;
+	const char *env = getenv("BEACHHEAD_METRICS_LISTEN");
+	const char *value = from_cli ? from_cli : st->metrics_listen ? NULL : env && env[0] ? env : NULL;
+	const char *origin = from_cli ? "--metrics-listen" : "BEACHHEAD_METRICS_LISTEN";
+	if (!value)
+		return 0;
+	free(st->metrics_listen);
+	if (!(st->metrics_listen = strdup(value)))
+		return fail(ctx, NULL, "out of memory");
+	if (from_cli)
+		note_cli_origin(ctx, SETTING_METRICS_LISTEN, "--metrics-listen");
+	else
+		st->origins[SETTING_METRICS_LISTEN] = bh_strfmt("environment (BEACHHEAD_METRICS_LISTEN)");
+	const char *why = NULL;
+	if (listen_address_parse(value, &st->metrics_address, &why) < 0)
+		return fail(ctx, NULL, "%s \"%s\": %s", origin, value, why);
+	return 0;
+}
+
 static int check_key_prefix(struct load_ctx *ctx, const config_setting_t *where)
 {
 	if (ctx->settings->key_prefix && ctx->settings->key_prefix[0] == '\0')
@@ -314,6 +350,8 @@ static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum se
 		return copy_string(ctx, s, &st->host_id);
 	case SETTING_STATE_DIR:
 		return copy_string(ctx, s, &st->state_dir) < 0 ? -1 : check_state_dir(ctx, s);
+	case SETTING_METRICS_LISTEN:
+		return copy_string(ctx, s, &st->metrics_listen) < 0 ? -1 : check_metrics_listen(ctx, s);
 	case SETTING_DOMAINS: {
 		char *error = NULL;
 		if (ownership_parse(s, st->config_file, &st->ownership, &error) == 0)
@@ -693,6 +731,8 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 		return fail(&ctx, NULL, "out of memory");
 	if (apply_state_dir(&ctx, opts->state_dir) < 0)
 		failed = true;
+	if (apply_metrics_listen(&ctx, opts->metrics_listen) < 0)
+		failed = true;
 	/* --plugin-dir and plugin_dir win over the environment. */
 	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
 	if (env_path && !st->plugin_path) {
@@ -719,6 +759,7 @@ void settings_free(struct settings *st)
 	free(st->host_id);
 	free(st->key_namespace);
 	free(st->state_dir);
+	free(st->metrics_listen);
 	for (char **c = st->containers; c && *c; c++)
 		free(*c);
 	free(st->containers);

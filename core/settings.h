@@ -14,6 +14,7 @@
 #include <beachhead/plugin.h>
 
 #include "cli.h"
+#include "listen_address.h"
 #include "ownership.h"
 
 #define DEFAULT_CONFIG_FILE BH_SYSCONFDIR "/beachhead.conf"
@@ -45,6 +46,7 @@ enum setting_id {
 	SETTING_DOMAINS,
 	SETTING_HOST_ID,
 	SETTING_STATE_DIR,
+	SETTING_METRICS_LISTEN,
 	SETTING_COUNT
 };
 
@@ -72,6 +74,10 @@ struct settings {
 	char *host_id;       /* NULL = none: keys are key_prefix + container */
 	char *key_namespace; /* key_prefix [+ host_id + "/"]: keys = this + container */
 	char *state_dir;     /* what survives a restart (owner token, etcd lease id) */
+	/* /metrics, /healthz, /readyz: "ADDR:PORT" as given, and parsed;
+	 * NULL = off (the default: no socket, no cost). */
+	char *metrics_listen;
+	struct listen_address metrics_address;
 	char **containers; /* NULL-terminated */
 	bool enumerate;
 	enum missing_envvar_mode missing_envvar;

@@ -85,6 +85,9 @@ void settings_dump_core(const struct settings *st, FILE *out)
 		st->host_id ? "\"" : "", origin_of(st, SETTING_HOST_ID));
 	fprintf(out, "state_dir \"%s\"\t# %s\n", st->state_dir ? st->state_dir : "",
 		origin_of(st, SETTING_STATE_DIR));
+	fprintf(out, "metrics_listen %s%s%s\t# %s\n", st->metrics_listen ? "\"" : "",
+		st->metrics_listen ? st->metrics_listen : "(off)", st->metrics_listen ? "\"" : "",
+		origin_of(st, SETTING_METRICS_LISTEN));
 	fputs("containers [", out);
 	for (char **c = st->containers; c && *c; c++)
 		fprintf(out, "%s\"%s\"", c == st->containers ? "" : ", ", *c);

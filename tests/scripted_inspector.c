@@ -31,6 +31,10 @@
  *   await PATH                      pause until the file PATH exists (the test's cue)
  *   # comment, blank lines ignored
  *
+ * Built a third time with SCRIPTED_ABI_1_2 as inspector-scripted-abi12: an
+ * inspector of ABI 1.2, from before the metrics functions of 1.3 (it calls
+ * none; the core must serve its metrics without it).
+ *
  * Built a second time with SCRIPTED_ABI_1_1 as inspector-scripted-abi11: an
  * inspector of ABI 1.1 (shorter container reports; its scripts must not use
  * the 1.2 commands gone and unreadable).
@@ -354,9 +358,12 @@ static void scripted_destroy(void *self)
 
 BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
 	.abi_major = BH_ABI_MAJOR,
-#ifdef SCRIPTED_ABI_1_1
+#if defined(SCRIPTED_ABI_1_1)
 	.abi_minor = 1,
 	.struct_size = BH_PLUGIN_SIZE_1_1,
+#elif defined(SCRIPTED_ABI_1_2)
+	.abi_minor = 2,
+	.struct_size = BH_PLUGIN_SIZE_1_2,
 #else
 	.abi_minor = BH_ABI_MINOR,
 	.struct_size = sizeof(struct bh_plugin),

@@ -9,20 +9,23 @@
 set -eu
 
 # The whole test toolchain (make check starts real engines and servers).
+# prometheus: the metrics tests start their own on loopback (and use its
+# promtool); on a host with systemd the package also enables its own
+# prometheus.service on :9090 (systemctl disable --now prometheus).
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
-libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev check
 docker.io busybox-static podman crun iproute2 procps
 redis-server redis-sentinel redis-tools
 etcd-server etcd-client
 curl valgrind ca-certificates openssl python3 socat iproute2
-nginx libnginx-mod-stream haproxy golang-go
+nginx libnginx-mod-stream haproxy golang-go prometheus
 "
 # configure requires check (the unit tests link it), so building needs it
 # too; tests/packaging/clean_root.sh proves this list on a clean Debian 12.
 BUILD_PACKAGES="
 build-essential autoconf automake libtool pkg-config
-libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev check
+libhiredis-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libsystemd-dev libmicrohttpd-dev check
 "
 # quickstart.sh --demo imports busybox-static as its sample image and runs
 # the engine in namespaces of its own (unshare, ip, pgrep).

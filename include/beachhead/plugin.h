@@ -46,7 +46,12 @@
  *   1.3  2026-12-06  struct bh_init: host_id, state_dir, owner_token,
  *                    owner_record (a publisher claims the daemon's
  *                    namespace for one owner, and keeps what must survive
- *                    a restart, such as an etcd lease id, in state_dir).
+ *                    a restart, such as an etcd lease id, in state_dir);
+ *                    struct bh_host_api: metric_register, metric_add,
+ *                    metric_set, metric_observe with enum bh_metric_type
+ *                    and struct bh_metric_label (a plugin's counters,
+ *                    gauges and histograms, which the core serves on
+ *                    /metrics; sdk.h wraps them).
  *
  * To change at the next major (each needs a break of the layout):
  *
@@ -122,6 +127,8 @@ struct bh_host;  /* one per plugin instance; identifies the caller */
 struct bh_timer; /* a re-armable one-shot timer */
 struct bh_watch; /* an fd registered with the core loop */
 
+struct bh_metric; /* one metric series (ABI 1.3) */
+
 typedef void (*bh_timer_cb)(void *arg);
 typedef void (*bh_watch_cb)(void *arg, int fd, unsigned events);
 /* One withdrawal a retiring publisher still owes its store (ABI 1.2). */
@@ -138,6 +145,19 @@ struct bh_port_binding {
 	const char *host_ip;     /* "0.0.0.0", "::", "" or NULL: every address;
 				  * "127.0.0.1" / "::1": loopback; else that address */
 	unsigned host_port;      /* e.g. 8080 */
+};
+
+/* Kinds of metric a plugin registers (ABI 1.3), as Prometheus knows them. */
+enum bh_metric_type {
+	BH_METRIC_COUNTER = 0,  /* only grows: name it ..._total */
+	BH_METRIC_GAUGE = 1,    /* goes up and down */
+	BH_METRIC_HISTOGRAM = 2 /* observations counted into buckets */
+};
+
+/* One label of a metric series (ABI 1.3).  Frozen. */
+struct bh_metric_label {
+	const char *name;
+	const char *value;
 };
 
 /*
@@ -272,10 +292,37 @@ struct bh_host_api {
 	 * pass's sweep: a registration is withdrawn on evidence, never because
 	 * the engine did not answer. */
 	void (*container_keep)(struct bh_host *host, const char *id, const char *name);
+
+	/* --- ABI 1.3 --- */
+	/* Metrics, served by the core on /metrics when metrics_listen is set
+	 * (docs/metrics.md names the ones in-tree plugins keep).  Register
+	 * each series from start() and keep the handle: metric_register
+	 * returns NULL when metrics are off or the metric is refused (a bad
+	 * name, a name already used with another type or labels: logged), and
+	 * the other three accept NULL, so the plugin never checks.  name
+	 * follows Prometheus (beachhead_..., units in the name, counters end
+	 * in _total); labels (n_labels of them, may be NULL) are copied; the
+	 * core adds publisher="NAME[i]" to a publisher's series.  Two
+	 * registrations of the same name and labels share one series (a
+	 * counter carries on across a reload).  Histograms: bucket upper
+	 * bounds, strictly increasing (n_buckets 0: 1 ms .. 10 s).  Handles
+	 * are the core's: they go when the plugin is destroyed. */
+	struct bh_metric *(*metric_register)(struct bh_host *host, enum bh_metric_type type,
+					     const char *name, const char *help,
+					     const struct bh_metric_label *labels, size_t n_labels,
+					     const double *buckets, size_t n_buckets);
+	/* Counter: adds value (>= 0); gauge: adds value (may be negative). */
+	void (*metric_add)(struct bh_host *host, struct bh_metric *metric, double value);
+	/* Gauge: sets value. */
+	void (*metric_set)(struct bh_host *host, struct bh_metric *metric, double value);
+	/* Histogram: one observation. */
+	void (*metric_observe)(struct bh_host *host, struct bh_metric *metric, double value);
 };
 
 /* Size of struct bh_host_api in ABI 1.1 (before describe_setting). */
 #define BH_HOST_API_SIZE_1_1 offsetof(struct bh_host_api, describe_setting)
+/* Size of struct bh_host_api in ABI 1.2 (before metric_register). */
+#define BH_HOST_API_SIZE_1_2 offsetof(struct bh_host_api, metric_register)
 
 /* Everything a plugin gets at init().  Borrowed: valid until destroy(). */
 struct bh_init {

@@ -22,6 +22,19 @@
  *       if (!dir) bh_config_missing(&cfg, "directory", "where to write files");
  *       if (bh_config_end(&cfg) != BH_OK) ... free what you copied, return BH_ERR
  *
+ *   Metrics (ABI 1.3), for the same structs: register in start(), update
+ *   where the event happens; every handle may be NULL (metrics off, or a
+ *   core that has none), and the updates then do nothing:
+ *
+ *       p->m_writes_set = BH_COUNTER(p, "beachhead_publisher_writes_total",
+ *                                    "Writes acknowledged.", "op", "set");
+ *       p->m_connected = BH_GAUGE(p, "beachhead_publisher_connected", "1 when connected.");
+ *       p->m_latency = BH_HISTOGRAM(p, "beachhead_publisher_write_duration_seconds",
+ *                                   "Request to acknowledgement.", NULL, 0);
+ *       BH_METRIC_INC(p, p->m_writes_set);
+ *       BH_METRIC_SET(p, p->m_connected, 1);
+ *       BH_METRIC_OBSERVE(p, p->m_latency, seconds);
+ *
  *   printf into a fresh heap string, one NULL check instead of asprintf's
  *   undefined pointer on failure (the core builds its messages with it too):
  *
@@ -335,6 +348,55 @@ static inline char *bh_owner_record_describe(const char *record, size_t len)
 	}
 	return out;
 }
+
+/* ---------------------------------------------------------- metrics (1.3) */
+
+/* A handle on the series name{label="value"} (label NULL: none), or NULL
+ * when the core has no metrics (older than 1.3, or metrics off). */
+static inline struct bh_metric *bh_metric_new(const struct bh_host_api *api, struct bh_host *host,
+					      enum bh_metric_type type, const char *name,
+					      const char *help, const char *label, const char *value,
+					      const double *buckets, size_t n_buckets)
+{
+	if (api->size < BH_HOST_API_SIZE_1_2 + sizeof api->metric_register || !api->metric_register)
+		return NULL;
+	struct bh_metric_label one = {label, value};
+	return api->metric_register(host, type, name, help, label ? &one : NULL, label ? 1u : 0u,
+				    buckets, n_buckets);
+}
+
+static inline void bh_metric_add(const struct bh_host_api *api, struct bh_host *host,
+				 struct bh_metric *metric, double value)
+{
+	if (metric)
+		api->metric_add(host, metric, value);
+}
+
+static inline void bh_metric_set(const struct bh_host_api *api, struct bh_host *host,
+				 struct bh_metric *metric, double value)
+{
+	if (metric)
+		api->metric_set(host, metric, value);
+}
+
+static inline void bh_metric_observe(const struct bh_host_api *api, struct bh_host *host,
+				     struct bh_metric *metric, double value)
+{
+	if (metric)
+		api->metric_observe(host, metric, value);
+}
+
+#define BH_COUNTER(p, name, help, label, value)                                                    \
+	bh_metric_new((p)->api, (p)->host, BH_METRIC_COUNTER, name, help, label, value, NULL, 0)
+#define BH_GAUGE(p, name, help)                                                                    \
+	bh_metric_new((p)->api, (p)->host, BH_METRIC_GAUGE, name, help, NULL, NULL, NULL, 0)
+#define BH_HISTOGRAM(p, name, help, buckets, n_buckets)                                            \
+	bh_metric_new((p)->api, (p)->host, BH_METRIC_HISTOGRAM, name, help, NULL, NULL, buckets,  \
+		      n_buckets)
+#define BH_METRIC_INC(p, m) bh_metric_add((p)->api, (p)->host, (m), 1.0)
+#define BH_METRIC_ADD(p, m, v) bh_metric_add((p)->api, (p)->host, (m), (v))
+#define BH_METRIC_SET(p, m, v) bh_metric_set((p)->api, (p)->host, (m), (v))
+#define BH_METRIC_OBSERVE(p, m, v) bh_metric_observe((p)->api, (p)->host, (m), (v))
 
 #ifdef __cplusplus
 }

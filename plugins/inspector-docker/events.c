@@ -143,6 +143,7 @@ static void handle_event(struct event_stream *es, const char *line, size_t len)
 		free(error);
 		return;
 	}
+	docker_metrics_event(&in->metrics, ev.action);
 	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", ev.action,
 		     ev.name ? ev.name : ev.id ? ev.id : "?");
 	if (ev.network) {

@@ -247,6 +247,7 @@ static bool unhealthy_is_news(struct inspector *in, const char *name, const char
 void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
 {
 	bool news = unhealthy_is_news(in, c->name, c->health);
+	docker_metrics_unhealthy(&in->metrics, in->holdback ? in->holdback->n_healths : 0);
 	in->api->log(in->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
 		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
 		     c->health);
@@ -274,6 +275,7 @@ void holdback_healthy(struct inspector *in, const char *name)
 	struct health_entry *e = find_health(in->holdback, name);
 	if (e)
 		drop_health(in->holdback, e);
+	docker_metrics_unhealthy(&in->metrics, in->holdback ? in->holdback->n_healths : 0);
 }
 
 void holdback_forget(struct inspector *in, const char *id, const char *name)
@@ -285,6 +287,7 @@ void holdback_forget(struct inspector *in, const char *id, const char *name)
 	struct health_entry *e = name ? find_health(h, name) : NULL;
 	if (e)
 		drop_health(h, e);
+	docker_metrics_unhealthy(&in->metrics, h ? h->n_healths : 0);
 }
 
 void holdback_free(struct inspector *in)

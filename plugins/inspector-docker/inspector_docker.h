@@ -23,6 +23,7 @@
 #include <beachhead/strmap.h>
 
 #include "common/backoff.h"
+#include "docker_metrics.h"
 
 /* ------------------------------------------------------------------ settings */
 
@@ -263,6 +264,7 @@ struct inspector {
 	char **warned; /* containers already warned about an address fallback */
 	size_t n_warned;
 	struct holdback *holdback;
+	struct docker_metrics metrics; /* docker_metrics.c */
 };
 
 /* plugin.c */

@@ -76,6 +76,7 @@ static void connect_failed(struct inspector *in, const char *why)
 {
 	in->state = ENGINE_DOWN;
 	in->api_answered = false;
+	docker_metrics_engine(&in->metrics, false);
 	if (in->refresh == 0) {
 		in->api->report_error(in->host, NULL, "engine unreachable: %s", why);
 		end_wanted_pass_incomplete(in);
@@ -148,6 +149,7 @@ static void on_version(void *arg, const struct dc_result *res)
 	free(min_version);
 	in->state = ENGINE_UP;
 	in->api_answered = true;
+	docker_metrics_engine(&in->metrics, true);
 	if (in->unreachable_logged) {
 		in->api->log(in->host, BH_LOG_INFO, "engine reachable again (API %s)",
 			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
@@ -172,6 +174,7 @@ static void on_version(void *arg, const struct dc_result *res)
 	if (!in->events) {
 		in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
 		in->state = ENGINE_DOWN;
+		docker_metrics_engine(&in->metrics, false);
 		schedule_reconnect(in);
 	}
 	in->pass_wanted = false;
@@ -203,6 +206,7 @@ void inspector_stream_ended(struct inspector *in, bool warn, const char *why, bo
 	/* A pass under way goes on: its listing fails by itself if the engine
 	 * is gone (and then withdraws nothing). */
 	in->state = ENGINE_DOWN;
+	docker_metrics_engine(&in->metrics, false);
 	/* A stream the engine answered was a good connection, however short:
 	 * reopen it at once.  One it refuses keeps backing off. */
 	if (answered)
@@ -222,6 +226,7 @@ static void inspector_free(struct inspector *in)
 	if (in->reconnect_timer)
 		in->api->timer_free(in->host, in->reconnect_timer);
 	dk_settings_free(&in->settings);
+	docker_metrics_free(&in->metrics);
 	for (char **c = in->containers; c && *c; c++)
 		free(*c);
 	free(in->containers);
@@ -277,6 +282,7 @@ oom:
 static int docker_start(void *self)
 {
 	struct inspector *in = self;
+	docker_metrics_register(&in->metrics, in->api, in->host);
 	in->client = dc_new(in->api, in->host, &in->settings);
 	in->reconnect_timer = in->api->timer_new(in->host, on_reconnect_timer, in);
 	if (!in->client || !in->reconnect_timer) {

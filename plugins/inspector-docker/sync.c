@@ -592,6 +592,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 		refuse_oversized(in, j->id, j->name);
 		unanswered(in, j);
 	} else if (!res->transport_ok) {
+		docker_metrics_inspect_failed(&in->metrics);
 		problem(in, j->id, j->name, false, "cannot inspect: %s", res->error);
 		unanswered(in, j);
 	} else if (res->status == 404) {
@@ -602,6 +603,7 @@ static void on_inspect(void *arg, const struct dc_result *res)
 		known_forget(&in->known, j->id);
 	} else if (res->status != 200) {
 		char *msg = dk_error_message(res->body, res->len);
+		docker_metrics_inspect_failed(&in->metrics);
 		problem(in, j->id, j->name, true, "inspect failed: HTTP %ld%s%s", res->status,
 			msg ? ": " : "", msg ? msg : "");
 		free(msg);

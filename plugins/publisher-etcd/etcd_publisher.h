@@ -149,6 +149,7 @@ struct etcd_key {
 	bool foreign;       /* no host id: another host put it; its value stands */
 	bool adopted;       /* found on our lease after a restart, not yet wanted */
 	bool foreign_logged;
+	uint64_t sent_ms;   /* when call went out (write_duration_seconds) */
 	struct bh_strmap_node node; /* keyed by key */
 };
 

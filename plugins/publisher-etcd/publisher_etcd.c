@@ -43,6 +43,7 @@
 
 #include "common/backoff.h"
 #include "common/http_multi.h"
+#include "etcd_metrics.h"
 #include "etcd_publisher.h"
 
 #define RETRY_MIN_MS 200u
@@ -91,6 +92,7 @@ struct etcd_pub {
 
 	char *sweep_namespace; /* a sweep waits for the session */
 	struct etcd_call *sweep_call;
+	struct etcd_metrics metrics; /* etcd_metrics.c */
 };
 
 static void connect_session(struct etcd_pub *p);
@@ -130,6 +132,8 @@ static void give_up_pending(void *arg, struct etcd_key *e)
 static void session_failed(struct etcd_pub *p, const char *why, bool answered)
 {
 	p->up = false;
+	etcd_metrics_connected(&p->metrics, false);
+	etcd_metrics_error(&p->metrics, ETCD_ERR_SESSION);
 	if (p->keepalive_timer)
 		p->api->timer_disarm(p->host, p->keepalive_timer);
 	if (p->refresh == 0) {
@@ -169,6 +173,7 @@ static void session_up(struct etcd_pub *p)
 {
 	bool was_up = p->up;
 	p->up = true;
+	etcd_metrics_connected(&p->metrics, true);
 	bh_backoff_reset(&p->backoff);
 	if (p->down_logged) {
 		BH_INFO(p, "etcd reachable again at %s", etcd_endpoint(p->client));
@@ -200,6 +205,9 @@ static void lease_lost(struct etcd_pub *p)
 		   "granting a new one and putting %zu keys again", p->lease, p->ttl, p->keys.map.count);
 	p->lease = 0;
 	p->up = false;
+	etcd_metrics_connected(&p->metrics, false);
+	etcd_metrics_error(&p->metrics, ETCD_ERR_LEASE_LOST);
+	etcd_metrics_lease_ttl(&p->metrics, 0);
 	etcd_keys_each(&p->keys, forget_stored, p);
 	/* The claim was on the lease too. */
 	if (p->claim && p->claim_state == CLAIM_HELD)
@@ -257,6 +265,7 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 			return;
 		}
 		lease_granted(p, lease);
+		etcd_metrics_lease_ttl(&p->metrics, etcd_json_int64(reply->json, "TTL"));
 		session_up(p);
 		return;
 	}
@@ -273,6 +282,7 @@ static void on_session(void *arg, const struct etcd_reply *reply)
 		lease_lost(p);
 		return;
 	}
+	etcd_metrics_lease_ttl(&p->metrics, etcd_json_int64(result, "TTL"));
 	session_up(p);
 }
 
@@ -439,6 +449,8 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 
 static void warn_seen(struct etcd_pub *p, struct etcd_key *e, enum etcd_seen seen, int64_t revision)
 {
+	if (seen == ETCD_SEEN_DELETED || seen == ETCD_SEEN_OVERWRITTEN)
+		etcd_metrics_reconciled(&p->metrics);
 	if (seen == ETCD_SEEN_DELETED)
 		BH_WARNING(p, "etcd: %s was deleted at revision %" PRId64 " (not by this daemon); putting it back",
 			   e->key, revision);
@@ -626,6 +638,7 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 		session_failed(p, "cannot build a request (out of memory)", false);
 		return;
 	}
+	e->sent_ms = p->api->now_ms(p->host);
 	e->call = etcd_call(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
 			    on_written, e);
 	if (!e->call)
@@ -645,6 +658,7 @@ static void written(struct etcd_pub *p, struct etcd_key *e, const struct etcd_re
 		/* Someone wrote it after us, while our answer was on its way. */
 		BH_WARNING(p, "etcd: %s was changed at revision %" PRId64 " (not by this daemon); putting it back",
 			   e->key, e->event_rev);
+		etcd_metrics_reconciled(&p->metrics);
 		free(e->stored);
 		e->stored = NULL;
 	}
@@ -663,6 +677,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		return;
 	}
 	if (reply->ok) {
+		etcd_metrics_write_done(&p->metrics, e->sent != NULL, e->sent_ms);
 		written(p, e, reply);
 		return;
 	}
@@ -676,6 +691,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 	}
 	/* Refused for this key (permissions, size, NOSPACE): the next publish
 	 * or reconnect tries again; the operator must see it. */
+	etcd_metrics_error(&p->metrics, ETCD_ERR_WRITE);
 	if (!e->refused)
 		p->api->report_error(p->host, NULL, "etcd refused to %s %s: %s",
 				     e->sent ? "put" : "delete", e->key, reply->error ? reply->error : "?");
@@ -843,6 +859,7 @@ static int etcd_start(void *self)
 		.snapshot_end = on_snapshot_end,
 		.failed = on_watch_failed,
 	};
+	etcd_metrics_register(&p->metrics, p->api, p->host);
 	p->client = etcd_client_new(p->api, p->host, &p->settings);
 	p->keepalive_timer = p->api->timer_new(p->host, on_keepalive_timer, p);
 	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);

@@ -69,6 +69,7 @@ struct op {
 	char *value;
 	size_t value_len;
 	unsigned ttl;
+	uint64_t sent_ms; /* write_duration_seconds */
 };
 
 /* A SET the server refused, kept for the next retry (data of failed_sets). */
@@ -212,6 +213,7 @@ static int send_set(struct redis_publisher *p, struct op *op)
 	size_t lens[6] = {3, strlen(op->key), op->value_len, 2, strlen(ttl), 3};
 	int argc = op->ttl > 0 ? 5 : 3;
 	op->with_get = p->set_get;
+	op->sent_ms = p->api->now_ms(p->host);
 	if (op->with_get) {
 		argv[argc] = "GET";
 		lens[argc++] = 3;
@@ -229,6 +231,7 @@ static int send_del(struct redis_publisher *p, struct op *op)
 {
 	const char *argv[2] = {"DEL", op->key};
 	size_t lens[2] = {3, strlen(op->key)};
+	op->sent_ms = p->api->now_ms(p->host);
 	return redis_conn_submit(p, on_reply, op, 2, argv, lens);
 }
 
@@ -263,6 +266,7 @@ static void arm_retry(struct redis_publisher *p)
 
 static void write_refused(struct redis_publisher *p, struct op *op, const char *error)
 {
+	redis_metrics_write_refused(p);
 	if (op->kind == OP_DEL) {
 		defer_del(p, op->key, op->container);
 	} else {
@@ -547,6 +551,7 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 						   : "protocol error: an unexpected reply to DEL");
 	} else {
 		on_success(p, op, r);
+		redis_metrics_write_done(p, op->kind == OP_SET, op->sent_ms);
 		write_succeeded(p, op->key);
 	}
 	op_free(op);
@@ -711,6 +716,8 @@ static void resend_recent_dels(struct redis_publisher *p)
 
 void redis_publisher_connected(struct redis_publisher *p, bool new_master)
 {
+	if (new_master)
+		redis_metrics_failover(p);
 	if (new_master)
 		resend_recent_dels(p);
 	/* The claim goes first: with a host id nothing else is written
@@ -953,6 +960,7 @@ static int redis_init(const struct bh_init *args, void **self)
 static int redis_start(void *self)
 {
 	struct redis_publisher *p = self;
+	redis_metrics_register(p);
 	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);
 	if (!p->retry_timer)
 		return BH_ERR;

@@ -55,6 +55,7 @@ bool redis_conn_usable(const struct redis_publisher *p)
 static void log_failure(struct redis_publisher *p, enum link_logged kind, const char *reason)
 {
 	const char *server = redis_conn_server(p);
+	redis_metrics_link_failure(p, kind);
 	if (p->logged == kind) {
 		BH_DEBUG(p, "redis %s: %s", server, reason);
 		return;
@@ -118,6 +119,7 @@ static void drop_link(struct redis_publisher *p, enum link_logged kind, const ch
 	 * publisher without a link and defer their work. */
 	p->link = NULL;
 	p->ready = false;
+	redis_metrics_connected(p, false);
 	p->handshake_left = 0;
 	resp_link_free(link);
 	keyset_clear(&p->stored);
@@ -163,6 +165,7 @@ static void became_ready(struct redis_publisher *p)
 		return;
 	}
 	p->ready = true;
+	redis_metrics_connected(p, true);
 	p->ready_since_ms = p->api->now_ms(p->host);
 	const char *user, *password;
 	redis_conn_credentials(p, &user, &password);

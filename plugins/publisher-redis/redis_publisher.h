@@ -21,6 +21,7 @@
 #include "redis_held.h"
 #include "redis_keyset.h"
 #include "redis_keyspace.h"
+#include "redis_metrics.h"
 #include "resp_link.h"
 
 #define BACKOFF_MIN_MS 100u
@@ -155,6 +156,7 @@ struct redis_publisher {
 	struct bh_timer *retry_timer;
 
 	struct redis_sentinel *sentinel; /* NULL without `sentinels` */
+	struct redis_metrics metrics;    /* redis_metrics.c */
 };
 
 /* --- redis_conn.c --- */

@@ -69,6 +69,17 @@ dpkg-query -W -f='${Conffiles}\n' beachhead-companion | grep -q '^ /etc/beachhea
 	bh_fail "/etc/beachhead.conf is not a conffile"
 grep -qx 'ExecStart=/usr/sbin/beachhead-companion --systemd --no-timestamp' \
 	/lib/systemd/system/beachhead-companion.service || bh_fail "unit: wrong ExecStart"
+# Metrics stay off: shown commented in the configuration, no option in the
+# unit; the alerting rules and their documentation come as examples and docs.
+grep -q '^[[:space:]]*metrics_listen' /etc/beachhead.conf && bh_fail "/etc/beachhead.conf turns metrics on"
+grep -q '^# metrics_listen = ' /etc/beachhead.conf || bh_fail "/etc/beachhead.conf does not show metrics_listen"
+grep -q -- '--metrics-listen' /lib/systemd/system/beachhead-companion.service && bh_fail "the unit turns metrics on"
+[ -f /usr/share/doc/beachhead-companion/examples/prometheus/beachhead-rules.yml ] ||
+	bh_fail "the alerting rules are not shipped"
+ls /usr/share/doc/beachhead-companion/metrics.md* >/dev/null 2>&1 || bh_fail "docs/metrics.md is not shipped"
+# libmicrohttpd is dlopen()ed (metrics_listen only): a dependency of its own.
+dpkg-query -W -f='${Depends}' beachhead-companion | grep -q 'libmicrohttpd12' ||
+	bh_fail "the package does not depend on libmicrohttpd12"
 # The unit is enabled (a symlink, also where systemd does not run).
 [ -L /etc/systemd/system/multi-user.target.wants/beachhead-companion.service ] ||
 	bh_fail "the unit is not enabled"

@@ -112,8 +112,12 @@ serve() {
 		docker logs "$name" >&2
 		bh_fail "no key from $name: got '$(bh_redis_cli get /beachhead/web1)'"
 	fi
-	# Health (once the Dockerfile has its HEALTHCHECK), e.g.:
-	#   bh_wait_for 30 "[ \"\$(docker inspect -f {{.State.Health.Status}} $name)\" = healthy ]" || bh_fail "$name: unhealthy"
+	# The image's HEALTHCHECK: the daemon's own --health-check on /readyz.
+	if ! bh_wait_for 60 "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $name)\" = healthy ]" \
+		"$name healthy (HEALTHCHECK: --health-check)"; then
+		docker inspect -f '{{json .State.Health}}' "$name" >&2
+		bh_fail "$name: not healthy"
+	fi
 	started=$(date +%s%N)
 	docker stop -t 2 "$name" >/dev/null || bh_fail "docker stop $name"
 	stop_ms=$(( ($(date +%s%N) - started) / 1000000 ))
