@@ -619,8 +619,9 @@ static void end_pass(struct inspector *in)
 {
 	in->pass_active = false;
 	/* Only in daemon mode: in one-pass mode the core stops us from inside
-	 * pass_end, so nothing may touch `in` after it. */
-	bool again = in->pass_again && in->refresh > 0;
+	 * pass_end, so nothing may touch `in` after it.  Never on the way
+	 * out (stop() abandons the pass): a pass begun there never ends. */
+	bool again = in->pass_again && in->refresh > 0 && !in->stopping;
 	in->pass_again = false;
 	in->api->pass_end(in->host, !in->pass_failed);
 	if (again)
