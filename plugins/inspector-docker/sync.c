@@ -24,8 +24,9 @@
  * answer overtaken by it is dropped (the queued one reads the engine's
  * state after the event).  die, stop and pause are confirmed this way
  * before anything is withdrawn (the engine's state wins over the order of
- * events); a kill that starts a drain marks inspections of the container
- * stale.  Withdrawals name the container id, so an answer about an old
+ * events), unless an inspection of the container has outgrown its
+ * deadline (confirm_behind_stuck); a kill that starts a drain, a destroy
+ * and a rename mark inspections of the container stale.  Withdrawals name the container id, so an answer about an old
  * container never withdraws a new one that took over its name
  * (container_gone).
  *
