@@ -125,6 +125,10 @@ static void handle_container_event(struct inspector *in, const struct dk_event *
 	} else if (strcmp(a, "kill") == 0) {
 		handle_kill(in, ev);
 	} else if (strcmp(a, "rename") == 0) {
+		/* An answer under way may carry the old name, which no
+		 * container has any longer: the new name's inspection (queued
+		 * below when the new name is followed) answers instead. */
+		sync_mark_stale(in, ev->id);
 		if (ev->old_name)
 			withdraw_known(in, ev, ev->old_name, "renamed");
 		if (interesting(in, ev->name, ev->id))

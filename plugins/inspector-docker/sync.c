@@ -24,8 +24,9 @@
  * answer overtaken by it is dropped (the queued one reads the engine's
  * state after the event).  die, stop and pause are confirmed this way
  * before anything is withdrawn (the engine's state wins over the order of
- * events); a kill that starts a drain marks inspections of the container
- * stale.  Withdrawals name the container id, so an answer about an old
+ * events), unless an inspection of the container has outgrown its
+ * deadline (confirm_behind_stuck); a kill that starts a drain, a destroy
+ * and a rename mark inspections of the container stale.  Withdrawals name the container id, so an answer about an old
  * container never withdraws a new one that took over its name
  * (container_gone).
  *
@@ -464,6 +465,24 @@ static void arm_deadline(struct inspector *in)
 		in->api->log(in->host, BH_LOG_WARNING, "cannot arm the inspection deadline timer");
 }
 
+/* A withdrawing event queued behind an inspection of the same id that has
+ * outgrown its deadline: the engine cannot say in time (it holds that
+ * container), and the confirmation would wait up to twice timeout_ms.  The
+ * event stands at once; the queued inspection still runs and registers the
+ * container again if it does run. */
+static void confirm_behind_stuck(struct inspector *in, struct inspect_job *w)
+{
+	const struct inspect_job *f = flying_job(in, w->id);
+	if (!w->down_reason || !f || f->counted)
+		return;
+	in->api->log(in->host, BH_LOG_DEBUG,
+		     "container %s: %s not confirmed (an inspection of it does not answer); withdrawn",
+		     w->name, w->down_reason);
+	sync_withdraw(in, w->id, w->name, w->down_reason);
+	free(w->down_reason);
+	w->down_reason = NULL;
+}
+
 /* No answer within the deadline: the request goes on to its timeout, but
  * frees its slot, and a pass no longer waits for it (its registrations are
  * published at the pass's end). */
@@ -479,6 +498,9 @@ static void outgrown(struct inspector *in, struct inspect_job *j)
 		in->pass_jobs--;
 		j->kind = JOB_LATE;
 	}
+	struct inspect_job *w = waiting_job(in, j->id);
+	if (w)
+		confirm_behind_stuck(in, w);
 }
 
 static void on_deadline(void *arg)
@@ -621,8 +643,9 @@ static void end_pass(struct inspector *in)
 {
 	in->pass_active = false;
 	/* Only in daemon mode: in one-pass mode the core stops us from inside
-	 * pass_end, so nothing may touch `in` after it. */
-	bool again = in->pass_again && in->refresh > 0;
+	 * pass_end, so nothing may touch `in` after it.  Never on the way
+	 * out (stop() abandons the pass): a pass begun there never ends. */
+	bool again = in->pass_again && in->refresh > 0 && !in->stopping;
 	in->pass_again = false;
 	in->api->pass_end(in->host, !in->pass_failed);
 	if (again)
@@ -826,8 +849,12 @@ void sync_confirm_down(struct inspector *in, const char *id, const char *name, c
 	}
 	const struct dk_known *k = known_find(&in->known, id);
 	const char *n = name ? name : k ? k->name : id;
-	if (queue_job(in, id, n, JOB_EVENT, inspector_is_explicit(in, n, id), action))
-		pump(in);
+	struct inspect_job *w = queue_job(in, id, n, JOB_EVENT, inspector_is_explicit(in, n, id), action);
+	if (!w)
+		return;
+	if (!w->req)
+		confirm_behind_stuck(in, w);
+	pump(in);
 }
 
 void sync_inspect_network_change(struct inspector *in, const char *id)

@@ -10,7 +10,10 @@
 #      container stays registered (its own inspection says it runs);
 #   C. the drain at the stop signal stays immediate for a known container;
 #   D. a container that exits by itself is withdrawn once its inspection
-#      confirms the die.
+#      confirms the die;
+#   E. a container that exits by itself while an inspection of it hangs
+#      (its confirmation would queue behind that one, up to twice timeout_ms)
+#      is withdrawn at once: the engine cannot say in time, the die stands.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
@@ -22,7 +25,7 @@ bh_engine_start_proxy
 CTL=$BH_PROXY_CTL
 
 run() { bh_run_domain onet45 "$@"; }
-bh_daemon_conf "unix://$BH_PROXY_SOCK"
+bh_daemon_conf "unix://$BH_PROXY_SOCK" "timeout_ms = 30000;"
 OUT=$BH_TMP/out
 run web
 bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
@@ -63,6 +66,18 @@ docker run -d --name brief --network onet45 -e BEACHHEAD_DOMAINS=brief.example.o
 	bh_fail "docker run brief"
 bh_expect_line 10 "$OUT" "$(bh_reg brief "$(bh_ip brief onet45)")"
 bh_expect_line 20 "$OUT" "$(bh_del brief)"
+# --- E. It exits while an inspection of it hangs (a network connect's).
+docker network create --subnet 172.30.48.0/24 onet48 >/dev/null || bh_fail "network create"
+docker run -d --name wedged --network onet45 -e BEACHHEAD_DOMAINS=wedged.example.org bbox:latest sleep 12 >/dev/null ||
+	bh_fail "docker run wedged"
+bh_expect_line 10 "$OUT" "$(bh_reg wedged "$(bh_ip wedged onet45)")"
+WID=$(docker inspect -f '{{.Id}}' wedged)
+echo "$WID" >>"$CTL/hang"
+docker network connect onet48 wedged || bh_fail "docker network connect"
+bh_wait_for 5 'grep -q "/containers/$WID/json" "$BH_PROXY_LOG"' "the inspection that hangs" || exit 1
+[ "$(docker inspect -f '{{.State.Running}}' wedged)" = true ] || bh_fail "wedged exited too early: too slow a machine?"
+docker wait wedged >/dev/null
+bh_expect_line 8 "$OUT" "$(bh_del wedged)"
 bh_daemon_stop || bh_fail "daemon exit status $?"
 bh_check_valgrind
 exit 0

@@ -11,6 +11,9 @@
 #      event"), a container started during the stall is registered;
 #   D. the stream refused (HTTP 500) while the API answers: full passes run
 #      and complete, and withdraw a removed container;
+#   E. the stop signal during a pass that a reconnection asked to repeat
+#      (the stream ended while the pass's listing was late): the pass is
+#      abandoned, and no new one begins on the way out;
 #   C. /version says API 1.41.3: refused with one line, no request path
 #      carries it.
 . "$top_srcdir/tests/lib/common.sh"
@@ -81,6 +84,24 @@ bh_expect_line 15 "$OUT" "$(bh_del web4)"
 grep -q 'ends (incomplete)' "$OUT.err" && { cat "$OUT.err" >&2; bh_fail "a pass ended incomplete while the API answered"; }
 bh_daemon_stop || bh_fail "daemon exit status $?"
 rm -f "$CTL/refuse_events"
+
+# --- E. Stopped during a pass that is to run once more.
+bh_daemon_start "$OUT" -c "$BH_TMP/c.conf" --verbose
+bh_wait_for 15 'grep -q "full pass 1 ends" "$OUT.err"' "the first pass" || { cat "$OUT.err" >&2; exit 1; }
+echo 20 >"$CTL/list_delay"
+echo 1 >"$CTL/stream_end"
+# The stream ends: a pass (its listing held 20 s); the next stream ends too,
+# and its reconnection comes during that pass.
+bh_wait_for 15 '[ "$(grep -c "closed the event stream" "$OUT.err")" -ge 2 ] && [ "$(grep -c "^inspector-docker: info: connected to" "$OUT.err")" -ge 3 ]' \
+	"a reconnection during the pass" || { cat "$OUT.err" >&2; exit 1; }
+echo 0 >"$CTL/stream_end"
+bh_daemon_stop || bh_fail "daemon exit status $?"
+rm -f "$CTL/list_delay"
+last=$(grep 'full pass [0-9]* \(begins\|ends\)' "$OUT.err" | tail -n 1)
+case $last in
+*"ends (incomplete)") ;;
+*) grep 'full pass\|closed the event\|connected to' "$OUT.err" >&2; bh_fail "the last pass line on the way out: $last" ;;
+esac
 
 # --- C. An API version that is not MAJOR.MINOR.
 echo 1.41.3 >"$CTL/api_version"
