@@ -60,6 +60,7 @@ struct op {
 	enum op_kind kind;
 	bool retry;    /* a resend of a refused write */
 	bool with_get; /* SET ... GET: the reply is the old value */
+	bool no_get;   /* SET without GET: the key holds another type */
 	char *key;
 	char *event;   /* OP_CHECK: the keyspace event that asked for it */
 	char *container; /* for error messages; may be NULL */
@@ -211,7 +212,7 @@ static int send_set(struct redis_publisher *p, struct op *op)
 	const char *argv[6] = {"SET", op->key, op->value, "EX", ttl, NULL};
 	size_t lens[6] = {3, strlen(op->key), op->value_len, 2, strlen(ttl), 3};
 	int argc = op->ttl > 0 ? 5 : 3;
-	op->with_get = p->set_get;
+	op->with_get = p->set_get && !op->no_get;
 	if (op->with_get) {
 		argv[argc] = "GET";
 		lens[argc++] = 3;
@@ -453,6 +454,34 @@ static void check_replaced(struct redis_publisher *p, struct held_reg *h, const 
 		   p->key_prefix);
 }
 
+static struct op *set_op(const char *key, const char *container, const char *value,
+			 size_t value_len, unsigned ttl);
+
+/* SET ... GET met a key of another type (a list, a hash): Redis refuses
+ * it with WRONGTYPE and sets nothing, so the value would never be written
+ * again.  Another writer put it there: said once, and the held value goes
+ * out as a plain SET, which replaces a key of any type. */
+static void replace_other_type(struct redis_publisher *p, const struct op *op)
+{
+	struct held_reg *h = held_find(&p->held, op->key);
+	if (!h)
+		return; /* withdrawn meanwhile */
+	if (!h->foreign_warned)
+		BH_WARNING(p, "redis %s: %s held a key of another type that this daemon did not "
+			   "write: another writer (another daemon publishing the same container name "
+			   "under %s?) overwrites it; give each host its own host_id",
+			   redis_conn_server(p), op->key, p->key_prefix);
+	h->foreign_warned = true;
+	struct op *again = set_op(h->key, h->container, h->value, h->value_len, h->ttl);
+	if (again)
+		again->no_get = true;
+	if (!again || send_set(p, again) != BH_OK) {
+		if (again)
+			op_free(again);
+		p->owed = true;
+	}
+}
+
 static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
 	struct held_reg *h = op->kind == OP_SET ? held_find(&p->held, op->key) : NULL;
@@ -538,6 +567,9 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 					 r->str);
 		redis_conn_drop(p, kind, reason ? reason : r->str);
 		free(reason);
+	} else if (r->type == REDIS_REPLY_ERROR && op->with_get &&
+		   strncmp(r->str, "WRONGTYPE", 9) == 0) {
+		replace_other_type(p, op);
 	} else if (r->type == REDIS_REPLY_ERROR) {
 		write_refused(p, op, r->str);
 	} else if (!expected_reply(op, r)) {

@@ -298,7 +298,11 @@ void redis_repair_checked(struct redis_publisher *p, const char *key, const char
 			  const redisReply *r)
 {
 	struct held_reg *h = held_find(&p->held, key);
-	if (!r || !h || p->destroying || !redis_publisher_may_write(p) || refused(p, r, "GET"))
+	if (!r || !h || p->destroying || !redis_publisher_may_write(p))
+		return;
+	/* A key of another type in its place: overwritten, not a refused GET. */
+	bool other_type = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0;
+	if (!other_type && refused(p, r, "GET"))
 		return;
 	if (r->type == REDIS_REPLY_NIL)
 		put_back(p, h, event);
