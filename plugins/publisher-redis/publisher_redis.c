@@ -50,6 +50,7 @@ enum op_kind {
 	OP_SET,
 	OP_DEL,
 	OP_NOTIFY,
+	/* From here on, replies go to their owners (delegated()). */
 	OP_CLAIM, /* redis_claim.c's command */
 	OP_CHECK, /* GET after a keyspace event (redis_repair.c) */
 	OP_PROBE, /* EXISTS: did the keys vanish without an event? */
@@ -511,6 +512,18 @@ static void on_success(struct redis_publisher *p, const struct op *op, const red
  * an error there is theirs to read (or, for a check, the next write's). */
 static bool delegated(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
+	enum link_logged kind;
+	if (op->kind >= OP_CLAIM && r && r->type == REDIS_REPLY_ERROR &&
+	    is_link_error(r->str, &kind)) {
+		/* The link's trouble (a demoted master's READONLY, LOADING...),
+		 * not the claim's or the key's: lost for its owner, and the link
+		 * goes, as for a write. */
+		(void)delegated(p, op, NULL);
+		char *reason = bh_strfmt("%s: %s", op->kind == OP_CLAIM ? "the claim" : op->key, r->str);
+		redis_conn_drop(p, kind, reason ? reason : r->str);
+		free(reason);
+		return true;
+	}
 	switch (op->kind) {
 	case OP_CLAIM:
 		redis_claim_reply(p->claim, r);
@@ -711,7 +724,7 @@ static int redis_sweep(void *self, const char *namespace_prefix)
 	if (p->stopping)
 		return BH_ERR;
 	if (p->claim && redis_claim_refused(p->claim)) {
-		BH_DEBUG(p, "redis %s: not sweeping %s: another daemon claims it",
+		BH_DEBUG(p, "redis %s: not sweeping %s: its claim is not ours",
 			 redis_conn_server(p), namespace_prefix);
 		return BH_OK;
 	}

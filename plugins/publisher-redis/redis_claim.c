@@ -24,6 +24,7 @@ enum claim_state {
 	CLAIM_OWNED,
 	CLAIM_OTHER,       /* another daemon's live claim */
 	CLAIM_UNSUPPORTED, /* the server refuses the script */
+	CLAIM_FAILED,      /* the server cannot take it now (OOM, ...) */
 };
 
 struct redis_claim {
@@ -84,6 +85,15 @@ static void read_answer(struct redis_claim *c, const redisReply *r)
 		c->state = CLAIM_UNSUPPORTED;
 		if (before != CLAIM_UNSUPPORTED)
 			c->cbs.unsupported(c->arg, r->str);
+		return;
+	}
+	/* An error of the server's state, not of the key: no other owner.
+	 * (A key of another type in the claim's place is someone's.) */
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) != 0) {
+		c->state = CLAIM_FAILED;
+		arm(c, c->retry_s);
+		if (before != CLAIM_FAILED)
+			c->cbs.failed(c->arg, r->str, before == CLAIM_OWNED);
 		return;
 	}
 	bool ok = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -157,7 +167,7 @@ bool redis_claim_owned(const struct redis_claim *c)
 
 bool redis_claim_refused(const struct redis_claim *c)
 {
-	return c->state == CLAIM_OTHER;
+	return c->state == CLAIM_OTHER || c->state == CLAIM_FAILED;
 }
 
 const char *redis_claim_key(const struct redis_claim *c)

@@ -37,6 +37,10 @@ struct redis_claim_callbacks {
 	/* The server refused the command itself (an ACL without +eval, no
 	 * scripting): error is its answer. */
 	void (*unsupported)(void *arg, const char *error);
+	/* The server cannot take the claim now (OOM under maxmemory, MISCONF,
+	 * BUSY...): no other owner, but no claim either, so writes wait;
+	 * tried again every retry_s. */
+	void (*failed)(void *arg, const char *error, bool was_owned);
 };
 
 struct redis_claim_settings {
@@ -69,7 +73,8 @@ bool redis_claim_writable(const struct redis_claim *c);
 bool redis_claim_settled(const struct redis_claim *c);
 /* The claim is ours (not merely writable: the server may hold none). */
 bool redis_claim_owned(const struct redis_claim *c);
-/* Another daemon holds the namespace. */
+/* Another daemon holds the namespace, or the server cannot take the
+ * claim now: nothing is written or swept there. */
 bool redis_claim_refused(const struct redis_claim *c);
 const char *redis_claim_key(const struct redis_claim *c);
 /* No more renewals or retries (the end of a one-pass run). */

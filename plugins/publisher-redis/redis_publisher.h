@@ -111,6 +111,7 @@ struct redis_publisher {
 	struct redis_claim *claim;
 	bool claim_refused_logged;
 	bool claim_unsupported_logged;
+	bool claim_failed_logged; /* the server cannot take the claim now: said */
 	char *key_prefix;        /* bh_init.key_prefix: the namespace or the prefix */
 	char *owner_record;      /* bh_init.owner_record (NULL: no claim possible) */
 	char *owner_token;

@@ -45,14 +45,25 @@ static unsigned refresh_s(const struct redis_publisher *p)
 static void claim_owned(void *arg)
 {
 	struct redis_publisher *p = arg;
-	if (p->claim_refused_logged)
+	if (p->claim_refused_logged || p->claim_failed_logged)
 		BH_INFO(p, "redis %s: namespace %s is ours now (claim %s); publishing and sweeping "
 			"there again", redis_conn_server(p), p->key_prefix, redis_claim_key(p->claim));
 	else
 		BH_DEBUG(p, "redis %s: claimed namespace %s", redis_conn_server(p), p->key_prefix);
 	p->claim_refused_logged = false;
+	p->claim_failed_logged = false;
 	p->api->set_status(p->host, "redis: connected");
 	redis_publisher_writable(p);
+}
+
+/* A one-pass run that cannot claim ends here (exit status 1, the error
+ * said): nothing waits for the claim, no sweep waits for the namespace. */
+static void end_one_pass(struct redis_publisher *p)
+{
+	if (p->one_pass) {
+		redis_claim_stop(p->claim);
+		redis_sweep_free(p);
+	}
 }
 
 static void claim_refused(void *arg, const char *owner, bool was_owned)
@@ -74,12 +85,23 @@ static void claim_refused(void *arg, const char *owner, bool was_owned)
 		redis_conn_server(p), p->key_prefix, was_owned ? "was taken over by" : "is claimed by",
 		owner, redis_claim_key(p->claim));
 	p->api->set_status(p->host, "redis: namespace claimed by another daemon");
-	if (p->one_pass) {
-		/* The run ends here (exit status 1): nothing waits for the
-		 * claim, no sweep waits for the namespace. */
-		redis_claim_stop(p->claim);
-		redis_sweep_free(p);
-	}
+	end_one_pass(p);
+}
+
+/* Not another daemon: the server's state (OOM, MISCONF, BUSY) keeps it
+ * from writing the claim, so nothing else may be written either. */
+static void claim_failed(void *arg, const char *error, bool was_owned)
+{
+	struct redis_publisher *p = arg;
+	if (!p->claim_failed_logged)
+		p->api->report_error(p->host, NULL,
+				     "redis %s refused to %s the claim on namespace %s (%s): not "
+				     "publishing or sweeping there until it accepts it; trying again "
+				     "every few seconds", redis_conn_server(p),
+				     was_owned ? "renew" : "write", p->key_prefix, error);
+	p->claim_failed_logged = true;
+	p->api->set_status(p->host, "redis: the namespace's claim is refused");
+	end_one_pass(p);
 }
 
 static void claim_unsupported(void *arg, const char *error)
@@ -115,6 +137,7 @@ static int start_claim(struct redis_publisher *p)
 		.owned = claim_owned,
 		.refused = claim_refused,
 		.unsupported = claim_unsupported,
+		.failed = claim_failed,
 	};
 	p->claim = key ? redis_claim_new(p->api, p->host, &settings, &callbacks, p) : NULL;
 	free(key);
