@@ -64,6 +64,7 @@ struct op {
 	bool no_get;   /* SET without GET: the key holds another type */
 	char *key;
 	char *event;   /* OP_CHECK: the keyspace event that asked for it */
+	unsigned sets_before; /* OP_CHECK: the key's sets_sent when the GET went out */
 	char *container; /* for error messages; may be NULL */
 	uint64_t value_hash;
 	uint64_t prev_hash; /* SET ... GET: what we wrote before (0: nothing) */
@@ -222,8 +223,10 @@ static int send_set(struct redis_publisher *p, struct op *op)
 		return BH_ERR;
 	/* Its keyspace event is ours: counted, so that it costs no check. */
 	struct held_reg *h = held_find(&p->held, op->key);
-	if (h)
+	if (h) {
 		h->own_events++;
+		h->sets_sent++;
+	}
 	return BH_OK;
 }
 
@@ -529,7 +532,7 @@ static bool delegated(struct redis_publisher *p, const struct op *op, const redi
 		redis_claim_reply(p->claim, r);
 		return true;
 	case OP_CHECK:
-		redis_repair_checked(p, op->key, op->event, r);
+		redis_repair_checked(p, op->key, op->event, op->sets_before, r);
 		return true;
 	case OP_PROBE:
 		redis_repair_probed(p, r);
@@ -816,6 +819,9 @@ int redis_publisher_send_check(struct redis_publisher *p, const char *key, const
 		op_free(op);
 		op = NULL;
 	}
+	const struct held_reg *h = held_find(&p->held, key);
+	if (op && h)
+		op->sets_before = h->sets_sent;
 	const char *argv[2] = {"GET", key};
 	size_t lens[2] = {3, strlen(key)};
 	return submit_op(p, op, 2, argv, lens);

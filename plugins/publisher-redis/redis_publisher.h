@@ -215,7 +215,9 @@ int redis_repair_start(struct redis_publisher *p);
 /* The master link is ready (after the handshake). */
 void redis_repair_connected(struct redis_publisher *p);
 /* The answer to a check (GET) or a probe (EXISTS); reply NULL: lost. */
+/* sets_before: the key's held_reg.sets_sent when the GET went out. */
 void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
+			  unsigned sets_before,
 			  const redisReply *reply);
 void redis_repair_probed(struct redis_publisher *p, const redisReply *reply);
 void redis_repair_destroy(struct redis_publisher *p);

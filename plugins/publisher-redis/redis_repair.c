@@ -318,10 +318,15 @@ static void overwritten(struct redis_publisher *p, struct held_reg *h)
 }
 
 void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
-			  const redisReply *r)
+			  unsigned sets_before, const redisReply *r)
 {
 	struct held_reg *h = held_find(&p->held, key);
 	if (!r || !h || p->destroying || !redis_publisher_may_write(p))
+		return;
+	/* A SET of ours went out after this GET (one foreign command with
+	 * several events asks for several checks): the answer is what that
+	 * SET replaced, no news; a later foreign write has its own event. */
+	if (h->sets_sent != sets_before)
 		return;
 	/* A key of another type in its place: overwritten, not a refused GET. */
 	bool other_type = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0;
