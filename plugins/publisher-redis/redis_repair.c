@@ -204,8 +204,9 @@ static void say_keyspace(struct redis_publisher *p, enum keyspace_status status,
 		break;
 	case KEYSPACE_FAILED:
 		BH_WARNING(p, "redis %s: no keyspace notifications (%s): a key another client deletes "
-			   "or overwrites is put back by the next refresh (every %u s); the ACL user "
-			   "needs +psubscribe and the channels __keyspace@*", server, detail, refresh_s(p));
+			   "or overwrites is put back by the next refresh (every %u s)%s", server, detail,
+			   refresh_s(p), strstr(detail, "NOPERM") ? "; the ACL user needs +psubscribe and "
+			   "the channels __keyspace@*" : "; trying again");
 		break;
 	}
 }
