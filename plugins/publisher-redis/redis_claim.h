@@ -3,7 +3,8 @@
  * key_prefix + "@owner" holds the owner's record ("hostname=H machine_id=M
  * pid=P since=T token=X") with an expiry.  One small Lua script does the
  * check-and-set atomically: it writes our record when the key is absent or
- * holds our token (a restart of this daemon with the same state_dir), and
+ * holds our token and machine id (a restart of this daemon with the same
+ * state_dir; the token alone could be a clone's copy of state_dir), and
  * otherwise answers the other owner's record without touching it.  The
  * same script renews the claim every refresh interval, so a renewal can
  * never take over a claim that changed hands meanwhile.
