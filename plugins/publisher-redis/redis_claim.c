@@ -13,12 +13,15 @@
  * "machine_id=M".  Our own token and machine id anywhere in the record
  * (fields of their own) make it ours: a restart of this daemon.  The same
  * token on another machine is a clone that copied state_dir with the
- * image, a second daemon that must not share the namespace. */
+ * image, a second daemon that must not share the namespace.  Another
+ * owner's record is answered cut to 1 KiB (messages show 200 bytes): a
+ * huge value there must not make the answer exceed resp_link's cap, which
+ * would drop the link at every attempt without saying whose it is. */
 static const char CLAIM_SCRIPT[] =
 	"local v = redis.call('GET', KEYS[1])\n"
 	"local function has(f) return string.find(' ' .. v .. ' ', ' ' .. f .. ' ', 1, true) end\n"
 	"if v and not (has(ARGV[2]) and has(ARGV[4])) then\n"
-	"  return {0, v}\n"
+	"  return {0, string.sub(v, 1, 1024)}\n"
 	"end\n"
 	"redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])\n"
 	"return {1, v or ''}\n";
