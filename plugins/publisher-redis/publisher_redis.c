@@ -987,6 +987,20 @@ static int redis_init(const struct bh_init *args, void **self)
 		free(p);
 		return BH_ERR;
 	}
+	/* The credentials kept across a reload belong to this instance and
+	 * this server: a reload that points publishers[0] at another server
+	 * must not send it the password the first one accepted. */
+	char *keyed = bh_strfmt("%s %s%s%s", p->instance, p->cfg.server,
+				p->cfg.n_sentinels ? " via " : "",
+				p->cfg.n_sentinels ? p->cfg.sentinels[0] : "");
+	if (!keyed) {
+		redis_config_free(&p->cfg);
+		free_identity(p);
+		free(p);
+		return BH_ERR;
+	}
+	free(p->instance);
+	p->instance = keyed;
 	describe_settings(args, &p->cfg);
 	keyset_init(&p->deferred_dels);
 	keyset_init(&p->failed_sets);
