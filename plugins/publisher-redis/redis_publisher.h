@@ -125,6 +125,7 @@ struct redis_publisher {
 	struct bh_timer *probe_timer;
 	bool probe_waiting;
 	bool check_refused_logged; /* GET / EXISTS refused: said once */
+	bool evicted_logged;       /* maxmemory evicts held keys: said once */
 	/* Password rotation: the instance's name and server, which key the
 	 * credentials kept across a reload (redis_credentials.c), and
 	 * the credentials that worked before a reload, used when the server

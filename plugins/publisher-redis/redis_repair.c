@@ -156,6 +156,21 @@ static bool is_removal(const char *event)
 	return false;
 }
 
+/* maxmemory evicted a held key: putting it back at once would only evict
+ * another (ours, as likely as not), and its event would ask for the next
+ * repair, at network speed, for good.  The refresh writes it; the probe no
+ * longer takes it for a sign of FLUSHALL. */
+static void evicted(struct redis_publisher *p, struct held_reg *h)
+{
+	h->written_hash = 0;
+	if (!p->evicted_logged)
+		BH_WARNING(p, "redis %s evicts keys under %s (maxmemory, e.g. %s): not putting them "
+			   "back at once, which would evict others; the refresh writes them (every %u "
+			   "s); give the server more maxmemory, or maxmemory-policy noeviction",
+			   redis_conn_server(p), p->key_prefix, h->key, refresh_s(p));
+	p->evicted_logged = true;
+}
+
 static void on_event(void *arg, const char *key_bytes, size_t key_len, const char *event)
 {
 	struct redis_publisher *p = arg;
@@ -172,7 +187,9 @@ static void on_event(void *arg, const char *key_bytes, size_t key_len, const cha
 			redis_claim_check_now(p->claim);
 	} else {
 		struct held_reg *h = held_find(&p->held, key);
-		if (h && strcmp(event, "set") == 0 && h->own_events > 0)
+		if (h && strcmp(event, "evicted") == 0)
+			evicted(p, h);
+		else if (h && strcmp(event, "set") == 0 && h->own_events > 0)
 			h->own_events--; /* the echo of our own SET */
 		else if (h && redis_publisher_may_write(p))
 			(void)redis_publisher_send_check(p, key, event);
