@@ -50,6 +50,7 @@ enum op_kind {
 	OP_SET,
 	OP_DEL,
 	OP_NOTIFY,
+	/* From here on, replies go to their owners (delegated()). */
 	OP_CLAIM, /* redis_claim.c's command */
 	OP_CHECK, /* GET after a keyspace event (redis_repair.c) */
 	OP_PROBE, /* EXISTS: did the keys vanish without an event? */
@@ -60,8 +61,10 @@ struct op {
 	enum op_kind kind;
 	bool retry;    /* a resend of a refused write */
 	bool with_get; /* SET ... GET: the reply is the old value */
+	bool no_get;   /* SET without GET: the key holds another type */
 	char *key;
 	char *event;   /* OP_CHECK: the keyspace event that asked for it */
+	unsigned sets_before; /* OP_CHECK: the key's sets_sent when the GET went out */
 	char *container; /* for error messages; may be NULL */
 	uint64_t value_hash;
 	uint64_t prev_hash; /* SET ... GET: what we wrote before (0: nothing) */
@@ -212,7 +215,7 @@ static int send_set(struct redis_publisher *p, struct op *op)
 	const char *argv[6] = {"SET", op->key, op->value, "EX", ttl, NULL};
 	size_t lens[6] = {3, strlen(op->key), op->value_len, 2, strlen(ttl), 3};
 	int argc = op->ttl > 0 ? 5 : 3;
-	op->with_get = p->set_get;
+	op->with_get = p->set_get && !op->no_get;
 	op->sent_ms = p->api->now_ms(p->host);
 	if (op->with_get) {
 		argv[argc] = "GET";
@@ -222,8 +225,10 @@ static int send_set(struct redis_publisher *p, struct op *op)
 		return BH_ERR;
 	/* Its keyspace event is ours: counted, so that it costs no check. */
 	struct held_reg *h = held_find(&p->held, op->key);
-	if (h)
+	if (h) {
 		h->own_events++;
+		h->sets_sent++;
+	}
 	return BH_OK;
 }
 
@@ -457,6 +462,34 @@ static void check_replaced(struct redis_publisher *p, struct held_reg *h, const 
 		   p->key_prefix);
 }
 
+static struct op *set_op(const char *key, const char *container, const char *value,
+			 size_t value_len, unsigned ttl);
+
+/* SET ... GET met a key of another type (a list, a hash): Redis refuses
+ * it with WRONGTYPE and sets nothing, so the value would never be written
+ * again.  Another writer put it there: said once, and the held value goes
+ * out as a plain SET, which replaces a key of any type. */
+static void replace_other_type(struct redis_publisher *p, const struct op *op)
+{
+	struct held_reg *h = held_find(&p->held, op->key);
+	if (!h)
+		return; /* withdrawn meanwhile */
+	if (!h->foreign_warned)
+		BH_WARNING(p, "redis %s: %s held a key of another type that this daemon did not "
+			   "write: another writer (another daemon publishing the same container name "
+			   "under %s?) overwrites it; give each host its own host_id",
+			   redis_conn_server(p), op->key, p->key_prefix);
+	h->foreign_warned = true;
+	struct op *again = set_op(h->key, h->container, h->value, h->value_len, h->ttl);
+	if (again)
+		again->no_get = true;
+	if (!again || send_set(p, again) != BH_OK) {
+		if (again)
+			op_free(again);
+		p->owed = true;
+	}
+}
+
 static void on_success(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
 	struct held_reg *h = op->kind == OP_SET ? held_find(&p->held, op->key) : NULL;
@@ -486,12 +519,24 @@ static void on_success(struct redis_publisher *p, const struct op *op, const red
  * an error there is theirs to read (or, for a check, the next write's). */
 static bool delegated(struct redis_publisher *p, const struct op *op, const redisReply *r)
 {
+	enum link_logged kind;
+	if (op->kind >= OP_CLAIM && r && r->type == REDIS_REPLY_ERROR &&
+	    is_link_error(r->str, &kind)) {
+		/* The link's trouble (a demoted master's READONLY, LOADING...),
+		 * not the claim's or the key's: lost for its owner, and the link
+		 * goes, as for a write. */
+		(void)delegated(p, op, NULL);
+		char *reason = bh_strfmt("%s: %s", op->kind == OP_CLAIM ? "the claim" : op->key, r->str);
+		redis_conn_drop(p, kind, reason ? reason : r->str);
+		free(reason);
+		return true;
+	}
 	switch (op->kind) {
 	case OP_CLAIM:
 		redis_claim_reply(p->claim, r);
 		return true;
 	case OP_CHECK:
-		redis_repair_checked(p, op->key, op->event, r);
+		redis_repair_checked(p, op->key, op->event, op->sets_before, r);
 		return true;
 	case OP_PROBE:
 		redis_repair_probed(p, r);
@@ -542,6 +587,9 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 					 r->str);
 		redis_conn_drop(p, kind, reason ? reason : r->str);
 		free(reason);
+	} else if (r->type == REDIS_REPLY_ERROR && op->with_get &&
+		   strncmp(r->str, "WRONGTYPE", 9) == 0) {
+		replace_other_type(p, op);
 	} else if (r->type == REDIS_REPLY_ERROR) {
 		write_refused(p, op, r->str);
 	} else if (!expected_reply(op, r)) {
@@ -684,7 +732,7 @@ static int redis_sweep(void *self, const char *namespace_prefix)
 	if (p->stopping)
 		return BH_ERR;
 	if (p->claim && redis_claim_refused(p->claim)) {
-		BH_DEBUG(p, "redis %s: not sweeping %s: another daemon claims it",
+		BH_DEBUG(p, "redis %s: not sweeping %s: its claim is not ours",
 			 redis_conn_server(p), namespace_prefix);
 		return BH_OK;
 	}
@@ -778,6 +826,9 @@ int redis_publisher_send_check(struct redis_publisher *p, const char *key, const
 		op_free(op);
 		op = NULL;
 	}
+	const struct held_reg *h = held_find(&p->held, key);
+	if (op && h)
+		op->sets_before = h->sets_sent;
 	const char *argv[2] = {"GET", key};
 	size_t lens[2] = {3, strlen(key)};
 	return submit_op(p, op, 2, argv, lens);
@@ -943,6 +994,20 @@ static int redis_init(const struct bh_init *args, void **self)
 		free(p);
 		return BH_ERR;
 	}
+	/* The credentials kept across a reload belong to this instance and
+	 * this server: a reload that points publishers[0] at another server
+	 * must not send it the password the first one accepted. */
+	char *keyed = bh_strfmt("%s %s%s%s", p->instance, p->cfg.server,
+				p->cfg.n_sentinels ? " via " : "",
+				p->cfg.n_sentinels ? p->cfg.sentinels[0] : "");
+	if (!keyed) {
+		redis_config_free(&p->cfg);
+		free_identity(p);
+		free(p);
+		return BH_ERR;
+	}
+	free(p->instance);
+	p->instance = keyed;
 	describe_settings(args, &p->cfg);
 	keyset_init(&p->deferred_dels);
 	keyset_init(&p->failed_sets);

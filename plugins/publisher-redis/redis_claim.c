@@ -9,12 +9,19 @@
 
 #include <beachhead/sdk.h>
 
-/* KEYS[1]: the owner key; ARGV: our record, "token=X", the expiry.  Our
- * own token anywhere in the record (a field of its own) makes it ours. */
+/* KEYS[1]: the owner key; ARGV: our record, "token=X", the expiry,
+ * "machine_id=M".  Our own token and machine id anywhere in the record
+ * (fields of their own) make it ours: a restart of this daemon.  The same
+ * token on another machine is a clone that copied state_dir with the
+ * image, a second daemon that must not share the namespace.  Another
+ * owner's record is answered cut to 1 KiB (messages show 200 bytes): a
+ * huge value there must not make the answer exceed resp_link's cap, which
+ * would drop the link at every attempt without saying whose it is. */
 static const char CLAIM_SCRIPT[] =
 	"local v = redis.call('GET', KEYS[1])\n"
-	"if v and not string.find(' ' .. v .. ' ', ' ' .. ARGV[2] .. ' ', 1, true) then\n"
-	"  return {0, v}\n"
+	"local function has(f) return string.find(' ' .. v .. ' ', ' ' .. f .. ' ', 1, true) end\n"
+	"if v and not (has(ARGV[2]) and has(ARGV[4])) then\n"
+	"  return {0, string.sub(v, 1, 1024)}\n"
 	"end\n"
 	"redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])\n"
 	"return {1, v or ''}\n";
@@ -24,6 +31,7 @@ enum claim_state {
 	CLAIM_OWNED,
 	CLAIM_OTHER,       /* another daemon's live claim */
 	CLAIM_UNSUPPORTED, /* the server refuses the script */
+	CLAIM_FAILED,      /* the server cannot take it now (OOM, ...) */
 };
 
 struct redis_claim {
@@ -31,7 +39,7 @@ struct redis_claim {
 	struct bh_host *host;
 	struct redis_claim_callbacks cbs;
 	void *arg;
-	char *owner_key, *record, *token_field;
+	char *owner_key, *record, *token_field, *machine_field;
 	char ttl[16];
 	unsigned renew_s, retry_s;
 	enum claim_state state;
@@ -47,12 +55,12 @@ static void send_claim(struct redis_claim *c)
 		c->again = true;
 		return;
 	}
-	const char *argv[7] = {"EVAL", CLAIM_SCRIPT, "1", c->owner_key, c->record, c->token_field,
-			       c->ttl};
-	size_t lens[7];
-	for (size_t i = 0; i < 7; i++)
+	const char *argv[8] = {"EVAL",	      CLAIM_SCRIPT,   "1",    c->owner_key,
+			       c->record,     c->token_field, c->ttl, c->machine_field};
+	size_t lens[8];
+	for (size_t i = 0; i < 8; i++)
 		lens[i] = strlen(argv[i]);
-	if (c->cbs.send(c->arg, 7, argv, lens) == BH_OK)
+	if (c->cbs.send(c->arg, 8, argv, lens) == BH_OK)
 		c->waiting = true;
 }
 
@@ -84,6 +92,15 @@ static void read_answer(struct redis_claim *c, const redisReply *r)
 		c->state = CLAIM_UNSUPPORTED;
 		if (before != CLAIM_UNSUPPORTED)
 			c->cbs.unsupported(c->arg, r->str);
+		return;
+	}
+	/* An error of the server's state, not of the key: no other owner.
+	 * (A key of another type in the claim's place is someone's.) */
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) != 0) {
+		c->state = CLAIM_FAILED;
+		arm(c, c->retry_s);
+		if (before != CLAIM_FAILED)
+			c->cbs.failed(c->arg, r->str, before == CLAIM_OWNED);
 		return;
 	}
 	bool ok = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -157,12 +174,25 @@ bool redis_claim_owned(const struct redis_claim *c)
 
 bool redis_claim_refused(const struct redis_claim *c)
 {
-	return c->state == CLAIM_OTHER;
+	return c->state == CLAIM_OTHER || c->state == CLAIM_FAILED;
 }
 
 const char *redis_claim_key(const struct redis_claim *c)
 {
 	return c->owner_key;
+}
+
+/* Our record's "machine_id=M" field; the token field again when the
+ * record has none (then the token alone decides, as it must). */
+static char *machine_field(const char *record)
+{
+	for (const char *f = record; f && *f; f = strchr(f, ' ')) {
+		f += *f == ' ';
+		if (strncmp(f, "machine_id=", 11) == 0)
+			return strndup(f, strcspn(f, " "));
+	}
+	const char *token = strstr(record, "token=");
+	return strndup(token ? token : "", token ? strcspn(token, " ") : 0);
 }
 
 struct redis_claim *redis_claim_new(const struct bh_host_api *api, struct bh_host *host,
@@ -179,11 +209,12 @@ struct redis_claim *redis_claim_new(const struct bh_host_api *api, struct bh_hos
 	c->owner_key = strdup(s->owner_key);
 	c->record = strdup(s->record);
 	c->token_field = bh_strfmt("token=%s", s->token);
+	c->machine_field = machine_field(s->record);
 	snprintf(c->ttl, sizeof c->ttl, "%u", s->ttl_s);
 	c->renew_s = s->renew_s;
 	c->retry_s = s->retry_s;
 	c->timer = api->timer_new(host, on_timer, c);
-	if (!c->owner_key || !c->record || !c->token_field || !c->timer) {
+	if (!c->owner_key || !c->record || !c->token_field || !c->machine_field || !c->timer) {
 		redis_claim_free(c);
 		return NULL;
 	}
@@ -205,5 +236,6 @@ void redis_claim_free(struct redis_claim *c)
 	free(c->owner_key);
 	free(c->record);
 	free(c->token_field);
+	free(c->machine_field);
 	free(c);
 }

@@ -3,7 +3,8 @@
  * key_prefix + "@owner" holds the owner's record ("hostname=H machine_id=M
  * pid=P since=T token=X") with an expiry.  One small Lua script does the
  * check-and-set atomically: it writes our record when the key is absent or
- * holds our token (a restart of this daemon with the same state_dir), and
+ * holds our token and machine id (a restart of this daemon with the same
+ * state_dir; the token alone could be a clone's copy of state_dir), and
  * otherwise answers the other owner's record without touching it.  The
  * same script renews the claim every refresh interval, so a renewal can
  * never take over a claim that changed hands meanwhile.
@@ -37,6 +38,10 @@ struct redis_claim_callbacks {
 	/* The server refused the command itself (an ACL without +eval, no
 	 * scripting): error is its answer. */
 	void (*unsupported)(void *arg, const char *error);
+	/* The server cannot take the claim now (OOM under maxmemory, MISCONF,
+	 * BUSY...): no other owner, but no claim either, so writes wait;
+	 * tried again every retry_s. */
+	void (*failed)(void *arg, const char *error, bool was_owned);
 };
 
 struct redis_claim_settings {
@@ -69,7 +74,8 @@ bool redis_claim_writable(const struct redis_claim *c);
 bool redis_claim_settled(const struct redis_claim *c);
 /* The claim is ours (not merely writable: the server may hold none). */
 bool redis_claim_owned(const struct redis_claim *c);
-/* Another daemon holds the namespace. */
+/* Another daemon holds the namespace, or the server cannot take the
+ * claim now: nothing is written or swept there. */
 bool redis_claim_refused(const struct redis_claim *c);
 const char *redis_claim_key(const struct redis_claim *c);
 /* No more renewals or retries (the end of a one-pass run). */

@@ -257,6 +257,15 @@ static bool try_other_password(struct redis_publisher *p, const char *error)
 		p->fallback_tried = false;
 		return true;
 	}
+	if (p->use_fallback) {
+		/* The credentials accepted before are refused too: the server
+		 * may have adopted the configured ones meanwhile (the client
+		 * was rotated first).  Once, at once; then those stay. */
+		BH_INFO(p, "redis %s refused the credentials it accepted before (%s): trying the "
+			"configured ones again", server, error);
+		p->use_fallback = false;
+		return true;
+	}
 	const char *user = NULL;
 	const char *previous = redis_credentials_previous(p->instance, &user);
 	if (p->fallback_tried || !previous ||

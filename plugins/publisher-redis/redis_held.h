@@ -29,6 +29,9 @@ struct held_reg {
 	/* Our SETs of this key whose `set` keyspace events are still to come:
 	 * those events are ours and need no check. */
 	unsigned own_events;
+	/* Our SETs of this key sent in this run: a check (GET) sent before
+	 * the latest of them answers what that SET has since replaced. */
+	unsigned sets_sent;
 	uint64_t repaired_ms;  /* when an overwrite was last put back (0: never) */
 	bool foreign_warned;   /* the foreign-writer warning was given */
 	bool fight_warned;     /* "keeps being overwritten" was given */

@@ -128,7 +128,14 @@ static void on_reply(void *arg, void *privdata, const redisReply *r)
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		char *reason = bh_strfmt("%s refused: %s", step, r->str);
+		/* Asked again: soon when the refusal may pass (maxclients,
+		 * a restart), in a minute when it is the ACL's or the
+		 * password's (the master link's next connect brings new ones). */
+		bool lasting = strncmp(r->str, "NOPERM", 6) == 0 || strncmp(r->str, "WRONGPASS", 9) == 0;
 		close_link(ks);
+		if (ks->api->timer_arm(ks->host, ks->reconnect_timer,
+				       lasting ? RECHECK_OFF_MS : bh_backoff_next(&ks->backoff)) != BH_OK)
+			ks->api->log(ks->host, BH_LOG_ERROR, "cannot arm the keyspace watch's timer");
 		ks->cbs.status(ks->arg, KEYSPACE_FAILED, reason ? reason : r->str);
 		free(reason);
 		return;

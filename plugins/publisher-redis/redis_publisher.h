@@ -112,6 +112,7 @@ struct redis_publisher {
 	struct redis_claim *claim;
 	bool claim_refused_logged;
 	bool claim_unsupported_logged;
+	bool claim_failed_logged; /* the server cannot take the claim now: said */
 	char *key_prefix;        /* bh_init.key_prefix: the namespace or the prefix */
 	char *owner_record;      /* bh_init.owner_record (NULL: no claim possible) */
 	char *owner_token;
@@ -125,7 +126,9 @@ struct redis_publisher {
 	struct bh_timer *probe_timer;
 	bool probe_waiting;
 	bool check_refused_logged; /* GET / EXISTS refused: said once */
-	/* Password rotation: the instance's name (redis_credentials.c), and
+	bool evicted_logged;       /* maxmemory evicts held keys: said once */
+	/* Password rotation: the instance's name and server, which key the
+	 * credentials kept across a reload (redis_credentials.c), and
 	 * the credentials that worked before a reload, used when the server
 	 * refuses the new ones. */
 	char *instance;
@@ -216,7 +219,9 @@ int redis_repair_start(struct redis_publisher *p);
 /* The master link is ready (after the handshake). */
 void redis_repair_connected(struct redis_publisher *p);
 /* The answer to a check (GET) or a probe (EXISTS); reply NULL: lost. */
+/* sets_before: the key's held_reg.sets_sent when the GET went out. */
 void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
+			  unsigned sets_before,
 			  const redisReply *reply);
 void redis_repair_probed(struct redis_publisher *p, const redisReply *reply);
 void redis_repair_destroy(struct redis_publisher *p);

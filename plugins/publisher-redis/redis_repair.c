@@ -45,14 +45,25 @@ static unsigned refresh_s(const struct redis_publisher *p)
 static void claim_owned(void *arg)
 {
 	struct redis_publisher *p = arg;
-	if (p->claim_refused_logged)
+	if (p->claim_refused_logged || p->claim_failed_logged)
 		BH_INFO(p, "redis %s: namespace %s is ours now (claim %s); publishing and sweeping "
 			"there again", redis_conn_server(p), p->key_prefix, redis_claim_key(p->claim));
 	else
 		BH_DEBUG(p, "redis %s: claimed namespace %s", redis_conn_server(p), p->key_prefix);
 	p->claim_refused_logged = false;
+	p->claim_failed_logged = false;
 	p->api->set_status(p->host, "redis: connected");
 	redis_publisher_writable(p);
+}
+
+/* A one-pass run that cannot claim ends here (exit status 1, the error
+ * said): nothing waits for the claim, no sweep waits for the namespace. */
+static void end_one_pass(struct redis_publisher *p)
+{
+	if (p->one_pass) {
+		redis_claim_stop(p->claim);
+		redis_sweep_free(p);
+	}
 }
 
 static void claim_refused(void *arg, const char *owner, bool was_owned)
@@ -74,12 +85,23 @@ static void claim_refused(void *arg, const char *owner, bool was_owned)
 		redis_conn_server(p), p->key_prefix, was_owned ? "was taken over by" : "is claimed by",
 		owner, redis_claim_key(p->claim));
 	p->api->set_status(p->host, "redis: namespace claimed by another daemon");
-	if (p->one_pass) {
-		/* The run ends here (exit status 1): nothing waits for the
-		 * claim, no sweep waits for the namespace. */
-		redis_claim_stop(p->claim);
-		redis_sweep_free(p);
-	}
+	end_one_pass(p);
+}
+
+/* Not another daemon: the server's state (OOM, MISCONF, BUSY) keeps it
+ * from writing the claim, so nothing else may be written either. */
+static void claim_failed(void *arg, const char *error, bool was_owned)
+{
+	struct redis_publisher *p = arg;
+	if (!p->claim_failed_logged)
+		p->api->report_error(p->host, NULL,
+				     "redis %s refused to %s the claim on namespace %s (%s): not "
+				     "publishing or sweeping there until it accepts it; trying again "
+				     "every few seconds", redis_conn_server(p),
+				     was_owned ? "renew" : "write", p->key_prefix, error);
+	p->claim_failed_logged = true;
+	p->api->set_status(p->host, "redis: the namespace's claim is refused");
+	end_one_pass(p);
 }
 
 static void claim_unsupported(void *arg, const char *error)
@@ -115,6 +137,7 @@ static int start_claim(struct redis_publisher *p)
 		.owned = claim_owned,
 		.refused = claim_refused,
 		.unsupported = claim_unsupported,
+		.failed = claim_failed,
 	};
 	p->claim = key ? redis_claim_new(p->api, p->host, &settings, &callbacks, p) : NULL;
 	free(key);
@@ -133,6 +156,21 @@ static bool is_removal(const char *event)
 	return false;
 }
 
+/* maxmemory evicted a held key: putting it back at once would only evict
+ * another (ours, as likely as not), and its event would ask for the next
+ * repair, at network speed, for good.  The refresh writes it; the probe no
+ * longer takes it for a sign of FLUSHALL. */
+static void evicted(struct redis_publisher *p, struct held_reg *h)
+{
+	h->written_hash = 0;
+	if (!p->evicted_logged)
+		BH_WARNING(p, "redis %s evicts keys under %s (maxmemory, e.g. %s): not putting them "
+			   "back at once, which would evict others; the refresh writes them (every %u "
+			   "s); give the server more maxmemory, or maxmemory-policy noeviction",
+			   redis_conn_server(p), p->key_prefix, h->key, refresh_s(p));
+	p->evicted_logged = true;
+}
+
 static void on_event(void *arg, const char *key_bytes, size_t key_len, const char *event)
 {
 	struct redis_publisher *p = arg;
@@ -149,7 +187,9 @@ static void on_event(void *arg, const char *key_bytes, size_t key_len, const cha
 			redis_claim_check_now(p->claim);
 	} else {
 		struct held_reg *h = held_find(&p->held, key);
-		if (h && strcmp(event, "set") == 0 && h->own_events > 0)
+		if (h && strcmp(event, "evicted") == 0)
+			evicted(p, h);
+		else if (h && strcmp(event, "set") == 0 && h->own_events > 0)
 			h->own_events--; /* the echo of our own SET */
 		else if (h && redis_publisher_may_write(p))
 			(void)redis_publisher_send_check(p, key, event);
@@ -181,8 +221,9 @@ static void say_keyspace(struct redis_publisher *p, enum keyspace_status status,
 		break;
 	case KEYSPACE_FAILED:
 		BH_WARNING(p, "redis %s: no keyspace notifications (%s): a key another client deletes "
-			   "or overwrites is put back by the next refresh (every %u s); the ACL user "
-			   "needs +psubscribe and the channels __keyspace@*", server, detail, refresh_s(p));
+			   "or overwrites is put back by the next refresh (every %u s)%s", server, detail,
+			   refresh_s(p), strstr(detail, "NOPERM") ? "; the ACL user needs +psubscribe and "
+			   "the channels __keyspace@*" : "; trying again");
 		break;
 	}
 }
@@ -295,10 +336,19 @@ static void overwritten(struct redis_publisher *p, struct held_reg *h)
 }
 
 void redis_repair_checked(struct redis_publisher *p, const char *key, const char *event,
-			  const redisReply *r)
+			  unsigned sets_before, const redisReply *r)
 {
 	struct held_reg *h = held_find(&p->held, key);
-	if (!r || !h || p->destroying || !redis_publisher_may_write(p) || refused(p, r, "GET"))
+	if (!r || !h || p->destroying || !redis_publisher_may_write(p))
+		return;
+	/* A SET of ours went out after this GET (one foreign command with
+	 * several events asks for several checks): the answer is what that
+	 * SET replaced, no news; a later foreign write has its own event. */
+	if (h->sets_sent != sets_before)
+		return;
+	/* A key of another type in its place: overwritten, not a refused GET. */
+	bool other_type = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0;
+	if (!other_type && refused(p, r, "GET"))
 		return;
 	if (r->type == REDIS_REPLY_NIL)
 		put_back(p, h, event);

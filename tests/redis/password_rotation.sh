@@ -8,7 +8,9 @@
 #      a password alone);
 #   3. a SIGHUP whose new password the server refuses: the daemon logs the
 #      refusal at error level and keeps publishing with the credentials
-#      that worked (a key deleted after the reload comes back).
+#      that worked (a key deleted after the reload comes back);
+#   4. then the server adopts that new password: the earlier credentials
+#      are refused, and the daemon goes back to the configured ones.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/redis.sh"
 bh_redis_setup
@@ -64,6 +66,15 @@ bh_redis_cli del /beachhead/web >/dev/null
 touch "$BH_TMP/cue2"
 bh_redis_wait_keys 2 10 /beachhead/web /beachhead/late2 || fail "the reloaded daemon does not publish"
 kill -0 "$BH_REDIS_DAEMON_PID" || fail "the daemon died"
+
+# 4. The server then adopts the configured password (the client was
+# rotated first, then the server) and drops the connections: the old
+# credentials are refused now, the configured ones work.
+bh_redis_cli config set requirepass not-the-password >/dev/null || bh_fail "requirepass 3"
+bh_redis_cli client kill type normal skipme yes >/dev/null
+bh_redis_cli del /beachhead/web >/dev/null
+bh_redis_wait_keys 1 10 /beachhead/web ||
+	fail "the configured password was never tried again once the earlier one was refused"
 bh_redis_stop_daemon
 bh_check_valgrind
 exit 0
