@@ -4,6 +4,7 @@
 #include "owner_identity.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 
 #define TOKEN_FILE "owner-token"
+#define MACHINE_FILE "owner-machine-id"
 #define TOKEN_BYTES 16
 #define TOKEN_HEX (2 * TOKEN_BYTES)
 
@@ -68,45 +70,27 @@ static int read_token(const char *path, char out[TOKEN_HEX + 1])
 	return 1;
 }
 
-/* Written to a temporary file and renamed: a crash leaves the old token or
- * the new one, never half of one. */
-static int write_token(const char *dir, const char *path, const char *token)
+/* Written to a temporary file and renamed: a crash leaves the old content or
+ * the new one, never half of it. */
+static int write_file(const char *dir, const char *name, const char *text)
 {
-	char *tmp = bh_strfmt("%s/.%s.%ld", dir, TOKEN_FILE, (long)getpid());
-	if (!tmp)
-		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *path = bh_strfmt("%s/%s", dir, name);
+	char *tmp = bh_strfmt("%s/.%s.%ld", dir, name, (long)getpid());
+	char *line = bh_strfmt("%s\n", text);
 	int rc = -1;
+	int fd = path && tmp && line ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	if (fd >= 0) {
-		char *line = bh_strfmt("%s\n", token);
-		bool written = line && write(fd, line, strlen(line)) == (ssize_t)strlen(line);
-		free(line);
+		bool written = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
 		if (close(fd) == 0 && written && rename(tmp, path) == 0)
 			rc = 0;
 	}
 	int saved = errno;
-	if (rc < 0)
+	if (rc < 0 && tmp)
 		unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return rc;
-}
-
-/* The token kept in dir, created there on first use; -1 with errno when the
- * directory cannot hold it. */
-static int persistent_token(const char *dir, char out[TOKEN_HEX + 1])
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -1;
-	char *path = bh_strfmt("%s/%s", dir, TOKEN_FILE);
-	if (!path)
-		return -1;
-	int rc = read_token(path, out);
-	if (rc == 0)
-		rc = random_token(out) < 0 ? -1 : write_token(dir, path, out);
-	if (rc > 0)
-		rc = 0;
 	free(path);
+	free(tmp);
+	free(line);
+	errno = saved;
 	return rc;
 }
 
@@ -121,7 +105,60 @@ static char *machine_id(void)
 	return strdup("unknown");
 }
 
-static char *build_record(const char *token)
+/* Every file directly in dir: what another machine's daemon kept there. */
+static void clear_state(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *entry;
+	while ((entry = readdir(d)) != NULL) {
+		if (entry->d_type != DT_REG)
+			continue;
+		if (unlinkat(dirfd(d), entry->d_name, 0) < 0)
+			log_warning("state_dir %s: cannot remove %s: %s", dir, entry->d_name, strerror(errno));
+	}
+	closedir(d);
+}
+
+/* A state_dir copied with a cloned machine image holds the original's token
+ * and lease ids: two daemons would then be one owner.  The machine id it was
+ * written on tells (cloning tools give each clone its own machine id). */
+static void forget_other_machines_state(const char *dir, const char *machine)
+{
+	char *path = bh_strfmt("%s/%s", dir, MACHINE_FILE);
+	char seen[TOKEN_HEX + 1];
+	int rc = path ? read_token(path, seen) : 0;
+	free(path);
+	if (rc == 0 || (rc > 0 && strcmp(seen, machine) == 0))
+		return;
+	log_warning("state_dir %s was written on another machine (machine id %s; this one is %s): "
+		    "a cloned image? Its state is not this daemon's: starting afresh",
+		    dir, rc > 0 ? seen : "unreadable", machine);
+	clear_state(dir);
+}
+
+/* The token kept in dir, created there on first use; -1 with errno when the
+ * directory cannot hold it. */
+static int persistent_token(const char *dir, const char *machine, char out[TOKEN_HEX + 1])
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (is_token(machine))
+		forget_other_machines_state(dir, machine);
+	char *path = bh_strfmt("%s/%s", dir, TOKEN_FILE);
+	if (!path)
+		return -1;
+	int rc = read_token(path, out);
+	free(path);
+	if (rc == 0)
+		rc = random_token(out) < 0 ? -1 : write_file(dir, TOKEN_FILE, out);
+	if (rc >= 0 && is_token(machine))
+		rc = write_file(dir, MACHINE_FILE, machine);
+	return rc < 0 ? -1 : 0;
+}
+
+static char *build_record(const char *token, const char *machine)
 {
 	char host[HOST_NAME_MAX + 1] = "";
 	if (gethostname(host, sizeof host) < 0 || !host[0])
@@ -135,21 +172,22 @@ static char *build_record(const char *token)
 	struct tm tm;
 	if (gmtime_r(&now, &tm))
 		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char *machine = machine_id();
-	char *record = machine ? bh_strfmt("hostname=%s machine_id=%s pid=%ld since=%s token=%s", host,
-					   machine, (long)getpid(), since, token)
-			       : NULL;
-	free(machine);
-	return record;
+	return bh_strfmt("hostname=%s machine_id=%s pid=%ld since=%s token=%s", host, machine,
+			 (long)getpid(), since, token);
 }
 
 int owner_identity_load(struct owner_identity *id, const char *state_dir)
 {
 	memset(id, 0, sizeof *id);
 	char token[TOKEN_HEX + 1];
-	if (state_dir && persistent_token(state_dir, token) == 0) {
-		if (!(id->state_dir = strdup(state_dir)))
+	char *machine = machine_id();
+	if (!machine)
+		return -1;
+	if (state_dir && persistent_token(state_dir, machine, token) == 0) {
+		if (!(id->state_dir = strdup(state_dir))) {
+			free(machine);
 			return -1;
+		}
 	} else {
 		if (state_dir)
 			log_warning("state_dir %s: %s: a restart will not resume this daemon's etcd "
@@ -158,11 +196,13 @@ int owner_identity_load(struct owner_identity *id, const char *state_dir)
 				    state_dir, strerror(errno));
 		if (random_token(token) < 0) {
 			log_error("no random bytes for the owner token: %s", strerror(errno));
+			free(machine);
 			return -1;
 		}
 	}
 	id->token = strdup(token);
-	id->record = build_record(token);
+	id->record = build_record(token, machine);
+	free(machine);
 	if (!id->token || !id->record) {
 		owner_identity_free(id);
 		return -1;

@@ -83,6 +83,47 @@ START_TEST(test_corrupt_token_file_is_not_trusted)
 }
 END_TEST
 
+/* A state_dir that came with a cloned image (written on a machine with
+ * another id) is not this daemon's: its token and every other file (etcd
+ * lease ids) are dropped, so the clone never passes for the original. */
+START_TEST(test_state_of_another_machine_is_dropped)
+{
+	struct owner_identity first, clone;
+	ck_assert_int_eq(owner_identity_load(&first, dir), 0);
+	char *machine = bh_strfmt("%s/owner-machine-id", dir);
+	char *lease = bh_strfmt("%s/publisher-etcd.lease", dir);
+	FILE *f = fopen(machine, "r");
+	if (!f) { /* a machine without a machine id: nothing to compare */
+		owner_identity_free(&first);
+		free(machine);
+		free(lease);
+		return;
+	}
+	fclose(f);
+	f = fopen(machine, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("ffffffffffffffffffffffffffffffff\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	f = fopen(lease, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("7587\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(owner_identity_load(&clone, dir), 0);
+	ck_assert_str_eq(clone.state_dir, dir);
+	ck_assert_str_ne(clone.token, first.token);
+	ck_assert_int_eq(access(lease, F_OK), -1);
+	/* From then on the state is this machine's: a restart keeps it. */
+	struct owner_identity restarted;
+	ck_assert_int_eq(owner_identity_load(&restarted, dir), 0);
+	ck_assert_str_eq(restarted.token, clone.token);
+	owner_identity_free(&first);
+	owner_identity_free(&clone);
+	owner_identity_free(&restarted);
+	free(machine);
+	free(lease);
+}
+END_TEST
+
 START_TEST(test_record_fields)
 {
 	struct owner_identity id;
@@ -148,6 +189,7 @@ int main(void)
 	tcase_add_test(tc, test_token_survives_a_restart);
 	tcase_add_test(tc, test_unusable_dir_runs_without_one);
 	tcase_add_test(tc, test_corrupt_token_file_is_not_trusted);
+	tcase_add_test(tc, test_state_of_another_machine_is_dropped);
 	tcase_add_test(tc, test_record_fields);
 	tcase_add_test(tc, test_is_mine_needs_the_whole_field);
 	tcase_add_test(tc, test_describe_hostile_records);
