@@ -239,6 +239,8 @@ enum etcd_claim_verdict {
 struct etcd_claim_result {
 	enum etcd_claim_verdict verdict;
 	const char *owner;                /* REFUSED: the record, described */
+	bool own_token;                   /* REFUSED: our token, on a lease
+					   * someone renews: a copy of state_dir */
 	const struct etcd_reply *reply;   /* FAILED */
 	bool created;                     /* HELD: written now (not found ours) */
 	bool taken_over;                  /* HELD: our record from before, re-attached */

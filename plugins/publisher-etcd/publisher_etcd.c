@@ -334,7 +334,10 @@ static void on_retry_timer(void *arg)
 
 /* --------------------------------------------------------------- the claim */
 
-static void claim_refused(struct etcd_pub *p, const char *owner)
+/* own_token: the record carries this daemon's token on a lease another
+ * process renews (etcd_claim.c): a copy of state_dir, which host_id alone
+ * does not fix. */
+static void claim_refused(struct etcd_pub *p, const char *owner, bool own_token)
 {
 	bool news = !p->conflict_with || strcmp(p->conflict_with, owner) != 0;
 	bool lost = p->claim_state == CLAIM_HELD;
@@ -344,9 +347,15 @@ static void claim_refused(struct etcd_pub *p, const char *owner)
 		return;
 	free(p->conflict_with);
 	p->conflict_with = strdup(owner);
-	const char *fmt = "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
-			  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
-			  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
+	const char *fmt = own_token
+		? "etcd: the namespace %s is claimed by a daemon with this daemon's own owner token (%s)%s, on a "
+		  "lease that is still renewed: a copy of this daemon's state_dir runs elsewhere (a VM image "
+		  "cloned after the daemon ran). This one neither publishes nor sweeps there while that claim "
+		  "lives. Give each machine its own state_dir (remove owner-token and publisher-etcd.*.lease "
+		  "from the image) and its own host_id; %s"
+		: "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
+		  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
+		  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
 	const char *what = lost ? " since now" : "";
 	if (p->refresh == 0) {
 		p->api->report_error(p->host, NULL, fmt, p->namespace, owner, what, "exiting");
@@ -397,7 +406,7 @@ static void on_claim(void *arg, const struct etcd_claim_result *r)
 		p->claim_error_logged = false;
 		claim_held(p, r);
 	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
-		claim_refused(p, r->owner);
+		claim_refused(p, r->owner, r->own_token);
 	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
 		lease_lost(p); /* the claim names a lease that is gone */
 	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
@@ -431,7 +440,7 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 		return;
 	}
 	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
-	claim_refused(p, owner ? owner : "?");
+	claim_refused(p, owner ? owner : "?", false);
 	free(owner);
 }
 
