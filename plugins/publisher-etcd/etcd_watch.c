@@ -170,6 +170,10 @@ static void on_snapshot(void *arg, const struct etcd_reply *reply)
 			retry_later(w, "cannot queue the read (out of memory)", false);
 		return;
 	}
+	if (!reply->ok && w->page_revision && reply->error && strstr(reply->error, "compacted")) {
+		retry_later(w, reply->error, true); /* compacted between two pages */
+		return;
+	}
 	if (!reply->ok) {
 		snapshot_failed(w, reply);
 		return;
