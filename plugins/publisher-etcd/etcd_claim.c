@@ -263,6 +263,14 @@ void etcd_claim_try(struct etcd_claim *c, int64_t lease)
 	}
 }
 
+void etcd_claim_restore(struct etcd_claim *c, int64_t lease, int64_t mod_revision)
+{
+	etcd_claim_cancel(c);
+	c->lease = lease;
+	c->other_mod_revision = mod_revision;
+	take_over(c);
+}
+
 bool etcd_claim_busy(const struct etcd_claim *c)
 {
 	return c->call != NULL;

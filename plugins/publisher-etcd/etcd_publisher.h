@@ -203,6 +203,7 @@ struct etcd_kv {
 	size_t value_len;
 	int64_t lease;
 	int64_t mod_revision;
+	int64_t create_revision;
 	bool deleted;
 };
 
@@ -254,6 +255,9 @@ struct etcd_claim *etcd_claim_new(struct etcd_client *client, const char *owner_
 /* Claims for lease (0: none); one attempt at a time (a no-op while one is
  * under way). */
 void etcd_claim_try(struct etcd_claim *c, int64_t lease);
+/* Rewrites our record over what is there now, if that is still at
+ * mod_revision: for a claim someone overwrote in place. */
+void etcd_claim_restore(struct etcd_claim *c, int64_t lease, int64_t mod_revision);
 bool etcd_claim_busy(const struct etcd_claim *c);
 void etcd_claim_cancel(struct etcd_claim *c);
 /* A stored value of the owner key is this daemon's record. */

@@ -97,6 +97,7 @@ static bool decode_kv(json_object *o, struct etcd_kv *kv, char **key, char **val
 	}
 	kv->lease = int64_member(o, "lease");
 	kv->mod_revision = int64_member(o, "mod_revision");
+	kv->create_revision = int64_member(o, "create_revision");
 	return true;
 }
 

@@ -87,6 +87,8 @@ struct etcd_pub {
 	struct etcd_claim *claim;
 	enum claim_state claim_state;
 	bool owner_seen;    /* in the snapshot under way */
+	int64_t owner_created; /* create_revision of our record while held */
+	bool owner_restoring;  /* putting our record back over a forged one */
 	char *conflict_with; /* the owner last reported, so it is said once */
 
 	char *sweep_namespace; /* a sweep waits for the session */
@@ -370,12 +372,13 @@ static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
 {
 	if (p->claim_state == CLAIM_REFUSED)
 		BH_INFO(p, "etcd: claimed the namespace %s (the other daemon's claim is gone)", p->namespace);
-	else if (r->taken_over)
+	else if (r->taken_over && !p->owner_restoring)
 		BH_INFO(p, "etcd: took over this daemon's claim on %s from before the restart", p->namespace);
 	else if (r->created)
 		BH_DEBUG(p, "etcd: claimed the namespace %s", p->namespace);
 	free(p->conflict_with);
 	p->conflict_with = NULL;
+	p->owner_restoring = false;
 	p->claim_state = CLAIM_HELD;
 	/* Read the keys again, now as their owner. */
 	p->synced = false;
@@ -430,6 +433,8 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 		return;
 	}
 	bool mine = etcd_claim_is_mine(p->claim, kv->value, kv->value_len);
+	if (mine && kv->lease == p->lease)
+		p->owner_created = kv->create_revision;
 	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == p->lease))
 		return;
 	if (mine) {
@@ -440,7 +445,18 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 		return;
 	}
 	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
-	claim_refused(p, owner ? owner : "?", false);
+	if (kv->create_revision == p->owner_created) {
+		/* Our record, overwritten in place: a daemon claims only a key
+		 * that does not exist, so this is no claim. */
+		BH_WARNING(p, "etcd: %s (this daemon's claim) was overwritten at revision %" PRId64 " with "
+			   "\"%s\", which is no daemon's claim; putting it back", kv->key, kv->mod_revision,
+			   owner ? owner : "?");
+		p->claim_state = CLAIM_WANTED;
+		p->owner_restoring = true;
+		etcd_claim_restore(p->claim, p->lease, kv->mod_revision);
+	} else {
+		claim_refused(p, owner ? owner : "?", false);
+	}
 	free(owner);
 }
 

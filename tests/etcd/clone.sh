@@ -7,6 +7,8 @@
 # keys): it logs the conflict at error level and waits; the first daemon's
 # claim and keys stay at every sample.  SIGKILL of the first: its lease is
 # no longer renewed, the copy takes over within one expiry and publishes.
+# A record put by hand over its live claim is put back (no daemon claims
+# by overwriting).
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/etcd.sh"
 bh_setup_tmp
@@ -59,6 +61,17 @@ kill -9 "$pid_a"
 bh_etcd_expect_keys $((TTL + 4)) $NS/ "$NS/other $NS/web" ||
 	{ cat "$BH_TMP/b.err" >&2; bh_fail "the copy did not take over within one expiry"; }
 bh_etcd_get $NS/@owner | grep -q "pid=$pid_b " || bh_fail "the claim does not name the copy"
+
+# A record written by hand over the live claim (etcdctl put, no lease): no
+# daemon claims that way (a claim only creates a key that does not exist),
+# so it is put back; before, the daemon stopped publishing for as long as
+# the forged record lived (forever: it has no lease).
+bh_etcdctl put $NS/@owner 'hostname=forged pid=1' >/dev/null || bh_fail "etcdctl put @owner"
+bh_wait_for 5 'bh_etcd_get $NS/@owner | grep -q "pid=$pid_b "' "the claim put back" ||
+	{ cat "$BH_TMP/b.err" >&2; bh_fail "a forged record over the live claim stayed: $(bh_etcd_get $NS/@owner)"; }
+grep -q "warning: etcd: $NS/@owner (this daemon's claim) was overwritten at revision [0-9]* with \"hostname=forged pid=1\"" \
+	"$BH_TMP/b.err" || { cat "$BH_TMP/b.err" >&2; bh_fail "the forged record was not reported"; }
+! grep -q "claimed by another daemon" "$BH_TMP/b.err" || { cat "$BH_TMP/b.err" >&2; bh_fail "the copy gave in to a forged record"; }
 kill -TERM "$pid_b"
 wait "$pid_b" || bh_fail "the copy: exit status $?"
 bh_check_valgrind
