@@ -9,9 +9,14 @@
  *      does not exist (create_revision 0), else reads it;
  *   2. a record with our token (this daemon before a restart: the token is
  *      kept in state_dir) on our lease is held as it is: a restart that
- *      resumed its lease writes nothing; on another lease (the old one
- *      lapsed, or state_dir was lost) it is taken over by a transaction
- *      that rewrites it only if nobody changed it since we read it;
+ *      resumed its lease writes nothing; on another lease (the lease file
+ *      was lost, or the TTL changed) it is taken over by a transaction
+ *      that rewrites it only if nobody changed it since we read it, once
+ *      that lease is no longer renewed (lease/timetolive: a live holder
+ *      keeps at least two thirds of its TTL left).  A lease still renewed
+ *      is a copy of our state_dir running elsewhere (a cloned VM image):
+ *      refused like anyone else's, or the two would take the record from
+ *      each other and sweep each other's keys;
  *   3. anyone else's record: refused, with the record described.
  *
  * The verdict goes up through the callback; what to do about it (log, stop
@@ -34,6 +39,10 @@ struct etcd_claim {
 	struct etcd_call *call;
 	int64_t lease;
 	bool taking_over; /* the call is step 2's rewrite */
+	/* Step 2: the record with our token on another lease, while that
+	 * lease is asked about. */
+	int64_t other_mod_revision;
+	char *other_owner;
 };
 
 static void on_txn(void *arg, const struct etcd_reply *reply);
@@ -112,6 +121,61 @@ static json_object *read_record(const struct etcd_reply *reply)
 	return json_object_array_get_idx(kvs, 0);
 }
 
+static void take_over(struct etcd_claim *c)
+{
+	c->taking_over = true;
+	if (!send_txn(c, "MOD", c->other_mod_revision)) {
+		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
+		report_failure(c, &oom);
+	}
+}
+
+/* lease/timetolive about the lease our own record is on. */
+static void on_other_lease(void *arg, const struct etcd_reply *reply)
+{
+	struct etcd_claim *c = arg;
+	c->call = NULL;
+	char *owner = c->other_owner;
+	c->other_owner = NULL;
+	if (!reply->ok) {
+		report_failure(c, reply);
+	} else {
+		/* -1 when gone; a holder renews every third of the TTL. */
+		int64_t left = etcd_json_int64(reply->json, "TTL");
+		int64_t granted = etcd_json_int64(reply->json, "grantedTTL");
+		if (left <= 0 || 3 * left < 2 * granted) {
+			take_over(c);
+		} else {
+			struct etcd_claim_result r = {.verdict = ETCD_CLAIM_REFUSED, .owner = owner ? owner : "?",
+						      .own_token = true};
+			report(c, &r);
+		}
+	}
+	free(owner);
+}
+
+/* Ours from before, on a lease that is not ours now: whether anybody still
+ * renews that lease decides (step 2). */
+static void judge_own_record(struct etcd_claim *c, json_object *kv, const char *value, size_t len)
+{
+	int64_t other = etcd_json_int64(kv, "lease");
+	c->other_mod_revision = etcd_json_int64(kv, "mod_revision");
+	if (other == 0) {
+		take_over(c); /* on no lease: nothing can say it is alive */
+		return;
+	}
+	json_object *body = json_object_new_object();
+	free(c->other_owner);
+	c->other_owner = bh_owner_record_describe(value, len);
+	c->call = body && etcd_json_add_lease(body, "ID", other)
+			  ? etcd_call(c->client, "/v3/lease/timetolive", body, on_other_lease, c)
+			  : (json_object_put(body), NULL);
+	if (!c->call) {
+		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
+		report_failure(c, &oom);
+	}
+}
+
 static void judge_record(struct etcd_claim *c, json_object *kv)
 {
 	json_object *v = NULL;
@@ -119,19 +183,13 @@ static void judge_record(struct etcd_claim *c, json_object *kv)
 	char *value = json_object_object_get_ex(kv, "value", &v) && json_object_is_type(v, json_type_string)
 			      ? etcd_b64_decode(json_object_get_string(v), &len) : strdup("");
 	if (value && bh_owner_record_is_mine(value, len, c->token)) {
-		free(value);
 		if (etcd_json_int64(kv, "lease") == c->lease) {
 			struct etcd_claim_result r = {.verdict = ETCD_CLAIM_HELD};
 			report(c, &r);
-			return;
+		} else {
+			judge_own_record(c, kv, value, len);
 		}
-		/* Ours from before, on a lease that is not ours now: rewrite
-		 * it unless someone changed it since we read it. */
-		c->taking_over = true;
-		if (!send_txn(c, "MOD", etcd_json_int64(kv, "mod_revision"))) {
-			struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
-			report_failure(c, &oom);
-		}
+		free(value);
 		return;
 	}
 	char *owner = value ? bh_owner_record_describe(value, len) : NULL;
@@ -205,6 +263,14 @@ void etcd_claim_try(struct etcd_claim *c, int64_t lease)
 	}
 }
 
+void etcd_claim_restore(struct etcd_claim *c, int64_t lease, int64_t mod_revision)
+{
+	etcd_claim_cancel(c);
+	c->lease = lease;
+	c->other_mod_revision = mod_revision;
+	take_over(c);
+}
+
 bool etcd_claim_busy(const struct etcd_claim *c)
 {
 	return c->call != NULL;
@@ -215,6 +281,8 @@ void etcd_claim_cancel(struct etcd_claim *c)
 	etcd_cancel(c->client, c->call);
 	c->call = NULL;
 	c->taking_over = false;
+	free(c->other_owner);
+	c->other_owner = NULL;
 }
 
 bool etcd_claim_is_mine(const struct etcd_claim *c, const char *value, size_t len)

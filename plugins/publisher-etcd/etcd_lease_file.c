@@ -8,11 +8,12 @@
  * <hash of the endpoints and the key prefix>.lease, so that two publishers
  * (or one pointed at another cluster or namespace) never share one.  The content is one line, "lease=<decimal id>";
  * written to a temporary file and renamed, so a crash leaves the old or the
- * new id, never half of one.
+ * new id, never half of one.  Mode 0600, like the owner token.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,13 @@ int etcd_lease_file_write(const char *path, int64_t lease, char **why)
 	*why = NULL;
 	if (!path)
 		return 0;
-	char *tmp = bh_strfmt("%s.tmp", path);
-	FILE *f = tmp ? fopen(tmp, "w") : NULL;
+	/* Per process (a one-pass run may share the file), readable by the
+	 * daemon's user only, like the owner token beside it. */
+	char *tmp = bh_strfmt("%s.%ld.tmp", path, (long)getpid());
+	int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (fd >= 0 && !f)
+		(void)close(fd);
 	bool ok = f && fprintf(f, "lease=%" PRId64 "\n", lease) > 0;
 	ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
 	if (f && fclose(f) != 0)

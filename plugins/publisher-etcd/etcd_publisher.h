@@ -204,6 +204,7 @@ struct etcd_kv {
 	size_t value_len;
 	int64_t lease;
 	int64_t mod_revision;
+	int64_t create_revision;
 	bool deleted;
 };
 
@@ -240,6 +241,8 @@ enum etcd_claim_verdict {
 struct etcd_claim_result {
 	enum etcd_claim_verdict verdict;
 	const char *owner;                /* REFUSED: the record, described */
+	bool own_token;                   /* REFUSED: our token, on a lease
+					   * someone renews: a copy of state_dir */
 	const struct etcd_reply *reply;   /* FAILED */
 	bool created;                     /* HELD: written now (not found ours) */
 	bool taken_over;                  /* HELD: our record from before, re-attached */
@@ -253,6 +256,9 @@ struct etcd_claim *etcd_claim_new(struct etcd_client *client, const char *owner_
 /* Claims for lease (0: none); one attempt at a time (a no-op while one is
  * under way). */
 void etcd_claim_try(struct etcd_claim *c, int64_t lease);
+/* Rewrites our record over what is there now, if that is still at
+ * mod_revision: for a claim someone overwrote in place. */
+void etcd_claim_restore(struct etcd_claim *c, int64_t lease, int64_t mod_revision);
 bool etcd_claim_busy(const struct etcd_claim *c);
 void etcd_claim_cancel(struct etcd_claim *c);
 /* A stored value of the owner key is this daemon's record. */

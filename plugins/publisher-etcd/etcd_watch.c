@@ -4,6 +4,12 @@
  * it.  Both are reported upward through callbacks; this file decides
  * nothing about the keys.
  *
+ * The snapshot is read in pages at one revision: an answer may hold 8 MiB
+ * (MAX_ANSWER_BYTES), and anyone who may write the namespace can put 1.5 MiB
+ * values there, so a page too large to take is asked again with half as
+ * many keys (down to one), and later pages start from there.  A big
+ * namespace costs more requests; it never stops the daemon from writing.
+ *
  * A lost watch (compacted below our revision: "compact_revision", canceled,
  * an error document, a broken or ended stream) falls back to one ranged read
  * and resumes from there: the snapshot tells the publisher what changed
@@ -28,6 +34,8 @@
 
 #define RETRY_MIN_MS 200u
 #define RETRY_MAX_MS 5000u
+/* Keys per page of the snapshot at first: one page for a usual namespace. */
+#define FIRST_PAGE_KEYS 1000
 /* One watch answer carries a batch of events; far beyond any namespace. */
 #define MAX_LINE_BYTES (16u * 1024u * 1024u)
 
@@ -41,6 +49,10 @@ struct etcd_watch {
 
 	bool running;           /* start() called, stop() not */
 	struct etcd_call *read; /* the snapshot under way */
+	int64_t page_revision;  /* the snapshot's revision; 0 before its first page */
+	char *page_key;         /* where the next page starts (raw bytes) */
+	size_t page_key_len;
+	int64_t page_limit;     /* keys per page */
 	struct bh_http_request *stream;
 	const char *stream_endpoint; /* the member it streams from */
 	int64_t next_revision;  /* where the stream resumes */
@@ -55,6 +67,7 @@ struct etcd_watch {
 
 static void resync(struct etcd_watch *w);
 static void open_stream(struct etcd_watch *w);
+static bool read_page(struct etcd_watch *w);
 
 static int64_t int64_member(json_object *o, const char *name)
 {
@@ -84,6 +97,7 @@ static bool decode_kv(json_object *o, struct etcd_kv *kv, char **key, char **val
 	}
 	kv->lease = int64_member(o, "lease");
 	kv->mod_revision = int64_member(o, "mod_revision");
+	kv->create_revision = int64_member(o, "create_revision");
 	return true;
 }
 
@@ -121,32 +135,93 @@ static void on_retry_timer(void *arg)
 
 /* --------------------------------------------------------------- snapshot */
 
+/* The next page starts just after the last key of this one. */
+static bool next_page_key(struct etcd_watch *w, json_object *kvs)
+{
+	json_object *last = json_object_array_get_idx(kvs, json_object_array_length(kvs) - 1), *k = NULL;
+	size_t len = 0;
+	char *key = json_object_object_get_ex(last, "key", &k) && json_object_is_type(k, json_type_string)
+			    ? etcd_b64_decode(json_object_get_string(k), &len) : NULL;
+	char *next = key ? realloc(key, len + 1) : NULL;
+	if (!next) {
+		free(key);
+		return false;
+	}
+	next[len] = '\0';
+	free(w->page_key);
+	w->page_key = next;
+	w->page_key_len = len + 1;
+	return true;
+}
+
+static void snapshot_failed(struct etcd_watch *w, const struct etcd_reply *reply)
+{
+	retry_later(w, reply->error ? reply->error : "?", false);
+	if (w->cb.failed)
+		w->cb.failed(w->arg, reply);
+}
+
 static void on_snapshot(void *arg, const struct etcd_reply *reply)
 {
 	struct etcd_watch *w = arg;
 	w->read = NULL;
-	if (!reply->ok) {
-		retry_later(w, reply->error ? reply->error : "?", false);
-		if (w->cb.failed)
-			w->cb.failed(w->arg, reply);
+	if (!reply->ok && w->page_limit > 1 && reply->error && strstr(reply->error, "response too large")) {
+		w->page_limit /= 2; /* the same page, fewer keys */
+		if (!read_page(w))
+			retry_later(w, "cannot queue the read (out of memory)", false);
 		return;
 	}
-	json_object *header = NULL, *kvs = NULL;
-	(void)json_object_object_get_ex(reply->json, "header", &header);
-	int64_t revision = int64_member(header, "revision");
+	if (!reply->ok && w->page_revision && reply->error && strstr(reply->error, "compacted")) {
+		retry_later(w, reply->error, true); /* compacted between two pages */
+		return;
+	}
+	if (!reply->ok) {
+		snapshot_failed(w, reply);
+		return;
+	}
+	json_object *kvs = NULL, *more = NULL;
+	/* Later pages are read at the first one's revision (their header
+	 * has the store's current one). */
+	int64_t revision = w->page_revision ? w->page_revision : etcd_reply_revision(reply);
 	if (revision <= 0) {
 		retry_later(w, "a range answer without a revision", false);
 		return;
 	}
-	w->cb.snapshot_begin(w->arg);
+	if (!w->page_revision)
+		w->cb.snapshot_begin(w->arg);
+	w->page_revision = revision;
 	if (json_object_object_get_ex(reply->json, "kvs", &kvs) && json_object_is_type(kvs, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(kvs); i++)
+		for (size_t i = 0; i < json_object_array_length(kvs) && w->running; i++)
 			report_kv(w, json_object_array_get_idx(kvs, i), false, true);
+	if (!w->running)
+		return;
+	if (json_object_object_get_ex(reply->json, "more", &more) && json_object_get_boolean(more) && kvs &&
+	    json_object_array_length(kvs) > 0) {
+		if (!next_page_key(w, kvs) || !read_page(w))
+			retry_later(w, "cannot queue the read (out of memory)", false);
+		return;
+	}
 	w->next_revision = revision + 1;
 	w->lost_logged = false; /* read again: the next loss is news */
 	w->cb.snapshot_end(w->arg, revision);
 	if (w->running) /* snapshot_end may stop the watch */
 		open_stream(w);
+}
+
+/* {"key": page_key, "range_end", "limit"[, "revision"]}: one page. */
+static bool read_page(struct etcd_watch *w)
+{
+	json_object *body = json_object_new_object();
+	bool ok = body && etcd_json_add_string(body, "key", etcd_b64_encode(w->page_key, w->page_key_len)) &&
+		  etcd_json_add_b64(body, "range_end", w->range_end) &&
+		  json_object_object_add(body, "limit", json_object_new_int64(w->page_limit)) == 0 &&
+		  (!w->page_revision || etcd_json_add_lease(body, "revision", w->page_revision));
+	if (!ok) {
+		json_object_put(body);
+		return false;
+	}
+	w->read = etcd_call(w->client, "/v3/kv/range", body, on_snapshot, w);
+	return w->read != NULL;
 }
 
 static void resync(struct etcd_watch *w)
@@ -155,16 +230,12 @@ static void resync(struct etcd_watch *w)
 		return;
 	etcd_stream_cancel(w->client, w->stream);
 	w->stream = NULL;
-	json_object *body = json_object_new_object();
-	bool ok = body && etcd_json_add_b64(body, "key", w->prefix) &&
-		  etcd_json_add_b64(body, "range_end", w->range_end);
-	if (!ok) {
-		json_object_put(body);
-		retry_later(w, "out of memory", false);
-		return;
-	}
-	w->read = etcd_call(w->client, "/v3/kv/range", body, on_snapshot, w);
-	if (!w->read)
+	free(w->page_key);
+	w->page_key = strdup(w->prefix);
+	w->page_key_len = strlen(w->prefix);
+	w->page_revision = 0;
+	w->page_limit = FIRST_PAGE_KEYS;
+	if (!w->page_key || !read_page(w))
 		retry_later(w, "cannot queue the read (out of memory)", false);
 }
 
@@ -390,6 +461,7 @@ void etcd_watch_free(struct etcd_watch *w)
 		w->api->timer_free(w->host, w->retry_timer);
 	free(w->prefix);
 	free(w->range_end);
+	free(w->page_key);
 	free(w->buf);
 	free(w);
 }

@@ -88,6 +88,8 @@ struct etcd_pub {
 	struct etcd_claim *claim;
 	enum claim_state claim_state;
 	bool owner_seen;    /* in the snapshot under way */
+	int64_t owner_created; /* create_revision of our record while held */
+	bool owner_restoring;  /* putting our record back over a forged one */
 	char *conflict_with; /* the owner last reported, so it is said once */
 
 	char *sweep_namespace; /* a sweep waits for the session */
@@ -344,7 +346,10 @@ static void on_retry_timer(void *arg)
 
 /* --------------------------------------------------------------- the claim */
 
-static void claim_refused(struct etcd_pub *p, const char *owner)
+/* own_token: the record carries this daemon's token on a lease another
+ * process renews (etcd_claim.c): a copy of state_dir, which host_id alone
+ * does not fix. */
+static void claim_refused(struct etcd_pub *p, const char *owner, bool own_token)
 {
 	bool news = !p->conflict_with || strcmp(p->conflict_with, owner) != 0;
 	bool lost = p->claim_state == CLAIM_HELD;
@@ -354,9 +359,15 @@ static void claim_refused(struct etcd_pub *p, const char *owner)
 		return;
 	free(p->conflict_with);
 	p->conflict_with = strdup(owner);
-	const char *fmt = "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
-			  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
-			  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
+	const char *fmt = own_token
+		? "etcd: the namespace %s is claimed by a daemon with this daemon's own owner token (%s)%s, on a "
+		  "lease that is still renewed: a copy of this daemon's state_dir runs elsewhere (a VM image "
+		  "cloned after the daemon ran). This one neither publishes nor sweeps there while that claim "
+		  "lives. Give each machine its own state_dir (remove owner-token and publisher-etcd.*.lease "
+		  "from the image) and its own host_id; %s"
+		: "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
+		  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
+		  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
 	const char *what = lost ? " since now" : "";
 	if (p->refresh == 0) {
 		p->api->report_error(p->host, NULL, fmt, p->namespace, owner, what, "exiting");
@@ -371,12 +382,13 @@ static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
 {
 	if (p->claim_state == CLAIM_REFUSED)
 		BH_INFO(p, "etcd: claimed the namespace %s (the other daemon's claim is gone)", p->namespace);
-	else if (r->taken_over)
+	else if (r->taken_over && !p->owner_restoring)
 		BH_INFO(p, "etcd: took over this daemon's claim on %s from before the restart", p->namespace);
 	else if (r->created)
 		BH_DEBUG(p, "etcd: claimed the namespace %s", p->namespace);
 	free(p->conflict_with);
 	p->conflict_with = NULL;
+	p->owner_restoring = false;
 	p->claim_state = CLAIM_HELD;
 	/* Read the keys again, now as their owner. */
 	p->synced = false;
@@ -407,7 +419,7 @@ static void on_claim(void *arg, const struct etcd_claim_result *r)
 		p->claim_error_logged = false;
 		claim_held(p, r);
 	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
-		claim_refused(p, r->owner);
+		claim_refused(p, r->owner, r->own_token);
 	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
 		lease_lost(p); /* the claim names a lease that is gone */
 	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
@@ -431,6 +443,8 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 		return;
 	}
 	bool mine = etcd_claim_is_mine(p->claim, kv->value, kv->value_len);
+	if (mine && kv->lease == p->lease)
+		p->owner_created = kv->create_revision;
 	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == p->lease))
 		return;
 	if (mine) {
@@ -441,7 +455,18 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 		return;
 	}
 	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
-	claim_refused(p, owner ? owner : "?");
+	if (kv->create_revision == p->owner_created) {
+		/* Our record, overwritten in place: a daemon claims only a key
+		 * that does not exist, so this is no claim. */
+		BH_WARNING(p, "etcd: %s (this daemon's claim) was overwritten at revision %" PRId64 " with "
+			   "\"%s\", which is no daemon's claim; putting it back", kv->key, kv->mod_revision,
+			   owner ? owner : "?");
+		p->claim_state = CLAIM_WANTED;
+		p->owner_restoring = true;
+		etcd_claim_restore(p->claim, p->lease, kv->mod_revision);
+	} else {
+		claim_refused(p, owner ? owner : "?", false);
+	}
 	free(owner);
 }
 

@@ -108,12 +108,18 @@ bh_wait_for 5 '[ "$(bh_etcd_get $NS/@owner)" = "$owner" ]' "the claim back" ||
 	{ cat "$BH_TMP/err" >&2; bh_fail "the deleted claim was not put back"; }
 ! grep -q "error" "$BH_TMP/err" || { cat "$BH_TMP/err" >&2; bh_fail "errors logged"; }
 
-# Another daemon's claim in its place (as if it had claimed the namespace
-# in between): this daemon stops writing and says so; once that claim is
-# gone it claims the namespace again and repairs what changed meanwhile.
-bh_etcdctl put $NS/@owner "hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z token=0badc0de" \
-	>/dev/null || bh_fail "etcdctl put of another claim"
-bh_wait_for 5 'grep -q "error: etcd: the namespace $NS/ is claimed by another daemon (hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z) since now" "$BH_TMP/err"' \
+# Another daemon's claim in its place (it claimed the namespace in between:
+# our record gone, a new one created; the daemon is frozen meanwhile so that
+# it does not put its own back first): this daemon stops writing and says
+# so; once that claim is gone it claims the namespace again and repairs
+# what changed meanwhile.  (A record written over ours in place is no
+# claim: clone.sh.)
+kill -STOP "$pid"
+bh_etcdctl del $NS/@owner >/dev/null &&
+	bh_etcdctl put $NS/@owner "hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z token=0badc0de" \
+	>/dev/null || { kill -CONT "$pid"; bh_fail "etcdctl put of another claim"; }
+kill -CONT "$pid"
+bh_wait_for 5 'grep -q "error: etcd: the namespace $NS/ is claimed by another daemon (hostname=intruder machine_id=0123 pid=99 since=2026-01-01T00:00:00Z)" "$BH_TMP/err"' \
 	"the lost claim reported" || { cat "$BH_TMP/err" >&2; bh_fail "a lost claim was not reported"; }
 bh_etcdctl del $NS/web >/dev/null || bh_fail "etcdctl del while the claim is lost"
 sleep 2

@@ -32,6 +32,9 @@ restart_writes_nothing() {
 	lease=$(bh_etcd_field "$2web" lease)
 	kill -TERM "$pid"
 	wait "$pid" || bh_fail "$1: exit status $?"
+	for f in "$BEACHHEAD_STATE_DIR"/publisher-etcd.*.lease; do
+		[ "$(stat -c %a "$f")" = 600 ] || bh_fail "$1: $f has mode $(stat -c %a "$f"), not 600"
+	done
 	before=$(bh_etcd_revision)
 	start "$1" "${3:-}"
 	sleep $((TTL + 1)) # past the old process's last keep-alive, three refreshes
