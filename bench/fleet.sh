@@ -15,7 +15,7 @@
 #
 # Per store it reports (markdown on stdout; details in $BH_TMP, kept with
 # BH_KEEP_TMP=1):
-#   - steady state, then churn (every host stops and starts one container a
+#   - the store alone (6 s, no daemon: its baseline), steady state, then churn (every host stops and starts one container a
 #     second), each over FLEET_WINDOW s (default 12): store requests per
 #     second by kind (etcd: revision delta = writes, and every gRPC method
 #     the members handled, from their /metrics; the JSON gateway's calls are
@@ -71,11 +71,12 @@ fleet_init
 
 # --- measurements over a window -------------------------------------------
 
-# fleet_window NAME: sleeps WINDOW s between two snapshots of the store's
-# counters and the processes; prints one table row per figure.
+# fleet_window NAME [SECONDS]: sleeps SECONDS (default WINDOW) between two
+# snapshots of the store's counters and the processes; prints one table
+# row per figure.
 fleet_window() {
 	fleet_snapshot "$BH_TMP/$1.0"
-	sleep "$WINDOW"
+	sleep "${2:-$WINDOW}"
 	fleet_snapshot "$BH_TMP/$1.1"
 	fleet_report_window "$1" "$BH_TMP/$1.0" "$BH_TMP/$1.1"
 }
@@ -102,6 +103,7 @@ fleet_report_window() {
 				printf "| %s | %s/s | %.1f |\n", name, substr(k, 5), (b[k] - a[k]) / secs
 			printf "| %s | store CPU (%% of one core) | %.1f |\n", name, (b["store_cpu_ns"] - a["store_cpu_ns"]) / secs / 1e7
 			printf "| %s | store RSS (MiB) | %.1f |\n", name, b["store_rss_kb"] / 1024
+			if (!b["daemons_rss_kb"]) exit
 			printf "| %s | daemon CPU per refresh (ms, mean) | %.2f |\n", name,
 				(b["daemons_cpu_ns"] - a["daemons_cpu_ns"]) / hosts / (secs / refresh) / 1e6
 			printf "| %s | daemon RSS (MiB, mean / max) | %.1f / %.1f |\n", name,
@@ -255,6 +257,7 @@ fleet_phase() {
 	STORE=$1
 	local t0 t1
 	fleet_store_start
+	fleet_window idle 6 # the store alone: its own heartbeats, no daemon
 	t0=$(bench_now)
 	for h in $(seq 0 $((HOSTS - 1))); do fleet_start_host "$h" churn; done
 	fleet_wait_all "every registration in $STORE"
@@ -263,15 +266,16 @@ fleet_phase() {
 	sleep $((2 * REFRESH))
 	fleet_window steady
 	touch "$BH_TMP/churn"
-	sleep 1
+	sleep 1.5 # every daemon saw the cue (the inspectors look once a second)
 	fleet_window churn
-	sleep 2
-	fleet_wait_all "every registration after the churn"
+	fleet_wait_churn_done
 	RENDERS_HOSTS=no
 	[ "$STORE" = redis ] && fleet_render_test
 	fleet_kill_test
 	fleet_restart_test
 	fleet_check_exactly_once
+	echo "| check | registrations in the store, each exactly once (claim keys @... not counted) | $(wc -l <"$BH_TMP/found") |"
+	echo "| check | namespace claim keys (last segment @...) | $(fleet_claim_count) |"
 	BH_RECIPES=$top_srcdir/etc/confd
 	fleet_stop_all
 	fleet_store_stop

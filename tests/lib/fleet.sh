@@ -58,15 +58,18 @@ fleet_store_start() {
 	done
 }
 
+# fleet_config FILE SCRIPT: the scripted inspector looks for the churn cue
+# once a second (its default 20 times a second would be most of what an idle
+# daemon spends), one publisher for STORE.
 fleet_config() {
+	local publisher
 	case $STORE in
-	etcd) bh_etcd_config "$1" "$2" ;;
-	redis)
-		printf '%s\n' "inspector = { plugin = \"inspector-scripted\"; script = \"$2\"; };" \
-			"publishers = ( { plugin = \"publisher-redis\"; socket = \"$BH_REDIS_SOCK\"; } );" \
-			'enumerate = true;' >"$1" || bh_fail "cannot write $1"
-		;;
+	etcd) publisher="plugin = \"publisher-etcd\"; endpoints = [ $(printf '%s' "$BH_ETCD_ENDPOINTS" |
+		sed 's/[^,]*/"&"/g; s/,/, /g') ];" ;;
+	redis) publisher="plugin = \"publisher-redis\"; socket = \"$BH_REDIS_SOCK\";" ;;
 	esac
+	printf '%s\n' "inspector = { plugin = \"inspector-scripted\"; script = \"$2\"; await_poll_ms = 1000; };" \
+		"publishers = ( { $publisher } );" 'enumerate = true;' >"$1" || bh_fail "cannot write $1"
 }
 
 fleet_store_stop() {
@@ -125,6 +128,15 @@ fleet_keys() {
 
 fleet_count_host() { fleet_keys "$1" | wc -l; }
 
+# fleet_claim_count: the keys under the prefix whose last segment starts
+# with '@' (namespace claims).
+fleet_claim_count() {
+	case $STORE in
+	etcd) bh_etcdctl get /beachhead/ --prefix --keys-only ;;
+	redis) bh_redis_cli --scan --pattern '/beachhead/*' ;;
+	esac | grep -c '/@[^/]*$'
+}
+
 # fleet_wait_all WHAT: every registration, nothing else (polls every 0.5 s:
 # a listing of 10,000 keys costs the store).
 fleet_wait_all() {
@@ -136,6 +148,18 @@ fleet_wait_all() {
 		}
 		sleep 0.5
 	done
+}
+
+# fleet_wait_churn_done: every host has stopped c0 FLEET_CHURN_SECONDS
+# times (and then started it again), then every registration is there.
+fleet_wait_churn_done() {
+	local deadline=$(($(date +%s) + ${FLEET_CHURN_SECONDS:-14} + 60))
+	while grep -c 'withdrawing /beachhead/h[0-9]*/c0 ' "$BH_TMP"/h/*/"$STORE".churn.log |
+		awk -F: -v n="${FLEET_CHURN_SECONDS:-14}" '$NF < n { short = 1 } END { exit !short }'; do
+		[ "$(date +%s)" -lt "$deadline" ] || bh_fail "$STORE: the churn did not end"
+		sleep 0.5
+	done
+	fleet_wait_all "$STORE: every registration after the churn"
 }
 
 # fleet_check_exactly_once: each registration once, and nothing else.
