@@ -243,10 +243,7 @@ fleet_render_test() {
 		return 0
 	fi
 	echo "| render | note | the shipped recipe renders none of the $((HOSTS * CONTAINERS)) registrations under host ids |"
-	mkdir -p "$BH_TMP/recipes" && cp -r "$shipped/conf.d" "$shipped/templates" "$BH_TMP/recipes/" &&
-		sed -i 's|gets "/beachhead/\*"|gets "/beachhead/*/*"|' "$BH_TMP/recipes/templates/"*.tmpl ||
-		bh_fail "cannot copy the recipes"
-	BH_RECIPES=$BH_TMP/recipes
+	BH_RECIPES=$(fleet_two_level_recipes "$BH_TMP/recipes")
 	fleet_render_figures " (copy reading two levels)"
 	if [ "$SERVERS" -gt 0 ]; then RENDERS_HOSTS=yes; else BH_RECIPES=$shipped; fi
 }

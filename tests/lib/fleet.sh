@@ -236,3 +236,13 @@ fleet_proc_totals() {
 }
 
 fleet_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# fleet_two_level_recipes DIR: a copy of the shipped recipes in DIR whose
+# key pattern reads two levels (/beachhead/HOST/CONTAINER), for figures
+# while the shipped ones read one; prints DIR.
+fleet_two_level_recipes() {
+	mkdir -p "$1" && cp -r "$top_srcdir/etc/confd/conf.d" "$top_srcdir/etc/confd/templates" "$1/" &&
+		sed -i 's|gets "/beachhead/\*"|gets "/beachhead/*/*"|' "$1/templates/"*.tmpl ||
+		bh_fail "cannot copy the recipes to $1"
+	echo "$1"
+}
