@@ -120,7 +120,7 @@ fleet_kill_test() {
 	t0=$(bench_now)
 	fleet_kill_host 0 KILL
 	if [ "$STORE" = redis ] && [ "$RENDERS_HOSTS" = yes ]; then
-		fleet_render_until_gone 0 $((EXPIRE * 3)) >"$BH_TMP/kill-render" &
+		fleet_render_until_gone 0 $((EXPIRE * 3 + 60)) >"$BH_TMP/kill-render" &
 		render=$!
 	fi
 	fleet_wait_host_gone 0 $((EXPIRE * 3))
