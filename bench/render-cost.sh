@@ -38,16 +38,8 @@ seed() {
 
 # row R LAYOUT: renders and checks; prints a table row.
 row() {
-	local out="$BH_TMP/nginx.conf" t0 t1 t2
-	t0=$(bench_now)
-	bh_recipe_render beachhead-nginx "$out"
-	t1=$(bench_now)
-	bh_recipe_check beachhead-nginx "$out" 2>"$BH_TMP/check.err" || {
-		cat "$BH_TMP/check.err" >&2
-		bh_fail "nginx -t refused the file"
-	}
-	t2=$(bench_now)
-	echo "| $1 | $2 | $(grep -c '^server {' "$out") | $(bench_ms "$t0" "$t1") | $(bench_ms "$t1" "$t2") | $(wc -c <"$out") |"
+	fleet_render_nginx "$BH_TMP/nginx.conf"
+	echo "| $1 | $2 | $(grep -c '^server {' "$BH_TMP/nginx.conf") | $FLEET_RENDER_MS | $FLEET_CHECK_MS | $(wc -c <"$BH_TMP/nginx.conf") |"
 }
 
 seed 50 "'app' .. (i % 50) .. '.example.org'"

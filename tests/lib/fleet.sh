@@ -246,3 +246,19 @@ fleet_two_level_recipes() {
 		bh_fail "cannot copy the recipes to $1"
 	echo "$1"
 }
+
+# fleet_render_nginx OUT: renders the nginx recipe of $BH_RECIPES from the
+# redis-server into OUT and runs the recipe's check_cmd on it (nginx -t);
+# sets FLEET_RENDER_MS and FLEET_CHECK_MS.  Needs bash ($EPOCHREALTIME).
+fleet_render_nginx() {
+	local t0=$EPOCHREALTIME t1 t2
+	bh_recipe_render beachhead-nginx "$1"
+	t1=$EPOCHREALTIME
+	bh_recipe_check beachhead-nginx "$1" 2>"$BH_TMP/nginx-t.err" || {
+		cat "$BH_TMP/nginx-t.err" >&2
+		bh_fail "nginx -t refused the rendered file"
+	}
+	t2=$EPOCHREALTIME
+	FLEET_RENDER_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	FLEET_CHECK_MS=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+}
