@@ -7,6 +7,9 @@
  *            report_in_init = true;     misbehaves: reports a container
  *                                       "early" (early.example) and a pass
  *                                       from init(), which the core must ignore
+ *            await_poll_ms = 1000;      how often `await` looks for its file
+ *                                       (default 50; a benchmark that measures
+ *                                       idle daemons wants them nearly idle)
  *
  * The script runs from start(), one line at a time; `wait` pauses on a core
  * timer.  The plugin keeps a "world" of running containers; every full pass
@@ -69,6 +72,7 @@ struct scripted {
 	unsigned line_no;
 	struct bh_timer *wait_timer;
 	struct world_container *world;
+	unsigned await_poll_ms;
 };
 
 static void world_remove(struct scripted *s, const char *name)
@@ -184,7 +188,7 @@ static char *next_word(char **cursor)
 #define AGAIN (-2)
 
 /* Executes one line; returns a wait in ms (>0), 0 to go on, -1 on error,
- * AGAIN to run the same line again after AWAIT_POLL_MS. */
+ * AGAIN to run the same line again after the await poll interval. */
 static long run_line(struct scripted *s, char *line)
 {
 	line[strcspn(line, "\r\n")] = '\0';
@@ -254,7 +258,7 @@ static void run_script(void *arg)
 		long wait_ms = run_line(s, line);
 		if (wait_ms == AGAIN && at >= 0 && fseek(s->script, at, SEEK_SET) == 0) {
 			s->line_no--;
-			wait_ms = AWAIT_POLL_MS;
+			wait_ms = s->await_poll_ms;
 		}
 		at = ftell(s->script);
 		if (wait_ms < 0) {
@@ -281,6 +285,7 @@ static int scripted_init(const struct bh_init *args, void **self)
 {
 	const char *path = NULL;
 	int report_in_init = 0;
+	int await_poll_ms = AWAIT_POLL_MS;
 	config_setting_t *group = (config_setting_t *)args->config;
 	for (int i = 0; i < config_setting_length(group); i++) {
 		config_setting_t *st = config_setting_get_elem(group, (unsigned)i);
@@ -289,6 +294,9 @@ static int scripted_init(const struct bh_init *args, void **self)
 			path = config_setting_get_string(st);
 		} else if (strcmp(name, "report_in_init") == 0 && config_setting_type(st) == CONFIG_TYPE_BOOL) {
 			report_in_init = config_setting_get_bool(st);
+		} else if (strcmp(name, "await_poll_ms") == 0 && config_setting_type(st) == CONFIG_TYPE_INT &&
+			   config_setting_get_int(st) > 0) {
+			await_poll_ms = config_setting_get_int(st);
 		} else if (strcmp(name, "plugin") != 0) {
 			const char *file = config_setting_source_file(st);
 			args->api->log(args->host, BH_LOG_ERROR, "%s:%u: %s: unknown or bad setting '%s'",
@@ -309,6 +317,7 @@ static int scripted_init(const struct bh_init *args, void **self)
 	}
 	s->api = args->api;
 	s->host = args->host;
+	s->await_poll_ms = (unsigned)await_poll_ms;
 	*self = s;
 	if (report_in_init) {
 		char name[] = "early", address[] = "10.0.0.9", specs[] = "early.example";

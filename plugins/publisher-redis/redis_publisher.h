@@ -53,6 +53,11 @@ struct redis_sweep {
 	bool scanning;          /* a SCAN awaits its reply */
 	struct keyset deleted;  /* keys this sweep deleted (SCAN may name a key twice) */
 	bool refused_logged;    /* the server refused SCAN: said once, until a sweep works */
+	/* After a complete sweep on the link, a pass sweeps one slice of the
+	 * keyspace (redis_sweep.c says why): */
+	bool full_done;      /* a complete sweep ran on this link */
+	unsigned steps_left; /* SCAN steps this slice may still take */
+	char *resume;        /* cursor the next slice goes on from; NULL: "0" */
 };
 
 struct redis_publisher {

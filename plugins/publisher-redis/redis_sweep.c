@@ -14,6 +14,22 @@
  * its key.  The pattern escapes glob characters of the prefix, and every
  * key is checked against the prefix again before it is deleted: nothing
  * outside the namespace is ever touched.
+ *
+ * What a sweep costs does not depend on the namespace but on the whole
+ * database: SCAN MATCH filters after visiting every bucket, so a pass of one
+ * daemon over a million keys of others took 1,860 steps, and a fleet of H
+ * daemons sharing one server made the server visit H x (all keys) per
+ * refresh: quadratic in the fleet.  Leftovers come almost only from times the
+ * link was not there (a crash, an outage that lost DELs, containers that went
+ * while the daemon was down; a new master after a failover), so the first
+ * sweep on every link is complete, as before.  After that, a pass sweeps one
+ * slice of SLICE_STEPS steps and the next pass goes on where it stopped:
+ * what a pass costs the server is bounded whatever the size of the database
+ * (linear in the fleet), and a key someone else left in the namespace while
+ * the link stood still goes within (buckets / (SLICE_STEPS x COUNT)) passes.
+ * Neither an index of our keys kept on the server (a second write per
+ * registration, itself stale after a crash) nor trusting only what this
+ * process wrote (blind to the previous process's leftovers) keeps that.
  */
 #include "config.h"
 
@@ -25,6 +41,9 @@
 /* Buckets the server visits per step: a few hundred microseconds of its
  * time; the reply stays far below resp_link's caps. */
 #define SCAN_COUNT "500"
+/* Steps of a slice: 4,000 buckets a pass, a few milliseconds of the server's
+ * time, whatever else the database holds. */
+#define SLICE_STEPS 8u
 
 static void forget(struct redis_sweep *s)
 {
@@ -33,6 +52,14 @@ static void forget(struct redis_sweep *s)
 	free(s->cursor);
 	s->namespace_prefix = s->pattern = s->cursor = NULL;
 	keyset_clear(&s->deleted);
+}
+
+/* A new link: the next sweep is complete again, from the start. */
+static void restart_cycle(struct redis_sweep *s)
+{
+	free(s->resume);
+	s->resume = NULL;
+	s->full_done = false;
 }
 
 static bool set_cursor(struct redis_sweep *s, const char *cursor)
@@ -46,6 +73,18 @@ static bool set_cursor(struct redis_sweep *s, const char *cursor)
 }
 
 static void on_scan_reply(void *arg, void *privdata, const redisReply *r);
+static void report(struct redis_publisher *p, const char *what);
+
+/* The slice of this pass is done: the next pass goes on from the cursor. */
+static void pause_slice(struct redis_publisher *p)
+{
+	struct redis_sweep *s = &p->sweep;
+	report(p, "slice of the sweep");
+	free(s->resume);
+	s->resume = s->cursor;
+	s->cursor = NULL;
+	forget(s);
+}
 
 /* Sends the next SCAN; without a link the sweep waits for the next one. */
 static void step(struct redis_publisher *p)
@@ -53,6 +92,10 @@ static void step(struct redis_publisher *p)
 	struct redis_sweep *s = &p->sweep;
 	if (s->scanning || !redis_conn_usable(p) || !redis_publisher_may_write(p))
 		return; /* redis_sweep_connected() goes on */
+	if (s->full_done && s->steps_left == 0) {
+		pause_slice(p);
+		return;
+	}
 	const char *argv[6] = {"SCAN", s->cursor, "MATCH", s->pattern, "COUNT", SCAN_COUNT};
 	size_t lens[6] = {4, strlen(s->cursor), 5, strlen(s->pattern), 5, strlen(SCAN_COUNT)};
 	if (redis_conn_submit(p, on_scan_reply, NULL, 6, argv, lens) != BH_OK) {
@@ -62,18 +105,30 @@ static void step(struct redis_publisher *p)
 		return;
 	}
 	s->scanning = true;
+	if (s->full_done)
+		s->steps_left--;
 }
 
-static void finish(struct redis_publisher *p)
+static void report(struct redis_publisher *p, const char *what)
 {
 	struct redis_sweep *s = &p->sweep;
 	if (s->deleted.map.count > 0)
 		BH_INFO(p, "redis %s: deleting %zu keys under %s that no running container backs",
 			redis_conn_server(p), s->deleted.map.count, s->namespace_prefix);
 	else
-		BH_DEBUG(p, "redis %s: nothing to sweep under %s", redis_conn_server(p),
+		BH_DEBUG(p, "redis %s: %s: nothing to sweep under %s", redis_conn_server(p), what,
 			 s->namespace_prefix);
 	s->refused_logged = false;
+}
+
+/* The cursor came back to 0: the whole keyspace was visited. */
+static void finish(struct redis_publisher *p)
+{
+	struct redis_sweep *s = &p->sweep;
+	report(p, s->full_done ? "sweep cycle" : "sweep");
+	s->full_done = true;
+	free(s->resume);
+	s->resume = NULL;
 	forget(s);
 }
 
@@ -122,6 +177,7 @@ static void refused(struct redis_publisher *p, const char *error)
 		BH_DEBUG(p, "redis %s refused SCAN: %s", redis_conn_server(p), error);
 	s->refused_logged = true;
 	forget(s);
+	restart_cycle(s);
 }
 
 static void on_scan_reply(void *arg, void *privdata, const redisReply *r)
@@ -173,7 +229,9 @@ int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
 		return BH_OK; /* one at a time; the next pass sweeps again */
 	s->namespace_prefix = strdup(namespace_prefix);
 	s->pattern = resp_match_pattern(namespace_prefix);
-	s->cursor = strdup("0");
+	s->cursor = s->resume ? s->resume : strdup("0");
+	s->resume = NULL;
+	s->steps_left = SLICE_STEPS;
 	if (!s->namespace_prefix || !s->pattern || !s->cursor) {
 		forget(s);
 		return BH_ERR;
@@ -185,8 +243,14 @@ int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
 void redis_sweep_connected(struct redis_publisher *p)
 {
 	struct redis_sweep *s = &p->sweep;
-	if (s->namespace_prefix && !s->scanning)
+	restart_cycle(s);
+	/* A sweep the lost link interrupted starts again, complete. */
+	if (!s->namespace_prefix || s->scanning)
+		return;
+	if (set_cursor(s, "0"))
 		step(p);
+	else
+		forget(s);
 }
 
 size_t redis_sweep_waiting(const struct redis_publisher *p)
@@ -206,4 +270,5 @@ void redis_sweep_stop(struct redis_publisher *p)
 void redis_sweep_free(struct redis_publisher *p)
 {
 	forget(&p->sweep);
+	restart_cycle(&p->sweep);
 }
