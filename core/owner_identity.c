@@ -70,9 +70,11 @@ static int read_token(const char *path, char out[TOKEN_HEX + 1])
 	return 1;
 }
 
-/* Written to a temporary file and renamed: a crash leaves the old content or
- * the new one, never half of it. */
-static int write_file(const char *dir, const char *name, const char *text)
+/* Writes text to a temporary file and moves it to name: a crash leaves the
+ * old content or the new one, never half of it.  With exclusive, an
+ * existing name is kept (errno EEXIST): two daemons starting at once on one
+ * state_dir then agree on the first token written. */
+static int write_file(const char *dir, const char *name, const char *text, bool exclusive)
 {
 	char *path = bh_strfmt("%s/%s", dir, name);
 	char *tmp = bh_strfmt("%s/.%s.%ld", dir, name, (long)getpid());
@@ -81,11 +83,12 @@ static int write_file(const char *dir, const char *name, const char *text)
 	int fd = path && tmp && line ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	if (fd >= 0) {
 		bool written = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
-		if (close(fd) == 0 && written && rename(tmp, path) == 0)
+		if (close(fd) == 0 && written &&
+		    (exclusive ? link(tmp, path) : rename(tmp, path)) == 0)
 			rc = 0;
 	}
 	int saved = errno;
-	if (rc < 0 && tmp)
+	if (tmp && (rc < 0 || exclusive))
 		unlink(tmp);
 	free(path);
 	free(tmp);
@@ -150,11 +153,14 @@ static int persistent_token(const char *dir, const char *machine, char out[TOKEN
 	if (!path)
 		return -1;
 	int rc = read_token(path, out);
+	if (rc == 0) {
+		rc = random_token(out) < 0 ? -1 : write_file(dir, TOKEN_FILE, out, true);
+		if (rc < 0 && errno == EEXIST) /* another daemon was first */
+			rc = read_token(path, out) > 0 ? 0 : -1;
+	}
 	free(path);
-	if (rc == 0)
-		rc = random_token(out) < 0 ? -1 : write_file(dir, TOKEN_FILE, out);
 	if (rc >= 0 && is_token(machine))
-		rc = write_file(dir, MACHINE_FILE, machine);
+		rc = write_file(dir, MACHINE_FILE, machine, false);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -49,6 +50,50 @@ START_TEST(test_token_survives_a_restart)
 	owner_identity_free(&first);
 	owner_identity_free(&second);
 	free(state);
+}
+END_TEST
+
+/* Daemons that start at once on one fresh state_dir agree on one token (the
+ * first written wins), so a later restart of any of them finds its own. */
+START_TEST(test_simultaneous_first_starts_agree)
+{
+	enum { CHILDREN = 6, ROUNDS = 20 };
+	for (int round = 0; round < ROUNDS; round++) {
+		char *state = bh_strfmt("%s/race%d", dir, round);
+		int go[2], out[2];
+		ck_assert_int_eq(pipe(go), 0);
+		ck_assert_int_eq(pipe(out), 0);
+		/* Every child waits for the start line's EOF, then loads. */
+		for (int i = 0; i < CHILDREN; i++) {
+			pid_t pid = fork();
+			ck_assert_int_ge(pid, 0);
+			if (pid == 0) {
+				char c;
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0)
+					_exit(2);
+				struct owner_identity id;
+				if (owner_identity_load(&id, state) < 0 || !id.state_dir)
+					_exit(3);
+				_exit(write(out[1], id.token, 32) == 32 ? 0 : 4);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		close(out[1]);
+		char first[33] = "", token[33] = "";
+		for (int i = 0; i < CHILDREN; i++) {
+			ck_assert_int_eq(read(out[0], token, 32), 32);
+			if (!first[0])
+				memcpy(first, token, sizeof first);
+			ck_assert_str_eq(token, first);
+		}
+		close(out[0]);
+		int status;
+		while (wait(&status) > 0)
+			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		free(state);
+	}
 }
 END_TEST
 
@@ -187,6 +232,7 @@ int main(void)
 	TCase *tc = tcase_create("owner_identity");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_token_survives_a_restart);
+	tcase_add_test(tc, test_simultaneous_first_starts_agree);
 	tcase_add_test(tc, test_unusable_dir_runs_without_one);
 	tcase_add_test(tc, test_corrupt_token_file_is_not_trusted);
 	tcase_add_test(tc, test_state_of_another_machine_is_dropped);
