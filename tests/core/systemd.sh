@@ -46,5 +46,6 @@ bh_wait_for 10 "[ \$(grep -cx 'READY=1' '$BH_TMP/notes') -ge 2 ]" "READY=1 after
 
 kill -TERM $pid
 wait $pid || bh_fail "daemon exited non-zero"
-grep -qx 'STOPPING=1' "$BH_TMP/notes" || bh_fail "no STOPPING=1"
+# The listener writes what it received on its own time: wait for it.
+bh_wait_for 5 "grep -qx 'STOPPING=1' '$BH_TMP/notes'" "STOPPING=1" || bh_fail "no STOPPING=1"
 bh_check_valgrind
