@@ -267,6 +267,32 @@ static int check_metrics_listen(struct load_ctx *ctx, const config_setting_t *wh
 	return 0;
 }
 
+/* A setting the command line overrides and the environment fills in when
+ * neither the command line nor the file gives it (--plugin-dir's order):
+ * stores the winner in *field with its origin and sets *taken to it (NULL
+ * when the file's value, or none, stands) and *origin to its name. */
+static int override_from_cli_or_env(struct load_ctx *ctx, enum setting_id id, char **field,
+				    const char *from_cli, const char *option, const char *env_name,
+				    const char **taken, const char **origin)
+{
+	const char *env = getenv(env_name);
+	const char *value = from_cli ? from_cli : *field ? NULL : env && env[0] ? env : NULL;
+	*taken = value;
+	*origin = from_cli ? option : env_name;
+	if (!value)
+		return 0;
+	char *copy = strdup(value);
+	if (!copy)
+		return fail(ctx, NULL, "out of memory");
+	free(*field);
+	*field = copy;
+	if (from_cli)
+		return note_cli_origin(ctx, id, option);
+	free(ctx->settings->origins[id]);
+	ctx->settings->origins[id] = bh_strfmt("environment (%s)", env_name);
+	return 0;
+}
+
 /* --metrics-listen wins over metrics_listen, which wins over
  * BEACHHEAD_METRICS_LISTEN (as for state_dir).  The variable lets a
  * container image turn the listener on for the daemon and for
@@ -275,20 +301,12 @@ static int check_metrics_listen(struct load_ctx *ctx, const config_setting_t *wh
 static int apply_metrics_listen(struct load_ctx *ctx, const char *from_cli)
 {
 	struct settings *st = ctx->settings;
-	const char *env = getenv("BEACHHEAD_METRICS_LISTEN");
-	const char *value = from_cli ? from_cli : st->metrics_listen ? NULL : env && env[0] ? env : NULL;
-	const char *origin = from_cli ? "--metrics-listen" : "BEACHHEAD_METRICS_LISTEN";
-	if (!value)
-		return 0;
-	free(st->metrics_listen);
-	if (!(st->metrics_listen = strdup(value)))
-		return fail(ctx, NULL, "out of memory");
-	if (from_cli)
-		note_cli_origin(ctx, SETTING_METRICS_LISTEN, "--metrics-listen");
-	else
-		st->origins[SETTING_METRICS_LISTEN] = bh_strfmt("environment (BEACHHEAD_METRICS_LISTEN)");
+	const char *value, *origin;
+	if (override_from_cli_or_env(ctx, SETTING_METRICS_LISTEN, &st->metrics_listen, from_cli,
+				     "--metrics-listen", "BEACHHEAD_METRICS_LISTEN", &value, &origin) < 0)
+		return -1;
 	const char *why = NULL;
-	if (listen_address_parse(value, &st->metrics_address, &why) < 0)
+	if (value && listen_address_parse(value, &st->metrics_address, &why) < 0)
 		return fail(ctx, NULL, "%s \"%s\": %s", origin, value, why);
 	return 0;
 }
@@ -683,20 +701,12 @@ static int apply_host_id(struct load_ctx *ctx, const char *from_cli)
 static int apply_state_dir(struct load_ctx *ctx, const char *from_cli)
 {
 	struct settings *st = ctx->settings;
-	const char *env = getenv("BEACHHEAD_STATE_DIR");
-	const char *value = from_cli ? from_cli : st->state_dir ? NULL : env && env[0] ? env : NULL;
-	const char *origin = from_cli ? "--state-dir" : "BEACHHEAD_STATE_DIR";
-	if (value) {
-		if (value[0] != '/')
-			return fail(ctx, NULL, "%s \"%s\" must be an absolute path", origin, value);
-		free(st->state_dir);
-		if (!(st->state_dir = strdup(value)))
-			return fail(ctx, NULL, "out of memory");
-		if (from_cli)
-			note_cli_origin(ctx, SETTING_STATE_DIR, "--state-dir");
-		else
-			st->origins[SETTING_STATE_DIR] = bh_strfmt("environment (BEACHHEAD_STATE_DIR)");
-	}
+	const char *value, *origin;
+	if (override_from_cli_or_env(ctx, SETTING_STATE_DIR, &st->state_dir, from_cli, "--state-dir",
+				     "BEACHHEAD_STATE_DIR", &value, &origin) < 0)
+		return -1;
+	if (value && value[0] != '/')
+		return fail(ctx, NULL, "%s \"%s\" must be an absolute path", origin, value);
 	if (!st->state_dir && !(st->state_dir = strdup(DEFAULT_STATE_DIR)))
 		return fail(ctx, NULL, "out of memory");
 	return 0;
