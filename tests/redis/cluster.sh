@@ -13,21 +13,26 @@
 . "$top_srcdir/tests/lib/redis.sh"
 bh_redis_setup
 
-# 1. Two cluster nodes.
-node() { # node NAME PORT
-	mkdir -p "$BH_TMP/$1"
+# 1. Two cluster nodes.  Each attempt gets its own directories: a node of a
+# failed attempt (a port taken, a slow start) may still hold its nodes.conf,
+# and Redis refuses a cluster configuration file another node has locked.
+node() { # node DIR PORT
+	mkdir -p "$1"
 	redis-server --bind 127.0.0.1 --port "$2" --cluster-enabled yes \
-		--cluster-config-file "$BH_TMP/$1/nodes.conf" --dir "$BH_TMP/$1" --save '' \
-		--appendonly no --daemonize no --logfile "$BH_TMP/$1/log" &
-	bh_on_exit "kill -9 $!"
+		--cluster-config-file "$1/nodes.conf" --dir "$1" --save '' \
+		--appendonly no --daemonize no --logfile "$1/log" &
+	bh_on_exit "kill -9 $! 2>/dev/null"
+	NODE_PIDS="$NODE_PIDS $!"
 }
 for attempt in 1 2 3; do
 	PA=$(bh_redis_random_port)
 	PB=$((PA + 1))
-	node na "$PA"
-	node nb "$PB"
-	bh_wait_for 5 "redis-cli -p $PA ping && redis-cli -p $PB ping" "the cluster nodes" && break
-	[ "$attempt" = 3 ] && bh_fail "cluster nodes did not start: $(tail -n 3 "$BH_TMP"/n?/log)"
+	NODE_PIDS=
+	node "$BH_TMP/try$attempt/na" "$PA"
+	node "$BH_TMP/try$attempt/nb" "$PB"
+	bh_wait_for 15 "redis-cli -p $PA ping && redis-cli -p $PB ping" "the cluster nodes" && break
+	[ "$attempt" = 3 ] && bh_fail "cluster nodes did not start: $(tail -n 3 "$BH_TMP"/try*/n?/log)"
+	kill -9 $NODE_PIDS 2>/dev/null
 done
 cli_a() { redis-cli -p "$PA" "$@"; }
 cli_b() { redis-cli -p "$PB" "$@"; }
