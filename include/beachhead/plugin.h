@@ -51,7 +51,9 @@
  *                    metric_set, metric_observe with enum bh_metric_type
  *                    and struct bh_metric_label (a plugin's counters,
  *                    gauges and histograms, which the core serves on
- *                    /metrics; sdk.h wraps them).
+ *                    /metrics; sdk.h wraps them);
+ *                    struct bh_init: one_pass (the one-pass mode said
+ *                    explicitly; refresh stays the interval).
  *
  * To change at the next major (each needs a break of the layout):
  *
@@ -339,7 +341,7 @@ struct bh_init {
 	/* Global settings. */
 	const char *key_prefix; /* where keys live: key_prefix [+ host_id + "/"] */
 	unsigned expire;  /* seconds, 0 = no expiry */
-	unsigned refresh; /* seconds, 0 = one pass then exit */
+	unsigned refresh; /* seconds; 0 in one-pass mode (see one_pass) */
 	/* Containers named explicitly (NULL-terminated; may be empty). */
 	const char *const *containers;
 	int enumerate; /* also enumerate all running containers */
@@ -360,6 +362,10 @@ struct bh_init {
 	 * NULL for --check-config. */
 	const char *owner_token;
 	const char *owner_record;
+	/* The daemon runs one pass and exits (--refresh 0 or a one-pass run):
+	 * publish, withdraw nothing, keep no watch.  Say so by this flag, not
+	 * by refresh == 0. */
+	int one_pass;
 };
 
 /* The key of a namespace's claim is key_prefix (the namespace) + this: '@'
