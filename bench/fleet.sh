@@ -4,7 +4,7 @@
 #   bench/fleet.sh HOSTS CONTAINERS     (from a built tree; make check first)
 #
 # HOSTS daemons, each with its own host id, state directory and the scripted
-# inspector (tests/scripted_inspector.c: no engine per host) running
+# inspector (tests/plugins/scripted_inspector.c: no engine per host) running
 # CONTAINERS containers, publish into a real 3-member etcd cluster (data on
 # /dev/shm), then the same fleet into one redis-server.  Container c of host
 # h is at 10.(h/256).(h%256).(c+1) and serves app<c>.example.org: every
@@ -24,7 +24,7 @@
 #     (mean, max) and CPU per refresh (mean per daemon);
 #   - one host SIGKILLed: time until its keys are gone from the store (etcd:
 #     its lease runs out; Redis: the keys expire) and, for Redis, from the
-#     file the confd stand-in (tests/confd/standin.go) renders from the
+#     file the confd stand-in (tests/recipes/standin.go) renders from the
 #     shipped nginx recipe, rendered again and again as confd's interval
 #     mode does;
 #   - 10 % of the hosts restarting at once (SIGTERM, then started again with
@@ -37,7 +37,7 @@
 #     time of the recipe's own check_cmd (nginx -t).  A recipe that renders
 #     no registration (one that reads a single key level, under host ids)
 #     is reported as such.
-# Every phase checks the invariants that tests/fleet/fleet_short.sh checks:
+# Every phase checks the invariants that tests/system/fleet_short.sh checks:
 # each registration present exactly once, nothing else under the prefix
 # (keys whose last segment starts with '@' are namespace claims, not
 # registrations), and nothing left behind.

@@ -16,7 +16,7 @@
 #      "registering" (and, apart, path created -> reachable: the reconnect
 #      backoff's share);
 #   2. five stuck inspections: five containers whose inspections never
-#      answer (tests/docker/engine-proxy.py, a STAND-IN proxy in front of
+#      answer (tests/inspector-docker/engine-proxy.py, a STAND-IN proxy in front of
 #      the real engine, withholds them; timeout_ms 30 s) and ten others:
 #      daemon connected -> the ten registered; then a container started
 #      while the five are still stuck: its start event -> registered;

@@ -18,7 +18,7 @@ top_srcdir=${top_srcdir:-$(dirname "$here")}
 top_builddir=${top_builddir:-$top_srcdir}
 BEACHHEAD=${BEACHHEAD:-$top_builddir/beachhead-companion}
 # Every plugin directory of the build tree, as tests/local.am does.
-BEACHHEAD_PLUGIN_PATH=${BEACHHEAD_PLUGIN_PATH:-$top_builddir/plugins/publisher-stdout/.libs:$top_builddir/plugins/inspector-docker/.libs:$top_builddir/plugins/publisher-redis/.libs:$top_builddir/tests/.libs}
+BEACHHEAD_PLUGIN_PATH=${BEACHHEAD_PLUGIN_PATH:-$top_builddir/plugins/publisher-stdout/.libs:$top_builddir/plugins/inspector-docker/.libs:$top_builddir/plugins/publisher-redis/.libs:$top_builddir/tests/plugins/.libs}
 export top_srcdir top_builddir BEACHHEAD BEACHHEAD_PLUGIN_PATH
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -36,7 +36,7 @@ bench_require_built() {
 # The benches that drive the daemon with a script need the test-only
 # scripted inspector, which `make check` builds.
 bench_require_scripted_inspector() {
-	[ -e "$top_builddir/tests/.libs/inspector-scripted.so" ] ||
+	[ -e "$top_builddir/tests/plugins/.libs/inspector-scripted.so" ] ||
 		bh_fail "the scripted inspector is not built (make check builds it: make -C $top_builddir check TESTS=)"
 }
 

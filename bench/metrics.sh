@@ -61,7 +61,7 @@ CONF
 start() {
 	local b=${2:-$top_builddir}
 	: >"$BH_TMP/err"
-	BEACHHEAD_PLUGIN_PATH=$b/plugins/publisher-stdout/.libs:$b/tests/.libs \
+	BEACHHEAD_PLUGIN_PATH=$b/plugins/publisher-stdout/.libs:$b/tests/plugins/.libs \
 		"$b/beachhead-companion" -c "$1" --verbose >/dev/null 2>"$BH_TMP/err" &
 	PID=$!
 	bh_on_exit "kill -9 $PID"

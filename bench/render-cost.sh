@@ -1,6 +1,6 @@
 #!/bin/bash
 # Benchmark: what the shipped nginx recipe costs confd (the stand-in,
-# tests/confd/standin.go) and nginx -t as registrations grow, by how many
+# tests/recipes/standin.go) and nginx -t as registrations grow, by how many
 # distinct domains they carry:
 #
 #   bench/render-cost.sh [REGISTRATIONS...]     (default 500 1000 2000)

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Traffic through the proxies, measured: runs tests/traffic/nginx.sh and
-# tests/traffic/haproxy.sh (real HTTP through nginx / haproxy configured by
+# Traffic through the proxies, measured: runs tests/recipes/traffic_nginx.sh and
+# tests/recipes/traffic_haproxy.sh (real HTTP through nginx / haproxy configured by
 # the confd recipes, to busybox httpd replicas that listen at once or 3 s
 # after start; see tests/lib/traffic.sh) RUNS times each, with
 #   shipped      the recipes of etc/confd
@@ -47,7 +47,7 @@ for variant in shipped no-failover; do
 	for proxy in nginx haproxy; do
 		for run in $(seq "$RUNS"); do
 			echo "# $variant $proxy run $run" >&2
-			BH_RECIPES=$recipes sh "$top_srcdir/tests/traffic/$proxy.sh" 2>"$BH_TMP/log" >/dev/null
+			BH_RECIPES=$recipes sh "$top_srcdir/tests/recipes/traffic_$proxy.sh" 2>"$BH_TMP/log" >/dev/null
 			sed -n "s/^# figures: /variant=$variant /p" "$BH_TMP/log" >>"$BH_TMP/figures"
 		done
 	done

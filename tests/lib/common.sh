@@ -82,7 +82,7 @@ bh_wait_for() {
 # (the loop tests use it to prove there are no leaks).
 bh_daemon_cmd() {
 	if [ -n "${BH_VALGRIND:-}" ]; then
-		echo "valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=42 --suppressions=$top_srcdir/tests/suppressions/valgrind.supp --log-file=$BH_TMP/valgrind.%p.log $BEACHHEAD"
+		echo "valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=42 --suppressions=$top_srcdir/tests/lib/valgrind.supp --log-file=$BH_TMP/valgrind.%p.log $BEACHHEAD"
 	else
 		echo "$BEACHHEAD"
 	fi

@@ -243,7 +243,7 @@ bh_ip() {
 
 # --- the stand-in proxy and the daemon's configuration ---
 
-# bh_engine_start_proxy: tests/docker/engine-proxy.py, a STAND-IN proxy in
+# bh_engine_start_proxy: tests/inspector-docker/engine-proxy.py, a STAND-IN proxy in
 # front of the real engine (see its header for what it can be told to do).
 # Sets BH_PROXY_SOCK (the daemon's engine address), BH_PROXY_CTL (its control
 # directory) and BH_PROXY_LOG (its request log; the stream's doings go to
@@ -254,7 +254,7 @@ bh_engine_start_proxy() {
 	BH_PROXY_SOCK=$BH_TMP/proxy.sock
 	BH_PROXY_LOG=$BH_TMP/requests
 	mkdir -p "$BH_PROXY_CTL"
-	python3 "$top_srcdir/tests/docker/engine-proxy.py" "$BH_PROXY_SOCK" "$BH_DOCKER_SOCK" \
+	python3 "$top_srcdir/tests/inspector-docker/engine-proxy.py" "$BH_PROXY_SOCK" "$BH_DOCKER_SOCK" \
 		"$BH_PROXY_CTL" "$BH_PROXY_LOG" &
 	bh_on_exit "kill $!"
 	bh_wait_for 10 '[ -S "$BH_PROXY_SOCK" ]' "the stand-in proxy" || exit 1

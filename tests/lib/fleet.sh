@@ -1,7 +1,7 @@
 # A simulated fleet: HOSTS daemons, each with its own host id, state
-# directory and scripted inspector (tests/scripted_inspector.c) running
+# directory and scripted inspector (tests/plugins/scripted_inspector.c) running
 # CONTAINERS containers, against a real 3-member etcd cluster or one
-# redis-server.  Used by bench/fleet.sh (figures) and tests/fleet/ (the
+# redis-server.  Used by bench/fleet.sh (figures) and tests/system/ (the
 # invariants).  Needs bash; source after common.sh, redis.sh and etcd.sh,
 # with HOSTS, CONTAINERS, EXPIRE and REFRESH set, then bh_setup_tmp and
 # fleet_init.  STORE (etcd or redis) says which store a phase uses:

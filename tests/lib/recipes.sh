@@ -6,7 +6,7 @@
 #   bh_recipes_go_build OUT DIR
 #       builds the Go program (standard library only) in DIR into OUT
 #   bh_recipes_build_standin
-#       builds tests/confd/standin/ (the TEST-ONLY confd stand-in, Go
+#       builds tests/recipes/standin/ (the TEST-ONLY confd stand-in, Go
 #       standard library only, offline) into $BH_TMP/confd-standin
 #   bh_recipe_render NAME OUT
 #       renders etc/confd/templates of the resource conf.d/NAME.toml, with
@@ -36,7 +36,7 @@ bh_recipes_go_build() {
 }
 
 bh_recipes_build_standin() {
-	bh_recipes_go_build "$BH_TMP/confd-standin" "$top_srcdir/tests/confd/standin"
+	bh_recipes_go_build "$BH_TMP/confd-standin" "$top_srcdir/tests/recipes/standin"
 }
 
 # The value of KEY in a confd resource file: one line, or ''' ... ''' on one line.

@@ -14,12 +14,12 @@
 # Everything lives in $BH_TMP/redis (unix socket paths must stay under 108
 # bytes, which is why BH_TMP is under /tmp) and is killed by the test's trap.
 #
-# The daemon against that server (the tests/redis/* preamble and endings):
+# The daemon against that server (the tests/publisher-redis/* preamble and endings):
 #
 #   bh_redis_setup [redis-server options...]
 #       bh_redis_require, bh_setup_tmp and bh_redis_start in one
 #   bh_redis_script_containers N A.B [SPEC...] >"$BH_TMP/script"
-#       a scripted-inspector script (tests/scripted_inspector.c) of N `up`
+#       a scripted-inspector script (tests/plugins/scripted_inspector.c) of N `up`
 #       lines: container cI at A.B.(I/250).(I%250+1) serving cI.example.org
 #       and every SPEC, in which each @ stands for cI
 #   bh_redis_config_file FILE tcp|unix|none ['publisher settings' [LINE...]]

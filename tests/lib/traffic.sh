@@ -51,7 +51,7 @@ bh_traffic_enter() {
 bh_traffic_setup() {
 	bh_setup_tmp
 	bh_recipes_build_standin
-	bh_recipes_go_build "$BH_TMP/load" "$top_srcdir/tests/traffic/load"
+	bh_recipes_go_build "$BH_TMP/load" "$top_srcdir/tests/recipes/load"
 	# confd's redis watch needs keyspace events (docs/confd.md).
 	bh_redis_start --notify-keyspace-events 'K$g'
 	# Registered after redis-server's, so run before it is killed.

@@ -130,7 +130,7 @@ printf '%s\n' '#define _GNU_SOURCE 1' '#define PACKAGE_VERSION "test"' >"$T/scri
 # shellcheck disable=SC2046 # pkg-config output is a list of flags
 cc -std=c11 -Wall -Werror -fPIC -shared -fvisibility=hidden -I"$T/scripted" \
 	$(pkg-config --cflags beachhead-plugin) -o "$T/scripted/inspector-scripted.so" \
-	"$top_srcdir/tests/scripted_inspector.c" $(pkg-config --libs beachhead-plugin) 2>"$T/cc.log" ||
+	"$top_srcdir/tests/plugins/scripted_inspector.c" $(pkg-config --libs beachhead-plugin) 2>"$T/cc.log" ||
 	{ cat "$T/cc.log" >&2; bh_fail "building the scripted inspector against /usr/include/beachhead"; }
 printf '%s\n' 'up web 10.0.0.1 example.org' >"$T/script"
 cat >"$T/dry.conf" <<CONF

@@ -133,7 +133,7 @@ c++ -std=c++11 -Wall -Wextra -Werror $(pkg-config --cflags beachhead-plugin) -c 
 	-o "$T/cxx.o" >"$T/cxx.log" 2>&1 || { cat "$T/cxx.log" >&2; bh_fail "the installed SDK headers do not compile as C++"; }
 
 # --- 4. the installed daemon with the installed example ------------------
-scripted=$T/build/tests/.libs/inspector-scripted.so
+scripted=$T/build/tests/plugins/.libs/inspector-scripted.so
 [ -f "$scripted" ] || bh_fail "no $scripted"
 mkdir "$T/out"
 cat >"$T/script" <<'SCRIPT'
