@@ -184,6 +184,53 @@ static inline struct bh_strmap_node *bh_strmap_next(struct bh_strmap_iter *it)
 	return n;
 }
 
+/* A set of entries that each own their key: the find-or-add and the
+ * clear-all every keyed table writes alike.
+ *
+ *     struct thing { struct bh_strmap_node node; char *name; ... };
+ *     struct thing *t = BH_STRMAP_ADD(&map, name, struct thing, node, name);
+ *     ...
+ *     bh_strmap_clear(&map, free_thing_node);
+ *
+ * BH_STRMAP_ADD allocates a zeroed entry, gives it its own copy of key (in
+ * the char * member key_member, which node.key points at; the entry frees
+ * it) and inserts it.  The key must not be in the map yet.  NULL when out
+ * of memory (nothing is left allocated). */
+static inline void *bh_strmap_add_new_(struct bh_strmap *map, const char *key, size_t size,
+				       size_t node_offset, size_t key_offset)
+{
+	char *entry = (char *)calloc(1, size);
+	char *copy = strdup(key);
+	if (!entry || !copy) {
+		free(entry);
+		free(copy);
+		return NULL;
+	}
+	struct bh_strmap_node *node = (struct bh_strmap_node *)(void *)(entry + node_offset);
+	memcpy(entry + key_offset, &copy, sizeof copy);
+	node->key = copy;
+	if (bh_strmap_insert(map, node) < 0) {
+		free(copy);
+		free(entry);
+		return NULL;
+	}
+	return entry;
+}
+
+#define BH_STRMAP_ADD(map, key, type, node_member, key_member)                     \
+	((type *)bh_strmap_add_new_((map), (key), sizeof(type), offsetof(type, node_member), \
+				    offsetof(type, key_member)))
+
+/* Calls free_entry on every node (which frees the entry that holds it),
+ * then frees the bucket array: the map is empty again. */
+static inline void bh_strmap_clear(struct bh_strmap *map, void (*free_entry)(struct bh_strmap_node *))
+{
+	struct bh_strmap_iter it = bh_strmap_iter(map);
+	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
+		free_entry(n);
+	bh_strmap_free(map);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "dlist.h"
 #include "http_multi.h"
 
 #define CONNECT_TIMEOUT_CAP_MS 5000L
@@ -149,13 +150,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 static void request_unlink(struct bh_http *c, struct bh_http_request *r)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else if (c->requests == r)
-		c->requests = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	r->prev = r->next = NULL;
+	BH_DLIST_UNLINK(c->requests, r);
 }
 
 static void request_free(struct bh_http_request *r)
@@ -348,10 +343,7 @@ struct bh_http_request *bh_http_start(struct bh_http *c, const struct bh_http_ca
 		request_free(r);
 		return NULL;
 	}
-	r->next = c->requests;
-	if (c->requests)
-		c->requests->prev = r;
-	c->requests = r;
+	BH_DLIST_PUSH(c->requests, r);
 	return r;
 }
 

@@ -7,7 +7,8 @@
 #define WRITES_HELP "Writes the store acknowledged, by operation."
 
 void bh_publisher_metrics_register(struct bh_publisher_metrics *m, const struct bh_host_api *api,
-				   struct bh_host *host)
+				   struct bh_host *host, const char *const *error_kinds,
+				   size_t n_error_kinds)
 {
 	*m = (struct bh_publisher_metrics){.api = api, .host = host};
 	m->connected = BH_GAUGE(m, "beachhead_publisher_connected",
@@ -19,12 +20,18 @@ void bh_publisher_metrics_register(struct bh_publisher_metrics *m, const struct 
 	m->reconnects = BH_COUNTER(m, "beachhead_publisher_reconnects_total",
 				   "Connections made again after a loss.", NULL, NULL);
 	BH_METRIC_SET(m, m->connected, 0);
+	if (n_error_kinds > BH_PUBLISHER_ERROR_KINDS_MAX)
+		n_error_kinds = BH_PUBLISHER_ERROR_KINDS_MAX;
+	m->n_error_kinds = n_error_kinds;
+	for (size_t i = 0; i < n_error_kinds; i++)
+		m->errors[i] = BH_COUNTER(m, "beachhead_publisher_errors_total",
+					  "Errors of the publisher, by kind.", "kind", error_kinds[i]);
 }
 
-struct bh_metric *bh_publisher_metrics_error_kind(struct bh_publisher_metrics *m, const char *kind)
+void bh_publisher_metrics_error(struct bh_publisher_metrics *m, unsigned kind)
 {
-	return BH_COUNTER(m, "beachhead_publisher_errors_total", "Errors of the publisher, by kind.",
-			  "kind", kind);
+	if (kind < m->n_error_kinds)
+		BH_METRIC_INC(m, m->errors[kind]);
 }
 
 void bh_publisher_metrics_connected(struct bh_publisher_metrics *m, bool up)

@@ -38,17 +38,13 @@ struct dk_known *known_add(struct known_set *set, const char *id, const char *na
 	struct dk_known *k = known_find(set, id);
 	if (k)
 		return k;
-	k = calloc(1, sizeof *k);
-	if (!k || !(k->id = strdup(id)) || !(k->name = strdup(name ? name : id))) {
-		if (k)
-			entry_free(k);
+	char *copy = strdup(name ? name : id);
+	k = copy ? BH_STRMAP_ADD(&set->map, id, struct dk_known, node, id) : NULL;
+	if (!k) {
+		free(copy);
 		return NULL;
 	}
-	k->node.key = k->id;
-	if (bh_strmap_insert(&set->map, &k->node) < 0) {
-		entry_free(k);
-		return NULL;
-	}
+	k->name = copy;
 	return k;
 }
 
@@ -73,12 +69,14 @@ void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_
 	}
 }
 
+static void node_free(struct bh_strmap_node *node)
+{
+	entry_free(known_of(node));
+}
+
 void known_free(struct known_set *set)
 {
-	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
-	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		entry_free(known_of(n));
-	bh_strmap_free(&set->map);
+	bh_strmap_clear(&set->map, node_free);
 }
 
 static bool replace(char **slot, const char *value)

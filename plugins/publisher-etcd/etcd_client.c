@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dlist.h"
 #include "common/http_multi.h"
 #include <beachhead/sdk.h>
 #include "etcd_publisher.h"
@@ -67,13 +68,7 @@ static bool authenticate(struct etcd_client *c);
 
 static void unlink_call(struct etcd_client *c, struct etcd_call *call)
 {
-	if (call->prev)
-		call->prev->next = call->next;
-	else if (c->calls == call)
-		c->calls = call->next;
-	if (call->next)
-		call->next->prev = call->prev;
-	call->prev = call->next = NULL;
+	BH_DLIST_UNLINK(c->calls, call);
 }
 
 static void free_call(struct etcd_call *call)
@@ -300,10 +295,7 @@ struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object
 	call->done = done;
 	call->arg = arg;
 	call->is_auth = strcmp(path, "/v3/auth/authenticate") == 0;
-	call->next = c->calls;
-	if (c->calls)
-		c->calls->prev = call;
-	c->calls = call;
+	BH_DLIST_PUSH(c->calls, call);
 	if (!send_call(c, call)) {
 		unlink_call(c, call);
 		free_call(call);

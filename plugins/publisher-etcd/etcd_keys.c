@@ -45,17 +45,7 @@ struct etcd_key *etcd_keys_get(struct etcd_keys *k, const char *key)
 	struct etcd_key *e = etcd_keys_find(k, key);
 	if (e)
 		return e;
-	e = calloc(1, sizeof *e);
-	if (!e || !(e->key = strdup(key))) {
-		free(e);
-		return NULL;
-	}
-	e->node.key = e->key;
-	if (bh_strmap_insert(&k->map, &e->node) < 0) {
-		key_free(e);
-		return NULL;
-	}
-	return e;
+	return BH_STRMAP_ADD(&k->map, key, struct etcd_key, node, key);
 }
 
 void etcd_keys_remove(struct etcd_keys *k, struct etcd_key *e)
@@ -71,12 +61,14 @@ void etcd_keys_each(struct etcd_keys *k, void (*fn)(void *arg, struct etcd_key *
 		fn(arg, key_of(n)); /* fn may remove it */
 }
 
+static void node_free(struct bh_strmap_node *node)
+{
+	key_free(key_of(node));
+}
+
 void etcd_keys_free(struct etcd_keys *k)
 {
-	struct bh_strmap_iter it = bh_strmap_iter(&k->map);
-	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		key_free(key_of(n));
-	bh_strmap_free(&k->map);
+	bh_strmap_clear(&k->map, node_free);
 }
 
 bool etcd_key_dirty(const struct etcd_key *e)

@@ -9,9 +9,7 @@ void etcd_metrics_register(struct etcd_metrics *m, const struct bh_host_api *api
 {
 	static const char *const kinds[ETCD_ERR_COUNT] = {"session", "lease_lost", "write"};
 	struct bh_publisher_metrics *c = &m->common;
-	bh_publisher_metrics_register(c, api, host);
-	for (int i = 0; i < ETCD_ERR_COUNT; i++)
-		m->errors[i] = bh_publisher_metrics_error_kind(c, kinds[i]);
+	bh_publisher_metrics_register(c, api, host, kinds, ETCD_ERR_COUNT);
 	m->lease_ttl = BH_GAUGE(c, "beachhead_etcd_lease_ttl_seconds",
 				"TTL of the lease the keys are on, as etcd last answered (0: none).");
 	m->reconciled = BH_COUNTER(c, "beachhead_etcd_reconciled_total",
@@ -26,7 +24,7 @@ void etcd_metrics_connected(struct etcd_metrics *m, bool up)
 
 void etcd_metrics_error(struct etcd_metrics *m, enum etcd_error_kind kind)
 {
-	BH_METRIC_INC(&m->common, m->errors[kind]);
+	bh_publisher_metrics_error(&m->common, kind);
 }
 
 void etcd_metrics_write_done(struct etcd_metrics *m, bool put, uint64_t sent_ms)

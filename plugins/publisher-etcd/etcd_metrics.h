@@ -22,8 +22,7 @@ enum etcd_error_kind {
 };
 
 struct etcd_metrics {
-	struct bh_publisher_metrics common;
-	struct bh_metric *errors[ETCD_ERR_COUNT];
+	struct bh_publisher_metrics common; /* errors_total{kind} by enum etcd_error_kind */
 	struct bh_metric *lease_ttl;
 	struct bh_metric *reconciled;
 };

@@ -7,9 +7,10 @@
  *
  * A reload (SIGHUP) initialises the new plugin instance while the old one
  * still runs, in the same loaded module: the passwords etcd accepted are
- * remembered here, per instance, user and endpoints, for as long as an
- * instance of the module lives (held from init() to destroy(), so that a
- * reload's new instance, initialised before the old one goes, finds them).  When etcd refuses the file's password and
+ * remembered (common/accepted_credentials.c), per instance, user and
+ * endpoints, for as long as an instance of the module lives (held from
+ * init() to destroy(), so that a reload's new instance, initialised before
+ * the old one goes, finds them).  When etcd refuses the file's password and
  * accepted another one before, that one is sent instead, and one error
  * says so: a rotation etcd does not know about yet, or a typo in the file,
  * never replaces a working link with a broken one.  A new password in the
@@ -23,17 +24,8 @@
 
 #include <beachhead/sdk.h>
 
+#include "common/accepted_credentials.h"
 #include "etcd_publisher.h"
-
-/* What etcd accepted, in this process; shared by the instances of the
- * module (a reload's old and new instance). */
-struct accepted {
-	char *id;
-	char *password;
-	struct accepted *next;
-};
-static struct accepted *accepted_list;
-static unsigned holders;
 
 struct etcd_password {
 	const struct bh_host_api *api;
@@ -47,41 +39,6 @@ struct etcd_password {
 	bool fallback_logged;
 	bool unreadable_logged;
 };
-
-static void wipe(char *secret)
-{
-	if (secret)
-		memset(secret, 0, strlen(secret));
-	free(secret);
-}
-
-static struct accepted *find_accepted(const char *id)
-{
-	for (struct accepted *a = accepted_list; a; a = a->next)
-		if (strcmp(a->id, id) == 0)
-			return a;
-	return NULL;
-}
-
-static void remember(const char *id, const char *password)
-{
-	struct accepted *a = find_accepted(id);
-	char *copy = strdup(password);
-	if (!copy)
-		return; /* only the fallback is lost */
-	if (!a) {
-		a = calloc(1, sizeof *a);
-		if (!a || !(a->id = strdup(id))) {
-			free(a);
-			wipe(copy);
-			return;
-		}
-		a->next = accepted_list;
-		accepted_list = a;
-	}
-	wipe(a->password);
-	a->password = copy;
-}
 
 static char *make_id(const struct etcd_settings *s)
 {
@@ -107,7 +64,7 @@ struct etcd_password *etcd_password_new(const struct bh_host_api *api, struct bh
 	pw->file = settings->password ? strdup(settings->password) : NULL;
 	if (!pw->id || !pw->file) {
 		free(pw->id);
-		wipe(pw->file);
+		bh_secret_free(pw->file);
 		free(pw);
 		return NULL;
 	}
@@ -135,17 +92,17 @@ static void reread(struct etcd_password *pw)
 			     pw->settings->password_file);
 		pw->fallback_logged = false;
 	}
-	wipe(pw->file);
+	bh_secret_free(pw->file);
 	pw->file = now;
 }
 
 const char *etcd_password_choose(struct etcd_password *pw)
 {
 	reread(pw);
-	struct accepted *a = find_accepted(pw->id);
-	pw->use_accepted = pw->refused && strcmp(pw->refused, pw->file) == 0 && a &&
-			   strcmp(a->password, pw->file) != 0 && !pw->accepted_refused;
-	return pw->use_accepted ? a->password : pw->file;
+	const char *accepted = bh_accepted_credentials_find(pw->id, NULL);
+	pw->use_accepted = pw->refused && strcmp(pw->refused, pw->file) == 0 && accepted &&
+			   strcmp(accepted, pw->file) != 0 && !pw->accepted_refused;
+	return pw->use_accepted ? accepted : pw->file;
 }
 
 bool etcd_password_verdict(struct etcd_password *pw, bool accepted, const char *error)
@@ -161,8 +118,8 @@ bool etcd_password_verdict(struct etcd_password *pw, bool accepted, const char *
 		return false;
 	}
 	if (accepted) {
-		remember(pw->id, pw->file);
-		wipe(pw->refused);
+		bh_accepted_credentials_remember(pw->id, NULL, pw->file);
+		bh_secret_free(pw->refused);
 		pw->refused = NULL;
 		pw->accepted_refused = false;
 		return false;
@@ -172,10 +129,10 @@ bool etcd_password_verdict(struct etcd_password *pw, bool accepted, const char *
 		return false;
 	}
 	bool first_refusal = !pw->refused || strcmp(pw->refused, pw->file) != 0;
-	wipe(pw->refused);
+	bh_secret_free(pw->refused);
 	pw->refused = strdup(pw->file);
-	struct accepted *a = find_accepted(pw->id);
-	bool fallback = a && strcmp(a->password, pw->file) != 0 && !pw->accepted_refused;
+	const char *before = bh_accepted_credentials_find(pw->id, NULL);
+	bool fallback = before && strcmp(before, pw->file) != 0 && !pw->accepted_refused;
 	if (first_refusal)
 		pw->api->log(pw->host, BH_LOG_DEBUG, "etcd refused the password in %s: %s%s",
 			     pw->settings->password_file, error ? error : "?",
@@ -188,25 +145,7 @@ void etcd_password_free(struct etcd_password *pw)
 	if (!pw)
 		return;
 	free(pw->id);
-	wipe(pw->file);
-	wipe(pw->refused);
+	bh_secret_free(pw->file);
+	bh_secret_free(pw->refused);
 	free(pw);
-}
-
-void etcd_passwords_hold(void)
-{
-	holders++;
-}
-
-void etcd_passwords_release(void)
-{
-	if (holders > 0 && --holders > 0)
-		return;
-	while (accepted_list) {
-		struct accepted *a = accepted_list;
-		accepted_list = a->next;
-		free(a->id);
-		wipe(a->password);
-		free(a);
-	}
 }

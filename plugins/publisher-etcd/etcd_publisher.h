@@ -61,10 +61,6 @@ const char *etcd_password_choose(struct etcd_password *pw);
  * trying at once (the one accepted before). */
 bool etcd_password_verdict(struct etcd_password *pw, bool accepted, const char *error);
 void etcd_password_free(struct etcd_password *pw);
-/* The remembered passwords live while an instance holds them (init() to
- * destroy()). */
-void etcd_passwords_hold(void);
-void etcd_passwords_release(void);
 
 /* ------------------------------------------------------------------ client */
 

@@ -41,6 +41,7 @@
 
 #include <beachhead/sdk.h>
 
+#include "common/accepted_credentials.h"
 #include "common/backoff.h"
 #include "common/http_multi.h"
 #include "etcd_metrics.h"
@@ -818,7 +819,7 @@ static void pub_free(struct etcd_pub *p)
 	free(p->owner_token);
 	free(p->conflict_with);
 	free(p);
-	etcd_passwords_release();
+	bh_accepted_credentials_release();
 	bh_http_library_cleanup();
 }
 
@@ -854,7 +855,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 		free(p);
 		return BH_ERR;
 	}
-	etcd_passwords_hold();
+	bh_accepted_credentials_hold();
 	p->api = args->api;
 	p->host = args->host;
 	p->ttl = args->expire;
@@ -862,7 +863,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 	bh_backoff_init(&p->backoff, RETRY_MIN_MS, RETRY_MAX_MS);
 	if (etcd_settings_parse(args, &p->settings) != BH_OK) {
 		free(p);
-		etcd_passwords_release();
+		bh_accepted_credentials_release();
 		bh_http_library_cleanup();
 		return BH_ERR;
 	}

@@ -7,7 +7,8 @@
  * that worked (and says so), rather than replacing a working publisher with
  * one that cannot write.  Kept in this module's statics, which outlive the
  * instances (the module is never unloaded: -z nodelete), and freed with the
- * last instance.
+ * last instance: common/accepted_credentials.c, which publisher-etcd's
+ * password choice uses too.
  */
 #ifndef BH_REDIS_CREDENTIALS_H
 #define BH_REDIS_CREDENTIALS_H

@@ -50,14 +50,9 @@ struct held_reg *held_put(struct held_set *set, const struct bh_registration *re
 	struct held_reg *h = held_find(set, reg->key);
 	if (h)
 		return take_value(h, reg) == 0 ? h : NULL;
-	h = calloc(1, sizeof *h);
-	if (!h || !(h->key = strdup(reg->key)) || take_value(h, reg) < 0) {
-		if (h)
-			reg_free(h);
-		return NULL;
-	}
-	h->node.key = h->key;
-	if (bh_strmap_insert(&set->map, &h->node) < 0) {
+	h = BH_STRMAP_ADD(&set->map, reg->key, struct held_reg, node, key);
+	if (h && take_value(h, reg) < 0) {
+		bh_strmap_unlink(&set->map, &h->node);
 		reg_free(h);
 		return NULL;
 	}
@@ -71,12 +66,14 @@ void held_remove(struct held_set *set, const char *key)
 		reg_free(BH_STRMAP_ENTRY(n, struct held_reg, node));
 }
 
+static void node_free(struct bh_strmap_node *node)
+{
+	reg_free(BH_STRMAP_ENTRY(node, struct held_reg, node));
+}
+
 void held_clear(struct held_set *set)
 {
-	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
-	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		reg_free(BH_STRMAP_ENTRY(n, struct held_reg, node));
-	bh_strmap_free(&set->map);
+	bh_strmap_clear(&set->map, node_free);
 }
 
 void held_forget_own_events(struct held_set *set)

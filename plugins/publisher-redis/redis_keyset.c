@@ -37,12 +37,14 @@ static void entry_free(struct keyset_entry *e)
 	free(e);
 }
 
+static void node_free(struct bh_strmap_node *node)
+{
+	entry_free(entry_of(node));
+}
+
 void keyset_clear(struct keyset *set)
 {
-	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
-	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		entry_free(entry_of(n));
-	bh_strmap_free(&set->map);
+	bh_strmap_clear(&set->map, node_free);
 	keyset_init(set);
 }
 
@@ -53,17 +55,7 @@ static struct keyset_entry *find(const struct keyset *set, const char *key)
 
 static struct keyset_entry *add(struct keyset *set, const char *key)
 {
-	struct keyset_entry *e = calloc(1, sizeof *e);
-	if (!e || !(e->key = strdup(key))) {
-		free(e);
-		return NULL;
-	}
-	e->node.key = e->key;
-	if (bh_strmap_insert(&set->map, &e->node) < 0) {
-		entry_free(e);
-		return NULL;
-	}
-	return e;
+	return BH_STRMAP_ADD(&set->map, key, struct keyset_entry, node, key);
 }
 
 int keyset_put(struct keyset *set, const char *key, uint64_t tag)

@@ -9,9 +9,7 @@ void redis_metrics_register(struct redis_publisher *p)
 	static const char *const kinds[REDIS_METRIC_ERR_COUNT] = {"link", "refused", "auth", "protocol",
 							   "no_master", "write"};
 	struct redis_metrics *m = &p->metrics;
-	bh_publisher_metrics_register(&m->common, p->api, p->host);
-	for (int i = 0; i < REDIS_METRIC_ERR_COUNT; i++)
-		m->errors[i] = bh_publisher_metrics_error_kind(&m->common, kinds[i]);
+	bh_publisher_metrics_register(&m->common, p->api, p->host, kinds, REDIS_METRIC_ERR_COUNT);
 	m->failovers = BH_COUNTER(p, "beachhead_redis_failovers_total",
 				  "Sentinel named a new master and the publisher moved to it.", NULL, NULL);
 }
@@ -28,12 +26,12 @@ void redis_metrics_link_failure(struct redis_publisher *p, int kind)
 				  : kind == LINK_PROTOCOL    ? REDIS_METRIC_ERR_PROTOCOL
 				  : kind == LINK_NO_MASTER   ? REDIS_METRIC_ERR_NO_MASTER
 							     : REDIS_METRIC_ERR_LINK;
-	BH_METRIC_INC(p, p->metrics.errors[k]);
+	bh_publisher_metrics_error(&p->metrics.common, k);
 }
 
 void redis_metrics_write_refused(struct redis_publisher *p)
 {
-	BH_METRIC_INC(p, p->metrics.errors[REDIS_METRIC_ERR_WRITE]);
+	bh_publisher_metrics_error(&p->metrics.common, REDIS_METRIC_ERR_WRITE);
 }
 
 void redis_metrics_write_done(struct redis_publisher *p, bool set, uint64_t sent_ms)

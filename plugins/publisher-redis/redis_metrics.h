@@ -28,8 +28,7 @@ enum redis_error_kind {
 };
 
 struct redis_metrics {
-	struct bh_publisher_metrics common;
-	struct bh_metric *errors[REDIS_METRIC_ERR_COUNT];
+	struct bh_publisher_metrics common; /* errors_total{kind} by enum redis_error_kind */
 	struct bh_metric *failovers;
 };
 
