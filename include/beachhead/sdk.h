@@ -45,6 +45,7 @@
 #define BEACHHEAD_SDK_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,18 @@ static inline int bh_config_bool(struct bh_config *cfg, const config_setting_t *
 		return -1;
 	*out = config_setting_get_bool(s);
 	return 0;
+}
+
+/* ------------------------------------------------------------- the mode */
+
+/* The daemon runs one pass and exits: bh_init.one_pass (ABI 1.3); a host
+ * of an older minor does not pass that field, and there refresh == 0 says
+ * the same. */
+static inline int bh_init_one_pass(const struct bh_init *args)
+{
+	if (args->size >= offsetof(struct bh_init, one_pass) + sizeof args->one_pass)
+		return args->one_pass != 0;
+	return args->refresh == 0;
 }
 
 /* ----------------------------------------------------- namespace claims */

@@ -29,7 +29,8 @@
 
 #include <beachhead/sdk.h>
 
-#include "etcd_publisher.h"
+#include "etcd_claim.h"
+#include "etcd_json.h"
 
 struct etcd_claim {
 	struct etcd_client *client;

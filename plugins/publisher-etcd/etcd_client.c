@@ -28,7 +28,9 @@
 #include "common/dlist.h"
 #include "common/http_multi.h"
 #include <beachhead/sdk.h>
-#include "etcd_publisher.h"
+#include "etcd_client.h"
+#include "etcd_json.h"
+#include "etcd_password.h"
 
 /* Answers are small (no values are read back except by a sweep, which asks
  * for keys only); a cap protects against a hostile or confused peer. */
@@ -400,65 +402,10 @@ void etcd_stream_resume(struct etcd_client *c, struct bh_http_request *r)
 	bh_http_resume(c->http, r);
 }
 
-/* --- base64 (RFC 4648, with padding), as the gateway encodes bytes --- */
-
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *etcd_b64_encode(const char *data, size_t len)
+int64_t etcd_reply_revision(const struct etcd_reply *reply)
 {
-	const unsigned char *in = (const unsigned char *)data;
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	if (!out)
-		return NULL;
-	char *o = out;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		*o++ = b64_alphabet[(v >> 18) & 63];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < len ? b64_alphabet[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int b64_value(char ch)
-{
-	const char *p = ch ? strchr(b64_alphabet, ch) : NULL;
-	return p ? (int)(p - b64_alphabet) : -1;
-}
-
-char *etcd_b64_decode(const char *text, size_t *len)
-{
-	size_t n = strlen(text);
-	if (n % 4 != 0)
-		return NULL;
-	char *out = malloc(n / 4 * 3 + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		for (int k = 0; k < 4; k++)
-			v[k] = text[i + k] == '=' && i + 4 == n && k >= 2 ? 0 : b64_value(text[i + k]);
-		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 ||
-		    (text[i + 2] == '=' && text[i + 3] != '=')) {
-			free(out);
-			return NULL;
-		}
-		unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
-		out[o++] = (char)(bits >> 16);
-		if (text[i + 2] != '=')
-			out[o++] = (char)(bits >> 8 & 0xff);
-		if (text[i + 3] != '=')
-			out[o++] = (char)(bits & 0xff);
-	}
-	out[o] = '\0';
-	if (len)
-		*len = o;
-	return out;
+	json_object *header = NULL;
+	if (!reply->json || !json_object_object_get_ex(reply->json, "header", &header))
+		return 0;
+	return etcd_json_int64(header, "revision");
 }

@@ -18,7 +18,7 @@
 
 #include <beachhead/sdk.h>
 
-#include "etcd_publisher.h"
+#include "etcd_config.h"
 
 #define DEFAULT_TIMEOUT_MS 2000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 1000L

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etcd_publisher.h"
+#include "etcd_keys.h"
 
 int etcd_keys_init(struct etcd_keys *k)
 {

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 
 #include <beachhead/sdk.h>
 
-#include "etcd_publisher.h"
+#include "etcd_lease_file.h"
 
 static uint64_t fnv1a(uint64_t h, const char *text)
 {

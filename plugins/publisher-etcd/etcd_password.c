@@ -25,7 +25,7 @@
 #include <beachhead/sdk.h>
 
 #include "common/accepted_credentials.h"
-#include "etcd_publisher.h"
+#include "etcd_password.h"
 
 struct etcd_password {
 	const struct bh_host_api *api;

@@ -30,7 +30,8 @@
 #include <beachhead/sdk.h>
 
 #include "common/backoff.h"
-#include "etcd_publisher.h"
+#include "etcd_watch.h"
+#include "etcd_json.h"
 
 #define RETRY_MIN_MS 200u
 #define RETRY_MAX_MS 5000u

@@ -45,7 +45,13 @@
 #include "common/backoff.h"
 #include "common/http_multi.h"
 #include "etcd_metrics.h"
-#include "etcd_publisher.h"
+#include "etcd_claim.h"
+#include "etcd_client.h"
+#include "etcd_config.h"
+#include "etcd_json.h"
+#include "etcd_keys.h"
+#include "etcd_lease_file.h"
+#include "etcd_watch.h"
 
 #define RETRY_MIN_MS 200u
 #define RETRY_MAX_MS 5000u
@@ -57,7 +63,8 @@ struct etcd_pub {
 	struct bh_host *host;
 	struct etcd_settings settings;
 	unsigned ttl;     /* lease TTL in seconds; 0 = no lease */
-	unsigned refresh; /* 0 = one pass, then exit */
+	unsigned refresh; /* seconds between passes */
+	bool one_pass;    /* one pass, then the daemon exits: nothing retries */
 	char *namespace;  /* key_prefix: the namespace with a host id, else shared */
 	bool shared;      /* no host id: other hosts write under the same prefix */
 	char *lease_path; /* the lease file, NULL without state_dir */
@@ -139,7 +146,7 @@ static void session_failed(struct etcd_pub *p, const char *why, bool answered)
 	etcd_metrics_error(&p->metrics, ETCD_ERR_SESSION);
 	if (p->keepalive_timer)
 		p->api->timer_disarm(p->host, p->keepalive_timer);
-	if (p->refresh == 0) {
+	if (p->one_pass) {
 		/* One pass: nothing will retry; say so and let the daemon exit. */
 		if (!p->down_logged)
 			p->api->report_error(p->host, NULL, "etcd: %s", why);
@@ -370,7 +377,7 @@ static void claim_refused(struct etcd_pub *p, const char *owner, bool own_token)
 		  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
 		  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
 	const char *what = lost ? " since now" : "";
-	if (p->refresh == 0) {
+	if (p->one_pass) {
 		p->api->report_error(p->host, NULL, fmt, p->namespace, owner, what, "exiting");
 		etcd_keys_each(&p->keys, give_up_pending, p);
 		return;
@@ -401,7 +408,7 @@ static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
  * the session stays up; said once, retried with backoff. */
 static void claim_not_allowed(struct etcd_pub *p, const struct etcd_reply *reply)
 {
-	if (p->refresh == 0) {
+	if (p->one_pass) {
 		reply_failed(p, reply);
 		return;
 	}
@@ -573,7 +580,7 @@ static void on_snapshot_end(void *arg, int64_t revision)
 		etcd_claim_try(p->claim, p->lease);
 		return;
 	}
-	if (p->shared && !p->had_snapshot && p->refresh > 0 && p->lease != 0 &&
+	if (p->shared && !p->had_snapshot && !p->one_pass && p->lease != 0 &&
 	    p->api->timer_arm(p->host, p->adopt_timer, (uint64_t)p->refresh * 1000u + 1000u) < 0)
 		BH_ERROR(p, "cannot arm the timer that drops a restart's leftovers");
 	p->had_snapshot = true;
@@ -588,7 +595,7 @@ static void on_watch_failed(void *arg, const struct etcd_reply *reply)
 {
 	struct etcd_pub *p = arg;
 	/* One pass: nothing else would end the wait for the first read. */
-	if (!p->synced && p->refresh == 0) {
+	if (!p->synced && p->one_pass) {
 		reply_failed(p, reply);
 		return;
 	}
@@ -860,6 +867,7 @@ static int etcd_init(const struct bh_init *args, void **self)
 	p->host = args->host;
 	p->ttl = args->expire;
 	p->refresh = args->refresh;
+	p->one_pass = bh_init_one_pass(args);
 	bh_backoff_init(&p->backoff, RETRY_MIN_MS, RETRY_MAX_MS);
 	if (etcd_settings_parse(args, &p->settings) != BH_OK) {
 		free(p);

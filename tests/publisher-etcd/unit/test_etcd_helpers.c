@@ -14,7 +14,8 @@
 
 #include <check.h>
 
-#include "etcd_publisher.h"
+#include "etcd_keys.h"
+#include "etcd_lease_file.h"
 
 #define LEASE 42
 
