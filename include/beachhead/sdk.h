@@ -92,6 +92,22 @@ static inline char *bh_strfmt(const char *fmt, ...)
 #define BH_INFO(p, ...) ((p)->api->log((p)->host, BH_LOG_INFO, __VA_ARGS__))
 #define BH_DEBUG(p, ...) ((p)->api->log((p)->host, BH_LOG_DEBUG, __VA_ARGS__))
 
+/* The plugin's status line (bh_host_api.set_status), formatted; an
+ * allocation failure leaves the status as it was. */
+static inline void bh_set_status(const struct bh_host_api *api, struct bh_host *host,
+				 const char *fmt, ...) BH_PRINTF(3, 4);
+static inline void bh_set_status(const struct bh_host_api *api, struct bh_host *host,
+				 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = bh_vstrfmt(fmt, ap);
+	va_end(ap);
+	if (text)
+		api->set_status(host, text);
+	free(text);
+}
+
 /* ----------------------------------------------------------- configuration */
 
 struct bh_config {

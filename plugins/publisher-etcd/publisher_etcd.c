@@ -1,8 +1,8 @@
 /*
  * publisher-etcd: registrations as etcd v3 keys, through the JSON gateway.
  *
- * One lease per daemon with TTL = expire; every key is put on it and a
- * keep-alive runs at a third of the TTL.  A daemon that dies stops the
+ * Every key is put on the daemon's lease (etcd_session.c: granted, kept
+ * alive, resumed after a restart); a daemon that dies stops the
  * keep-alives and etcd deletes its keys by itself when the lease runs out;
  * watchers (confd's etcdv3 backend) see delete events.  expire = 0: no
  * lease, keys stay until deleted.
@@ -12,11 +12,9 @@
  * revision, no watch event).  A withdrawal deletes at once.  stop() leaves
  * the keys to their lease: a restart must not flap the proxy.
  *
- * Restarts resume: the lease id is kept in state_dir (etcd_lease_file.c);
- * a restarted daemon asks whether it still lives (lease/timetolive), keeps
- * it alive and compares what etcd holds with what it wants instead of
- * putting again: a restart writes nothing, and a restart while etcd refuses
- * new leases (NOSPACE) loses no key.
+ * Restarts resume the lease and compare what etcd holds with what the
+ * daemon wants instead of putting again: a restart writes nothing, and a
+ * restart while etcd refuses new leases (NOSPACE) loses no key.
  *
  * Reconciliation: the daemon watches the keys it may own (etcd_watch.c: a
  * snapshot, then the /v3/watch stream).  A key it owns that someone else
@@ -28,10 +26,8 @@
  * With a host id the namespace is claimed first (etcd_claim.c): nothing is
  * written or swept there while another daemon's claim lives.
  *
- * The session (lease granted, cluster reachable) is UP or DOWN.  DOWN:
- * writes wait, a timer retries with capped backoff; the first keep-alive
- * that works tells whether the lease survived.  A lost lease (cut off longer
- * than its TTL) is replaced at once and every key is put again.
+ * While the session is down, writes wait; a lost lease (cut off longer
+ * than its TTL) is replaced by the session and every key is put again.
  */
 #include "config.h"
 
@@ -42,9 +38,9 @@
 #include <beachhead/sdk.h>
 
 #include "common/accepted_credentials.h"
-#include "common/backoff.h"
 #include "common/http_multi.h"
 #include "etcd_metrics.h"
+#include "etcd_session.h"
 #include "etcd_claim.h"
 #include "etcd_client.h"
 #include "etcd_config.h"
@@ -52,9 +48,6 @@
 #include "etcd_keys.h"
 #include "etcd_lease_file.h"
 #include "etcd_watch.h"
-
-#define RETRY_MIN_MS 200u
-#define RETRY_MAX_MS 5000u
 
 enum claim_state { CLAIM_WANTED, CLAIM_HELD, CLAIM_REFUSED };
 
@@ -68,20 +61,12 @@ struct etcd_pub {
 	char *namespace;  /* key_prefix: the namespace with a host id, else shared */
 	bool shared;      /* no host id: other hosts write under the same prefix */
 	char *lease_path; /* the lease file, NULL without state_dir */
+	int64_t resume_lease; /* from the lease file, for the session */
 
 	struct etcd_client *client;
+	struct etcd_session *session; /* the lease, or the probe without one */
 	struct etcd_keys keys;
-	int64_t lease; /* 0 = none granted yet */
-	int64_t resume_lease; /* from the lease file, until asked about */
-	bool up;
 	bool stopping;
-	bool down_logged;
-	struct etcd_call *session_call; /* grant, keep-alive or probe in flight */
-	enum { SESSION_GRANT, SESSION_RESUME, SESSION_KEEPALIVE, SESSION_PROBE } session_kind;
-	struct bh_timer *keepalive_timer;
-	struct bh_timer *retry_timer;
-	bool retry_armed; /* many failing writes arm it once, not once each */
-	struct bh_backoff backoff;
 
 	struct etcd_watch *watch;
 	bool synced;        /* the watch's snapshot is in: writes may go */
@@ -105,25 +90,21 @@ struct etcd_pub {
 	struct etcd_metrics metrics; /* etcd_metrics.c */
 };
 
-static void connect_session(struct etcd_pub *p);
 static void kick(struct etcd_pub *p, struct etcd_key *e);
 static void advance(struct etcd_pub *p);
 
+/* Both NULL-safe: publish() may come before start() made the session. */
+static int64_t lease_of(const struct etcd_pub *p)
+{
+	return p->session ? etcd_session_lease(p->session) : 0;
+}
+
 static bool writable(const struct etcd_pub *p)
 {
-	return p->up && p->synced && (!p->claim || p->claim_state == CLAIM_HELD);
+	return p->session && etcd_session_is_up(p->session) && p->synced && (!p->claim || p->claim_state == CLAIM_HELD);
 }
 
-/* ------------------------------------------------------------- the session */
-
-static void set_status(struct etcd_pub *p, const char *fmt, const char *arg) BH_PRINTF(2, 0);
-static void set_status(struct etcd_pub *p, const char *fmt, const char *arg)
-{
-	char *text = bh_strfmt(fmt, arg);
-	if (text)
-		p->api->set_status(p->host, text);
-	free(text);
-}
+/* ---------------------------------------------------- what the session says */
 
 static void give_up_pending(void *arg, struct etcd_key *e)
 {
@@ -138,38 +119,10 @@ static void give_up_pending(void *arg, struct etcd_key *e)
 	e->foreign = true; /* not dirty: nothing more to wait for */
 }
 
-/* answered: etcd said no (e.g. NOSPACE), as opposed to no answer at all. */
-static void session_failed(struct etcd_pub *p, const char *why, bool answered)
+static void on_session_gave_up(void *arg)
 {
-	p->up = false;
-	etcd_metrics_connected(&p->metrics, false);
-	etcd_metrics_error(&p->metrics, ETCD_ERR_SESSION);
-	if (p->keepalive_timer)
-		p->api->timer_disarm(p->host, p->keepalive_timer);
-	if (p->one_pass) {
-		/* One pass: nothing will retry; say so and let the daemon exit. */
-		if (!p->down_logged)
-			p->api->report_error(p->host, NULL, "etcd: %s", why);
-		p->down_logged = true;
-		etcd_keys_each(&p->keys, give_up_pending, p);
-		return;
-	}
-	if (!p->down_logged) {
-		BH_WARNING(p, "etcd %s: %s (retrying)", answered ? "refuses" : "unreachable", why);
-		set_status(p, answered ? "etcd refuses: %s" : "etcd unreachable: %s", why);
-		p->down_logged = true;
-	}
-	if (p->retry_armed)
-		return;
-	if (p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->backoff)) < 0)
-		BH_ERROR(p, "cannot arm the retry timer");
-	else
-		p->retry_armed = true;
-}
-
-static void reply_failed(struct etcd_pub *p, const struct etcd_reply *reply)
-{
-	session_failed(p, reply->error ? reply->error : "?", reply->json != NULL);
+	struct etcd_pub *p = arg;
+	etcd_keys_each(&p->keys, give_up_pending, p);
 }
 
 static void kick_one(void *arg, struct etcd_key *e)
@@ -179,23 +132,16 @@ static void kick_one(void *arg, struct etcd_key *e)
 
 static void run_sweep(struct etcd_pub *p);
 
-static void session_up(struct etcd_pub *p)
+static void on_session_up(void *arg)
 {
-	bool was_up = p->up;
-	p->up = true;
-	etcd_metrics_connected(&p->metrics, true);
-	bh_backoff_reset(&p->backoff);
-	if (p->down_logged) {
-		BH_INFO(p, "etcd reachable again at %s", etcd_endpoint(p->client));
-		p->down_logged = false;
-	}
-	if (!was_up)
-		set_status(p, "etcd at %s", etcd_endpoint(p->client));
-	if (p->ttl > 0 && !p->stopping &&
-	    p->api->timer_arm(p->host, p->keepalive_timer, (uint64_t)p->ttl * 1000u / 3u) < 0)
-		BH_ERROR(p, "cannot arm the keep-alive timer");
+	struct etcd_pub *p = arg;
 	etcd_watch_follow_client(p->watch);
 	advance(p);
+}
+
+static void on_session_retry(void *arg)
+{
+	advance(arg);
 }
 
 /* The lease is gone: so are our keys in etcd.  Stale keys were on it too. */
@@ -207,149 +153,15 @@ static void forget_stored(void *arg, struct etcd_key *e)
 		etcd_keys_remove(&p->keys, e);
 }
 
-static void lease_lost(struct etcd_pub *p)
+static void on_lease_lost(void *arg, int64_t old_lease, unsigned ttl)
 {
-	if (p->lease == 0)
-		return;
+	struct etcd_pub *p = arg;
 	BH_WARNING(p, "etcd lease %" PRId64 " expired (cut off longer than %u s): "
-		   "granting a new one and putting %zu keys again", p->lease, p->ttl, p->keys.map.count);
-	p->lease = 0;
-	p->up = false;
-	etcd_metrics_connected(&p->metrics, false);
-	etcd_metrics_error(&p->metrics, ETCD_ERR_LEASE_LOST);
-	etcd_metrics_lease_ttl(&p->metrics, 0);
+		   "granting a new one and putting %zu keys again", old_lease, ttl, p->keys.map.count);
 	etcd_keys_each(&p->keys, forget_stored, p);
 	/* The claim was on the lease too. */
 	if (p->claim && p->claim_state == CLAIM_HELD)
 		p->claim_state = CLAIM_WANTED;
-	connect_session(p);
-}
-
-static void lease_granted(struct etcd_pub *p, int64_t lease)
-{
-	p->lease = lease;
-	char *why = NULL;
-	if (etcd_lease_file_write(p->lease_path, lease, &why) < 0)
-		BH_WARNING(p, "etcd: %s (a restart will put every key again)", why ? why : "out of memory");
-	free(why);
-	BH_DEBUG(p, "etcd lease %" PRId64 " granted, TTL %u s", p->lease, p->ttl);
-}
-
-/* lease/timetolive about the lease of the previous process. */
-static void resume_answered(struct etcd_pub *p, const struct etcd_reply *reply)
-{
-	int64_t left = etcd_json_int64(reply->json, "TTL");
-	int64_t granted = etcd_json_int64(reply->json, "grantedTTL");
-	int64_t lease = p->resume_lease;
-	p->resume_lease = 0;
-	if (left > 0 && granted == (int64_t)p->ttl) {
-		BH_INFO(p, "etcd: resuming lease %" PRId64 " of the previous run (%" PRId64 " s left)", lease, left);
-		p->lease = lease;
-	} else {
-		BH_DEBUG(p, "etcd: lease %" PRId64 " of the previous run is %s", lease,
-			 left > 0 ? "of another TTL" : "gone");
-	}
-	connect_session(p); /* keep-alive at once, or a grant */
-}
-
-static void on_session(void *arg, const struct etcd_reply *reply)
-{
-	struct etcd_pub *p = arg;
-	p->session_call = NULL;
-	if (!reply->ok) {
-		reply_failed(p, reply);
-		return;
-	}
-	if (p->session_kind == SESSION_PROBE) {
-		session_up(p);
-		return;
-	}
-	if (p->session_kind == SESSION_RESUME) {
-		resume_answered(p, reply);
-		return;
-	}
-	if (p->session_kind == SESSION_GRANT) {
-		int64_t lease = etcd_json_int64(reply->json, "ID");
-		if (lease == 0) {
-			session_failed(p, "lease grant answered without an ID", true);
-			return;
-		}
-		lease_granted(p, lease);
-		etcd_metrics_lease_ttl(&p->metrics, etcd_json_int64(reply->json, "TTL"));
-		session_up(p);
-		return;
-	}
-	/* An answer to keep-alive: {"result": {"ID": .., "TTL": ..}}; no TTL
-	 * means the lease no longer exists. */
-	json_object *result = NULL;
-	(void)json_object_object_get_ex(reply->json, "result", &result);
-	if (p->lease == 0 || etcd_json_int64(result, "ID") != p->lease) {
-		/* The lease was declared lost while this was under way. */
-		connect_session(p);
-		return;
-	}
-	if (etcd_json_int64(result, "TTL") <= 0) {
-		lease_lost(p);
-		return;
-	}
-	etcd_metrics_lease_ttl(&p->metrics, etcd_json_int64(result, "TTL"));
-	session_up(p);
-}
-
-static json_object *session_request(struct etcd_pub *p, const char **path)
-{
-	json_object *body = json_object_new_object();
-	bool ok = body != NULL;
-	if (p->ttl > 0 && p->lease == 0 && p->resume_lease != 0) {
-		p->session_kind = SESSION_RESUME;
-		*path = "/v3/lease/timetolive";
-		ok = ok && etcd_json_add_lease(body, "ID", p->resume_lease);
-	} else if (p->ttl > 0 && p->lease == 0) {
-		p->session_kind = SESSION_GRANT;
-		*path = "/v3/lease/grant";
-		ok = ok && json_object_object_add(body, "TTL", json_object_new_int64(p->ttl)) == 0;
-	} else if (p->ttl > 0) {
-		p->session_kind = SESSION_KEEPALIVE;
-		*path = "/v3/lease/keepalive";
-		ok = ok && etcd_json_add_lease(body, "ID", p->lease);
-	} else {
-		/* No lease to keep: a cheap read proves the cluster answers. */
-		p->session_kind = SESSION_PROBE;
-		*path = "/v3/kv/range";
-		ok = ok && etcd_json_add_b64(body, "key", "/") &&
-		     json_object_object_add(body, "count_only", json_object_new_boolean(1)) == 0;
-	}
-	if (!ok) {
-		json_object_put(body);
-		return NULL;
-	}
-	return body;
-}
-
-static void connect_session(struct etcd_pub *p)
-{
-	if (p->session_call)
-		return;
-	const char *path = NULL;
-	json_object *body = session_request(p, &path);
-	p->session_call = body ? etcd_call(p->client, path, body, on_session, p) : NULL;
-	if (!p->session_call)
-		session_failed(p, "cannot queue a request (out of memory)", false);
-}
-
-static void on_keepalive_timer(void *arg)
-{
-	connect_session(arg);
-}
-
-static void on_retry_timer(void *arg)
-{
-	struct etcd_pub *p = arg;
-	p->retry_armed = false;
-	if (p->up)
-		advance(p);
-	else
-		connect_session(p);
 }
 
 /* --------------------------------------------------------------- the claim */
@@ -383,7 +195,7 @@ static void claim_refused(struct etcd_pub *p, const char *owner, bool own_token)
 		return;
 	}
 	BH_ERROR(p, fmt, p->namespace, owner, what, "retrying the claim until it is free");
-	set_status(p, "namespace claimed by another daemon: %s", owner);
+	bh_set_status(p->api, p->host, "namespace claimed by another daemon: %s", owner);
 }
 
 static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
@@ -409,15 +221,14 @@ static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
 static void claim_not_allowed(struct etcd_pub *p, const struct etcd_reply *reply)
 {
 	if (p->one_pass) {
-		reply_failed(p, reply);
+		etcd_session_reply_failed(p->session, reply);
 		return;
 	}
 	if (!p->claim_error_logged)
 		BH_ERROR(p, "etcd refuses the claim on %s (%s): nothing is written there until it can (the "
 			 "user needs read-write on the prefix)", p->owner_key, reply->error ? reply->error : "?");
 	p->claim_error_logged = true;
-	if (!p->retry_armed && p->api->timer_arm(p->host, p->retry_timer, bh_backoff_next(&p->backoff)) == 0)
-		p->retry_armed = true;
+	etcd_session_retry_later(p->session);
 }
 
 static void on_claim(void *arg, const struct etcd_claim_result *r)
@@ -429,11 +240,11 @@ static void on_claim(void *arg, const struct etcd_claim_result *r)
 	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
 		claim_refused(p, r->owner, r->own_token);
 	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
-		lease_lost(p); /* the claim names a lease that is gone */
+		etcd_session_lease_lost(p->session); /* the claim names a lease that is gone */
 	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
 		claim_not_allowed(p, r->reply);
 	} else {
-		reply_failed(p, r->reply);
+		etcd_session_reply_failed(p->session, r->reply);
 	}
 }
 
@@ -447,19 +258,19 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 			BH_WARNING(p, "etcd: %s (this daemon's claim) was deleted at revision %" PRId64
 				   "; putting it back", kv->key, kv->mod_revision);
 		p->claim_state = p->claim_state == CLAIM_REFUSED ? CLAIM_REFUSED : CLAIM_WANTED;
-		etcd_claim_try(p->claim, p->lease);
+		etcd_claim_try(p->claim, lease_of(p));
 		return;
 	}
 	bool mine = etcd_claim_is_mine(p->claim, kv->value, kv->value_len);
-	if (mine && kv->lease == p->lease)
+	if (mine && kv->lease == lease_of(p))
 		p->owner_created = kv->create_revision;
-	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == p->lease))
+	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == lease_of(p)))
 		return;
 	if (mine) {
 		BH_WARNING(p, "etcd: %s (this daemon's claim) was rewritten at revision %" PRId64
 			   "; putting it back", kv->key, kv->mod_revision);
 		p->claim_state = CLAIM_WANTED;
-		etcd_claim_try(p->claim, p->lease);
+		etcd_claim_try(p->claim, lease_of(p));
 		return;
 	}
 	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
@@ -471,7 +282,7 @@ static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool sn
 			   owner ? owner : "?");
 		p->claim_state = CLAIM_WANTED;
 		p->owner_restoring = true;
-		etcd_claim_restore(p->claim, p->lease, kv->mod_revision);
+		etcd_claim_restore(p->claim, lease_of(p), kv->mod_revision);
 	} else {
 		claim_refused(p, owner ? owner : "?", false);
 	}
@@ -502,14 +313,14 @@ static void warn_seen(struct etcd_pub *p, struct etcd_key *e, enum etcd_seen see
  * first pass (or the sweep) says whether a container still backs it. */
 static void adopt(struct etcd_pub *p, const struct etcd_kv *kv)
 {
-	if (p->lease == 0 && p->shared)
+	if (lease_of(p) == 0 && p->shared)
 		return; /* no lease: nothing says it is ours */
 	struct etcd_key *e = etcd_keys_get(&p->keys, kv->key);
 	if (!e)
 		return;
 	e->pub = p;
 	e->adopted = true;
-	(void)etcd_key_snapshot(e, kv, p->lease);
+	(void)etcd_key_snapshot(e, kv, lease_of(p));
 	if (!e->stored)
 		etcd_keys_remove(&p->keys, e);
 }
@@ -525,12 +336,12 @@ static void on_watch_kv(void *arg, const struct etcd_kv *kv, bool snapshot)
 		return;
 	struct etcd_key *e = etcd_keys_find(&p->keys, kv->key);
 	if (!e) {
-		if (snapshot && kv->lease == p->lease)
+		if (snapshot && kv->lease == lease_of(p))
 			adopt(p, kv);
 		return;
 	}
-	enum etcd_seen seen = snapshot ? etcd_key_snapshot(e, kv, p->lease)
-				       : etcd_key_event(e, kv, p->lease, p->shared);
+	enum etcd_seen seen = snapshot ? etcd_key_snapshot(e, kv, lease_of(p))
+				       : etcd_key_event(e, kv, lease_of(p), p->shared);
 	warn_seen(p, e, seen, kv->mod_revision);
 	if (p->synced)
 		kick(p, e);
@@ -568,7 +379,7 @@ static void on_snapshot_end(void *arg, int64_t revision)
 	if (p->claim && p->claim_state != CLAIM_HELD) {
 		/* Watching only for the claim to come free. */
 		if (!p->owner_seen && p->claim_state == CLAIM_REFUSED)
-			etcd_claim_try(p->claim, p->lease);
+			etcd_claim_try(p->claim, lease_of(p));
 		return;
 	}
 	struct missing_ctx ctx = {p, revision};
@@ -577,10 +388,10 @@ static void on_snapshot_end(void *arg, int64_t revision)
 		BH_WARNING(p, "etcd: %s (this daemon's claim) is gone at revision %" PRId64 "; putting it back",
 			   p->owner_key, revision);
 		p->claim_state = CLAIM_WANTED;
-		etcd_claim_try(p->claim, p->lease);
+		etcd_claim_try(p->claim, lease_of(p));
 		return;
 	}
-	if (p->shared && !p->had_snapshot && !p->one_pass && p->lease != 0 &&
+	if (p->shared && !p->had_snapshot && !p->one_pass && lease_of(p) != 0 &&
 	    p->api->timer_arm(p->host, p->adopt_timer, (uint64_t)p->refresh * 1000u + 1000u) < 0)
 		BH_ERROR(p, "cannot arm the timer that drops a restart's leftovers");
 	p->had_snapshot = true;
@@ -596,7 +407,7 @@ static void on_watch_failed(void *arg, const struct etcd_reply *reply)
 	struct etcd_pub *p = arg;
 	/* One pass: nothing else would end the wait for the first read. */
 	if (!p->synced && p->one_pass) {
-		reply_failed(p, reply);
+		etcd_session_reply_failed(p->session, reply);
 		return;
 	}
 	/* An answer, not an outage (which the session reports): most likely
@@ -630,11 +441,11 @@ static void on_adopt_timer(void *arg)
 /* Next step of bringing the session to writing: claim, watch, writes. */
 static void advance(struct etcd_pub *p)
 {
-	if (!p->up)
+	if (!etcd_session_is_up(p->session))
 		return;
 	/* Stopping: pending writes still flush, nothing new starts. */
 	if (p->claim && p->claim_state != CLAIM_HELD && !etcd_claim_busy(p->claim) && !p->stopping)
-		etcd_claim_try(p->claim, p->lease); /* also the retry while refused */
+		etcd_claim_try(p->claim, lease_of(p)); /* also the retry while refused */
 	if ((!p->claim || p->claim_state != CLAIM_WANTED) && !p->stopping)
 		etcd_watch_start(p->watch);
 	if (!writable(p))
@@ -661,21 +472,21 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 	bool ok = body != NULL;
 	free(e->sent);
 	e->sent = NULL;
-	e->sent_lease = p->lease;
+	e->sent_lease = lease_of(p);
 	e->event_rev = 0;
 	if (ok && e->want)
 		ok = etcd_json_add_b64(body, "value", e->want) && (e->sent = strdup(e->want)) != NULL &&
-		     (p->lease == 0 || etcd_json_add_lease(body, "lease", p->lease));
+		     (lease_of(p) == 0 || etcd_json_add_lease(body, "lease", lease_of(p)));
 	if (!ok) {
 		json_object_put(body);
-		session_failed(p, "cannot build a request (out of memory)", false);
+		etcd_session_failed(p->session, "cannot build a request (out of memory)", false);
 		return;
 	}
 	e->sent_ms = p->api->now_ms(p->host);
 	e->call = etcd_call(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
 			    on_written, e);
 	if (!e->call)
-		session_failed(p, "cannot queue a request (out of memory)", false);
+		etcd_session_failed(p->session, "cannot queue a request (out of memory)", false);
 }
 
 static void written(struct etcd_pub *p, struct etcd_key *e, const struct etcd_reply *reply)
@@ -704,7 +515,7 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 	struct etcd_key *e = arg;
 	struct etcd_pub *p = e->pub;
 	e->call = NULL;
-	if (e->sent && e->sent_lease != p->lease) {
+	if (e->sent && e->sent_lease != lease_of(p)) {
 		/* Written on a lease lost meanwhile: it counts for nothing. */
 		kick(p, e);
 		return;
@@ -715,11 +526,11 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 		return;
 	}
 	if (reply->code == ETCD_CODE_NOT_FOUND && e->sent) {
-		lease_lost(p);
+		etcd_session_lease_lost(p->session);
 		return;
 	}
 	if (!reply->json || reply->code == ETCD_CODE_UNAVAILABLE) {
-		reply_failed(p, reply);
+		etcd_session_reply_failed(p->session, reply);
 		return;
 	}
 	/* Refused for this key (permissions, size, NOSPACE): the next publish
@@ -809,11 +620,8 @@ static void pub_free(struct etcd_pub *p)
 		return;
 	etcd_watch_free(p->watch);
 	etcd_claim_free(p->claim);
+	etcd_session_free(p->session);
 	etcd_client_free(p->client); /* no callbacks after this */
-	if (p->keepalive_timer)
-		p->api->timer_free(p->host, p->keepalive_timer);
-	if (p->retry_timer)
-		p->api->timer_free(p->host, p->retry_timer);
 	if (p->adopt_timer)
 		p->api->timer_free(p->host, p->adopt_timer);
 	etcd_keys_free(&p->keys);
@@ -868,7 +676,6 @@ static int etcd_init(const struct bh_init *args, void **self)
 	p->ttl = args->expire;
 	p->refresh = args->refresh;
 	p->one_pass = bh_init_one_pass(args);
-	bh_backoff_init(&p->backoff, RETRY_MIN_MS, RETRY_MAX_MS);
 	if (etcd_settings_parse(args, &p->settings) != BH_OK) {
 		free(p);
 		bh_accepted_credentials_release();
@@ -893,22 +700,31 @@ static int etcd_start(void *self)
 		.snapshot_end = on_snapshot_end,
 		.failed = on_watch_failed,
 	};
+	static const struct etcd_session_callbacks session_cb = {
+		.up = on_session_up,
+		.gave_up = on_session_gave_up,
+		.lease_lost = on_lease_lost,
+		.retry = on_session_retry,
+	};
 	etcd_metrics_register(&p->metrics, p->api, p->host);
 	p->client = etcd_client_new(p->api, p->host, &p->settings);
-	p->keepalive_timer = p->api->timer_new(p->host, on_keepalive_timer, p);
-	p->retry_timer = p->api->timer_new(p->host, on_retry_timer, p);
+	const struct etcd_session_settings session = {.ttl = p->ttl, .lease_path = p->lease_path,
+						      .resume_lease = p->resume_lease, .one_pass = p->one_pass};
+	if (p->client)
+		p->session = etcd_session_new(p->api, p->host, p->client, &p->metrics, &session,
+					      &session_cb, p);
 	p->adopt_timer = p->api->timer_new(p->host, on_adopt_timer, p);
 	p->watch = p->client ? etcd_watch_new(p->api, p->host, p->client, p->namespace, &watch_cb, p) : NULL;
 	if (p->client && p->owner_key)
 		p->claim = etcd_claim_new(p->client, p->owner_key, p->owner_record, p->owner_token, on_claim, p);
-	if (!p->client || !p->keepalive_timer || !p->retry_timer || !p->adopt_timer || !p->watch ||
+	if (!p->client || !p->session || !p->adopt_timer || !p->watch ||
 	    (p->owner_key && !p->claim)) {
 		BH_ERROR(p, "cannot set up the etcd client");
 		return BH_ERR;
 	}
 	BH_DEBUG(p, "etcd at %s (%zu endpoints), %s", etcd_endpoint(p->client), p->settings.n_endpoints,
 		 p->ttl ? "keys on a lease" : "no lease (expire = 0)");
-	connect_session(p);
+	etcd_session_connect(p->session);
 	return BH_OK;
 }
 
@@ -917,8 +733,8 @@ static void etcd_stop(void *self)
 	struct etcd_pub *p = self;
 	/* Keys stay on their lease; pending writes still flush. */
 	p->stopping = true;
-	if (p->keepalive_timer)
-		p->api->timer_disarm(p->host, p->keepalive_timer);
+	if (p->session)
+		etcd_session_stop(p->session);
 	if (p->adopt_timer)
 		p->api->timer_disarm(p->host, p->adopt_timer);
 	if (p->watch)
