@@ -41,6 +41,7 @@
 #include "common/http_multi.h"
 #include "etcd_metrics.h"
 #include "etcd_session.h"
+#include "etcd_sweeper.h"
 #include "etcd_claim.h"
 #include "etcd_client.h"
 #include "etcd_config.h"
@@ -85,8 +86,7 @@ struct etcd_pub {
 	bool owner_restoring;  /* putting our record back over a forged one */
 	char *conflict_with; /* the owner last reported, so it is said once */
 
-	char *sweep_namespace; /* a sweep waits for the session */
-	struct etcd_call *sweep_call;
+	struct etcd_sweeper *sweeper; /* the core's sweep() */
 	struct etcd_metrics metrics; /* etcd_metrics.c */
 };
 
@@ -129,8 +129,6 @@ static void kick_one(void *arg, struct etcd_key *e)
 {
 	kick(arg, e);
 }
-
-static void run_sweep(struct etcd_pub *p);
 
 static void on_session_up(void *arg)
 {
@@ -451,8 +449,8 @@ static void advance(struct etcd_pub *p)
 	if (!writable(p))
 		return;
 	etcd_keys_each(&p->keys, kick_one, p);
-	if (p->sweep_namespace)
-		run_sweep(p);
+	if (etcd_sweeper_waiting(p->sweeper))
+		etcd_sweeper_send(p->sweeper);
 }
 
 /* ------------------------------------------------------------------ writes */
@@ -546,70 +544,23 @@ static void on_written(void *arg, const struct etcd_reply *reply)
 
 /* ------------------------------------------------------------------- sweep */
 
-static void on_swept(void *arg, const struct etcd_reply *reply)
+/* A key the sweep's listing shows under the namespace. */
+static enum etcd_sweep_verdict sweep_key(void *arg, const char *key)
 {
 	struct etcd_pub *p = arg;
-	p->sweep_call = NULL;
-	if (!reply->ok) {
-		/* An outage is reported by the session; a refusal (e.g. no
-		 * read permission) is the operator's to fix. */
-		p->api->log(p->host, reply->json ? BH_LOG_WARNING : BH_LOG_DEBUG,
-			    "etcd: cannot list %s for the sweep: %s (next pass)", p->sweep_namespace,
-			    reply->error ? reply->error : "?");
-		free(p->sweep_namespace);
-		p->sweep_namespace = NULL;
-		return;
-	}
-	json_object *kvs = NULL;
-	size_t n = 0, stale = 0;
-	if (json_object_object_get_ex(reply->json, "kvs", &kvs) && json_object_is_type(kvs, json_type_array))
-		n = json_object_array_length(kvs);
-	size_t ns_len = strlen(p->sweep_namespace);
-	for (size_t i = 0; i < n && writable(p); i++) {
-		json_object *kv = json_object_array_get_idx(kvs, i), *k = NULL;
-		if (!json_object_object_get_ex(kv, "key", &k) || !json_object_is_type(k, json_type_string))
-			continue;
-		size_t len = 0;
-		char *key = etcd_b64_decode(json_object_get_string(k), &len);
-		/* Never outside the namespace, never a key with a NUL inside,
-		 * never the claim. */
-		bool ours = key && len == strlen(key) && strncmp(key, p->sweep_namespace, ns_len) == 0 &&
-			    !(p->owner_key && strcmp(key, p->owner_key) == 0);
-		struct etcd_key *e = ours ? etcd_keys_find(&p->keys, key) : NULL;
-		/* Backed: a current registration, or a write already under way. */
-		if (ours && !(e && (e->want || e->call))) {
-			e = etcd_keys_get(&p->keys, key);
-			if (e) {
-				e->pub = p;
-				e->stale = true;
-				stale++;
-				kick(p, e);
-			}
-		}
-		free(key);
-	}
-	if (stale > 0)
-		BH_INFO(p, "etcd: deleting %zu keys under %s that no running container backs", stale,
-			p->sweep_namespace);
-	free(p->sweep_namespace);
-	p->sweep_namespace = NULL;
-}
-
-static void run_sweep(struct etcd_pub *p)
-{
-	if (p->sweep_call || !writable(p))
-		return;
-	char *end = etcd_prefix_end(p->sweep_namespace);
-	json_object *body = etcd_key_body(p->sweep_namespace);
-	bool ok = end && body && etcd_json_add_b64(body, "range_end", end) &&
-		  json_object_object_add(body, "keys_only", json_object_new_boolean(1)) == 0;
-	free(end);
-	if (!ok) {
-		json_object_put(body);
-		BH_WARNING(p, "etcd: cannot build the sweep request (out of memory)");
-		return;
-	}
-	p->sweep_call = etcd_call(p->client, "/v3/kv/range", body, on_swept, p);
+	if (!writable(p))
+		return ETCD_SWEEP_STOP;
+	struct etcd_key *e = etcd_keys_find(&p->keys, key);
+	/* Backed: a current registration, or a write already under way. */
+	if (e && (e->want || e->call))
+		return ETCD_SWEEP_KEPT;
+	e = etcd_keys_get(&p->keys, key);
+	if (!e)
+		return ETCD_SWEEP_KEPT;
+	e->pub = p;
+	e->stale = true;
+	kick(p, e);
+	return ETCD_SWEEP_STALE;
 }
 
 /* ------------------------------------------------------- plugin interface */
@@ -621,12 +572,12 @@ static void pub_free(struct etcd_pub *p)
 	etcd_watch_free(p->watch);
 	etcd_claim_free(p->claim);
 	etcd_session_free(p->session);
+	etcd_sweeper_free(p->sweeper);
 	etcd_client_free(p->client); /* no callbacks after this */
 	if (p->adopt_timer)
 		p->api->timer_free(p->host, p->adopt_timer);
 	etcd_keys_free(&p->keys);
 	etcd_settings_free(&p->settings);
-	free(p->sweep_namespace);
 	free(p->namespace);
 	free(p->lease_path);
 	free(p->owner_key);
@@ -713,11 +664,13 @@ static int etcd_start(void *self)
 	if (p->client)
 		p->session = etcd_session_new(p->api, p->host, p->client, &p->metrics, &session,
 					      &session_cb, p);
+	if (p->client)
+		p->sweeper = etcd_sweeper_new(p->api, p->host, p->client, p->owner_key, sweep_key, p);
 	p->adopt_timer = p->api->timer_new(p->host, on_adopt_timer, p);
 	p->watch = p->client ? etcd_watch_new(p->api, p->host, p->client, p->namespace, &watch_cb, p) : NULL;
 	if (p->client && p->owner_key)
 		p->claim = etcd_claim_new(p->client, p->owner_key, p->owner_record, p->owner_token, on_claim, p);
-	if (!p->client || !p->session || !p->adopt_timer || !p->watch ||
+	if (!p->client || !p->session || !p->sweeper || !p->adopt_timer || !p->watch ||
 	    (p->owner_key && !p->claim)) {
 		BH_ERROR(p, "cannot set up the etcd client");
 		return BH_ERR;
@@ -802,7 +755,7 @@ static size_t etcd_pending(void *self)
 	struct etcd_pub *p = self;
 	/* A listing under way counts: in one-pass mode the daemon must not
 	 * exit before the deletes it leads to are sent. */
-	size_t n = p->sweep_call ? 1 : 0;
+	size_t n = p->sweeper && etcd_sweeper_busy(p->sweeper) ? 1 : 0;
 	etcd_keys_each(&p->keys, count_pending, &n);
 	return n;
 }
@@ -810,15 +763,14 @@ static size_t etcd_pending(void *self)
 static int etcd_sweep(void *self, const char *namespace_prefix)
 {
 	struct etcd_pub *p = self;
-	if (p->sweep_namespace || p->sweep_call)
-		return BH_OK; /* one at a time; the next pass sweeps again */
-	if (p->claim && p->claim_state == CLAIM_REFUSED)
-		return BH_OK; /* not ours to sweep */
-	p->sweep_namespace = strdup(namespace_prefix);
-	if (!p->sweep_namespace)
+	if (!p->sweeper || (p->claim && p->claim_state == CLAIM_REFUSED))
+		return BH_OK; /* not started, or not ours to sweep */
+	int wanted = etcd_sweeper_want(p->sweeper, namespace_prefix);
+	if (wanted < 0)
 		return BH_ERR;
-	run_sweep(p); /* or when the session is ready to write */
-	return BH_OK;
+	if (wanted > 0 && writable(p))
+		etcd_sweeper_send(p->sweeper); /* or when the session is ready to write */
+	return BH_OK; /* wanted == 0: one at a time; the next pass sweeps again */
 }
 
 BH_PLUGIN_EXPORT const struct bh_plugin beachhead_plugin = {
