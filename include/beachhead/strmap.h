@@ -199,8 +199,11 @@ static inline struct bh_strmap_node *bh_strmap_next(struct bh_strmap_iter *it)
 static inline void *bh_strmap_add_new_(struct bh_strmap *map, const char *key, size_t size,
 				       size_t node_offset, size_t key_offset)
 {
+	size_t key_len = strlen(key);
 	char *entry = (char *)calloc(1, size);
-	char *copy = strdup(key);
+	char *copy = (char *)malloc(key_len + 1); /* not strdup: plain C11 */
+	if (copy)
+		memcpy(copy, key, key_len + 1);
 	if (!entry || !copy) {
 		free(entry);
 		free(copy);

@@ -146,6 +146,55 @@ START_TEST(test_free_then_reuse)
 }
 END_TEST
 
+/* BH_STRMAP_ADD: a zeroed entry that owns a copy of its key, findable;
+ * bh_strmap_clear frees every entry through the callback (no leak under
+ * LeakSanitizer or valgrind) and leaves an empty, reusable map. */
+struct owned {
+	char *id;
+	int payload;
+	struct bh_strmap_node node;
+};
+
+static int owned_freed;
+
+static void owned_free(struct bh_strmap_node *node)
+{
+	struct owned *o = BH_STRMAP_ENTRY(node, struct owned, node);
+	free(o->id);
+	free(o);
+	owned_freed++;
+}
+
+START_TEST(test_add_owned_entries_then_clear)
+{
+	struct bh_strmap owned_map;
+	bh_strmap_init(&owned_map);
+	char key[16];
+	for (int i = 0; i < 100; i++) {
+		snprintf(key, sizeof key, "c%d", i);
+		struct owned *o = BH_STRMAP_ADD(&owned_map, key, struct owned, node, id);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(o->payload, 0);
+		ck_assert_ptr_ne(o->id, key); /* a copy */
+		ck_assert_str_eq(o->id, key);
+		ck_assert_ptr_eq(o->node.key, o->id);
+		o->payload = i;
+	}
+	snprintf(key, sizeof key, "c%d", 42);
+	struct bh_strmap_node *n = bh_strmap_find(&owned_map, key);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(BH_STRMAP_ENTRY(n, struct owned, node)->payload, 42);
+	owned_freed = 0;
+	bh_strmap_clear(&owned_map, owned_free);
+	ck_assert_int_eq(owned_freed, 100);
+	ck_assert_uint_eq(owned_map.count, 0);
+	ck_assert_ptr_null(bh_strmap_find(&owned_map, key));
+	ck_assert_ptr_nonnull(BH_STRMAP_ADD(&owned_map, "again", struct owned, node, id));
+	bh_strmap_clear(&owned_map, owned_free);
+	ck_assert_int_eq(owned_freed, 101);
+}
+END_TEST
+
 static Suite *strmap_suite(void)
 {
 	Suite *s = suite_create("strmap");
@@ -156,6 +205,7 @@ static Suite *strmap_suite(void)
 	tcase_add_test(tc, test_growth_keeps_every_key);
 	tcase_add_test(tc, test_iteration_visits_each_once_while_removing);
 	tcase_add_test(tc, test_free_then_reuse);
+	tcase_add_test(tc, test_add_owned_entries_then_clear);
 	suite_add_tcase(s, tc);
 	return s;
 }
