@@ -1,7 +1,7 @@
 /*
  * Unit tests of plugins/common/http_multi.c, the libcurl-multi adapter the
- * HTTP plugins share, on the core's own loop (core/loop.c) and against a
- * real HTTP peer on a unix socket.
+ * HTTP plugins share, through the core's own host API and loop
+ * (core/host_api.c, core/loop.c) and against an HTTP peer on a unix socket.
  *
  * The peer is a stand-in written here, in a child process, because what it
  * must do cannot be had from a real server on demand: answer, stream a
@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +32,9 @@
 #include <beachhead/plugin.h>
 
 #include "common/http_multi.h"
+#include "host_api.h"
 #include "loop.h"
+#include "plugin_set.h"
 
 #define DEADLINE_MS 20000u /* a test that is not done by then failed */
 
@@ -166,84 +167,13 @@ static void peer_stop(void)
 	(void)unlink(socket_path);
 }
 
-/* ------------------------------------------ the host: the core's own loop */
+/* ------------------------- the host: the core's own host API and loop */
 
 static struct loop *loop;
-
-static void host_log(struct bh_host *host, enum bh_log_level level, const char *fmt, ...)
-{
-	(void)host;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "log(%d): ", (int)level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static struct bh_timer *host_timer_new(struct bh_host *host, bh_timer_cb cb, void *arg)
-{
-	(void)host;
-	return loop_timer_new(loop, cb, arg);
-}
-
-static int host_timer_arm(struct bh_host *host, struct bh_timer *timer, uint64_t delay_ms)
-{
-	(void)host;
-	return loop_timer_arm(timer, delay_ms);
-}
-
-static void host_timer_disarm(struct bh_host *host, struct bh_timer *timer)
-{
-	(void)host;
-	loop_timer_disarm(timer);
-}
-
-static void host_timer_free(struct bh_host *host, struct bh_timer *timer)
-{
-	(void)host;
-	loop_timer_free(timer);
-}
-
-static struct bh_watch *host_watch_add(struct bh_host *host, int fd, unsigned events,
-				       bh_watch_cb cb, void *arg)
-{
-	(void)host;
-	return loop_watch_add(loop, fd, events, cb, arg);
-}
-
-static int host_watch_set(struct bh_host *host, struct bh_watch *watch, unsigned events)
-{
-	(void)host;
-	return loop_watch_set(watch, events);
-}
-
-static void host_watch_remove(struct bh_host *host, struct bh_watch *watch)
-{
-	(void)host;
-	loop_watch_remove(watch);
-}
-
-static uint64_t host_now_ms(struct bh_host *host)
-{
-	(void)host;
-	return loop_now_ms();
-}
-
-static const struct bh_host_api api = {
-	.abi_major = BH_ABI_MAJOR,
-	.abi_minor = BH_ABI_MINOR,
-	.size = sizeof(struct bh_host_api),
-	.log = host_log,
-	.timer_new = host_timer_new,
-	.timer_arm = host_timer_arm,
-	.timer_disarm = host_timer_disarm,
-	.timer_free = host_timer_free,
-	.watch_add = host_watch_add,
-	.watch_set = host_watch_set,
-	.watch_remove = host_watch_remove,
-	.now_ms = host_now_ms,
-};
+static struct host_services services;
+static struct plugin_instance instance = {.origin = (char *)"test_http_multi"};
+static const struct bh_host_api *const api = &host_api;
+#define HOST (&instance.host)
 
 /* ------------------------------------------------------ what a call gets */
 
@@ -295,10 +225,13 @@ static void setup(void)
 {
 	loop = loop_new();
 	ck_assert_ptr_nonnull(loop);
+	services.loop = loop;
+	instance.host.services = &services;
+	instance.host.instance = &instance;
 	deadline = loop_timer_new(loop, on_deadline, NULL);
 	ck_assert_ptr_nonnull(deadline);
 	ck_assert_int_eq(loop_timer_arm(deadline, DEADLINE_MS), 0);
-	ck_assert(bh_http_library_init(&api, NULL));
+	ck_assert(bh_http_library_init(api, HOST));
 }
 
 static void teardown(void)
@@ -309,12 +242,14 @@ static void teardown(void)
 	peer_stop();
 	loop_timer_free(deadline);
 	loop_free(loop);
+	free(instance.last_warning);
+	instance.last_warning = NULL;
 }
 
 static void client_for_peer(void)
 {
 	const struct bh_http_options options = {.unix_socket = socket_path};
-	client = bh_http_new(&api, NULL, &options);
+	client = bh_http_new(api, HOST, &options);
 	ck_assert_ptr_nonnull(client);
 }
 
