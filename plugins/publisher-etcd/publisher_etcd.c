@@ -23,8 +23,9 @@
  * another host on one of our keys (another lease) is reported once, asking
  * for host_id, and the other host's value stands (no put-back war).
  *
- * With a host id the namespace is claimed first (etcd_claim.c): nothing is
- * written or swept there while another daemon's claim lives.
+ * With a host id the namespace is claimed first (etcd_owner.c, over
+ * etcd_claim.c): nothing is written or swept there while another daemon's
+ * claim lives.
  *
  * While the session is down, writes wait; a lost lease (cut off longer
  * than its TTL) is replaced by the session and every key is put again.
@@ -40,17 +41,15 @@
 #include "common/accepted_credentials.h"
 #include "common/http_multi.h"
 #include "etcd_metrics.h"
+#include "etcd_owner.h"
 #include "etcd_session.h"
 #include "etcd_sweeper.h"
-#include "etcd_claim.h"
 #include "etcd_client.h"
 #include "etcd_config.h"
 #include "etcd_json.h"
 #include "etcd_keys.h"
 #include "etcd_lease_file.h"
 #include "etcd_watch.h"
-
-enum claim_state { CLAIM_WANTED, CLAIM_HELD, CLAIM_REFUSED };
 
 struct etcd_pub {
 	const struct bh_host_api *api;
@@ -73,18 +72,12 @@ struct etcd_pub {
 	bool synced;        /* the watch's snapshot is in: writes may go */
 	bool had_snapshot;  /* later snapshots report what changed unwatched */
 	bool read_refused_logged;
-	bool claim_error_logged;
 	struct bh_timer *adopt_timer; /* shared prefix: drop adopted keys nobody wants */
 
 	char *owner_key;    /* NULL without a host id */
 	char *owner_record;
 	char *owner_token;
-	struct etcd_claim *claim;
-	enum claim_state claim_state;
-	bool owner_seen;    /* in the snapshot under way */
-	int64_t owner_created; /* create_revision of our record while held */
-	bool owner_restoring;  /* putting our record back over a forged one */
-	char *conflict_with; /* the owner last reported, so it is said once */
+	struct etcd_owner *owner; /* the namespace's claim; NULL without a host id */
 
 	struct etcd_sweeper *sweeper; /* the core's sweep() */
 	struct etcd_metrics metrics; /* etcd_metrics.c */
@@ -92,6 +85,12 @@ struct etcd_pub {
 
 static void kick(struct etcd_pub *p, struct etcd_key *e);
 static void advance(struct etcd_pub *p);
+
+/* No claim (no host id), or ours. */
+static bool owner_held(const struct etcd_pub *p)
+{
+	return !p->owner || etcd_owner_state(p->owner) == ETCD_OWNER_HELD;
+}
 
 /* Both NULL-safe: publish() may come before start() made the session. */
 static int64_t lease_of(const struct etcd_pub *p)
@@ -101,7 +100,7 @@ static int64_t lease_of(const struct etcd_pub *p)
 
 static bool writable(const struct etcd_pub *p)
 {
-	return p->session && etcd_session_is_up(p->session) && p->synced && (!p->claim || p->claim_state == CLAIM_HELD);
+	return p->session && etcd_session_is_up(p->session) && p->synced && owner_held(p);
 }
 
 /* ---------------------------------------------------- what the session says */
@@ -158,133 +157,45 @@ static void on_lease_lost(void *arg, int64_t old_lease, unsigned ttl)
 		   "granting a new one and putting %zu keys again", old_lease, ttl, p->keys.map.count);
 	etcd_keys_each(&p->keys, forget_stored, p);
 	/* The claim was on the lease too. */
-	if (p->claim && p->claim_state == CLAIM_HELD)
-		p->claim_state = CLAIM_WANTED;
+	if (p->owner)
+		etcd_owner_lease_lost(p->owner);
 }
 
-/* --------------------------------------------------------------- the claim */
+/* ------------------------------------------------- what the owner says */
 
-/* own_token: the record carries this daemon's token on a lease another
- * process renews (etcd_claim.c): a copy of state_dir, which host_id alone
- * does not fix. */
-static void claim_refused(struct etcd_pub *p, const char *owner, bool own_token)
+static void on_owner_held(void *arg)
 {
-	bool news = !p->conflict_with || strcmp(p->conflict_with, owner) != 0;
-	bool lost = p->claim_state == CLAIM_HELD;
-	p->claim_state = CLAIM_REFUSED;
-	p->synced = false;
-	if (!news)
-		return;
-	free(p->conflict_with);
-	p->conflict_with = strdup(owner);
-	const char *fmt = own_token
-		? "etcd: the namespace %s is claimed by a daemon with this daemon's own owner token (%s)%s, on a "
-		  "lease that is still renewed: a copy of this daemon's state_dir runs elsewhere (a VM image "
-		  "cloned after the daemon ran). This one neither publishes nor sweeps there while that claim "
-		  "lives. Give each machine its own state_dir (remove owner-token and publisher-etcd.*.lease "
-		  "from the image) and its own host_id; %s"
-		: "etcd: the namespace %s is claimed by another daemon (%s)%s: this one neither "
-		  "publishes nor sweeps there while that claim lives. Give each host its own host_id "
-		  "(cloned VMs share a hostname: derive it from /etc/machine-id); %s";
-	const char *what = lost ? " since now" : "";
-	if (p->one_pass) {
-		p->api->report_error(p->host, NULL, fmt, p->namespace, owner, what, "exiting");
-		etcd_keys_each(&p->keys, give_up_pending, p);
-		return;
-	}
-	BH_ERROR(p, fmt, p->namespace, owner, what, "retrying the claim until it is free");
-	bh_set_status(p->api, p->host, "namespace claimed by another daemon: %s", owner);
-}
-
-static void claim_held(struct etcd_pub *p, const struct etcd_claim_result *r)
-{
-	if (p->claim_state == CLAIM_REFUSED)
-		BH_INFO(p, "etcd: claimed the namespace %s (the other daemon's claim is gone)", p->namespace);
-	else if (r->taken_over && !p->owner_restoring)
-		BH_INFO(p, "etcd: took over this daemon's claim on %s from before the restart", p->namespace);
-	else if (r->created)
-		BH_DEBUG(p, "etcd: claimed the namespace %s", p->namespace);
-	free(p->conflict_with);
-	p->conflict_with = NULL;
-	p->owner_restoring = false;
-	p->claim_state = CLAIM_HELD;
+	struct etcd_pub *p = arg;
 	/* Read the keys again, now as their owner. */
 	p->synced = false;
 	etcd_watch_stop(p->watch);
 	advance(p);
 }
 
-/* etcd answered the claim with a refusal (permissions): not an outage, so
- * the session stays up; said once, retried with backoff. */
-static void claim_not_allowed(struct etcd_pub *p, const struct etcd_reply *reply)
-{
-	if (p->one_pass) {
-		etcd_session_reply_failed(p->session, reply);
-		return;
-	}
-	if (!p->claim_error_logged)
-		BH_ERROR(p, "etcd refuses the claim on %s (%s): nothing is written there until it can (the "
-			 "user needs read-write on the prefix)", p->owner_key, reply->error ? reply->error : "?");
-	p->claim_error_logged = true;
-	etcd_session_retry_later(p->session);
-}
-
-static void on_claim(void *arg, const struct etcd_claim_result *r)
+static void on_owner_refused(void *arg, bool one_pass)
 {
 	struct etcd_pub *p = arg;
-	if (r->verdict == ETCD_CLAIM_HELD) {
-		p->claim_error_logged = false;
-		claim_held(p, r);
-	} else if (r->verdict == ETCD_CLAIM_REFUSED) {
-		claim_refused(p, r->owner, r->own_token);
-	} else if (r->reply->code == ETCD_CODE_NOT_FOUND) {
-		etcd_session_lease_lost(p->session); /* the claim names a lease that is gone */
-	} else if (r->reply->json && r->reply->code != ETCD_CODE_UNAVAILABLE) {
-		claim_not_allowed(p, r->reply);
-	} else {
-		etcd_session_reply_failed(p->session, r->reply);
-	}
+	p->synced = false;
+	if (one_pass)
+		etcd_keys_each(&p->keys, give_up_pending, p);
 }
 
-/* The owner key as the watch shows it. */
-static void owner_key_seen(struct etcd_pub *p, const struct etcd_kv *kv, bool snapshot)
+static void on_owner_lease_gone(void *arg)
 {
-	if (snapshot)
-		p->owner_seen = true;
-	if (kv->deleted) {
-		if (p->claim_state == CLAIM_HELD)
-			BH_WARNING(p, "etcd: %s (this daemon's claim) was deleted at revision %" PRId64
-				   "; putting it back", kv->key, kv->mod_revision);
-		p->claim_state = p->claim_state == CLAIM_REFUSED ? CLAIM_REFUSED : CLAIM_WANTED;
-		etcd_claim_try(p->claim, lease_of(p));
-		return;
-	}
-	bool mine = etcd_claim_is_mine(p->claim, kv->value, kv->value_len);
-	if (mine && kv->lease == lease_of(p))
-		p->owner_created = kv->create_revision;
-	if (p->claim_state != CLAIM_HELD || (mine && kv->lease == lease_of(p)))
-		return;
-	if (mine) {
-		BH_WARNING(p, "etcd: %s (this daemon's claim) was rewritten at revision %" PRId64
-			   "; putting it back", kv->key, kv->mod_revision);
-		p->claim_state = CLAIM_WANTED;
-		etcd_claim_try(p->claim, lease_of(p));
-		return;
-	}
-	char *owner = bh_owner_record_describe(kv->value, kv->value_len);
-	if (kv->create_revision == p->owner_created) {
-		/* Our record, overwritten in place: a daemon claims only a key
-		 * that does not exist, so this is no claim. */
-		BH_WARNING(p, "etcd: %s (this daemon's claim) was overwritten at revision %" PRId64 " with "
-			   "\"%s\", which is no daemon's claim; putting it back", kv->key, kv->mod_revision,
-			   owner ? owner : "?");
-		p->claim_state = CLAIM_WANTED;
-		p->owner_restoring = true;
-		etcd_claim_restore(p->claim, lease_of(p), kv->mod_revision);
-	} else {
-		claim_refused(p, owner ? owner : "?", false);
-	}
-	free(owner);
+	struct etcd_pub *p = arg;
+	etcd_session_lease_lost(p->session);
+}
+
+static void on_owner_failed(void *arg, const struct etcd_reply *reply)
+{
+	struct etcd_pub *p = arg;
+	etcd_session_reply_failed(p->session, reply);
+}
+
+static void on_owner_retry_later(void *arg)
+{
+	struct etcd_pub *p = arg;
+	etcd_session_retry_later(p->session);
 }
 
 /* ---------------------------------------------------------------- the watch */
@@ -326,11 +237,11 @@ static void adopt(struct etcd_pub *p, const struct etcd_kv *kv)
 static void on_watch_kv(void *arg, const struct etcd_kv *kv, bool snapshot)
 {
 	struct etcd_pub *p = arg;
-	if (p->owner_key && strcmp(kv->key, p->owner_key) == 0) {
-		owner_key_seen(p, kv, snapshot);
+	if (p->owner && etcd_owner_is_key(p->owner, kv->key)) {
+		etcd_owner_seen(p->owner, kv, snapshot, lease_of(p));
 		return;
 	}
-	if (p->claim && p->claim_state != CLAIM_HELD)
+	if (!owner_held(p))
 		return;
 	struct etcd_key *e = etcd_keys_find(&p->keys, kv->key);
 	if (!e) {
@@ -354,7 +265,8 @@ static void clear_seen(void *arg, struct etcd_key *e)
 static void on_snapshot_begin(void *arg)
 {
 	struct etcd_pub *p = arg;
-	p->owner_seen = false;
+	if (p->owner)
+		etcd_owner_snapshot_begin(p->owner);
 	etcd_keys_each(&p->keys, clear_seen, NULL);
 }
 
@@ -374,21 +286,12 @@ static void check_missing(void *arg, struct etcd_key *e)
 static void on_snapshot_end(void *arg, int64_t revision)
 {
 	struct etcd_pub *p = arg;
-	if (p->claim && p->claim_state != CLAIM_HELD) {
-		/* Watching only for the claim to come free. */
-		if (!p->owner_seen && p->claim_state == CLAIM_REFUSED)
-			etcd_claim_try(p->claim, lease_of(p));
+	if (p->owner && etcd_owner_snapshot_not_held(p->owner, lease_of(p)))
 		return;
-	}
 	struct missing_ctx ctx = {p, revision};
 	etcd_keys_each(&p->keys, check_missing, &ctx);
-	if (p->claim && !p->owner_seen) {
-		BH_WARNING(p, "etcd: %s (this daemon's claim) is gone at revision %" PRId64 "; putting it back",
-			   p->owner_key, revision);
-		p->claim_state = CLAIM_WANTED;
-		etcd_claim_try(p->claim, lease_of(p));
+	if (p->owner && !etcd_owner_snapshot_showed_claim(p->owner, revision, lease_of(p)))
 		return;
-	}
 	if (p->shared && !p->had_snapshot && !p->one_pass && lease_of(p) != 0 &&
 	    p->api->timer_arm(p->host, p->adopt_timer, (uint64_t)p->refresh * 1000u + 1000u) < 0)
 		BH_ERROR(p, "cannot arm the timer that drops a restart's leftovers");
@@ -442,9 +345,9 @@ static void advance(struct etcd_pub *p)
 	if (!etcd_session_is_up(p->session))
 		return;
 	/* Stopping: pending writes still flush, nothing new starts. */
-	if (p->claim && p->claim_state != CLAIM_HELD && !etcd_claim_busy(p->claim) && !p->stopping)
-		etcd_claim_try(p->claim, lease_of(p)); /* also the retry while refused */
-	if ((!p->claim || p->claim_state != CLAIM_WANTED) && !p->stopping)
+	if (p->owner && !p->stopping)
+		etcd_owner_advance(p->owner, lease_of(p)); /* also the retry while refused */
+	if ((!p->owner || etcd_owner_state(p->owner) != ETCD_OWNER_WANTED) && !p->stopping)
 		etcd_watch_start(p->watch);
 	if (!writable(p))
 		return;
@@ -570,7 +473,7 @@ static void pub_free(struct etcd_pub *p)
 	if (!p)
 		return;
 	etcd_watch_free(p->watch);
-	etcd_claim_free(p->claim);
+	etcd_owner_free(p->owner);
 	etcd_session_free(p->session);
 	etcd_sweeper_free(p->sweeper);
 	etcd_client_free(p->client); /* no callbacks after this */
@@ -583,7 +486,6 @@ static void pub_free(struct etcd_pub *p)
 	free(p->owner_key);
 	free(p->owner_record);
 	free(p->owner_token);
-	free(p->conflict_with);
 	free(p);
 	bh_accepted_credentials_release();
 	bh_http_library_cleanup();
@@ -651,6 +553,13 @@ static int etcd_start(void *self)
 		.snapshot_end = on_snapshot_end,
 		.failed = on_watch_failed,
 	};
+	static const struct etcd_owner_callbacks owner_cb = {
+		.held = on_owner_held,
+		.refused = on_owner_refused,
+		.lease_gone = on_owner_lease_gone,
+		.failed = on_owner_failed,
+		.retry_later = on_owner_retry_later,
+	};
 	static const struct etcd_session_callbacks session_cb = {
 		.up = on_session_up,
 		.gave_up = on_session_gave_up,
@@ -668,10 +577,13 @@ static int etcd_start(void *self)
 		p->sweeper = etcd_sweeper_new(p->api, p->host, p->client, p->owner_key, sweep_key, p);
 	p->adopt_timer = p->api->timer_new(p->host, on_adopt_timer, p);
 	p->watch = p->client ? etcd_watch_new(p->api, p->host, p->client, p->namespace, &watch_cb, p) : NULL;
+	const struct etcd_owner_settings owner = {.namespace = p->namespace, .owner_key = p->owner_key,
+						  .record = p->owner_record, .token = p->owner_token,
+						  .one_pass = p->one_pass};
 	if (p->client && p->owner_key)
-		p->claim = etcd_claim_new(p->client, p->owner_key, p->owner_record, p->owner_token, on_claim, p);
+		p->owner = etcd_owner_new(p->api, p->host, p->client, &owner, &owner_cb, p);
 	if (!p->client || !p->session || !p->sweeper || !p->adopt_timer || !p->watch ||
-	    (p->owner_key && !p->claim)) {
+	    (p->owner_key && !p->owner)) {
 		BH_ERROR(p, "cannot set up the etcd client");
 		return BH_ERR;
 	}
@@ -763,7 +675,7 @@ static size_t etcd_pending(void *self)
 static int etcd_sweep(void *self, const char *namespace_prefix)
 {
 	struct etcd_pub *p = self;
-	if (!p->sweeper || (p->claim && p->claim_state == CLAIM_REFUSED))
+	if (!p->sweeper || (p->owner && etcd_owner_state(p->owner) == ETCD_OWNER_REFUSED))
 		return BH_OK; /* not started, or not ours to sweep */
 	int wanted = etcd_sweeper_want(p->sweeper, namespace_prefix);
 	if (wanted < 0)
