@@ -94,7 +94,7 @@ static bool send_txn(struct etcd_claim *c, const char *target, int64_t value)
 		json_object_put(body);
 		return false;
 	}
-	c->call = etcd_call(c->client, "/v3/kv/txn", body, on_txn, c);
+	c->call = etcd_call_start(c->client, "/v3/kv/txn", body, on_txn, c);
 	return c->call != NULL;
 }
 
@@ -169,7 +169,7 @@ static void judge_own_record(struct etcd_claim *c, json_object *kv, const char *
 	free(c->other_owner);
 	c->other_owner = bh_owner_record_describe(value, len);
 	c->call = body && etcd_json_add_lease(body, "ID", other)
-			  ? etcd_call(c->client, "/v3/lease/timetolive", body, on_other_lease, c)
+			  ? etcd_call_start(c->client, "/v3/lease/timetolive", body, on_other_lease, c)
 			  : (json_object_put(body), NULL);
 	if (!c->call) {
 		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
@@ -257,7 +257,7 @@ void etcd_claim_try(struct etcd_claim *c, int64_t lease)
 		return;
 	c->lease = lease;
 	json_object *body = etcd_key_body(c->key);
-	c->call = body ? etcd_call(c->client, "/v3/kv/range", body, on_read, c) : NULL;
+	c->call = body ? etcd_call_start(c->client, "/v3/kv/range", body, on_read, c) : NULL;
 	if (!c->call) {
 		struct etcd_reply oom = {.error = "cannot queue the claim (out of memory)"};
 		report_failure(c, &oom);

@@ -149,7 +149,7 @@ static bool authenticate(struct etcd_client *c)
 		json_object_put(body);
 		return false;
 	}
-	c->auth_call = etcd_call(c, "/v3/auth/authenticate", body, on_authenticated, c);
+	c->auth_call = etcd_call_start(c, "/v3/auth/authenticate", body, on_authenticated, c);
 	return c->auth_call != NULL;
 }
 
@@ -281,8 +281,8 @@ static bool send_call(struct etcd_client *c, struct etcd_call *call)
 	return call->http != NULL;
 }
 
-struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object *body,
-			    etcd_done_cb done, void *arg)
+struct etcd_call *etcd_call_start(struct etcd_client *c, const char *path, json_object *body,
+				  etcd_done_cb done, void *arg)
 {
 	struct etcd_call *call = calloc(1, sizeof *call);
 	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;

@@ -35,8 +35,8 @@ struct etcd_client *etcd_client_new(const struct bh_host_api *api, struct bh_hos
  * the endpoints in turn on a transport failure or an unavailable member;
  * authenticates first (and again when the token expired) when a user is
  * configured.  NULL when it could not even be queued (body is consumed). */
-struct etcd_call *etcd_call(struct etcd_client *c, const char *path, json_object *body,
-			    etcd_done_cb done, void *arg);
+struct etcd_call *etcd_call_start(struct etcd_client *c, const char *path, json_object *body,
+				  etcd_done_cb done, void *arg);
 /* Forgets a call: its callback will not run.  NULL is ignored. */
 void etcd_cancel(struct etcd_client *c, struct etcd_call *call);
 void etcd_client_free(struct etcd_client *c);

@@ -19,7 +19,7 @@ struct etcd_owner {
 	char *namespace;
 	char *key;
 	bool one_pass;
-	enum etcd_owner_state state;
+	enum etcd_ownership state;
 	bool seen;            /* in the snapshot under way */
 	int64_t created;      /* create_revision of our record while held */
 	bool restoring;       /* putting our record back over a forged one */
@@ -27,7 +27,7 @@ struct etcd_owner {
 	bool error_logged;    /* the claim's refusal (permissions) was said */
 };
 
-enum etcd_owner_state etcd_owner_state(const struct etcd_owner *o)
+enum etcd_ownership etcd_owner_state(const struct etcd_owner *o)
 {
 	return o->state;
 }

@@ -21,7 +21,7 @@
 #include "etcd_client.h"
 #include "etcd_watch.h" /* struct etcd_kv */
 
-enum etcd_owner_state {
+enum etcd_ownership {
 	ETCD_OWNER_WANTED,  /* a claim is due (or under way) */
 	ETCD_OWNER_HELD,    /* ours, on our lease */
 	ETCD_OWNER_REFUSED, /* another daemon's live claim */
@@ -54,7 +54,7 @@ struct etcd_owner;
 struct etcd_owner *etcd_owner_new(const struct bh_host_api *api, struct bh_host *host,
 				  struct etcd_client *client, const struct etcd_owner_settings *settings,
 				  const struct etcd_owner_callbacks *cb, void *arg);
-enum etcd_owner_state etcd_owner_state(const struct etcd_owner *o);
+enum etcd_ownership etcd_owner_state(const struct etcd_owner *o);
 /* The key is the owner record's. */
 bool etcd_owner_is_key(const struct etcd_owner *o, const char *key);
 /* The session may write: claims unless held or a claim is under way

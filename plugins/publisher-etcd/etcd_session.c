@@ -242,7 +242,7 @@ void etcd_session_connect(struct etcd_session *s)
 		return;
 	const char *path = NULL;
 	json_object *body = session_request(s, &path);
-	s->call = body ? etcd_call(s->client, path, body, on_answer, s) : NULL;
+	s->call = body ? etcd_call_start(s->client, path, body, on_answer, s) : NULL;
 	if (!s->call)
 		etcd_session_failed(s, "cannot queue a request (out of memory)", false);
 }

@@ -126,5 +126,5 @@ void etcd_sweeper_send(struct etcd_sweeper *s)
 		BH_WARNING(s, "etcd: cannot build the sweep request (out of memory)");
 		return;
 	}
-	s->call = etcd_call(s->client, "/v3/kv/range", body, on_listed, s);
+	s->call = etcd_call_start(s->client, "/v3/kv/range", body, on_listed, s);
 }

@@ -221,7 +221,7 @@ static bool read_page(struct etcd_watch *w)
 		json_object_put(body);
 		return false;
 	}
-	w->read = etcd_call(w->client, "/v3/kv/range", body, on_snapshot, w);
+	w->read = etcd_call_start(w->client, "/v3/kv/range", body, on_snapshot, w);
 	return w->read != NULL;
 }
 

@@ -384,8 +384,8 @@ static void kick(struct etcd_pub *p, struct etcd_key *e)
 		return;
 	}
 	e->sent_ms = p->api->now_ms(p->host);
-	e->call = etcd_call(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
-			    on_written, e);
+	e->call = etcd_call_start(p->client, e->want ? "/v3/kv/put" : "/v3/kv/deleterange", body,
+				  on_written, e);
 	if (!e->call)
 		etcd_session_failed(p->session, "cannot queue a request (out of memory)", false);
 }
