@@ -292,12 +292,12 @@ static void wire_parts(struct redis_publisher *p)
 	p->writer.arg = p;
 	redis_sweep_init(&p->sweep, p->api, p->host, &p->conn, &p->writer, p->one_pass);
 	struct redis_repair_settings repair = {
-		.api = p->api, .host = p->host, .cfg = &p->cfg, .conn = &p->conn,
+		.cfg = &p->cfg, .conn = &p->conn,
 		.writer = &p->writer, .sweep = &p->sweep, .key_prefix = p->key_prefix,
 		.owner_record = p->owner_record, .owner_token = p->owner_token,
 		.has_host_id = p->has_host_id, .one_pass = p->one_pass, .refresh = p->refresh,
 		.expire = p->expire};
-	redis_repair_init(&p->repair, &repair, &repair_callbacks, p);
+	redis_repair_init(&p->repair, p->api, p->host, &repair, &repair_callbacks, p);
 }
 
 static int publisher_redis_init(const struct bh_init *args, void **self)

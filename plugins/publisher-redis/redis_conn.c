@@ -61,7 +61,8 @@ static void log_failure(struct redis_conn *c, enum link_logged kind, const char 
 	}
 	/* The messages say when the next attempt comes: the delay the backoff
 	 * hands out next (give or take its jitter). */
-	unsigned secs = (unsigned)(c->backoff.next_ms / 1000u), tenths = (unsigned)(c->backoff.next_ms % 1000u / 100u);
+	unsigned secs = (unsigned)(c->backoff.next_ms / 1000u);
+	unsigned tenths = (unsigned)(c->backoff.next_ms % 1000u / 100u);
 	switch (kind) {
 	case LINK_AUTH_FAILED:
 		/* report_error: a one-pass run must fail on a wrong password. */

@@ -38,7 +38,7 @@
 
 static unsigned refresh_s(const struct redis_repair *r)
 {
-	return r->refresh ? r->refresh : r->expire;
+	return r->s.refresh ? r->s.refresh : r->s.expire;
 }
 
 /* --- commands: the claim's, checks (GET) and probes (EXISTS) --- */
@@ -113,7 +113,7 @@ static void on_repair_reply(void *arg, void *privdata, const redisReply *reply)
 		deliver(op, NULL);
 		char *reason = bh_strfmt("%s: %s", op->kind == OP_CLAIM ? "the claim" : op->key,
 					 reply->str);
-		redis_conn_drop(r->conn, kind, reason ? reason : reply->str);
+		redis_conn_drop(r->s.conn, kind, reason ? reason : reply->str);
 		free(reason);
 	} else {
 		deliver(op, reply);
@@ -125,7 +125,7 @@ static void on_repair_reply(void *arg, void *privdata, const redisReply *reply)
 static int submit(struct redis_repair *r, struct repair_op *op, int argc, const char **argv,
 		  const size_t *lens)
 {
-	if (!op || redis_conn_submit(r->conn, on_repair_reply, op, argc, argv, lens) != BH_OK) {
+	if (!op || redis_conn_submit(r->s.conn, on_repair_reply, op, argc, argv, lens) != BH_OK) {
 		if (op)
 			repair_op_free(op);
 		return BH_ERR;
@@ -148,7 +148,7 @@ static int send_check(struct redis_repair *r, const char *key, const char *event
 		repair_op_free(op);
 		op = NULL;
 	}
-	const struct held_reg *h = held_find(r->writer->held, key);
+	const struct held_reg *h = held_find(r->s.writer->held, key);
 	if (op && h)
 		op->sets_before = h->sets_sent;
 	const char *argv[2] = {"GET", key};
@@ -172,9 +172,9 @@ static void claim_owned(void *arg)
 	struct redis_repair *r = arg;
 	if (r->claim_refused_logged || r->claim_failed_logged)
 		BH_INFO(r, "redis %s: namespace %s is ours now (claim %s); publishing and sweeping "
-			"there again", redis_conn_server(r->conn), r->key_prefix, redis_claim_key(r->claim));
+			"there again", redis_conn_server(r->s.conn), r->s.key_prefix, redis_claim_key(r->claim));
 	else
-		BH_DEBUG(r, "redis %s: claimed namespace %s", redis_conn_server(r->conn), r->key_prefix);
+		BH_DEBUG(r, "redis %s: claimed namespace %s", redis_conn_server(r->s.conn), r->s.key_prefix);
 	r->claim_refused_logged = false;
 	r->claim_failed_logged = false;
 	r->api->set_status(r->host, "redis: connected");
@@ -185,9 +185,9 @@ static void claim_owned(void *arg)
  * said): nothing waits for the claim, no sweep waits for the namespace. */
 static void end_one_pass(struct redis_repair *r)
 {
-	if (r->one_pass) {
+	if (r->s.one_pass) {
 		redis_claim_stop(r->claim);
-		redis_sweep_free(r->sweep);
+		redis_sweep_free(r->s.sweep);
 	}
 }
 
@@ -195,8 +195,8 @@ static void claim_refused(void *arg, const char *owner, bool was_owned)
 {
 	struct redis_repair *r = arg;
 	if (r->claim_refused_logged) {
-		BH_DEBUG(r, "redis %s: namespace %s still claimed by %s", redis_conn_server(r->conn),
-			 r->key_prefix, owner);
+		BH_DEBUG(r, "redis %s: namespace %s still claimed by %s", redis_conn_server(r->s.conn),
+			 r->s.key_prefix, owner);
 		return;
 	}
 	r->claim_refused_logged = true;
@@ -207,7 +207,7 @@ static void claim_refused(void *arg, const char *owner, bool was_owned)
 		"while its claim %s lives; each host needs its own host_id (cloned machines "
 		"share a hostname, so --host-id \"$(hostname -s)\" is not unique there), or "
 		"stop the other daemon; trying again every few seconds",
-		redis_conn_server(r->conn), r->key_prefix, was_owned ? "was taken over by" : "is claimed by",
+		redis_conn_server(r->s.conn), r->s.key_prefix, was_owned ? "was taken over by" : "is claimed by",
 		owner, redis_claim_key(r->claim));
 	r->api->set_status(r->host, "redis: namespace claimed by another daemon");
 	end_one_pass(r);
@@ -222,8 +222,8 @@ static void claim_failed(void *arg, const char *error, bool was_owned)
 		r->api->report_error(r->host, NULL,
 				     "redis %s refused to %s the claim on namespace %s (%s): not "
 				     "publishing or sweeping there until it accepts it; trying again "
-				     "every few seconds", redis_conn_server(r->conn),
-				     was_owned ? "renew" : "write", r->key_prefix, error);
+				     "every few seconds", redis_conn_server(r->s.conn),
+				     was_owned ? "renew" : "write", r->s.key_prefix, error);
 	r->claim_failed_logged = true;
 	r->api->set_status(r->host, "redis: the namespace's claim is refused");
 	end_one_pass(r);
@@ -236,26 +236,26 @@ static void claim_unsupported(void *arg, const char *error)
 		BH_WARNING(r, "redis %s refused the claim on namespace %s (%s): publishing without "
 			   "one, so a second daemon with the same host_id is not stopped; give the "
 			   "ACL user +eval (see docs/redis-acl.md)",
-			   redis_conn_server(r->conn), r->key_prefix, error);
+			   redis_conn_server(r->s.conn), r->s.key_prefix, error);
 	r->claim_unsupported_logged = true;
 	r->callbacks->writable(r->arg);
 }
 
 static int start_claim(struct redis_repair *r)
 {
-	unsigned ttl = r->expire;
+	unsigned ttl = r->s.expire;
 	if (ttl == 0)
-		ttl = 3 * r->refresh > NO_EXPIRY_CLAIM_S ? 3 * r->refresh : NO_EXPIRY_CLAIM_S;
+		ttl = 3 * r->s.refresh > NO_EXPIRY_CLAIM_S ? 3 * r->s.refresh : NO_EXPIRY_CLAIM_S;
 	unsigned renew = refresh_s(r) && refresh_s(r) < ttl ? refresh_s(r) : ttl / 2;
 	unsigned retry = ttl / 10 < renew ? ttl / 10 : renew;
 	struct redis_claim_settings settings = {
-		.record = r->owner_record,
-		.token = r->owner_token,
+		.record = r->s.owner_record,
+		.token = r->s.owner_token,
 		.ttl_s = ttl,
 		.renew_s = renew ? renew : 1,
 		.retry_s = retry ? retry : 1,
 	};
-	char *key = bh_strfmt("%s%s", r->key_prefix, BH_OWNER_KEY);
+	char *key = bh_strfmt("%s%s", r->s.key_prefix, BH_OWNER_KEY);
 	settings.owner_key = key;
 	static const struct redis_claim_callbacks callbacks = {
 		.send = send_claim,
@@ -292,7 +292,7 @@ static void evicted(struct redis_repair *r, struct held_reg *h)
 		BH_WARNING(r, "redis %s evicts keys under %s (maxmemory, e.g. %s): not putting them "
 			   "back at once, which would evict others; the refresh writes them (every %u "
 			   "s); give the server more maxmemory, or maxmemory-policy noeviction",
-			   redis_conn_server(r->conn), r->key_prefix, h->key, refresh_s(r));
+			   redis_conn_server(r->s.conn), r->s.key_prefix, h->key, refresh_s(r));
 	r->evicted_logged = true;
 }
 
@@ -311,12 +311,12 @@ static void on_event(void *arg, const char *key_bytes, size_t key_len, const cha
 		if (is_removal(event))
 			redis_claim_check_now(r->claim);
 	} else {
-		struct held_reg *h = held_find(r->writer->held, key);
+		struct held_reg *h = held_find(r->s.writer->held, key);
 		if (h && strcmp(event, "evicted") == 0)
 			evicted(r, h);
 		else if (h && strcmp(event, "set") == 0 && h->own_events > 0)
 			h->own_events--; /* the echo of our own SET */
-		else if (h && redis_write_allowed(r->writer))
+		else if (h && redis_write_allowed(r->s.writer))
 			(void)send_check(r, key, event);
 	}
 	free(key);
@@ -324,11 +324,11 @@ static void on_event(void *arg, const char *key_bytes, size_t key_len, const cha
 
 static void say_keyspace(struct redis_repair *r, enum keyspace_status status, const char *detail)
 {
-	const char *server = redis_conn_server(r->conn);
+	const char *server = redis_conn_server(r->s.conn);
 	switch (status) {
 	case KEYSPACE_ON:
 		BH_INFO(r, "redis %s: following keyspace notifications under %s: a key another "
-			"client deletes or overwrites is put back at once", server, r->key_prefix);
+			"client deletes or overwrites is put back at once", server, r->s.key_prefix);
 		break;
 	case KEYSPACE_OFF:
 		BH_INFO(r, "redis %s publishes no keyspace notifications for keys (notify-keyspace-"
@@ -342,7 +342,7 @@ static void say_keyspace(struct redis_repair *r, enum keyspace_status status, co
 			"notifications under %s anyway: if the server publishes none, a key another "
 			"client deletes or overwrites is put back by the next refresh (every %u s)",
 			server, strncmp(detail, "NOPERM", 6) == 0 ? "this user may not run CONFIG GET" : detail,
-			r->key_prefix, refresh_s(r));
+			r->s.key_prefix, refresh_s(r));
 		break;
 	case KEYSPACE_FAILED:
 		BH_WARNING(r, "redis %s: no keyspace notifications (%s): a key another client deletes "
@@ -358,7 +358,7 @@ static void on_status(void *arg, enum keyspace_status status, const char *detail
 	struct redis_repair *r = arg;
 	/* SETs sent before the subscription had echoes nobody heard: counting
 	 * them would take a foreign SET for ours. */
-	held_forget_own_events(r->writer->held);
+	held_forget_own_events(r->s.writer->held);
 	if (r->keyspace_logged != (int)status)
 		say_keyspace(r, status, detail);
 	r->keyspace_logged = (int)status;
@@ -374,7 +374,7 @@ static const char *probe_key(const struct redis_repair *r)
 {
 	if (r->claim && redis_claim_owned(r->claim))
 		return redis_claim_key(r->claim);
-	struct bh_strmap_iter it = bh_strmap_iter(&r->writer->held->map);
+	struct bh_strmap_iter it = bh_strmap_iter(&r->s.writer->held->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
 		if (BH_STRMAP_ENTRY(n, struct held_reg, node)->written_hash)
 			return n->key;
@@ -387,7 +387,7 @@ static void on_probe_timer(void *arg)
 	if (!redis_keyspace_active(r->keyspace))
 		return; /* armed again when the watch is back */
 	const char *key = probe_key(r);
-	if (!r->probe_waiting && key && r->conn->ready && redis_write_allowed(r->writer) &&
+	if (!r->probe_waiting && key && r->s.conn->ready && redis_write_allowed(r->s.writer) &&
 	    send_probe(r, key) == BH_OK)
 		r->probe_waiting = true;
 	if (r->api->timer_arm(r->host, r->probe_timer, PROBE_INTERVAL_MS) != BH_OK)
@@ -396,9 +396,9 @@ static void on_probe_timer(void *arg)
 
 static void put_back_all(struct redis_repair *r)
 {
-	struct bh_strmap_iter it = bh_strmap_iter(&r->writer->held->map);
+	struct bh_strmap_iter it = bh_strmap_iter(&r->s.writer->held->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
-		redis_write_held(r->writer, BH_STRMAP_ENTRY(n, struct held_reg, node), true);
+		redis_write_held(r->s.writer, BH_STRMAP_ENTRY(n, struct held_reg, node), true);
 }
 
 /* GET or EXISTS refused (an ACL without +get or +exists): said once; the
@@ -410,7 +410,7 @@ static bool refused(struct redis_repair *r, const redisReply *reply, const char 
 	if (!r->check_refused_logged)
 		BH_WARNING(r, "redis %s refused %s (%s): keys another client deletes or overwrites "
 			   "are put back by the refresh only (every %u s); the ACL user needs +get "
-			   "and +exists", redis_conn_server(r->conn), command, reply->str, refresh_s(r));
+			   "and +exists", redis_conn_server(r->s.conn), command, reply->str, refresh_s(r));
 	r->check_refused_logged = true;
 	return true;
 }
@@ -422,8 +422,8 @@ static void probed(struct redis_repair *r, const redisReply *reply)
 	    reply->integer != 0)
 		return;
 	BH_WARNING(r, "redis %s: the keys under %s vanished without a keyspace event (FLUSHDB or "
-		   "FLUSHALL?): putting back %zu key(s)", redis_conn_server(r->conn), r->key_prefix,
-		   r->writer->held->map.count);
+		   "FLUSHALL?): putting back %zu key(s)", redis_conn_server(r->s.conn), r->s.key_prefix,
+		   r->s.writer->held->map.count);
 	if (r->claim)
 		redis_claim_check_now(r->claim); /* before the SETs, on the same link */
 	put_back_all(r);
@@ -435,11 +435,11 @@ static void put_back(struct redis_repair *r, struct held_reg *h, const char *eve
 {
 	if (strcmp(event, "expired") == 0)
 		BH_WARNING(r, "redis %s: %s expired while its container still runs; putting it back",
-			   redis_conn_server(r->conn), h->key);
+			   redis_conn_server(r->s.conn), h->key);
 	else
 		BH_WARNING(r, "redis %s: %s was deleted by another client (keyspace event %s); "
-			   "putting it back", redis_conn_server(r->conn), h->key, event);
-	redis_write_held(r->writer, h, true);
+			   "putting it back", redis_conn_server(r->s.conn), h->key, event);
+	redis_write_held(r->s.writer, h, true);
 }
 
 static void overwritten(struct redis_repair *r, struct held_reg *h)
@@ -450,21 +450,21 @@ static void overwritten(struct redis_repair *r, struct held_reg *h)
 			BH_WARNING(r, "redis %s: %s keeps being overwritten by another writer: leaving "
 				   "it to the refresh (every %u s); if another daemon publishes the "
 				   "same container name here, give each host its own host_id",
-				   redis_conn_server(r->conn), h->key, refresh_s(r));
+				   redis_conn_server(r->s.conn), h->key, refresh_s(r));
 		h->fight_warned = true;
 		return;
 	}
 	BH_WARNING(r, "redis %s: %s was overwritten by another client; putting it back",
-		   redis_conn_server(r->conn), h->key);
+		   redis_conn_server(r->s.conn), h->key);
 	h->repaired_ms = now;
-	redis_write_held(r->writer, h, true);
+	redis_write_held(r->s.writer, h, true);
 }
 
 static void checked(struct redis_repair *r, const char *key, const char *event,
 		    unsigned sets_before, const redisReply *reply)
 {
-	struct held_reg *h = held_find(r->writer->held, key);
-	if (!reply || !h || r->closing || !redis_write_allowed(r->writer))
+	struct held_reg *h = held_find(r->s.writer->held, key);
+	if (!reply || !h || r->closing || !redis_write_allowed(r->s.writer))
 		return;
 	/* A SET of ours went out after this GET (one foreign command with
 	 * several events asks for several checks): the answer is what that
@@ -490,30 +490,24 @@ void redis_repair_connected(struct redis_repair *r)
 		redis_claim_connected(r->claim);
 	if (!r->keyspace)
 		return;
-	struct resp_address address = {.unix_path = r->cfg->socket, .host = r->cfg->host,
-				       .port = r->cfg->port};
-	if (r->conn->sentinel) {
+	struct resp_address address = {.unix_path = r->s.cfg->socket, .host = r->s.cfg->host,
+				       .port = r->s.cfg->port};
+	if (r->s.conn->sentinel) {
 		address.unix_path = NULL;
-		address.host = r->conn->master_host;
-		address.port = r->conn->master_port;
+		address.host = r->s.conn->master_host;
+		address.port = r->s.conn->master_port;
 	}
 	const char *user, *password;
-	redis_conn_credentials(r->conn, &user, &password);
+	redis_conn_credentials(r->s.conn, &user, &password);
 	redis_keyspace_connect(r->keyspace, &address, user, password);
 }
 
-void redis_repair_init(struct redis_repair *r, const struct redis_repair_settings *settings,
+void redis_repair_init(struct redis_repair *r, const struct bh_host_api *api, struct bh_host *host,
+		       const struct redis_repair_settings *settings,
 		       const struct redis_repair_callbacks *callbacks, void *arg)
 {
-	*r = (struct redis_repair){.api = settings->api, .host = settings->host,
-				   .cfg = settings->cfg, .conn = settings->conn,
-				   .writer = settings->writer, .sweep = settings->sweep,
-				   .key_prefix = settings->key_prefix,
-				   .owner_record = settings->owner_record,
-				   .owner_token = settings->owner_token,
-				   .has_host_id = settings->has_host_id,
-				   .one_pass = settings->one_pass, .refresh = settings->refresh,
-				   .expire = settings->expire, .callbacks = callbacks, .arg = arg};
+	*r = (struct redis_repair){.api = api, .host = host, .s = *settings,
+				   .callbacks = callbacks, .arg = arg};
 }
 
 void redis_repair_link_lost(struct redis_repair *r)
@@ -526,15 +520,15 @@ void redis_repair_link_lost(struct redis_repair *r)
 int redis_repair_start(struct redis_repair *r)
 {
 	r->keyspace_logged = -1;
-	if (r->has_host_id && r->owner_record && r->owner_token && start_claim(r) != BH_OK)
+	if (r->s.has_host_id && r->s.owner_record && r->s.owner_token && start_claim(r) != BH_OK)
 		return BH_ERR;
-	if (r->one_pass)
+	if (r->s.one_pass)
 		return BH_OK; /* nothing stays to repair anything */
 	static const struct redis_keyspace_callbacks callbacks = {.event = on_event,
 								  .status = on_status};
-	struct redis_keyspace_settings settings = {.prefix = r->key_prefix,
-						   .database = r->cfg->database,
-						   .connect_timeout_ms = r->cfg->connect_timeout_ms};
+	struct redis_keyspace_settings settings = {.prefix = r->s.key_prefix,
+						   .database = r->s.cfg->database,
+						   .connect_timeout_ms = r->s.cfg->connect_timeout_ms};
 	r->keyspace = redis_keyspace_new(r->api, r->host, &settings, &callbacks, r);
 	r->probe_timer = r->api->timer_new(r->host, on_probe_timer, r);
 	return r->keyspace && r->probe_timer ? BH_OK : BH_ERR;

@@ -26,8 +26,6 @@ struct redis_repair_callbacks {
 };
 
 struct redis_repair_settings {
-	const struct bh_host_api *api;
-	struct bh_host *host;
 	const struct redis_config *cfg;
 	struct redis_conn *conn;
 	struct redis_writer *writer;
@@ -44,17 +42,7 @@ struct redis_repair_settings {
 struct redis_repair {
 	const struct bh_host_api *api;
 	struct bh_host *host;
-	const struct redis_config *cfg;
-	struct redis_conn *conn;
-	struct redis_writer *writer;
-	struct redis_sweep *sweep;
-	const char *key_prefix;
-	const char *owner_record;
-	const char *owner_token;
-	bool has_host_id;
-	bool one_pass;
-	unsigned refresh;
-	unsigned expire;
+	struct redis_repair_settings s;
 	const struct redis_repair_callbacks *callbacks;
 	void *arg;
 	bool closing; /* the publisher goes away: replies are dropped */
@@ -75,7 +63,8 @@ struct redis_repair {
 	bool evicted_logged;       /* maxmemory evicts held keys: said once */
 };
 
-void redis_repair_init(struct redis_repair *r, const struct redis_repair_settings *settings,
+void redis_repair_init(struct redis_repair *r, const struct bh_host_api *api, struct bh_host *host,
+		       const struct redis_repair_settings *settings,
 		       const struct redis_repair_callbacks *callbacks, void *arg);
 /* The claim (with a host id) and the keyspace watch (unless one pass). */
 int redis_repair_start(struct redis_repair *r);
