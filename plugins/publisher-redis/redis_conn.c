@@ -378,26 +378,11 @@ static bool read_info(struct redis_conn *c, const redisReply *r)
 	return true;
 }
 
-static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
+/* An answer of the wrong shape: a replica (ROLE), or not Redis at all. */
+static void unexpected_answer(struct redis_conn *c, enum step step, const redisReply *r,
+			      const char *role)
 {
-	struct redis_conn *c = arg;
-	enum step step = (enum step)(uintptr_t)privdata;
-	if (!r || !c->link || c->destroying)
-		return;
-	if (step == STEP_INFO) {
-		if (read_info(c, r) && --c->handshake_left == 0)
-			became_ready(c);
-		return;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		handshake_error(c, step, r->str);
-		return;
-	}
-	const char *role = NULL;
-	bool ok = step == STEP_PING   ? is_status(r, "PONG")
-		  : step == STEP_ROLE ? role_is_master(r, &role)
-				      : is_status(r, "OK");
-	if (!ok && step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
+	if (step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
 		/* A sentinel named a replica (or a failover is under way):
 		 * never write there; ask the sentinels again. */
 		char *reason = bh_strfmt("ROLE says %s, not master", role);
@@ -405,14 +390,37 @@ static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
 		free(reason);
 		return;
 	}
-	if (!ok) {
-		char *reason =
-			bh_strfmt("protocol error: an unexpected reply to %s", step_names[step]);
-		redis_conn_drop(c, LINK_PROTOCOL, reason ? reason : "protocol error");
-		free(reason);
-		return;
+	char *reason = bh_strfmt("protocol error: an unexpected reply to %s", step_names[step]);
+	redis_conn_drop(c, LINK_PROTOCOL, reason ? reason : "protocol error");
+	free(reason);
+}
+
+/* The verdict on one handshake answer: true when the handshake goes on;
+ * false when the link was dropped (the reason logged). */
+static bool step_answered(struct redis_conn *c, enum step step, const redisReply *r)
+{
+	if (step == STEP_INFO)
+		return read_info(c, r);
+	if (r->type == REDIS_REPLY_ERROR) {
+		handshake_error(c, step, r->str);
+		return false;
 	}
-	if (--c->handshake_left == 0)
+	const char *role = NULL;
+	bool ok = step == STEP_PING   ? is_status(r, "PONG")
+		  : step == STEP_ROLE ? role_is_master(r, &role)
+				      : is_status(r, "OK");
+	if (!ok)
+		unexpected_answer(c, step, r, role);
+	return ok;
+}
+
+static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_conn *c = arg;
+	enum step step = (enum step)(uintptr_t)privdata;
+	if (!r || !c->link || c->destroying)
+		return;
+	if (step_answered(c, step, r) && --c->handshake_left == 0)
 		became_ready(c);
 }
 
