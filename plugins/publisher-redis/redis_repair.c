@@ -166,7 +166,6 @@ static int send_probe(struct redis_repair *r, const char *key)
 
 /* --- the claim --- */
 
-
 static void claim_owned(void *arg)
 {
 	struct redis_repair *r = arg;
