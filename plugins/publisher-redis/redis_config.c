@@ -2,7 +2,8 @@
  * Reads the publisher-redis group.  Every unknown or malformed key is an
  * error that names file and line, so that typos never silently fall back to
  * defaults; all of them, and every setting that lacks its companion, are
- * reported in one run.  The password is never echoed in any message.
+ * reported in one run.  The password is never echoed in any message.  The
+ * settings in effect are listed for --check-config --verbose.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,4 +365,61 @@ void redis_config_free(struct redis_config *cfg)
 	free(cfg->sentinel_user);
 	redis_free_secret(cfg->sentinel_password);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+/* --- the listing for --check-config --verbose --- */
+
+/* One setting for --check-config --verbose; a string is quoted as the
+ * configuration spells it (value NULL: unset). */
+static void describe(const struct bh_init *args, const char *name, const char *value, bool quote)
+{
+	char *text = value ? (quote ? bh_strfmt("\"%s\"", value) : strdup(value)) : NULL;
+	args->api->describe_setting(args->host, name, text,
+				    config_setting_get_member(args->config, name), "default");
+	free(text);
+}
+
+static void describe_number(const struct bh_init *args, const char *name, long long value)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%lld", value);
+	describe(args, name, text, false);
+}
+
+void redis_config_describe(const struct bh_init *args, const struct redis_config *cfg)
+{
+	describe(args, "host", cfg->host, true);
+	describe_number(args, "port", cfg->port);
+	describe(args, "socket", cfg->socket, true);
+	describe(args, "user", cfg->user, true);
+	/* The password itself is never printed (the core hides it too). */
+	const config_setting_t *file = config_setting_get_member(args->config, "password_file");
+	describe(args, "password", cfg->password && !file ? "(hidden)" : NULL, false);
+	describe(args, "password_file", file ? config_setting_get_string(file) : NULL, true);
+	describe_number(args, "database", cfg->database);
+	describe_number(args, "connect_timeout_ms", cfg->connect_timeout_ms);
+	describe_number(args, "command_timeout_ms", cfg->command_timeout_ms);
+	describe(args, "notify_channel", cfg->notify_channel, true);
+	/* Sentinel: the list as one value, as the configuration spells it. */
+	char *list = NULL;
+	size_t size = 0;
+	FILE *out = cfg->n_sentinels ? open_memstream(&list, &size) : NULL;
+	for (size_t i = 0; out && i < cfg->n_sentinels; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "[ ", cfg->sentinels[i]);
+	bool listed = false;
+	if (out) {
+		listed = fputs(" ]", out) >= 0;
+		listed = fclose(out) == 0 && listed;
+	}
+	describe(args, "sentinels", listed ? list : NULL, false);
+	free(list);
+	describe(args, "master_name", cfg->master_name, true);
+	describe(args, "sentinel_user", cfg->sentinel_user, true);
+	describe(args, "sentinel_password", cfg->sentinel_password ? "(hidden)" : NULL, false);
+}
+
+void redis_config_backoff_init(struct bh_backoff *b)
+{
+	bh_backoff_init(b, REDIS_BACKOFF_MIN_MS, REDIS_BACKOFF_MAX_MS);
+	bh_backoff_jitter(b, REDIS_BACKOFF_JITTER_PERCENT);
 }

@@ -1,11 +1,22 @@
 /*
  * publisher-redis settings: parsed from the plugin's libconfig group at
- * init().  The only I/O here is reading password_file.
+ * init(), and listed for --check-config --verbose.  The only I/O here is
+ * reading password_file.
  */
 #ifndef BH_REDIS_CONFIG_H
 #define BH_REDIS_CONFIG_H
 
 #include <beachhead/plugin.h>
+
+#include "common/backoff.h"
+
+/* Every retry of this plugin (reconnects, refused writes, the Sentinel
+ * subscription) backs off between these bounds. */
+#define REDIS_BACKOFF_MIN_MS 100u
+#define REDIS_BACKOFF_MAX_MS 5000u
+/* +-20 %: many daemons that lost the same server at the same moment must not
+ * knock on it again in lockstep. */
+#define REDIS_BACKOFF_JITTER_PERCENT 20u
 
 struct redis_config {
 	char *host;   /* default "localhost" */
@@ -42,5 +53,10 @@ int redis_config_reread_password(struct redis_config *cfg, char **problem);
 /* "host:port" or "[v6]:port" -> *host (allocated) and *port; BH_ERR when
  * malformed. */
 int redis_config_split_address(const char *text, char **host, int *port);
+/* Lists the settings in effect for --check-config --verbose (the
+ * passwords hidden). */
+void redis_config_describe(const struct bh_init *args, const struct redis_config *cfg);
+/* The capped, jittered backoff every retry of this plugin uses. */
+void redis_config_backoff_init(struct bh_backoff *b);
 
 #endif

@@ -9,7 +9,7 @@
  * server's "max number of clients", LOADING, a refused password, a replica
  * answering ROLE) is a failed connection: logged once per kind of failure,
  * retried with backoff.  The backoff restarts from its minimum only after a
- * link stayed ready for BACKOFF_MAX_MS, so that a server that accepts and
+ * link stayed ready for REDIS_BACKOFF_MAX_MS, so that a server that accepts and
  * then drops us at once cannot make us spin.
  */
 #include "config.h"
@@ -18,201 +18,178 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_credentials.h"
-#include "redis_publisher.h"
+#include "redis_conn.h"
 
-/* After a replay request, how long pending() keeps counting the replay as
- * owed: the core replays from a zero-delay timer, so 50 ms is ample, and an
- * empty registry (nothing to replay) does not hold the exit up. */
-#define REPLAY_GRACE_MS 50u
+#include <beachhead/sdk.h>
+
+#include "redis_credentials.h"
+#include "redis_sentinel.h"
 
 /* Handshake steps: privdata of their replies. */
 enum step { STEP_AUTH, STEP_SELECT, STEP_PING, STEP_ROLE, STEP_INFO };
 static const char *const step_names[] = {"AUTH", "SELECT", "PING", "ROLE", "INFO"};
 
-static void schedule_reconnect(struct redis_publisher *p);
+static void schedule_reconnect(struct redis_conn *c);
 
-static void arm(struct redis_publisher *p, struct bh_timer *timer, uint64_t ms)
+static void arm(struct redis_conn *c, struct bh_timer *timer, uint64_t ms)
 {
-	if (p->api->timer_arm(p->host, timer, ms) != BH_OK)
-		BH_ERROR(p, "cannot arm a timer; redis %s may stall", redis_conn_server(p));
+	if (c->api->timer_arm(c->host, timer, ms) != BH_OK)
+		BH_ERROR(c, "cannot arm a timer; redis %s may stall", redis_conn_server(c));
 }
 
-const char *redis_conn_server(const struct redis_publisher *p)
+const char *redis_conn_server(const struct redis_conn *c)
 {
-	return p->server ? p->server : p->cfg.server;
+	return c->server ? c->server : c->cfg->server;
 }
 
 /* While the handshake runs, commands queue behind it (held back by the
  * cork until the server proved to be the right one). */
-bool redis_conn_usable(const struct redis_publisher *p)
+bool redis_conn_usable(const struct redis_conn *c)
 {
-	return p->link != NULL;
+	return c->link != NULL;
 }
 
 /* --- logging state changes once --- */
 
-static void log_failure(struct redis_publisher *p, enum link_logged kind, const char *reason)
+static void log_failure(struct redis_conn *c, enum link_logged kind, const char *reason)
 {
-	const char *server = redis_conn_server(p);
-	redis_metrics_link_failure(p, kind);
-	if (p->logged == kind) {
-		BH_DEBUG(p, "redis %s: %s", server, reason);
+	const char *server = redis_conn_server(c);
+	c->callbacks->failure(c->arg, kind);
+	if (c->logged == kind) {
+		BH_DEBUG(c, "redis %s: %s", server, reason);
 		return;
 	}
 	/* The messages say when the next attempt comes: the delay the backoff
 	 * hands out next (give or take its jitter). */
-	unsigned secs = (unsigned)(p->backoff.next_ms / 1000u), tenths = (unsigned)(p->backoff.next_ms % 1000u / 100u);
+	unsigned secs = (unsigned)(c->backoff.next_ms / 1000u);
+	unsigned tenths = (unsigned)(c->backoff.next_ms % 1000u / 100u);
 	switch (kind) {
 	case LINK_AUTH_FAILED:
 		/* report_error: a one-pass run must fail on a wrong password. */
-		p->api->report_error(p->host, NULL,
+		c->api->report_error(c->host, NULL,
 				     "redis %s refused %s; retrying in about %u.%u s (then up to every %u s)",
-				     server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: authentication failed");
+				     server, reason, secs, tenths, REDIS_BACKOFF_MAX_MS / 1000u);
+		c->api->set_status(c->host, "redis: authentication failed");
 		break;
 	case LINK_CLUSTER:
 		/* report_error: a one-pass run fails; retried quietly in case
 		 * the address is given to a standalone server. */
-		p->api->report_error(p->host, NULL,
+		c->api->report_error(c->host, NULL,
 				     "redis %s is a Redis Cluster node (%s): Redis Cluster is not "
 				     "supported, nothing is written there; point publisher-redis at a "
 				     "standalone server, or at Sentinel (sentinels, master_name)",
 				     server, reason);
-		p->api->set_status(p->host, "redis: Cluster is not supported");
+		c->api->set_status(c->host, "redis: Cluster is not supported");
 		break;
 	case LINK_REFUSED:
-		BH_WARNING(p,
+		BH_WARNING(c,
 			   "redis %s refused the connection (%s); retrying in about %u.%u s (then up "
 			   "to every %u s)",
-			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: refusing connections");
+			   server, reason, secs, tenths, REDIS_BACKOFF_MAX_MS / 1000u);
+		c->api->set_status(c->host, "redis: refusing connections");
 		break;
 	case LINK_PROTOCOL:
-		BH_WARNING(p,
+		BH_WARNING(c,
 			   "redis %s: %s; dropped the connection, reconnecting in about %u.%u s "
 			   "(then up to every %u s)",
-			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: protocol error");
+			   server, reason, secs, tenths, REDIS_BACKOFF_MAX_MS / 1000u);
+		c->api->set_status(c->host, "redis: protocol error");
 		break;
 	default:
-		BH_WARNING(p,
+		BH_WARNING(c,
 			   "redis %s: %s; reconnecting in about %u.%u s (then up to every %u s), "
 			   "will republish everything once it is back",
-			   server, reason, secs, tenths, BACKOFF_MAX_MS / 1000u);
-		p->api->set_status(p->host, "redis: unreachable");
+			   server, reason, secs, tenths, REDIS_BACKOFF_MAX_MS / 1000u);
+		c->api->set_status(c->host, "redis: unreachable");
 		break;
 	}
-	p->logged = kind;
+	c->logged = kind;
 }
 
 /* --- going down --- */
 
-static void drop_link(struct redis_publisher *p, enum link_logged kind, const char *reason,
+static void drop_link(struct redis_conn *c, enum link_logged kind, const char *reason,
 		      bool quiet)
 {
-	if (!p->link)
+	if (!c->link)
 		return;
-	struct resp_link *link = p->link;
-	bool was_ready = p->ready;
+	struct resp_link *link = c->link;
+	bool was_ready = c->ready;
 	/* Detach first: the loss callbacks that resp_link_free() runs see a
 	 * publisher without a link and defer their work. */
-	p->link = NULL;
-	p->ready = false;
-	redis_metrics_connected(p, false);
-	p->handshake_left = 0;
+	c->link = NULL;
+	c->ready = false;
+	c->handshake_left = 0;
 	resp_link_free(link);
-	keyset_clear(&p->stored);
-	/* Echoes of commands whose fate is unknown are checked like
-	 * anyone's; whose the namespace is waits for the next answer. */
-	held_forget_own_events(&p->held);
-	p->probe_waiting = false;
-	if (p->claim)
-		redis_claim_link_lost(p->claim);
-	if (p->destroying)
+	c->callbacks->lost(c->arg);
+	if (c->destroying)
 		return;
-	p->api->timer_disarm(p->host, p->connect_timer);
-	p->api->timer_disarm(p->host, p->command_timer);
-	p->command_timer_armed = false;
+	c->api->timer_disarm(c->host, c->connect_timer);
+	c->api->timer_disarm(c->host, c->command_timer);
+	c->command_timer_armed = false;
 	if (was_ready)
-		bh_backoff_lost(&p->backoff, p->api->now_ms(p->host) - p->ready_since_ms,
-				BACKOFF_MAX_MS);
+		bh_backoff_lost(&c->backoff, c->api->now_ms(c->host) - c->ready_since_ms,
+				REDIS_BACKOFF_MAX_MS);
 	if (!quiet)
-		log_failure(p, kind, reason);
-	if (p->sentinel)
-		redis_sentinel_master_lost(p, was_ready, reason);
-	schedule_reconnect(p);
+		log_failure(c, kind, reason);
+	if (c->sentinel)
+		redis_sentinel_master_lost(c->sentinel, was_ready, reason);
+	schedule_reconnect(c);
 }
 
-void redis_conn_drop(struct redis_publisher *p, enum link_logged kind, const char *reason)
+void redis_conn_drop(struct redis_conn *c, enum link_logged kind, const char *reason)
 {
-	drop_link(p, kind, reason, false);
+	drop_link(c, kind, reason, false);
 }
 
 static void on_link_failed(void *arg, const char *reason)
 {
-	struct redis_publisher *p = arg;
-	redis_conn_drop(p, strncmp(reason, "protocol error", 14) == 0 ? LINK_PROTOCOL : LINK_DOWN,
+	struct redis_conn *c = arg;
+	redis_conn_drop(c, strncmp(reason, "protocol error", 14) == 0 ? LINK_PROTOCOL : LINK_DOWN,
 			reason);
 }
 
 /* --- becoming ready --- */
 
-static void became_ready(struct redis_publisher *p)
+/* The handshake's commands were answered as expected: the server is the
+ * right one and accepts us. */
+static void mark_ready(struct redis_conn *c)
 {
-	if (resp_link_uncork(p->link) != BH_OK) {
-		redis_conn_drop(p, LINK_DOWN, "out of memory");
-		return;
-	}
-	p->ready = true;
-	redis_metrics_connected(p, true);
-	p->ready_since_ms = p->api->now_ms(p->host);
+	c->ready = true;
+	c->ready_since_ms = c->api->now_ms(c->host);
 	const char *user, *password;
-	redis_conn_credentials(p, &user, &password);
+	redis_conn_credentials(c, &user, &password);
 	if (password)
-		redis_credentials_accepted(p->instance, user, password);
-	p->api->timer_disarm(p->host, p->connect_timer);
-	if (p->logged != LINK_UP) {
-		if (p->cfg.database > 0)
-			BH_INFO(p, "connected to redis %s, database %d",
-				redis_conn_server(p), p->cfg.database);
-		else
-			BH_INFO(p, "connected to redis %s", redis_conn_server(p));
-		p->api->set_status(p->host, "redis: connected");
-	}
-	p->logged = LINK_UP;
-	bool moved = p->sentinel && redis_sentinel_master_ready(p);
-	redis_publisher_connected(p, moved);
-	/* A reconnect may face an emptied store (restart, FLUSHALL, failover):
-	 * have the core publish everything again.  The very first connect needs
-	 * it only when something was dropped while we were not connected. */
-	bool replay = p->ever_ready || p->owed;
-	p->ever_ready = true;
-	if (replay && !p->stopping) {
-		p->owed = true;
-		p->api->request_replay(p->host);
-		arm(p, p->grace_timer, REPLAY_GRACE_MS);
-		return;
-	}
-	/* Stopped: the core replays to us no more.  At the end of a one-pass
-	 * run that means registrations lost in the outage stay unpublished:
-	 * say so (and fail the run) rather than exit 0.  A daemon stopping
-	 * for good or replaced by a reload loses nothing that matters (the
-	 * keys expire; a reload's successor gets its own replay). */
-	if (p->owed && p->one_pass)
-		p->api->report_error(p->host, NULL,
-				     "redis %s: the connection failed during the pass and came back "
-				     "only after it; registrations left unacknowledged then were not "
-				     "published again",
-				     redis_conn_server(p));
-	p->owed = false;
+		redis_credentials_accepted(c->instance, user, password);
+	c->api->timer_disarm(c->host, c->connect_timer);
 }
 
-static void on_grace_timer(void *arg)
+/* Once per outage, not once per reconnect. */
+static void say_connected(struct redis_conn *c)
 {
-	struct redis_publisher *p = arg;
-	if (p->ready)
-		p->owed = false;
+	if (c->logged != LINK_UP) {
+		if (c->cfg->database > 0)
+			BH_INFO(c, "connected to redis %s, database %d",
+				redis_conn_server(c), c->cfg->database);
+		else
+			BH_INFO(c, "connected to redis %s", redis_conn_server(c));
+		c->api->set_status(c->host, "redis: connected");
+	}
+	c->logged = LINK_UP;
+}
+
+/* The commands queued behind the handshake go out; the owner learns that
+ * the link is ready, and whether a failover moved it. */
+static void became_ready(struct redis_conn *c)
+{
+	if (resp_link_uncork(c->link) != BH_OK) {
+		redis_conn_drop(c, LINK_DOWN, "out of memory");
+		return;
+	}
+	mark_ready(c);
+	say_connected(c);
+	bool moved = c->sentinel && redis_sentinel_master_ready(c->sentinel);
+	c->callbacks->ready(c->arg, moved);
 }
 
 static bool is_status(const redisReply *r, const char *text)
@@ -231,45 +208,45 @@ static bool role_is_master(const redisReply *r, const char **role)
 	return strcmp(*role, "master") == 0;
 }
 
-void redis_conn_credentials(const struct redis_publisher *p, const char **user,
+void redis_conn_credentials(const struct redis_conn *c, const char **user,
 			    const char **password)
 {
-	*user = p->use_fallback ? p->fallback_user : p->cfg.user;
-	*password = p->use_fallback ? p->fallback_password : p->cfg.password;
+	*user = c->use_fallback ? c->fallback_user : c->cfg->user;
+	*password = c->use_fallback ? c->fallback_password : c->cfg->password;
 }
 
 /* The password the server refused may be stale: password_file rotated by
  * a secret manager (read again now, no SIGHUP needed), or a reload brought
  * a wrong one while the one before still works (redis_credentials.h).
  * Returns true when another password is to be tried at once. */
-static bool try_other_password(struct redis_publisher *p, const char *error)
+static bool try_other_password(struct redis_conn *c, const char *error)
 {
-	const char *server = redis_conn_server(p);
+	const char *server = redis_conn_server(c);
 	char *problem = NULL;
-	int changed = redis_config_reread_password(&p->cfg, &problem);
+	int changed = redis_config_reread_password(c->cfg, &problem);
 	if (changed < 0)
-		BH_WARNING(p, "redis %s refused the password (%s), and %s", server, error, problem);
+		BH_WARNING(c, "redis %s refused the password (%s), and %s", server, error, problem);
 	free(problem);
 	if (changed > 0) {
-		BH_INFO(p, "redis %s refused the password (%s); %s holds another one now: "
-			"trying it", server, error, p->cfg.password_file);
-		p->use_fallback = false;
-		p->fallback_tried = false;
+		BH_INFO(c, "redis %s refused the password (%s); %s holds another one now: "
+			"trying it", server, error, c->cfg->password_file);
+		c->use_fallback = false;
+		c->fallback_tried = false;
 		return true;
 	}
-	if (p->use_fallback) {
+	if (c->use_fallback) {
 		/* The credentials accepted before are refused too: the server
 		 * may have adopted the configured ones meanwhile (the client
 		 * was rotated first).  Once, at once; then those stay. */
-		BH_INFO(p, "redis %s refused the credentials it accepted before (%s): trying the "
+		BH_INFO(c, "redis %s refused the credentials it accepted before (%s): trying the "
 			"configured ones again", server, error);
-		p->use_fallback = false;
+		c->use_fallback = false;
 		return true;
 	}
 	const char *user = NULL;
-	const char *previous = redis_credentials_previous(p->instance, &user);
-	if (p->fallback_tried || !previous ||
-	    (p->cfg.password && strcmp(previous, p->cfg.password) == 0))
+	const char *previous = redis_credentials_previous(c->instance, &user);
+	if (c->fallback_tried || !previous ||
+	    (c->cfg->password && strcmp(previous, c->cfg->password) == 0))
 		return false;
 	char *user_copy = user ? strdup(user) : NULL;
 	char *password_copy = strdup(previous);
@@ -278,12 +255,12 @@ static bool try_other_password(struct redis_publisher *p, const char *error)
 		free(password_copy);
 		return false;
 	}
-	free(p->fallback_user);
-	redis_free_secret(p->fallback_password);
-	p->fallback_user = user_copy;
-	p->fallback_password = password_copy;
-	p->use_fallback = p->fallback_tried = true;
-	p->api->report_error(p->host, NULL,
+	free(c->fallback_user);
+	redis_free_secret(c->fallback_password);
+	c->fallback_user = user_copy;
+	c->fallback_password = password_copy;
+	c->use_fallback = c->fallback_tried = true;
+	c->api->report_error(c->host, NULL,
 			     "redis %s refused the password now configured (%s): using the "
 			     "credentials it accepted before (until a reload); correct password or "
 			     "password_file and reload",
@@ -297,12 +274,12 @@ static bool is_auth_refusal(enum step step, const char *error)
 	       strncmp(error, "WRONGPASS", 9) == 0;
 }
 
-static void handshake_error(struct redis_publisher *p, enum step step, const char *error)
+static void handshake_error(struct redis_conn *c, enum step step, const char *error)
 {
-	if (is_auth_refusal(step, error) && try_other_password(p, error)) {
+	if (is_auth_refusal(step, error) && try_other_password(c, error)) {
 		/* At once, quietly: the outcome of the next attempt is logged. */
-		bh_backoff_reset(&p->backoff);
-		drop_link(p, LINK_AUTH_FAILED, error, true);
+		bh_backoff_reset(&c->backoff);
+		drop_link(c, LINK_AUTH_FAILED, error, true);
 		return;
 	}
 	char *reason = NULL;
@@ -325,7 +302,7 @@ static void handshake_error(struct redis_publisher *p, enum step step, const cha
 	} else {
 		reason = bh_strfmt("%s: %s", step_names[step], error);
 	}
-	redis_conn_drop(p, kind, reason ? reason : error);
+	redis_conn_drop(c, kind, reason ? reason : error);
 	free(reason);
 }
 
@@ -358,103 +335,111 @@ static unsigned parse_version(const char *text, size_t len)
 }
 
 /* Without a host id, SET ... GET notices foreign writers (6.2 and later). */
-static void choose_set_get(struct redis_publisher *p)
+static void choose_set_get(struct redis_conn *c)
 {
-	p->set_get = !p->has_host_id && p->server_version >= 60200u;
-	if (p->has_host_id || p->set_get || p->set_get_logged)
+	c->set_get = !c->has_host_id && c->server_version >= 60200u;
+	if (c->has_host_id || c->set_get || c->set_get_logged)
 		return;
-	p->set_get_logged = true;
-	if (p->server_version)
-		BH_INFO(p, "redis %s is version %u.%u.%u: keys another writer overwrites (e.g. a "
+	c->set_get_logged = true;
+	if (c->server_version)
+		BH_INFO(c, "redis %s is version %u.%u.%u: keys another writer overwrites (e.g. a "
 			"second host publishing the same container names) go unnoticed, SET ... GET "
-			"needs 6.2; with several hosts, give each its own host_id", redis_conn_server(p),
-			p->server_version / 10000u, p->server_version / 100u % 100u,
-			p->server_version % 100u);
+			"needs 6.2; with several hosts, give each its own host_id", redis_conn_server(c),
+			c->server_version / 10000u, c->server_version / 100u % 100u,
+			c->server_version % 100u);
 }
 
 /* Returns false when the link was dropped (a Cluster node). */
-static bool read_info(struct redis_publisher *p, const redisReply *r)
+static bool read_info(struct redis_conn *c, const redisReply *r)
 {
 	if (r->type == REDIS_REPLY_ERROR) {
-		if (!p->info_refused_logged)
-			BH_WARNING(p, "redis %s refused INFO (%s): cannot tell a Cluster node or the "
+		if (!c->info_refused_logged)
+			BH_WARNING(c, "redis %s refused INFO (%s): cannot tell a Cluster node or the "
 				   "server's version (the ACL user needs +info)",
-				   redis_conn_server(p), r->str);
-		p->info_refused_logged = true;
-		p->server_version = 0;
-		choose_set_get(p);
+				   redis_conn_server(c), r->str);
+		c->info_refused_logged = true;
+		c->server_version = 0;
+		choose_set_get(c);
 		return true;
 	}
 	if (r->type != REDIS_REPLY_STRING) {
-		redis_conn_drop(p, LINK_PROTOCOL, "protocol error: an unexpected reply to INFO");
+		redis_conn_drop(c, LINK_PROTOCOL, "protocol error: an unexpected reply to INFO");
 		return false;
 	}
 	size_t len = 0;
 	const char *cluster = info_field(r->str, "cluster_enabled", &len);
 	if (cluster && len == 1 && cluster[0] == '1') {
-		redis_conn_drop(p, LINK_CLUSTER, "INFO says cluster_enabled:1");
+		redis_conn_drop(c, LINK_CLUSTER, "INFO says cluster_enabled:1");
 		return false;
 	}
 	const char *version = info_field(r->str, "redis_version", &len);
-	p->server_version = version ? parse_version(version, len) : 0;
-	choose_set_get(p);
+	c->server_version = version ? parse_version(version, len) : 0;
+	choose_set_get(c);
 	return true;
 }
 
-static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
+/* An answer of the wrong shape: a replica (ROLE), or not Redis at all. */
+static void unexpected_answer(struct redis_conn *c, enum step step, const redisReply *r,
+			      const char *role)
 {
-	struct redis_publisher *p = arg;
-	enum step step = (enum step)(uintptr_t)privdata;
-	if (!r || !p->link || p->destroying)
-		return;
-	if (step == STEP_INFO) {
-		if (read_info(p, r) && --p->handshake_left == 0)
-			became_ready(p);
+	if (step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
+		/* A sentinel named a replica (or a failover is under way):
+		 * never write there; ask the sentinels again. */
+		char *reason = bh_strfmt("ROLE says %s, not master", role);
+		redis_conn_drop(c, LINK_REFUSED, reason ? reason : "not the master");
+		free(reason);
 		return;
 	}
+	char *reason = bh_strfmt("protocol error: an unexpected reply to %s", step_names[step]);
+	redis_conn_drop(c, LINK_PROTOCOL, reason ? reason : "protocol error");
+	free(reason);
+}
+
+/* The verdict on one handshake answer: true when the handshake goes on;
+ * false when the link was dropped (the reason logged). */
+static bool step_answered(struct redis_conn *c, enum step step, const redisReply *r)
+{
+	if (step == STEP_INFO)
+		return read_info(c, r);
 	if (r->type == REDIS_REPLY_ERROR) {
-		handshake_error(p, step, r->str);
-		return;
+		handshake_error(c, step, r->str);
+		return false;
 	}
 	const char *role = NULL;
 	bool ok = step == STEP_PING   ? is_status(r, "PONG")
 		  : step == STEP_ROLE ? role_is_master(r, &role)
 				      : is_status(r, "OK");
-	if (!ok && step == STEP_ROLE && r->type == REDIS_REPLY_ARRAY) {
-		/* A sentinel named a replica (or a failover is under way):
-		 * never write there; ask the sentinels again. */
-		char *reason = bh_strfmt("ROLE says %s, not master", role);
-		redis_conn_drop(p, LINK_REFUSED, reason ? reason : "not the master");
-		free(reason);
+	if (!ok)
+		unexpected_answer(c, step, r, role);
+	return ok;
+}
+
+static void on_handshake_reply(void *arg, void *privdata, const redisReply *r)
+{
+	struct redis_conn *c = arg;
+	enum step step = (enum step)(uintptr_t)privdata;
+	if (!r || !c->link || c->destroying)
 		return;
-	}
-	if (!ok) {
-		char *reason =
-			bh_strfmt("protocol error: an unexpected reply to %s", step_names[step]);
-		redis_conn_drop(p, LINK_PROTOCOL, reason ? reason : "protocol error");
-		free(reason);
-		return;
-	}
-	if (--p->handshake_left == 0)
-		became_ready(p);
+	if (step_answered(c, step, r) && --c->handshake_left == 0)
+		became_ready(c);
 }
 
 /* --- connecting --- */
 
-static int send_step(struct redis_publisher *p, enum step step, int argc, const char **argv,
+static int send_step(struct redis_conn *c, enum step step, int argc, const char **argv,
 		     const size_t *lens)
 {
-	if (resp_link_send(p->link, on_handshake_reply, (void *)(uintptr_t)step, argc, argv, lens) !=
+	if (resp_link_send(c->link, on_handshake_reply, (void *)(uintptr_t)step, argc, argv, lens) !=
 	    BH_OK)
 		return BH_ERR;
-	p->handshake_left++;
+	c->handshake_left++;
 	return BH_OK;
 }
 
-static int queue_handshake(struct redis_publisher *p)
+static int queue_handshake(struct redis_conn *c)
 {
 	const char *user, *password;
-	redis_conn_credentials(p, &user, &password);
+	redis_conn_credentials(c, &user, &password);
 	if (password) {
 		const char *argv[3] = {"AUTH", NULL, NULL};
 		size_t lens[3] = {4, 0, 0};
@@ -465,15 +450,15 @@ static int queue_handshake(struct redis_publisher *p)
 		}
 		argv[argc] = password;
 		lens[argc++] = strlen(password);
-		if (send_step(p, STEP_AUTH, argc, argv, lens) != BH_OK)
+		if (send_step(c, STEP_AUTH, argc, argv, lens) != BH_OK)
 			return BH_ERR;
 	}
-	if (p->cfg.database > 0) {
+	if (c->cfg->database > 0) {
 		char db[24];
-		snprintf(db, sizeof db, "%d", p->cfg.database);
+		snprintf(db, sizeof db, "%d", c->cfg->database);
 		const char *argv[2] = {"SELECT", db};
 		size_t lens[2] = {6, strlen(db)};
-		if (send_step(p, STEP_SELECT, 2, argv, lens) != BH_OK)
+		if (send_step(c, STEP_SELECT, 2, argv, lens) != BH_OK)
 			return BH_ERR;
 	}
 	/* A finished TCP connect proves little: a stopped (SIGSTOP) or wedged
@@ -481,95 +466,99 @@ static int queue_handshake(struct redis_publisher *p)
 	 * makes the link "up". */
 	const char *ping[1] = {"PING"};
 	size_t ping_len[1] = {4};
-	if (send_step(p, STEP_PING, 1, ping, ping_len) != BH_OK)
+	if (send_step(c, STEP_PING, 1, ping, ping_len) != BH_OK)
 		return BH_ERR;
-	if (p->sentinel) {
+	if (c->sentinel) {
 		const char *role[1] = {"ROLE"};
 		size_t role_len[1] = {4};
-		if (send_step(p, STEP_ROLE, 1, role, role_len) != BH_OK)
+		if (send_step(c, STEP_ROLE, 1, role, role_len) != BH_OK)
 			return BH_ERR;
 	}
 	/* The default sections: "server" (the version, for SET ... GET) and
 	 * "cluster" (a Cluster node is refused before anything is written). */
 	const char *info[1] = {"INFO"};
 	size_t info_len[1] = {4};
-	return send_step(p, STEP_INFO, 1, info, info_len);
+	return send_step(c, STEP_INFO, 1, info, info_len);
 }
 
 /* A connect that failed before there was a link. */
-static void connect_failed(struct redis_publisher *p, const char *reason)
+static void connect_failed(struct redis_conn *c, const char *reason)
 {
-	log_failure(p, LINK_DOWN, reason);
-	if (p->sentinel)
-		redis_sentinel_master_lost(p, false, reason);
-	schedule_reconnect(p);
+	log_failure(c, LINK_DOWN, reason);
+	if (c->sentinel)
+		redis_sentinel_master_lost(c->sentinel, false, reason);
+	schedule_reconnect(c);
 }
 
-static void connect_to(struct redis_publisher *p, const struct resp_address *address)
+static void connect_to(struct redis_conn *c, const struct resp_address *address)
 {
 	static const struct resp_link_callbacks callbacks = {.failed = on_link_failed};
 	char *error = NULL;
-	struct resp_link *link = resp_link_open(p->api, p->host, address, &callbacks, p, &error);
+	struct resp_link *link = resp_link_open(c->api, c->host, address, &callbacks, c, &error);
 	if (!link) {
-		connect_failed(p, error ? error : "out of memory");
+		connect_failed(c, error ? error : "out of memory");
 		free(error);
 		return;
 	}
-	p->link = link;
-	arm(p, p->connect_timer, p->cfg.connect_timeout_ms);
+	c->link = link;
+	arm(c, c->connect_timer, c->cfg->connect_timeout_ms);
 	/* The handshake is pipelined; nothing else goes out before it is
 	 * answered (a replica must never see a write). */
-	if (queue_handshake(p) != BH_OK)
-		redis_conn_drop(p, LINK_DOWN, "cannot queue the handshake");
+	if (queue_handshake(c) != BH_OK)
+		redis_conn_drop(c, LINK_DOWN, "cannot queue the handshake");
 	else
 		resp_link_cork(link);
 }
 
-void redis_conn_connect_master(struct redis_publisher *p, const char *host, int port)
+/* Sentinel named the master: connect to it now (any current link goes). */
+static void connect_master(void *arg, const char *host, int port)
 {
-	if (p->destroying)
+	struct redis_conn *c = arg;
+	if (c->destroying)
 		return;
 	/* The failover is logged once, when the new master is ready. */
-	if (p->link)
-		drop_link(p, LINK_DOWN, "the sentinels named another master", true);
-	p->api->timer_disarm(p->host, p->reconnect_timer);
-	char *server = bh_strfmt("%s:%d (master %s)", host, port, p->cfg.master_name);
-	free(p->server);
-	p->server = server;
+	if (c->link)
+		drop_link(c, LINK_DOWN, "the sentinels named another master", true);
+	c->api->timer_disarm(c->host, c->reconnect_timer);
+	char *server = bh_strfmt("%s:%d (master %s)", host, port, c->cfg->master_name);
+	free(c->server);
+	c->server = server;
 	char *copy = strdup(host);
 	if (copy) {
-		free(p->master_host);
-		p->master_host = copy;
-		p->master_port = port;
+		free(c->master_host);
+		c->master_host = copy;
+		c->master_port = port;
 	}
 	struct resp_address address = {.host = host, .port = port};
-	connect_to(p, &address);
+	connect_to(c, &address);
 }
 
-void redis_conn_no_master(struct redis_publisher *p, const char *reason)
+/* Sentinel found no master: try again with backoff. */
+static void no_master(void *arg, const char *reason)
 {
-	log_failure(p, LINK_NO_MASTER, reason);
-	schedule_reconnect(p);
+	struct redis_conn *c = arg;
+	log_failure(c, LINK_NO_MASTER, reason);
+	schedule_reconnect(c);
 }
 
-static void connect_now(struct redis_publisher *p)
+static void connect_now(struct redis_conn *c)
 {
-	if (p->link || p->destroying)
+	if (c->link || c->destroying)
 		return;
-	if (p->sentinel) {
-		redis_sentinel_discover(p);
+	if (c->sentinel) {
+		redis_sentinel_discover(c->sentinel);
 		return;
 	}
 	struct resp_address address = {
-		.unix_path = p->cfg.socket, .host = p->cfg.host, .port = p->cfg.port};
-	connect_to(p, &address);
+		.unix_path = c->cfg->socket, .host = c->cfg->host, .port = c->cfg->port};
+	connect_to(c, &address);
 }
 
-static void schedule_reconnect(struct redis_publisher *p)
+static void schedule_reconnect(struct redis_conn *c)
 {
-	if (p->destroying)
+	if (c->destroying)
 		return;
-	arm(p, p->reconnect_timer, bh_backoff_next(&p->backoff));
+	arm(c, c->reconnect_timer, bh_backoff_next(&c->backoff));
 }
 
 static void on_reconnect_timer(void *arg)
@@ -579,105 +568,155 @@ static void on_reconnect_timer(void *arg)
 
 static void on_connect_timer(void *arg)
 {
-	struct redis_publisher *p = arg;
-	if (p->link && !p->ready) {
+	struct redis_conn *c = arg;
+	if (c->link && !c->ready) {
 		/* The timeout covers the host name's lookup too: a resolver
 		 * that never answers is a failed attempt like any other. */
-		char *reason = resp_link_resolve_timeout(p->link, p->cfg.connect_timeout_ms);
+		char *reason = resp_link_resolve_timeout(c->link, c->cfg->connect_timeout_ms);
 		if (!reason)
 			reason = bh_strfmt("%s timed out after %u ms",
-					   resp_link_connected(p->link) ? "the handshake" : "connect",
-					   p->cfg.connect_timeout_ms);
-		redis_conn_drop(p, LINK_DOWN, reason ? reason : "connect timed out");
+					   resp_link_connected(c->link) ? "the handshake" : "connect",
+					   c->cfg->connect_timeout_ms);
+		redis_conn_drop(c, LINK_DOWN, reason ? reason : "connect timed out");
 		free(reason);
 	}
 }
 
 /* --- command timeout --- */
 
-void redis_conn_progress(struct redis_publisher *p)
+static void progress(struct redis_conn *c)
 {
-	p->last_progress_ms = p->api->now_ms(p->host);
+	c->last_progress_ms = c->api->now_ms(c->host);
+}
+
+void redis_conn_replied(struct redis_conn *c)
+{
+	c->inflight--;
+	progress(c);
 }
 
 /* A stalled server (SIGSTOP, full network path, ...) must not keep commands
  * in flight forever: drop and reconnect, the replay restores the store. */
 static void on_command_timer(void *arg)
 {
-	struct redis_publisher *p = arg;
-	p->command_timer_armed = false;
-	if (!p->link || p->inflight == 0)
+	struct redis_conn *c = arg;
+	c->command_timer_armed = false;
+	if (!c->link || c->inflight == 0)
 		return;
-	uint64_t idle = p->api->now_ms(p->host) - p->last_progress_ms;
-	if (idle >= p->cfg.command_timeout_ms) {
+	uint64_t idle = c->api->now_ms(c->host) - c->last_progress_ms;
+	if (idle >= c->cfg->command_timeout_ms) {
 		char reason[80];
-		snprintf(reason, sizeof reason, "no reply for %u ms", p->cfg.command_timeout_ms);
-		redis_conn_drop(p, LINK_DOWN, reason);
+		snprintf(reason, sizeof reason, "no reply for %u ms", c->cfg->command_timeout_ms);
+		redis_conn_drop(c, LINK_DOWN, reason);
 		return;
 	}
-	p->command_timer_armed = true;
-	arm(p, p->command_timer, p->cfg.command_timeout_ms - idle);
+	c->command_timer_armed = true;
+	arm(c, c->command_timer, c->cfg->command_timeout_ms - idle);
 }
 
-int redis_conn_submit(struct redis_publisher *p, resp_reply_fn cb, void *privdata, int argc,
+int redis_conn_submit(struct redis_conn *c, resp_reply_fn cb, void *privdata, int argc,
 		      const char **argv, const size_t *argvlen)
 {
-	if (!redis_conn_usable(p))
+	if (!redis_conn_usable(c))
 		return BH_ERR;
-	if (resp_link_send(p->link, cb, privdata, argc, argv, argvlen) != BH_OK)
+	if (resp_link_send(c->link, cb, privdata, argc, argv, argvlen) != BH_OK)
 		return BH_ERR;
-	if (p->inflight++ == 0)
-		redis_conn_progress(p);
-	if (!p->command_timer_armed) {
-		p->command_timer_armed = true;
-		arm(p, p->command_timer, p->cfg.command_timeout_ms);
+	if (c->inflight++ == 0)
+		progress(c);
+	if (!c->command_timer_armed) {
+		c->command_timer_armed = true;
+		arm(c, c->command_timer, c->cfg->command_timeout_ms);
 	}
 	return BH_OK;
 }
 
 /* --- life cycle --- */
 
-void redis_backoff_init(struct bh_backoff *b)
+static bool sentinel_linked(void *arg, bool *ready)
 {
-	bh_backoff_init(b, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-	bh_backoff_jitter(b, BACKOFF_JITTER_PERCENT);
+	const struct redis_conn *c = arg;
+	if (ready)
+		*ready = c->ready;
+	return c->link != NULL;
 }
 
-int redis_conn_start(struct redis_publisher *p)
+void redis_conn_init(struct redis_conn *c, const struct bh_host_api *api, struct bh_host *host,
+		     struct redis_config *cfg, const char *instance, bool has_host_id,
+		     const struct redis_conn_callbacks *callbacks, void *arg)
 {
+	*c = (struct redis_conn){.api = api, .host = host, .cfg = cfg, .instance = instance,
+				 .has_host_id = has_host_id, .callbacks = callbacks, .arg = arg};
+	redis_config_backoff_init(&c->backoff);
+}
+
+int redis_conn_start(struct redis_conn *c)
+{
+	static const struct redis_sentinel_callbacks sentinel_callbacks = {
+		.master_named = connect_master, .no_master = no_master, .linked = sentinel_linked};
 	struct {
 		struct bh_timer **timer;
 		bh_timer_cb cb;
 	} timers[] = {
-		{&p->reconnect_timer, on_reconnect_timer},
-		{&p->connect_timer, on_connect_timer},
-		{&p->command_timer, on_command_timer},
-		{&p->grace_timer, on_grace_timer},
+		{&c->reconnect_timer, on_reconnect_timer},
+		{&c->connect_timer, on_connect_timer},
+		{&c->command_timer, on_command_timer},
 	};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
-		*timers[i].timer = p->api->timer_new(p->host, timers[i].cb, p);
+		*timers[i].timer = c->api->timer_new(c->host, timers[i].cb, c);
 		if (!*timers[i].timer)
 			return BH_ERR;
 	}
-	redis_backoff_init(&p->backoff);
-	if (p->cfg.sentinels && redis_sentinel_start(p) != BH_OK)
-		return BH_ERR;
-	connect_now(p);
+	if (c->cfg->sentinels) {
+		c->sentinel = redis_sentinel_new(c->api, c->host, c->cfg, &sentinel_callbacks, c);
+		if (!c->sentinel)
+			return BH_ERR;
+	}
+	connect_now(c);
 	return BH_OK;
 }
 
-void redis_conn_destroy(struct redis_publisher *p)
+void redis_conn_destroy(struct redis_conn *c)
 {
-	p->destroying = true;
-	redis_conn_drop(p, LINK_DOWN, "shutting down"); /* runs every loss callback */
-	redis_sentinel_destroy(p);
-	struct bh_timer **timers[] = {&p->reconnect_timer, &p->connect_timer, &p->command_timer,
-				      &p->grace_timer};
+	c->destroying = true;
+	redis_conn_drop(c, LINK_DOWN, "shutting down"); /* runs every loss callback */
+	redis_sentinel_free(c->sentinel);
+	c->sentinel = NULL;
+	struct bh_timer **timers[] = {&c->reconnect_timer, &c->connect_timer, &c->command_timer};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
 		if (*timers[i])
-			p->api->timer_free(p->host, *timers[i]);
+			c->api->timer_free(c->host, *timers[i]);
 		*timers[i] = NULL;
 	}
-	free(p->server);
-	p->server = NULL;
+	free(c->server);
+	c->server = NULL;
+	free(c->master_host);
+	c->master_host = NULL;
+	free(c->fallback_user);
+	redis_free_secret(c->fallback_password);
+	c->fallback_user = c->fallback_password = NULL;
+}
+
+/* Errors that concern the link, not the key: reconnect (with Sentinel: ask
+ * the sentinels again) instead of retrying the write on this link. */
+bool redis_conn_is_link_error(const char *error, enum link_logged *kind)
+{
+	static const char *const link_errors[] = {"READONLY", "LOADING", "MASTERDOWN"};
+	if (strncmp(error, "NOAUTH", 6) == 0) {
+		*kind = LINK_AUTH_FAILED;
+		return true;
+	}
+	/* A Cluster node that the handshake could not recognise (INFO
+	 * refused): nothing is written there. */
+	if (strncmp(error, "MOVED ", 6) == 0 || strncmp(error, "ASK ", 4) == 0 ||
+	    strncmp(error, "CLUSTERDOWN", 11) == 0) {
+		*kind = LINK_CLUSTER;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof link_errors / sizeof link_errors[0]; i++) {
+		if (strncmp(error, link_errors[i], strlen(link_errors[i])) == 0) {
+			*kind = LINK_REFUSED;
+			return true;
+		}
+	}
+	return false;
 }

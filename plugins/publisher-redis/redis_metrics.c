@@ -2,7 +2,9 @@
 
 #include "redis_metrics.h"
 
-#include "redis_publisher.h"
+#include <beachhead/sdk.h>
+
+#include "publisher_redis.h"
 
 void redis_metrics_register(struct redis_publisher *p)
 {

@@ -37,7 +37,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_publisher.h"
+#include "redis_sentinel.h"
+
+#include <beachhead/sdk.h>
+
+#include "resp_link.h"
 
 /* One PING a second on one connection: noticing a frozen sentinel within
  * about a second plus command_timeout_ms costs nothing worth counting. */
@@ -54,7 +58,12 @@ struct sentinel_addr {
 };
 
 struct redis_sentinel {
-	struct redis_publisher *p;
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	const struct redis_config *cfg;
+	const struct redis_sentinel_callbacks *callbacks;
+	void *arg;
+	bool destroying;
 	struct sentinel_addr *addrs;
 	size_t n;
 
@@ -85,6 +94,8 @@ struct redis_sentinel {
 };
 
 static void ask(struct redis_sentinel *s);
+static bool linked(const struct redis_sentinel *s);
+static bool ready(const struct redis_sentinel *s);
 static void on_sub_reply(void *arg, void *privdata, const redisReply *r);
 static void start_round(struct redis_sentinel *s);
 static void subscribe_now(struct redis_sentinel *s);
@@ -101,16 +112,15 @@ static int open_sentinel_link(struct redis_sentinel *s, size_t index,
 			      const struct resp_link_callbacks *callbacks, struct resp_link **out,
 			      char **error)
 {
-	struct redis_publisher *p = s->p;
 	struct resp_address address = {.host = s->addrs[index].host, .port = s->addrs[index].port};
-	*out = resp_link_open(p->api, p->host, &address, callbacks, s, error);
+	*out = resp_link_open(s->api, s->host, &address, callbacks, s, error);
 	return *out ? BH_OK : BH_ERR;
 }
 
 /* AUTH [sentinel_user] sentinel_password, when configured. */
 static int send_auth(struct redis_sentinel *s, struct resp_link *link, resp_reply_fn cb)
 {
-	const struct redis_config *cfg = &s->p->cfg;
+	const struct redis_config *cfg = s->cfg;
 	if (!cfg->sentinel_password)
 		return BH_OK;
 	const char *argv[3] = {"AUTH", NULL, NULL};
@@ -131,16 +141,15 @@ static void end_query(struct redis_sentinel *s)
 {
 	struct resp_link *link = s->query;
 	s->query = NULL;
-	s->p->api->timer_disarm(s->p->host, s->query_timer);
+	s->api->timer_disarm(s->host, s->query_timer);
 	resp_link_free(link); /* its loss callbacks see s->query == NULL */
 }
 
 /* This sentinel could not tell: note why, ask the next one. */
 static void sentinel_failed(struct redis_sentinel *s, const char *reason)
 {
-	struct redis_publisher *p = s->p;
 	const char *who = s->addrs[s->asking].text;
-	BH_DEBUG(p, "sentinel %s: %s", who, reason);
+	BH_DEBUG(s, "sentinel %s: %s", who, reason);
 	char *errors = bh_strfmt("%s%s%s: %s", s->round_errors ? s->round_errors : "",
 				 s->round_errors ? "; " : "", who, reason);
 	if (errors) {
@@ -154,15 +163,15 @@ static void sentinel_failed(struct redis_sentinel *s, const char *reason)
 		ask(s);
 		return;
 	}
-	char *why = bh_strfmt("no sentinel named a master for %s (%s)", p->cfg.master_name,
+	char *why = bh_strfmt("no sentinel named a master for %s (%s)", s->cfg->master_name,
 			      s->round_errors ? s->round_errors : "?");
 	free(s->round_errors);
 	s->round_errors = NULL;
-	if (p->link) {
+	if (linked(s)) {
 		/* Only a check: the master we have is still the best we know. */
-		BH_DEBUG(p, "re-check: %s", why ? why : "no sentinel named a master");
+		BH_DEBUG(s, "re-check: %s", why ? why : "no sentinel named a master");
 	} else {
-		redis_conn_no_master(p, why ? why : "no sentinel named a master");
+		s->callbacks->no_master(s->arg, why ? why : "no sentinel named a master");
 	}
 	free(why);
 }
@@ -204,30 +213,29 @@ static void on_query_reply(void *arg, void *privdata, const redisReply *r)
 	}
 	s->first = s->asking; /* ask it first next time */
 	end_query(s);
-	struct redis_publisher *p = s->p;
 	char *named = format_address(host, (int)port);
-	if (p->link && named && s->connecting_to && strcmp(named, s->connecting_to) == 0) {
+	if (linked(s) && named && s->connecting_to && strcmp(named, s->connecting_to) == 0) {
 		/* A check, and the master is the one we write to (or are
 		 * connecting to). */
 		free(named);
 		free(host);
 		return;
 	}
-	if (p->link) {
+	if (linked(s)) {
 		/* A check found what an announcement should have told. */
-		BH_WARNING(p, "sentinel %s names %s as master %s, not %s (a +switch-master "
+		BH_WARNING(s, "sentinel %s names %s as master %s, not %s (a +switch-master "
 			   "announcement was missed): moving there",
-			   s->addrs[s->asking].text, named ? named : host, p->cfg.master_name,
+			   s->addrs[s->asking].text, named ? named : host, s->cfg->master_name,
 			   s->connecting_to ? s->connecting_to : "?");
 		if (s->lost_at_ms == 0 && s->master) {
-			s->lost_at_ms = p->api->now_ms(p->host);
+			s->lost_at_ms = s->api->now_ms(s->host);
 			free(s->lost_reason);
 			s->lost_reason = strdup("a re-check named another master");
 		}
 	}
 	free(s->connecting_to);
 	s->connecting_to = named;
-	redis_conn_connect_master(p, host, (int)port);
+	s->callbacks->master_named(s->arg, host, (int)port);
 	free(host);
 }
 
@@ -243,9 +251,9 @@ static void on_query_timer(void *arg)
 	struct redis_sentinel *s = arg;
 	if (!s->query)
 		return;
-	char *reason = resp_link_resolve_timeout(s->query, s->p->cfg.connect_timeout_ms);
+	char *reason = resp_link_resolve_timeout(s->query, s->cfg->connect_timeout_ms);
 	if (!reason)
-		reason = bh_strfmt("no answer within %u ms", s->p->cfg.connect_timeout_ms);
+		reason = bh_strfmt("no answer within %u ms", s->cfg->connect_timeout_ms);
 	sentinel_failed(s, reason ? reason : "no answer");
 	free(reason);
 }
@@ -253,22 +261,21 @@ static void on_query_timer(void *arg)
 static void ask(struct redis_sentinel *s)
 {
 	static const struct resp_link_callbacks callbacks = {.failed = on_query_failed};
-	struct redis_publisher *p = s->p;
 	char *error = NULL;
 	if (open_sentinel_link(s, s->asking, &callbacks, &s->query, &error) != BH_OK) {
 		sentinel_failed(s, error ? error : "out of memory");
 		free(error);
 		return;
 	}
-	const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", p->cfg.master_name};
-	size_t lens[3] = {8, 23, strlen(p->cfg.master_name)};
+	const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", s->cfg->master_name};
+	size_t lens[3] = {8, 23, strlen(s->cfg->master_name)};
 	if (send_auth(s, s->query, on_query_reply) != BH_OK ||
 	    resp_link_send(s->query, on_query_reply, (void *)"QUERY", 3, argv, lens) != BH_OK) {
 		sentinel_failed(s, "out of memory");
 		return;
 	}
-	if (p->api->timer_arm(p->host, s->query_timer, p->cfg.connect_timeout_ms) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel query timer");
+	if (s->api->timer_arm(s->host, s->query_timer, s->cfg->connect_timeout_ms) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel query timer");
 }
 
 /* One round: the sentinels in turn until one names the master.  With a
@@ -284,49 +291,46 @@ static void start_round(struct redis_sentinel *s)
 	ask(s);
 }
 
-void redis_sentinel_discover(struct redis_publisher *p)
+void redis_sentinel_discover(struct redis_sentinel *s)
 {
-	start_round(p->sentinel);
+	start_round(s);
 }
 
 static void on_recheck_timer(void *arg)
 {
 	struct redis_sentinel *s = arg;
-	struct redis_publisher *p = s->p;
-	if (p->destroying)
+	if (s->destroying)
 		return;
-	if (p->link)
+	if (linked(s))
 		start_round(s);
-	if (p->api->timer_arm(p->host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel re-check timer");
+	if (s->api->timer_arm(s->host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel re-check timer");
 }
 
 /* --- failover accounting --- */
 
-void redis_sentinel_master_lost(struct redis_publisher *p, bool was_ready, const char *reason)
+void redis_sentinel_master_lost(struct redis_sentinel *s, bool was_ready, const char *reason)
 {
-	struct redis_sentinel *s = p->sentinel;
 	if (!was_ready) {
 		/* The named server was unusable (down, a replica, refusing):
 		 * the next round starts with another sentinel's view. */
 		s->first = (s->first + 1) % s->n;
 	}
 	if (s->lost_at_ms == 0 && s->master) {
-		s->lost_at_ms = p->api->now_ms(p->host);
+		s->lost_at_ms = s->api->now_ms(s->host);
 		free(s->lost_reason);
 		s->lost_reason = reason ? strdup(reason) : NULL;
 	}
 }
 
-bool redis_sentinel_master_ready(struct redis_publisher *p)
+bool redis_sentinel_master_ready(struct redis_sentinel *s)
 {
-	struct redis_sentinel *s = p->sentinel;
 	bool moved = s->master && s->connecting_to && strcmp(s->master, s->connecting_to) != 0;
 	if (moved) {
-		uint64_t waited = s->lost_at_ms ? p->api->now_ms(p->host) - s->lost_at_ms : 0;
-		BH_WARNING(p, "failover of master %s: from %s to %s; writes waited %llu ms (%s); "
+		uint64_t waited = s->lost_at_ms ? s->api->now_ms(s->host) - s->lost_at_ms : 0;
+		BH_WARNING(s, "failover of master %s: from %s to %s; writes waited %llu ms (%s); "
 			   "replaying every registration and owed withdrawal there",
-			   p->cfg.master_name, s->master, s->connecting_to,
+			   s->cfg->master_name, s->master, s->connecting_to,
 			   (unsigned long long)waited,
 			   s->lost_reason ? s->lost_reason : "announced by the sentinels");
 	}
@@ -344,26 +348,24 @@ bool redis_sentinel_master_ready(struct redis_publisher *p)
 
 static void arm_sub_timer(struct redis_sentinel *s)
 {
-	struct redis_publisher *p = s->p;
-	if (p->api->timer_arm(p->host, s->sub_timer, bh_backoff_next(&s->sub_backoff)) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel subscription timer: failovers are noticed "
+	if (s->api->timer_arm(s->host, s->sub_timer, bh_backoff_next(&s->sub_backoff)) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel subscription timer: failovers are noticed "
 			 "only when the master link fails");
 }
 
 static void sub_lost(struct redis_sentinel *s, const char *reason)
 {
-	struct redis_publisher *p = s->p;
 	struct resp_link *link = s->sub;
 	s->sub = NULL;
 	resp_link_free(link);
-	if (p->destroying)
+	if (s->destroying)
 		return;
 	if (!s->sub_logged_down)
-		BH_WARNING(p, "sentinel %s: %s; no +switch-master announcements until another "
+		BH_WARNING(s, "sentinel %s: %s; no +switch-master announcements until another "
 			   "sentinel takes the subscription",
 			   s->addrs[s->sub_at].text, reason);
 	else
-		BH_DEBUG(p, "sentinel %s: %s", s->addrs[s->sub_at].text, reason);
+		BH_DEBUG(s, "sentinel %s: %s", s->addrs[s->sub_at].text, reason);
 	s->sub_logged_down = true;
 	s->sub_confirmed = false;
 	s->ping_waiting = false;
@@ -374,22 +376,20 @@ static void sub_lost(struct redis_sentinel *s, const char *reason)
 
 static void arm_ping(struct redis_sentinel *s, unsigned ms)
 {
-	struct redis_publisher *p = s->p;
-	if (p->api->timer_arm(p->host, s->sub_timer, ms) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel health-check timer: a frozen sentinel "
+	if (s->api->timer_arm(s->host, s->sub_timer, ms) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel health-check timer: a frozen sentinel "
 			 "goes unnoticed");
 }
 
 /* The health check's answer: ["pong", ""] while subscribed (RESP2). */
 static void on_ping_reply(struct redis_sentinel *s, const redisReply *r)
 {
-	struct redis_publisher *p = s->p;
 	s->ping_waiting = false;
 	if (r->type == REDIS_REPLY_ERROR) {
 		/* An ACL without +ping: keep the subscription, unchecked. */
 		s->ping_refused = true;
-		p->api->timer_disarm(p->host, s->sub_timer);
-		BH_WARNING(p, "sentinel %s refused PING (%s): if it freezes, the failovers it "
+		s->api->timer_disarm(s->host, s->sub_timer);
+		BH_WARNING(s, "sentinel %s refused PING (%s): if it freezes, the failovers it "
 			   "misses are caught only by the re-check of the master every %u s "
 			   "(give sentinel_user +ping)",
 			   s->addrs[s->sub_at].text, r->str, RECHECK_INTERVAL_MS / 1000u);
@@ -407,7 +407,7 @@ static void send_ping(struct redis_sentinel *s)
 		return;
 	}
 	s->ping_waiting = true;
-	arm_ping(s, s->p->cfg.command_timeout_ms);
+	arm_ping(s, s->cfg->command_timeout_ms);
 }
 
 static void on_sub_failed(void *arg, const char *reason)
@@ -420,7 +420,6 @@ static void on_sub_failed(void *arg, const char *reason)
 static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 {
 	struct redis_sentinel *s = arg;
-	struct redis_publisher *p = s->p;
 	if (!s->sub || !r)
 		return;
 	if (strcmp(privdata, "PING") == 0) {
@@ -438,13 +437,13 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 	s->sub_confirmed = true;
 	bh_backoff_reset(&s->sub_backoff);
 	if (s->sub_logged_down)
-		BH_INFO(p, "sentinel %s: following +switch-master again", s->addrs[s->sub_at].text);
+		BH_INFO(s, "sentinel %s: following +switch-master again", s->addrs[s->sub_at].text);
 	else
-		BH_DEBUG(p, "sentinel %s: subscribed to +switch-master", s->addrs[s->sub_at].text);
+		BH_DEBUG(s, "sentinel %s: subscribed to +switch-master", s->addrs[s->sub_at].text);
 	s->sub_logged_down = false;
 	arm_ping(s, SUB_PING_INTERVAL_MS);
 	/* Announcements made before this moment went unheard. */
-	if (p->link)
+	if (linked(s))
 		start_round(s);
 }
 
@@ -452,7 +451,6 @@ static void on_sub_reply(void *arg, void *privdata, const redisReply *r)
 static void on_sub_message(void *arg, const redisReply *r)
 {
 	struct redis_sentinel *s = arg;
-	struct redis_publisher *p = s->p;
 	if (r->elements != 3 || r->element[2]->type != REDIS_REPLY_STRING)
 		return;
 	char name[256], old_ip[64], new_ip[64];
@@ -461,20 +459,20 @@ static void on_sub_message(void *arg, const redisReply *r)
 	 * not ours (master_name longer than 255 bytes is refused below). */
 	if (sscanf(r->element[2]->str, "%255s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
 		   &new_port) != 5 ||
-	    strcmp(name, p->cfg.master_name) != 0 || new_port < 1 || new_port > 65535)
+	    strcmp(name, s->cfg->master_name) != 0 || new_port < 1 || new_port > 65535)
 		return;
-	BH_INFO(p, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
+	BH_INFO(s, "sentinel %s announces +switch-master %s: %s:%d -> %s:%d",
 		s->addrs[s->sub_at].text, name, old_ip, old_port, new_ip, new_port);
 	char *announced = format_address(new_ip, new_port);
 	/* Already there, or on the way there (asked the sentinels first). */
-	bool same = announced && p->link &&
-		    ((p->ready && s->master && strcmp(announced, s->master) == 0) ||
-		     (!p->ready && s->connecting_to && strcmp(announced, s->connecting_to) == 0));
+	bool same = announced && linked(s) &&
+		    ((ready(s) && s->master && strcmp(announced, s->master) == 0) ||
+		     (!ready(s) && s->connecting_to && strcmp(announced, s->connecting_to) == 0));
 	free(announced);
 	if (same)
 		return;
 	if (s->lost_at_ms == 0 && s->master) {
-		s->lost_at_ms = p->api->now_ms(p->host);
+		s->lost_at_ms = s->api->now_ms(s->host);
 		free(s->lost_reason);
 		s->lost_reason = strdup("announced by +switch-master");
 	}
@@ -482,7 +480,7 @@ static void on_sub_message(void *arg, const redisReply *r)
 		end_query(s);
 	free(s->connecting_to);
 	s->connecting_to = format_address(new_ip, new_port);
-	redis_conn_connect_master(p, new_ip, new_port);
+	s->callbacks->master_named(s->arg, new_ip, new_port);
 }
 
 static void subscribe_now(struct redis_sentinel *s)
@@ -503,9 +501,8 @@ static void subscribe_now(struct redis_sentinel *s)
 		sub_lost(s, "out of memory");
 		return;
 	}
-	struct redis_publisher *p = s->p;
-	if (p->api->timer_arm(p->host, s->sub_timer, p->cfg.connect_timeout_ms) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel subscription timer");
+	if (s->api->timer_arm(s->host, s->sub_timer, s->cfg->connect_timeout_ms) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel subscription timer");
 }
 
 /* Start the subscription (again); give up on a sentinel that does not
@@ -515,16 +512,15 @@ static void subscribe_now(struct redis_sentinel *s)
 static void on_sub_timer(void *arg)
 {
 	struct redis_sentinel *s = arg;
-	struct redis_publisher *p = s->p;
-	if (p->destroying)
+	if (s->destroying)
 		return;
 	if (!s->sub) {
 		subscribe_now(s);
 	} else if (!s->sub_confirmed) {
-		char *reason = resp_link_resolve_timeout(s->sub, p->cfg.connect_timeout_ms);
+		char *reason = resp_link_resolve_timeout(s->sub, s->cfg->connect_timeout_ms);
 		if (!reason)
 			reason = bh_strfmt("SUBSCRIBE not confirmed within %u ms",
-					   p->cfg.connect_timeout_ms);
+					   s->cfg->connect_timeout_ms);
 		sub_lost(s, reason ? reason : "SUBSCRIBE not confirmed");
 		free(reason);
 	} else if (!s->ping_waiting) {
@@ -533,58 +529,78 @@ static void on_sub_timer(void *arg)
 	} else {
 		size_t dropped = s->sub_at;
 		char *reason = bh_strfmt("no answer to PING within %u ms; dropped as unresponsive",
-					 p->cfg.command_timeout_ms);
+					 s->cfg->command_timeout_ms);
 		sub_lost(s, reason ? reason : "no answer to PING; dropped as unresponsive");
 		free(reason);
 		/* It may have missed (or we may have, while it was frozen) an
 		 * announcement: ask the others now, not it first. */
 		if (s->first == dropped)
 			s->first = (dropped + 1) % s->n;
-		if (p->link)
+		if (linked(s))
 			start_round(s);
 	}
 }
 
 /* --- life cycle --- */
 
-int redis_sentinel_start(struct redis_publisher *p)
+static bool linked(const struct redis_sentinel *s)
 {
-	if (strlen(p->cfg.master_name) > 255) {
-		BH_ERROR(p, "master_name is longer than 255 bytes");
-		return BH_ERR;
-	}
-	struct redis_sentinel *s = calloc(1, sizeof *s);
-	if (!s)
-		return BH_ERR;
-	p->sentinel = s;
-	s->p = p;
-	s->addrs = calloc(p->cfg.n_sentinels, sizeof *s->addrs);
+	return s->callbacks->linked(s->arg, NULL);
+}
+
+static bool ready(const struct redis_sentinel *s)
+{
+	bool is_ready = false;
+	return s->callbacks->linked(s->arg, &is_ready) && is_ready;
+}
+
+static int fill_addresses(struct redis_sentinel *s)
+{
+	s->addrs = calloc(s->cfg->n_sentinels, sizeof *s->addrs);
 	if (!s->addrs)
 		return BH_ERR;
-	s->n = p->cfg.n_sentinels;
+	s->n = s->cfg->n_sentinels;
 	for (size_t i = 0; i < s->n; i++) {
-		s->addrs[i].text = p->cfg.sentinels[i];
-		if (redis_config_split_address(p->cfg.sentinels[i], &s->addrs[i].host,
+		s->addrs[i].text = s->cfg->sentinels[i];
+		if (redis_config_split_address(s->cfg->sentinels[i], &s->addrs[i].host,
 					       &s->addrs[i].port) != BH_OK)
 			return BH_ERR; /* validated at init: out of memory */
 	}
-	s->query_timer = p->api->timer_new(p->host, on_query_timer, s);
-	s->sub_timer = p->api->timer_new(p->host, on_sub_timer, s);
-	s->recheck_timer = p->api->timer_new(p->host, on_recheck_timer, s);
-	if (!s->query_timer || !s->sub_timer || !s->recheck_timer)
-		return BH_ERR;
-	redis_backoff_init(&s->sub_backoff);
-	subscribe_now(s);
-	if (p->api->timer_arm(p->host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
-		BH_ERROR(p, "cannot arm the sentinel re-check timer");
 	return BH_OK;
 }
 
-void redis_sentinel_destroy(struct redis_publisher *p)
+struct redis_sentinel *redis_sentinel_new(const struct bh_host_api *api, struct bh_host *host,
+					  const struct redis_config *cfg,
+					  const struct redis_sentinel_callbacks *callbacks, void *arg)
 {
-	struct redis_sentinel *s = p->sentinel;
+	if (strlen(cfg->master_name) > 255) {
+		api->log(host, BH_LOG_ERROR, "master_name is longer than 255 bytes");
+		return NULL;
+	}
+	struct redis_sentinel *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	*s = (struct redis_sentinel){.api = api, .host = host, .cfg = cfg, .callbacks = callbacks,
+				     .arg = arg};
+	s->query_timer = api->timer_new(host, on_query_timer, s);
+	s->sub_timer = api->timer_new(host, on_sub_timer, s);
+	s->recheck_timer = api->timer_new(host, on_recheck_timer, s);
+	if (fill_addresses(s) != BH_OK || !s->query_timer || !s->sub_timer || !s->recheck_timer) {
+		redis_sentinel_free(s);
+		return NULL;
+	}
+	redis_config_backoff_init(&s->sub_backoff);
+	subscribe_now(s);
+	if (api->timer_arm(host, s->recheck_timer, RECHECK_INTERVAL_MS) != BH_OK)
+		BH_ERROR(s, "cannot arm the sentinel re-check timer");
+	return s;
+}
+
+void redis_sentinel_free(struct redis_sentinel *s)
+{
 	if (!s)
 		return;
+	s->destroying = true;
 	if (s->query)
 		end_query(s);
 	if (s->sub) {
@@ -593,11 +609,11 @@ void redis_sentinel_destroy(struct redis_publisher *p)
 		resp_link_free(link);
 	}
 	if (s->query_timer)
-		p->api->timer_free(p->host, s->query_timer);
+		s->api->timer_free(s->host, s->query_timer);
 	if (s->sub_timer)
-		p->api->timer_free(p->host, s->sub_timer);
+		s->api->timer_free(s->host, s->sub_timer);
 	if (s->recheck_timer)
-		p->api->timer_free(p->host, s->recheck_timer);
+		s->api->timer_free(s->host, s->recheck_timer);
 	for (size_t i = 0; s->addrs && i < s->n; i++)
 		free(s->addrs[i].host);
 	free(s->addrs);
@@ -606,5 +622,4 @@ void redis_sentinel_destroy(struct redis_publisher *p)
 	free(s->connecting_to);
 	free(s->lost_reason);
 	free(s);
-	p->sentinel = NULL;
 }

@@ -36,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_publisher.h"
+#include "redis_sweep.h"
+
+#include <beachhead/sdk.h>
 
 /* Buckets the server visits per step: a few hundred microseconds of its
  * time; the reply stays far below resp_link's caps. */
@@ -73,13 +75,12 @@ static bool set_cursor(struct redis_sweep *s, const char *cursor)
 }
 
 static void on_scan_reply(void *arg, void *privdata, const redisReply *r);
-static void report(struct redis_publisher *p, const char *what);
+static void report(struct redis_sweep *s, const char *what);
 
 /* The slice of this pass is done: the next pass goes on from the cursor. */
-static void pause_slice(struct redis_publisher *p)
+static void pause_slice(struct redis_sweep *s)
 {
-	struct redis_sweep *s = &p->sweep;
-	report(p, "slice of the sweep");
+	report(s, "slice of the sweep");
 	free(s->resume);
 	s->resume = s->cursor;
 	s->cursor = NULL;
@@ -87,20 +88,19 @@ static void pause_slice(struct redis_publisher *p)
 }
 
 /* Sends the next SCAN; without a link the sweep waits for the next one. */
-static void step(struct redis_publisher *p)
+static void step(struct redis_sweep *s)
 {
-	struct redis_sweep *s = &p->sweep;
-	if (s->scanning || !redis_conn_usable(p) || !redis_publisher_may_write(p))
+	if (s->scanning || !redis_conn_usable(s->conn) || !redis_write_allowed(s->writer))
 		return; /* redis_sweep_connected() goes on */
 	if (s->full_done && s->steps_left == 0) {
-		pause_slice(p);
+		pause_slice(s);
 		return;
 	}
 	const char *argv[6] = {"SCAN", s->cursor, "MATCH", s->pattern, "COUNT", SCAN_COUNT};
 	size_t lens[6] = {4, strlen(s->cursor), 5, strlen(s->pattern), 5, strlen(SCAN_COUNT)};
-	if (redis_conn_submit(p, on_scan_reply, NULL, 6, argv, lens) != BH_OK) {
-		BH_WARNING(p, "redis %s: cannot queue SCAN (out of memory); sweeping %s next pass",
-			   redis_conn_server(p), s->namespace_prefix);
+	if (redis_conn_submit(s->conn, on_scan_reply, s, 6, argv, lens) != BH_OK) {
+		BH_WARNING(s, "redis %s: cannot queue SCAN (out of memory); sweeping %s next pass",
+			   redis_conn_server(s->conn), s->namespace_prefix);
 		forget(s);
 		return;
 	}
@@ -109,23 +109,21 @@ static void step(struct redis_publisher *p)
 		s->steps_left--;
 }
 
-static void report(struct redis_publisher *p, const char *what)
+static void report(struct redis_sweep *s, const char *what)
 {
-	struct redis_sweep *s = &p->sweep;
 	if (s->deleted.map.count > 0)
-		BH_INFO(p, "redis %s: deleting %zu keys under %s that no running container backs",
-			redis_conn_server(p), s->deleted.map.count, s->namespace_prefix);
+		BH_INFO(s, "redis %s: deleting %zu keys under %s that no running container backs",
+			redis_conn_server(s->conn), s->deleted.map.count, s->namespace_prefix);
 	else
-		BH_DEBUG(p, "redis %s: %s: nothing to sweep under %s", redis_conn_server(p), what,
+		BH_DEBUG(s, "redis %s: %s: nothing to sweep under %s", redis_conn_server(s->conn), what,
 			 s->namespace_prefix);
 	s->refused_logged = false;
 }
 
 /* The cursor came back to 0: the whole keyspace was visited. */
-static void finish(struct redis_publisher *p)
+static void finish(struct redis_sweep *s)
 {
-	struct redis_sweep *s = &p->sweep;
-	report(p, s->full_done ? "sweep cycle" : "sweep");
+	report(s, s->full_done ? "sweep cycle" : "sweep");
 	s->full_done = true;
 	free(s->resume);
 	s->resume = NULL;
@@ -133,24 +131,23 @@ static void finish(struct redis_publisher *p)
 }
 
 /* One key of a step: deleted unless it is a current registration. */
-static void judge(struct redis_publisher *p, const redisReply *key)
+static void judge(struct redis_sweep *s, const redisReply *key)
 {
-	struct redis_sweep *s = &p->sweep;
 	size_t prefix_len = strlen(s->namespace_prefix);
 	/* Never outside the namespace (whatever the server matched), never a
 	 * key with a NUL inside (it is not the key its C string names). */
 	if (key->len != strlen(key->str) || key->len < prefix_len ||
 	    memcmp(key->str, s->namespace_prefix, prefix_len) != 0)
 		return;
-	if (held_find(&p->held, key->str) || keyset_get(&s->deleted, key->str, NULL))
+	if (held_find(s->writer->held, key->str) || keyset_get(&s->deleted, key->str, NULL))
 		return;
 	/* The namespace's claim is no registration, and never a leftover. */
 	if (strcmp(key->str + prefix_len, BH_OWNER_KEY) == 0)
 		return;
-	BH_DEBUG(p, "redis %s: sweep: %s backs no running container, deleting it",
-		 redis_conn_server(p), key->str);
+	BH_DEBUG(s, "redis %s: sweep: %s backs no running container, deleting it",
+		 redis_conn_server(s->conn), key->str);
 	(void)keyset_put(&s->deleted, key->str, 0); /* only the count suffers */
-	redis_publisher_delete_stale(p, key->str);
+	redis_write_delete_stale(s->writer, key->str);
 }
 
 /* [cursor, [key, ...]] */
@@ -166,15 +163,14 @@ static bool well_formed(const redisReply *r)
 	return true;
 }
 
-static void refused(struct redis_publisher *p, const char *error)
+static void refused(struct redis_sweep *s, const char *error)
 {
-	struct redis_sweep *s = &p->sweep;
 	if (!s->refused_logged)
-		BH_WARNING(p, "redis %s refused SCAN, so leftovers under %s stay: %s%s",
-			   redis_conn_server(p), s->namespace_prefix, error,
+		BH_WARNING(s, "redis %s refused SCAN, so leftovers under %s stay: %s%s",
+			   redis_conn_server(s->conn), s->namespace_prefix, error,
 			   strncmp(error, "NOPERM", 6) == 0 ? " (the ACL user needs +scan)" : "");
 	else
-		BH_DEBUG(p, "redis %s refused SCAN: %s", redis_conn_server(p), error);
+		BH_DEBUG(s, "redis %s refused SCAN: %s", redis_conn_server(s->conn), error);
 	s->refused_logged = true;
 	forget(s);
 	restart_cycle(s);
@@ -182,13 +178,10 @@ static void refused(struct redis_publisher *p, const char *error)
 
 static void on_scan_reply(void *arg, void *privdata, const redisReply *r)
 {
-	(void)privdata;
-	struct redis_publisher *p = arg;
-	struct redis_sweep *s = &p->sweep;
-	p->inflight--;
-	redis_conn_progress(p);
+	struct redis_sweep *s = privdata;
+	redis_conn_replied(arg);
 	s->scanning = false;
-	if (p->destroying || !s->namespace_prefix)
+	if (s->closing || !s->namespace_prefix)
 		return; /* abandoned by stop() */
 	if (!r) {
 		/* The link broke: the cursor means nothing to the next server
@@ -198,33 +191,32 @@ static void on_scan_reply(void *arg, void *privdata, const redisReply *r)
 		return;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		refused(p, r->str);
+		refused(s, r->str);
 		return;
 	}
 	if (!well_formed(r)) {
 		/* Abandoned, not resumed: a server that answers like this
 		 * must not cost a reconnect per step. */
 		forget(s);
-		redis_conn_drop(p, LINK_PROTOCOL, "protocol error: an unexpected reply to SCAN");
+		redis_conn_drop(s->conn, LINK_PROTOCOL, "protocol error: an unexpected reply to SCAN");
 		return;
 	}
 	const redisReply *keys = r->element[1];
 	for (size_t i = 0; i < keys->elements; i++)
-		judge(p, keys->element[i]);
+		judge(s, keys->element[i]);
 	if (strcmp(r->element[0]->str, "0") == 0) {
-		finish(p);
+		finish(s);
 	} else if (!set_cursor(s, r->element[0]->str)) {
-		BH_WARNING(p, "redis %s: out of memory sweeping %s; the next pass sweeps again",
-			   redis_conn_server(p), s->namespace_prefix);
+		BH_WARNING(s, "redis %s: out of memory sweeping %s; the next pass sweeps again",
+			   redis_conn_server(s->conn), s->namespace_prefix);
 		forget(s);
 	} else {
-		step(p);
+		step(s);
 	}
 }
 
-int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
+int redis_sweep_start(struct redis_sweep *s, const char *namespace_prefix)
 {
-	struct redis_sweep *s = &p->sweep;
 	if (s->namespace_prefix || s->scanning)
 		return BH_OK; /* one at a time; the next pass sweeps again */
 	s->namespace_prefix = strdup(namespace_prefix);
@@ -236,39 +228,46 @@ int redis_sweep_start(struct redis_publisher *p, const char *namespace_prefix)
 		forget(s);
 		return BH_ERR;
 	}
-	step(p); /* or once connected */
+	step(s); /* or once connected */
 	return BH_OK;
 }
 
-void redis_sweep_connected(struct redis_publisher *p)
+void redis_sweep_connected(struct redis_sweep *s)
 {
-	struct redis_sweep *s = &p->sweep;
 	restart_cycle(s);
 	/* A sweep the lost link interrupted starts again, complete. */
 	if (!s->namespace_prefix || s->scanning)
 		return;
 	if (set_cursor(s, "0"))
-		step(p);
+		step(s);
 	else
 		forget(s);
 }
 
-size_t redis_sweep_waiting(const struct redis_publisher *p)
+size_t redis_sweep_waiting(const struct redis_sweep *s)
 {
-	const struct redis_sweep *s = &p->sweep;
 	/* Stopped for good, the publisher connects no more for it. */
-	bool still_wanted = !p->stopping || p->one_pass;
+	bool still_wanted = !s->stopped || s->one_pass;
 	return s->namespace_prefix && !s->scanning && still_wanted ? 1u : 0u;
 }
 
-void redis_sweep_stop(struct redis_publisher *p)
+void redis_sweep_stop(struct redis_sweep *s)
 {
-	if (!p->one_pass)
-		forget(&p->sweep);
+	s->stopped = true;
+	if (!s->one_pass)
+		forget(s);
 }
 
-void redis_sweep_free(struct redis_publisher *p)
+void redis_sweep_init(struct redis_sweep *s, const struct bh_host_api *api, struct bh_host *host,
+		      struct redis_conn *conn, struct redis_writer *writer, bool one_pass)
 {
-	forget(&p->sweep);
-	restart_cycle(&p->sweep);
+	*s = (struct redis_sweep){.api = api, .host = host, .conn = conn, .writer = writer,
+				  .one_pass = one_pass};
+	keyset_init(&s->deleted);
+}
+
+void redis_sweep_free(struct redis_sweep *s)
+{
+	forget(s);
+	restart_cycle(s);
 }
