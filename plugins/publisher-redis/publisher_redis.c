@@ -92,9 +92,9 @@ static void ask_replay(struct redis_publisher *p)
 static void on_link_ready(void *arg, bool new_master)
 {
 	struct redis_publisher *p = arg;
-	redis_metrics_connected(p, true);
+	redis_metrics_connected(&p->metrics, true);
 	if (new_master)
-		redis_metrics_failover(p);
+		redis_metrics_failover(&p->metrics);
 	redis_write_connected(&p->writer, new_master);
 	/* The claim goes first: with a host id nothing else is written
 	 * before it is answered (on_writable()). */
@@ -107,7 +107,7 @@ static void on_link_ready(void *arg, bool new_master)
 static void on_link_lost(void *arg)
 {
 	struct redis_publisher *p = arg;
-	redis_metrics_connected(p, false);
+	redis_metrics_connected(&p->metrics, false);
 	redis_notify_link_lost(&p->notify);
 	/* Echoes of commands whose fate is unknown are checked like
 	 * anyone's; whose the namespace is waits for the next answer. */
@@ -117,7 +117,8 @@ static void on_link_lost(void *arg)
 
 static void on_link_failure(void *arg, enum link_logged kind)
 {
-	redis_metrics_link_failure(arg, kind);
+	struct redis_publisher *p = arg;
+	redis_metrics_link_failure(&p->metrics, kind);
 }
 
 static void on_grace_timer(void *arg)
@@ -129,12 +130,14 @@ static void on_grace_timer(void *arg)
 
 static void on_write_done(void *arg, bool set, uint64_t sent_ms)
 {
-	redis_metrics_write_done(arg, set, sent_ms);
+	struct redis_publisher *p = arg;
+	redis_metrics_write_done(&p->metrics, set, sent_ms);
 }
 
 static void on_write_refused(void *arg)
 {
-	redis_metrics_write_refused(arg);
+	struct redis_publisher *p = arg;
+	redis_metrics_write_refused(&p->metrics);
 }
 
 static void on_retry_due(void *arg)
@@ -337,7 +340,7 @@ static int publisher_redis_init(const struct bh_init *args, void **self)
 static int publisher_redis_start(void *self)
 {
 	struct redis_publisher *p = self;
-	redis_metrics_register(p);
+	redis_metrics_register(&p->metrics, p->api, p->host);
 	p->grace_timer = p->api->timer_new(p->host, on_grace_timer, p);
 	if (!p->grace_timer || redis_retry_start(&p->retry) != BH_OK ||
 	    redis_notify_start(&p->notify) != BH_OK)

@@ -4,44 +4,44 @@
 
 #include <beachhead/sdk.h>
 
-#include "publisher_redis.h"
+#include "redis_conn.h"
 
-void redis_metrics_register(struct redis_publisher *p)
+void redis_metrics_register(struct redis_metrics *m, const struct bh_host_api *api,
+			    struct bh_host *host)
 {
 	static const char *const kinds[REDIS_METRIC_ERR_COUNT] = {"link", "refused", "auth", "protocol",
 							   "no_master", "write"};
-	struct redis_metrics *m = &p->metrics;
-	bh_publisher_metrics_register(&m->common, p->api, p->host, kinds, REDIS_METRIC_ERR_COUNT);
-	m->failovers = BH_COUNTER(p, "beachhead_redis_failovers_total",
+	bh_publisher_metrics_register(&m->common, api, host, kinds, REDIS_METRIC_ERR_COUNT);
+	m->failovers = BH_COUNTER(&m->common, "beachhead_redis_failovers_total",
 				  "Sentinel named a new master and the publisher moved to it.", NULL, NULL);
 }
 
-void redis_metrics_connected(struct redis_publisher *p, bool connected)
+void redis_metrics_connected(struct redis_metrics *m, bool connected)
 {
-	bh_publisher_metrics_connected(&p->metrics.common, connected);
+	bh_publisher_metrics_connected(&m->common, connected);
 }
 
-void redis_metrics_link_failure(struct redis_publisher *p, int kind)
+void redis_metrics_link_failure(struct redis_metrics *m, int kind)
 {
 	enum redis_error_kind k = kind == LINK_REFUSED	   ? REDIS_METRIC_ERR_REFUSED
 				  : kind == LINK_AUTH_FAILED ? REDIS_METRIC_ERR_AUTH
 				  : kind == LINK_PROTOCOL    ? REDIS_METRIC_ERR_PROTOCOL
 				  : kind == LINK_NO_MASTER   ? REDIS_METRIC_ERR_NO_MASTER
 							     : REDIS_METRIC_ERR_LINK;
-	bh_publisher_metrics_error(&p->metrics.common, k);
+	bh_publisher_metrics_error(&m->common, k);
 }
 
-void redis_metrics_write_refused(struct redis_publisher *p)
+void redis_metrics_write_refused(struct redis_metrics *m)
 {
-	bh_publisher_metrics_error(&p->metrics.common, REDIS_METRIC_ERR_WRITE);
+	bh_publisher_metrics_error(&m->common, REDIS_METRIC_ERR_WRITE);
 }
 
-void redis_metrics_write_done(struct redis_publisher *p, bool set, uint64_t sent_ms)
+void redis_metrics_write_done(struct redis_metrics *m, bool set, uint64_t sent_ms)
 {
-	bh_publisher_metrics_write_done(&p->metrics.common, set, sent_ms);
+	bh_publisher_metrics_write_done(&m->common, set, sent_ms);
 }
 
-void redis_metrics_failover(struct redis_publisher *p)
+void redis_metrics_failover(struct redis_metrics *m)
 {
-	BH_METRIC_INC(p, p->metrics.failovers);
+	BH_METRIC_INC(&m->common, m->failovers);
 }

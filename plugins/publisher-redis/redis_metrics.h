@@ -13,8 +13,6 @@
 
 #include "common/publisher_metrics.h"
 
-struct redis_publisher;
-
 /* errors_total{kind}: the link failures of enum link_logged, and writes
  * the server refused. */
 enum redis_error_kind {
@@ -32,13 +30,16 @@ struct redis_metrics {
 	struct bh_metric *failovers;
 };
 
-void redis_metrics_register(struct redis_publisher *p);
-void redis_metrics_connected(struct redis_publisher *p, bool connected);
-/* kind: an enum link_logged value (redis_publisher.h). */
-void redis_metrics_link_failure(struct redis_publisher *p, int kind);
-void redis_metrics_write_refused(struct redis_publisher *p);
+/* From start(); the handles stay NULL (updates do nothing) when the core
+ * serves no metrics. */
+void redis_metrics_register(struct redis_metrics *m, const struct bh_host_api *api,
+			    struct bh_host *host);
+void redis_metrics_connected(struct redis_metrics *m, bool connected);
+/* kind: an enum link_logged value (redis_conn.h). */
+void redis_metrics_link_failure(struct redis_metrics *m, int kind);
+void redis_metrics_write_refused(struct redis_metrics *m);
 /* A SET (or DEL) acknowledged, sent_ms the loop time it was sent. */
-void redis_metrics_write_done(struct redis_publisher *p, bool set, uint64_t sent_ms);
-void redis_metrics_failover(struct redis_publisher *p);
+void redis_metrics_write_done(struct redis_metrics *m, bool set, uint64_t sent_ms);
+void redis_metrics_failover(struct redis_metrics *m);
 
 #endif
