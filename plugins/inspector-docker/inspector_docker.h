@@ -1,8 +1,8 @@
 /*
  * inspector-docker: private declarations shared by the plugin's files.
  *
- *   plugin.c        life cycle, engine connection state, the exported table
- *   settings.c      the plugin's libconfig group (init)
+ *   inspector_docker.c life cycle, engine connection state, the exported table
+ *   docker_config.c the plugin's libconfig group (init)
  *   docker_client.c the engine's HTTP API over plugins/common/http_multi.c
  *   docker_json.c   /version, /containers/json, inspect and event documents
  *   address.c       which host goes into a registration; published-port specs
@@ -267,7 +267,7 @@ struct inspector {
 	struct docker_metrics metrics; /* docker_metrics.c */
 };
 
-/* plugin.c */
+/* inspector_docker.c */
 /* The event stream ended (or stalled); answered: it had connected and the
  * engine had answered it (a clean end of the response, or bytes), so the
  * engine is fine and the reconnect does not back off; logged as a warning
