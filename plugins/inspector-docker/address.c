@@ -17,7 +17,7 @@
 #include "inspector_docker.h"
 #include <beachhead/sdk.h>
 
-char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning)
+char *address_for_registration(const struct docker_config *s, const struct dk_container *c, char **warning)
 {
 	*warning = NULL;
 	if (s->address == ADDRESS_NAME)

@@ -33,7 +33,7 @@ struct dc_request {
 };
 
 struct dc_client {
-	const struct dk_settings *settings;
+	const struct docker_config *config;
 	struct bh_http *http;
 	struct dc_request *requests;
 	char *base_url;    /* "http://localhost" for unix sockets */
@@ -72,7 +72,7 @@ static void on_done(void *arg, const struct bh_http_result *http)
 	char *message = NULL;
 	if (http->oversized) {
 		message = bh_strfmt("response larger than %s (%zu)",
-				    r->max_bytes == c->settings->max_response_bytes ? "max_response_bytes"
+				    r->max_bytes == c->config->max_response_bytes ? "max_response_bytes"
 										   : "max_list_bytes",
 				    r->max_bytes);
 		res.error = message ? message : "response too large";
@@ -109,9 +109,9 @@ static struct dc_request *start(struct dc_client *c, const char *path, size_t ma
 		.url = url,
 		.max_bytes = max_bytes,
 		/* A stream has no end by design; requests must not hang. */
-		.timeout_ms = chunk ? 0L : c->settings->timeout_ms,
-		.connect_timeout_ms = c->settings->timeout_ms < CONNECT_TIMEOUT_CAP_MS
-					      ? c->settings->timeout_ms : CONNECT_TIMEOUT_CAP_MS,
+		.timeout_ms = chunk ? 0L : c->config->timeout_ms,
+		.connect_timeout_ms = c->config->timeout_ms < CONNECT_TIMEOUT_CAP_MS
+					      ? c->config->timeout_ms : CONNECT_TIMEOUT_CAP_MS,
 		.chunk = chunk ? on_chunk : NULL,
 		.done = on_done,
 		.arg = r,
@@ -133,7 +133,7 @@ fail:
 
 struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done, void *arg)
 {
-	return start(c, path, c->settings->max_response_bytes, NULL, done, arg);
+	return start(c, path, c->config->max_response_bytes, NULL, done, arg);
 }
 
 struct dc_request *dc_get_max(struct dc_client *c, const char *path, size_t max_bytes,
@@ -145,7 +145,7 @@ struct dc_request *dc_get_max(struct dc_client *c, const char *path, size_t max_
 struct dc_request *dc_stream(struct dc_client *c, const char *path, dc_chunk_cb chunk,
 			     dc_done_cb done, void *arg)
 {
-	return start(c, path, c->settings->max_response_bytes, chunk, done, arg);
+	return start(c, path, c->config->max_response_bytes, chunk, done, arg);
 }
 
 void dc_cancel(struct dc_client *c, struct dc_request *r)
@@ -184,7 +184,7 @@ static int parse_url(struct dc_client *c, const char *url)
 		if (!c->socket_path)
 			return -1;
 	} else if (strncmp(url, "tcp://", 6) == 0) {
-		c->base_url = bh_strfmt("%s://%s", c->settings->tls ? "https" : "http", url + 6);
+		c->base_url = bh_strfmt("%s://%s", c->config->tls ? "https" : "http", url + 6);
 		if (c->base_url)
 			c->description = bh_strfmt("engine at %s", c->base_url);
 	} else {
@@ -206,19 +206,19 @@ static char *cert_file(const char *dir, const char *name)
 }
 
 struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
-			 const struct dk_settings *settings)
+			 const struct docker_config *config)
 {
 	struct dc_client *c = calloc(1, sizeof *c);
 	char *ca = NULL, *cert = NULL, *key = NULL;
 	if (!c)
 		return NULL;
-	c->settings = settings;
-	if (parse_url(c, settings->url) < 0)
+	c->config = config;
+	if (parse_url(c, config->url) < 0)
 		goto fail;
-	if (settings->tls && settings->cert_path) {
-		ca = cert_file(settings->cert_path, "ca.pem");
-		cert = cert_file(settings->cert_path, "cert.pem");
-		key = cert_file(settings->cert_path, "key.pem");
+	if (config->tls && config->cert_path) {
+		ca = cert_file(config->cert_path, "ca.pem");
+		cert = cert_file(config->cert_path, "cert.pem");
+		key = cert_file(config->cert_path, "key.pem");
 		if (!ca || !cert || !key)
 			goto fail;
 	}
@@ -227,8 +227,8 @@ struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
 		.ca_file = ca,
 		.cert_file = cert,
 		.key_file = key,
-		.insecure = settings->tls && !settings->tls_verify,
-		.max_connections = (long)settings->max_inspections + OTHER_CONNECTIONS,
+		.insecure = config->tls && !config->tls_verify,
+		.max_connections = (long)config->max_inspections + OTHER_CONNECTIONS,
 	};
 	c->http = bh_http_new(api, host, &options);
 	if (!c->http)

@@ -119,7 +119,7 @@ static void describe_string(const struct bh_init *args, const char *name, const 
 
 /* The effective settings, with the docker CLI's environment where it
  * decided them (the url's origin is known exactly: st->url_origin). */
-static void describe(const struct bh_init *args, const struct dk_settings *st)
+static void describe(const struct bh_init *args, const struct docker_config *st)
 {
 	static const char *const modes[] = {"ip", "name", "published"};
 	const char *verify_origin =
@@ -149,7 +149,7 @@ static void describe(const struct bh_init *args, const struct dk_settings *st)
 	describe_one(args, "max_response_bytes", max_response, "default");
 }
 
-int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
+int docker_config_parse(const struct bh_init *args, struct docker_config *st)
 {
 	struct ctx ctx = {args, bh_config_begin(args), false};
 	memset(st, 0, sizeof *st);
@@ -173,7 +173,7 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 	st->envvar = strdup("BEACHHEAD_DOMAINS");
 	st->label = strdup("beachhead.domains");
 	if (!st->url || !st->url_origin || !st->envvar || !st->label) {
-		dk_settings_free(st);
+		docker_config_free(st);
 		return BH_ERR;
 	}
 	const config_setting_t *group = args->config;
@@ -291,14 +291,14 @@ int dk_settings_parse(const struct bh_init *args, struct dk_settings *st)
 		    "%s needs 'advertise_address' (the host address proxies reach published ports on)",
 		    "address = \"published\"");
 	if (ctx.failed || bh_config_end(&ctx.cfg) != BH_OK) {
-		dk_settings_free(st);
+		docker_config_free(st);
 		return BH_ERR;
 	}
 	describe(args, st);
 	return BH_OK;
 }
 
-void dk_settings_free(struct dk_settings *s)
+void docker_config_free(struct docker_config *s)
 {
 	free(s->url);
 	free(s->url_origin);

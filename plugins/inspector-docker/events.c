@@ -111,7 +111,7 @@ static void handle_container_event(struct inspector *in, const struct dk_event *
 		if (interesting(in, ev->name, ev->id))
 			sync_inspect_event(in, ev->id, ev->name);
 	} else if (starts_with(a, "health_status")) {
-		if (in->settings.skip_unhealthy && interesting(in, ev->name, ev->id))
+		if (in->config.skip_unhealthy && interesting(in, ev->name, ev->id))
 			sync_inspect_event(in, ev->id, ev->name);
 	} else if (is_down_action(a)) {
 		holdback_process_ended(in, ev->id);
@@ -226,7 +226,7 @@ static void watch_stall(struct event_stream *es)
 {
 	struct inspector *in = es->in;
 	if (es->len > es->line_start || es->skipping)
-		(void)in->api->timer_arm(in->host, es->stall_timer, (uint64_t)in->settings.event_stall_ms);
+		(void)in->api->timer_arm(in->host, es->stall_timer, (uint64_t)in->config.event_stall_ms);
 	else
 		in->api->timer_disarm(in->host, es->stall_timer);
 }
@@ -236,7 +236,7 @@ static void on_stall(void *arg)
 	struct event_stream *es = arg;
 	struct inspector *in = es->in;
 	char *why = bh_strfmt("event stream stalled: no byte for %ld ms inside an event",
-			      in->settings.event_stall_ms);
+			      in->config.event_stall_ms);
 	/* Complete lines before the partial one still count. */
 	process_lines(es);
 	/* Frees es (the partial goes with it): nothing after this. */
@@ -248,7 +248,7 @@ static bool on_chunk(void *arg, const char *data, size_t n)
 {
 	struct event_stream *es = arg;
 	struct inspector *in = es->in;
-	size_t max = in->settings.max_response_bytes;
+	size_t max = in->config.max_response_bytes;
 	es->answered = true;
 	if (es->line_start >= max) {
 		es->paused = true;

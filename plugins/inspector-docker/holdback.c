@@ -179,7 +179,7 @@ bool holdback_draining(struct inspector *in, const char *id)
 
 int holdback_on_kill(struct inspector *in, const struct dk_event *ev)
 {
-	if (!in->settings.drain || !ev->id)
+	if (!in->config.drain || !ev->id)
 		return 0;
 	int signo = holdback_parse_signal(ev->signal);
 	struct stop_entry *e = find_stop(in->holdback, ev->id);

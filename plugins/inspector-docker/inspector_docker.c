@@ -225,7 +225,7 @@ static void inspector_free(struct inspector *in)
 	dc_free(in->client);
 	if (in->reconnect_timer)
 		in->api->timer_free(in->host, in->reconnect_timer);
-	dk_settings_free(&in->settings);
+	docker_config_free(&in->config);
 	docker_metrics_free(&in->metrics);
 	for (char **c = in->containers; c && *c; c++)
 		free(*c);
@@ -252,7 +252,7 @@ static int docker_init(const struct bh_init *args, void **self)
 	in->enumerate = args->enumerate;
 	in->refresh = args->refresh;
 	bh_backoff_init(&in->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-	if (dk_settings_parse(args, &in->settings) != BH_OK) {
+	if (docker_config_parse(args, &in->config) != BH_OK) {
 		free(in);
 		bh_http_library_cleanup();
 		return BH_ERR;
@@ -283,15 +283,15 @@ static int docker_start(void *self)
 {
 	struct inspector *in = self;
 	docker_metrics_register(&in->metrics, in->api, in->host);
-	in->client = dc_new(in->api, in->host, &in->settings);
+	in->client = dc_new(in->api, in->host, &in->config);
 	in->reconnect_timer = in->api->timer_new(in->host, on_reconnect_timer, in);
 	if (!in->client || !in->reconnect_timer) {
-		in->api->log(in->host, BH_LOG_ERROR, "cannot set up the HTTP client for %s", in->settings.url);
+		in->api->log(in->host, BH_LOG_ERROR, "cannot set up the HTTP client for %s", in->config.url);
 		return BH_ERR;
 	}
 	in->started = true;
 	in->api->log(in->host, BH_LOG_INFO, "using %s (url from %s)", dc_describe(in->client),
-		     in->settings.url_origin);
+		     in->config.url_origin);
 	connect_engine(in);
 	return BH_OK;
 }

@@ -29,7 +29,7 @@
 
 enum address_mode { ADDRESS_IP, ADDRESS_NAME, ADDRESS_PUBLISHED };
 
-struct dk_settings {
+struct docker_config {
 	char *url;               /* unix:///path, tcp://host:port, http(s)://... */
 	char *url_origin;        /* for the log: "default", "DOCKER_HOST", "FILE:LINE", ... */
 	bool tls;                /* use https for tcp:// */
@@ -51,8 +51,8 @@ struct dk_settings {
 	size_t max_list_bytes; /* the container listing (all containers at once) */
 };
 
-int dk_settings_parse(const struct bh_init *args, struct dk_settings *out);
-void dk_settings_free(struct dk_settings *s);
+int docker_config_parse(const struct bh_init *args, struct docker_config *out);
+void docker_config_free(struct docker_config *s);
 
 /* ------------------------------------------------------------- HTTP client */
 
@@ -80,7 +80,7 @@ typedef void (*dc_done_cb)(void *arg, const struct dc_result *result);
 typedef bool (*dc_chunk_cb)(void *arg, const char *data, size_t len);
 
 struct dc_client *dc_new(const struct bh_host_api *api, struct bh_host *host,
-			 const struct dk_settings *settings);
+			 const struct docker_config *config);
 /* GET path (starts with '/'); NULL when the request could not be queued. */
 struct dc_request *dc_get(struct dc_client *c, const char *path, dc_done_cb done, void *arg);
 /* Same, with its own cap on the answer instead of max_response_bytes. */
@@ -175,11 +175,11 @@ int dk_version_cmp(const char *a, const char *b);
 
 /* The host for the registration, malloc'd; *warning (malloc'd) is set when a
  * fallback was taken.  NULL only when out of memory or nothing fits. */
-char *dk_address(const struct dk_settings *s, const struct dk_container *c, char **warning);
+char *address_for_registration(const struct docker_config *s, const struct dk_container *c, char **warning);
 
 /* ------------------------------------------------- what is known per id */
 
-struct dk_known {
+struct known_container {
 	char *id;
 	char *name;         /* last known name */
 	char *env_spec;     /* the variable's value, NULL when absent */
@@ -199,20 +199,20 @@ struct known_set {
 	struct bh_strmap map;
 };
 
-struct dk_known *known_find(const struct known_set *set, const char *id);
+struct known_container *known_find(const struct known_set *set, const char *id);
 /* Finds or creates; NULL when out of memory. */
-struct dk_known *known_add(struct known_set *set, const char *id, const char *name);
+struct known_container *known_add(struct known_set *set, const char *id, const char *name);
 void known_forget(struct known_set *set, const char *id);
 /* Forgets what the listing of `pass` did not show, unless an event newer
  * than the listing (event_seq > since_seq) says otherwise. */
 void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_seq);
 void known_free(struct known_set *set);
 /* Remembers what never changes from an inspect document; false on OOM. */
-bool known_learn(struct dk_known *k, const struct dk_container *c);
+bool known_learn(struct known_container *k, const struct dk_container *c);
 /* Completes a listing entry with what is remembered; false on OOM. */
-bool known_apply(const struct dk_known *k, struct dk_container *c);
+bool known_apply(const struct known_container *k, struct dk_container *c);
 /* Records the problem (NULL: none); true when it differs from the last one. */
-bool known_problem_is_news(struct dk_known *k, const char *problem);
+bool known_problem_is_news(struct known_container *k, const char *problem);
 
 /* ---------------------------------------------------------------- the plugin */
 
@@ -225,7 +225,7 @@ enum engine_state { ENGINE_DOWN, ENGINE_CONNECTING, ENGINE_UP };
 struct inspector {
 	const struct bh_host_api *api;
 	struct bh_host *host;
-	struct dk_settings settings;
+	struct docker_config config;
 	char **containers; /* explicit names, NULL-terminated copy */
 	bool enumerate;
 	unsigned refresh;
@@ -257,7 +257,7 @@ struct inspector {
 	size_t jobs_in_flight; /* in flight and younger than inspect_deadline_ms */
 	size_t jobs_sent;      /* in flight, whatever their age */
 	struct bh_timer *deadline_timer; /* the next inspection to outgrow its deadline */
-	uint64_t event_seq; /* events seen (see struct dk_known) */
+	uint64_t event_seq; /* events seen (see struct known_container) */
 	struct known_set known;
 
 	struct event_stream *events;

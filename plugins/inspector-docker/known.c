@@ -13,7 +13,7 @@
 
 #include "inspector_docker.h"
 
-static void entry_free(struct dk_known *k)
+static void entry_free(struct known_container *k)
 {
 	free(k->id);
 	free(k->name);
@@ -23,23 +23,23 @@ static void entry_free(struct dk_known *k)
 	free(k);
 }
 
-static struct dk_known *known_of(struct bh_strmap_node *node)
+static struct known_container *known_of(struct bh_strmap_node *node)
 {
-	return node ? BH_STRMAP_ENTRY(node, struct dk_known, node) : NULL;
+	return node ? BH_STRMAP_ENTRY(node, struct known_container, node) : NULL;
 }
 
-struct dk_known *known_find(const struct known_set *set, const char *id)
+struct known_container *known_find(const struct known_set *set, const char *id)
 {
 	return known_of(bh_strmap_find(&set->map, id));
 }
 
-struct dk_known *known_add(struct known_set *set, const char *id, const char *name)
+struct known_container *known_add(struct known_set *set, const char *id, const char *name)
 {
-	struct dk_known *k = known_find(set, id);
+	struct known_container *k = known_find(set, id);
 	if (k)
 		return k;
 	char *copy = strdup(name ? name : id);
-	k = copy ? BH_STRMAP_ADD(&set->map, id, struct dk_known, node, id) : NULL;
+	k = copy ? BH_STRMAP_ADD(&set->map, id, struct known_container, node, id) : NULL;
 	if (!k) {
 		free(copy);
 		return NULL;
@@ -59,7 +59,7 @@ void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_
 {
 	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));) {
-		struct dk_known *k = known_of(n);
+		struct known_container *k = known_of(n);
 		/* An event after the listing was asked for is newer than the
 		 * listing: keep what the event brought. */
 		if (k->listed_pass != pass && k->event_seq <= since_seq) {
@@ -91,7 +91,7 @@ static bool replace(char **slot, const char *value)
 	return true;
 }
 
-bool known_learn(struct dk_known *k, const struct dk_container *c)
+bool known_learn(struct known_container *k, const struct dk_container *c)
 {
 	/* The network that carries the inspect document's top-level
 	 * IPAddress (the default network), so that a listing, which lacks
@@ -109,7 +109,7 @@ bool known_learn(struct dk_known *k, const struct dk_container *c)
 	return true;
 }
 
-bool known_apply(const struct dk_known *k, struct dk_container *c)
+bool known_apply(const struct known_container *k, struct dk_container *c)
 {
 	bool oom = false;
 	if (k->env_spec && !(c->env_spec = strdup(k->env_spec)))
@@ -144,7 +144,7 @@ static char *squash_digits(const char *text)
 	return out;
 }
 
-bool known_problem_is_news(struct dk_known *k, const char *problem)
+bool known_problem_is_news(struct known_container *k, const char *problem)
 {
 	if (!k)
 		return true;

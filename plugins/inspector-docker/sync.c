@@ -99,7 +99,7 @@ static void problem(struct inspector *in, const char *id, const char *name, bool
 	va_end(ap);
 	/* Remembered per id, also for a container not read yet (its first
 	 * inspection is what fails). */
-	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	struct known_container *k = id ? known_add(&in->known, id, name) : NULL;
 	bool news = !msg || known_problem_is_news(k, msg);
 	const char *text = msg ? msg : "(out of memory)";
 	if (news && (error || in->refresh == 0))
@@ -112,7 +112,7 @@ static void problem(struct inspector *in, const char *id, const char *name, bool
 
 static void problem_solved(struct inspector *in, const char *id, const char *name)
 {
-	struct dk_known *k = known_find(&in->known, id);
+	struct known_container *k = known_find(&in->known, id);
 	if (k && k->problem && known_problem_is_news(k, NULL))
 		in->api->log(in->host, BH_LOG_INFO, "container %s: readable again", name);
 }
@@ -245,7 +245,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 			 "container %s: draining after its stop signal; not registered", c->name);
 		return;
 	}
-	if (in->settings.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
+	if (in->config.skip_unhealthy && c->health && strcmp(c->health, "healthy") != 0) {
 		holdback_unhealthy(in, c);
 		return;
 	}
@@ -256,13 +256,13 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	const char *specs = c->env_spec;
 	char *source;
 	if (specs)
-		source = bh_strfmt("env %s", in->settings.envvar);
+		source = bh_strfmt("env %s", in->config.envvar);
 	else if (c->label_spec && (specs = c->label_spec))
-		source = bh_strfmt("label %s", in->settings.label);
-	else if (in->settings.label)
-		source = bh_strfmt("env %s or label %s", in->settings.envvar, in->settings.label);
+		source = bh_strfmt("label %s", in->config.label);
+	else if (in->config.label)
+		source = bh_strfmt("env %s or label %s", in->config.envvar, in->config.label);
 	else
-		source = bh_strfmt("env %s", in->settings.envvar);
+		source = bh_strfmt("env %s", in->config.envvar);
 	if (!source) {
 		api->report_error(in->host, c->name, "out of memory");
 		return;
@@ -270,7 +270,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	char *warning = NULL;
 	struct bh_port_binding *bindings = NULL;
 	const char **networks = NULL;
-	char *address = dk_address(&in->settings, c, &warning);
+	char *address = address_for_registration(&in->config, c, &warning);
 	if (!address) {
 		/* Out of memory: a registration without a host must not reach
 		 * the core (it would publish "(null)" or crash). */
@@ -280,7 +280,7 @@ static void report_container(struct inspector *in, const struct dk_container *c,
 	if (warning && !already_warned(in, c->name))
 		api->log(in->host, BH_LOG_WARNING, "container %s %s", c->name, warning);
 	/* Published mode: the engine's facts; the core maps the specs. */
-	bool published = in->settings.address == ADDRESS_PUBLISHED;
+	bool published = in->config.address == ADDRESS_PUBLISHED;
 	if (published && c->n_ports > 0 && !(bindings = calloc(c->n_ports, sizeof *bindings))) {
 		api->report_error(in->host, c->name, "out of memory");
 		goto out;
@@ -460,7 +460,7 @@ static void arm_deadline(struct inspector *in)
 	if (!in->deadline_timer && !(in->deadline_timer = in->api->timer_new(in->host, on_deadline, in)))
 		return; /* out of memory: slots free at the request timeout */
 	uint64_t now = in->api->now_ms(in->host);
-	uint64_t due = oldest + (uint64_t)in->settings.inspect_deadline_ms;
+	uint64_t due = oldest + (uint64_t)in->config.inspect_deadline_ms;
 	if (in->api->timer_arm(in->host, in->deadline_timer, due > now ? due - now : 0) < 0)
 		in->api->log(in->host, BH_LOG_WARNING, "cannot arm the inspection deadline timer");
 }
@@ -492,7 +492,7 @@ static void outgrown(struct inspector *in, struct inspect_job *j)
 	in->jobs_in_flight--;
 	in->api->log(in->host, BH_LOG_DEBUG,
 		     "container %s: no answer to its inspection after %ld ms; not waited for any longer",
-		     j->name, in->settings.inspect_deadline_ms);
+		     j->name, in->config.inspect_deadline_ms);
 	if (j->kind == JOB_PASS) {
 		keep(in, j->id, j->name);
 		in->pass_jobs--;
@@ -508,7 +508,7 @@ static void on_deadline(void *arg)
 	struct inspector *in = arg;
 	uint64_t now = in->api->now_ms(in->host);
 	for (struct inspect_job *j = in->jobs; j; j = j->next)
-		if (j->req && j->counted && now - j->sent_ms >= (uint64_t)in->settings.inspect_deadline_ms)
+		if (j->req && j->counted && now - j->sent_ms >= (uint64_t)in->config.inspect_deadline_ms)
 			outgrown(in, j);
 	pump(in);
 }
@@ -516,7 +516,7 @@ static void on_deadline(void *arg)
 static void pump(struct inspector *in)
 {
 	struct inspect_job *j;
-	while (in->jobs_in_flight < INSPECT_WINDOW && in->jobs_sent < in->settings.max_inspections &&
+	while (in->jobs_in_flight < INSPECT_WINDOW && in->jobs_sent < in->config.max_inspections &&
 	       (j = next_queued(in))) {
 		if (j->stale) {
 			/* Overtaken by a withdrawal before it was sent. */
@@ -540,7 +540,7 @@ static void inspected(struct inspector *in, const struct inspect_job *j, const c
 {
 	struct dk_container c;
 	char *error = NULL;
-	if (dk_parse_inspect(body, len, in->settings.envvar, in->settings.label, &c, &error) < 0) {
+	if (dk_parse_inspect(body, len, in->config.envvar, in->config.label, &c, &error) < 0) {
 		problem(in, j->id, j->name, true, "%s", error ? error : "out of memory");
 		free(error);
 		unanswered(in, j);
@@ -556,7 +556,7 @@ static void inspected(struct inspector *in, const struct inspect_job *j, const c
 	}
 	problem_solved(in, c.id, c.name);
 	if (runs) {
-		struct dk_known *k = known_add(&in->known, c.id, c.name);
+		struct known_container *k = known_add(&in->known, c.id, c.name);
 		if (k) {
 			if (!known_learn(k, &c))
 				known_forget(&in->known, c.id); /* OOM: read again next pass */
@@ -574,13 +574,13 @@ static void inspected(struct inspector *in, const struct inspect_job *j, const c
  * for again. */
 static void refuse_oversized(struct inspector *in, const char *id, const char *name)
 {
-	struct dk_known *k = id ? known_add(&in->known, id, name) : NULL;
+	struct known_container *k = id ? known_add(&in->known, id, name) : NULL;
 	if (k) {
 		k->unreadable = true;
 		k->listed_pass = in->pass_no;
 	}
 	problem(in, id, name, true, "larger than max_response_bytes (%zu); not registered",
-		in->settings.max_response_bytes);
+		in->config.max_response_bytes);
 	keep(in, id, name);
 }
 
@@ -670,7 +670,7 @@ static void listed(struct inspector *in, struct dk_container *c)
 	bool explicit_name = inspector_is_explicit(in, c->name, c->id);
 	if (!in->enumerate && !explicit_name)
 		return;
-	struct dk_known *k = known_find(&in->known, c->id);
+	struct known_container *k = known_find(&in->known, c->id);
 	if (k)
 		k->listed_pass = in->pass_no;
 	if (k && k->event_seq > in->pass_seq) {
@@ -748,7 +748,7 @@ static void on_list(void *arg, const struct dc_result *res)
 				  msg ? ": " : "", msg ? msg : "");
 		free(msg);
 		list_failed(in, "%s", error ? error : "listing containers failed");
-	} else if (dk_parse_list(res->body, res->len, in->settings.label, in->settings.max_response_bytes,
+	} else if (dk_parse_list(res->body, res->len, in->config.label, in->config.max_response_bytes,
 				 &list, &count, &error) < 0) {
 		list_failed(in, "listing containers: %s", error ? error : "out of memory");
 	} else {
@@ -777,7 +777,7 @@ void sync_start_pass(struct inspector *in)
 	 * instead of one per name. */
 	char *path = bh_strfmt("%s/containers/json", in->api_prefix);
 	if (path)
-		in->list_req = dc_get_max(in->client, path, in->settings.max_list_bytes, on_list, in);
+		in->list_req = dc_get_max(in->client, path, in->config.max_list_bytes, on_list, in);
 	free(path);
 	if (in->list_req)
 		return;
@@ -819,7 +819,7 @@ void sync_abort_pass(struct inspector *in, bool report)
 void sync_note_event(struct inspector *in, const char *id)
 {
 	in->event_seq++;
-	struct dk_known *k = known_find(&in->known, id);
+	struct known_container *k = known_find(&in->known, id);
 	if (k)
 		k->event_seq = in->event_seq;
 }
@@ -847,7 +847,7 @@ void sync_confirm_down(struct inspector *in, const char *id, const char *name, c
 			     action, id ? id : "(no id)");
 		return;
 	}
-	const struct dk_known *k = known_find(&in->known, id);
+	const struct known_container *k = known_find(&in->known, id);
 	const char *n = name ? name : k ? k->name : id;
 	struct inspect_job *w = queue_job(in, id, n, JOB_EVENT, inspector_is_explicit(in, n, id), action);
 	if (!w)
@@ -859,7 +859,7 @@ void sync_confirm_down(struct inspector *in, const char *id, const char *name, c
 
 void sync_inspect_network_change(struct inspector *in, const char *id)
 {
-	struct dk_known *k = known_find(&in->known, id);
+	struct known_container *k = known_find(&in->known, id);
 	/* Only containers read before: a container being started gets its
 	 * connect events before its start event, which inspects it anyway. */
 	if (!k || !k->inspected || !interesting(in, k->name, id))
