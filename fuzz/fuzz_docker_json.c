@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "inspector_docker.h"
+#include "docker_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

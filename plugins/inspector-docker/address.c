@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspector_docker.h"
+#include "address.h"
 #include <beachhead/sdk.h>
 
 char *address_for_registration(const struct docker_config *s, const struct dk_container *c, char **warning)

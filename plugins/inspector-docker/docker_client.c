@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/http_multi.h"
-#include "inspector_docker.h"
+#include "docker_client.h"
 #include <beachhead/sdk.h>
 
 /* Connections to the engine beside the inspections (max_inspections): the

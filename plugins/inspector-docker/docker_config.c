@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inspector_docker.h"
+#include <beachhead/sdk.h>
+
+#include "docker_config.h"
 
 #define DEFAULT_URL "unix:///var/run/docker.sock"
 #define DEFAULT_TIMEOUT_MS 10000L

@@ -16,7 +16,9 @@
 
 #include <json-c/json.h>
 
-#include "inspector_docker.h"
+#include <beachhead/sdk.h>
+
+#include "docker_json.h"
 
 static int fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

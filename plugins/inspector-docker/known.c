@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspector_docker.h"
+#include <beachhead/sdk.h>
+
+#include "known.h"
 
 static void entry_free(struct known_container *k)
 {
