@@ -39,6 +39,7 @@ struct dc_client {
 	char *base_url;    /* "http://localhost" for unix sockets */
 	char *socket_path; /* NULL for tcp */
 	char *description;
+	char *api_prefix;  /* "/v1.43", "" (unversioned), NULL before the first */
 };
 
 static void request_unlink(struct dc_client *c, struct dc_request *r)
@@ -261,5 +262,21 @@ void dc_free(struct dc_client *c)
 	free(c->base_url);
 	free(c->socket_path);
 	free(c->description);
+	free(c->api_prefix);
 	free(c);
+}
+
+bool dc_set_api_prefix(struct dc_client *c, const char *prefix)
+{
+	char *copy = strdup(prefix);
+	if (!copy)
+		return false;
+	free(c->api_prefix);
+	c->api_prefix = copy;
+	return true;
+}
+
+const char *dc_api_prefix(const struct dc_client *c)
+{
+	return c->api_prefix ? c->api_prefix : "";
 }

@@ -51,6 +51,11 @@ void dc_resume(struct dc_client *c, struct dc_request *r);
 void dc_cancel(struct dc_client *c, struct dc_request *r);
 void dc_cancel_all(struct dc_client *c);
 void dc_free(struct dc_client *c);
+/* The API version the engine is spoken to in ("/v1.43"; "" for unversioned
+ * paths), put before the paths of versioned requests; false when out of
+ * memory (the old one stays). */
+bool dc_set_api_prefix(struct dc_client *c, const char *prefix);
+const char *dc_api_prefix(const struct dc_client *c);
 /* "unix socket /x" or the base URL, for messages. */
 const char *dc_describe(const struct dc_client *c);
 

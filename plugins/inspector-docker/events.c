@@ -2,23 +2,8 @@
  * The engine's /events stream, filtered to containers and networks: one JSON
  * document per line.  libcurl hands us bytes from inside its write callback,
  * where we must not start requests, so bytes are buffered and a zero-delay
- * timer processes complete lines from the loop a moment later.
- *
- *   start, unpause            inspect, then container_up (or down)
- *   health_status: ...        inspect when skip_unhealthy is on
- *   die, stop, pause          inspect: withdrawn when the engine says it does
- *                             not run (or cannot say); a late die of a
- *                             restart does not withdraw the running container
- *   destroy                   withdraw at once (an id never comes back)
- *   rename                    withdraw the old name, inspect the new one
- *   kill                      with the stop signal or SIGKILL: withdraw at
- *                             once (drain, see holdback.c); other signals
- *                             are ignored, a reload need not end anything
- *   network connect/disconnect  inspect the container again (its address)
- *
- * Withdrawals name the container id (see sync_withdraw): a late event about
- * an old container never withdraws a new one that took over its name, and
- * events about ids not known here withdraw nothing (logged at debug).
+ * timer processes complete lines from the loop a moment later, each parsed
+ * and handed to the owner (what each event does: event_actions.c).
  *
  * A stream that stops inside an event (no byte for event_stall_ms while a
  * line is incomplete) is given up with one warning and reopened: the
@@ -27,17 +12,25 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspector_docker.h"
+#include <beachhead/sdk.h>
+
+#include "events.h"
 
 /* {"type":["container","network"]}, URL-encoded. */
 #define EVENTS_QUERY "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%7D"
 
 struct event_stream {
-	struct inspector *in;
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	struct dc_client *client;
+	const struct docker_config *config;
+	struct event_stream_callbacks callbacks;
+	void *arg;
 	struct dc_request *req;
 	struct bh_timer *timer;
 	char *buf;
@@ -50,116 +43,17 @@ struct event_stream {
 	struct bh_timer *stall_timer;
 };
 
-static bool starts_with(const char *s, const char *prefix)
+static void handle_line(struct event_stream *es, const char *line, size_t len)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool interesting(struct inspector *in, const char *name, const char *id)
-{
-	return in->enumerate || inspector_is_explicit(in, name, id);
-}
-
-/* connect/disconnect carry the container's id: its address may have
- * changed, and a proxy must not wait a refresh for it. */
-static void handle_network_event(struct inspector *in, const struct dk_event *ev)
-{
-	if (ev->id && (strcmp(ev->action, "connect") == 0 || strcmp(ev->action, "disconnect") == 0))
-		sync_inspect_network_change(in, ev->id);
-}
-
-static bool is_down_action(const char *a)
-{
-	return strcmp(a, "die") == 0 || strcmp(a, "stop") == 0 || strcmp(a, "pause") == 0;
-}
-
-/* Withdrawals by id, for ids known here only. */
-static void withdraw_known(struct inspector *in, const struct dk_event *ev, const char *name,
-			   const char *reason)
-{
-	if (!sync_knows(in, ev->id)) {
-		in->api->log(in->host, BH_LOG_DEBUG, "event %s about %.12s, a container not known here: ignored",
-			     ev->action, ev->id ? ev->id : "(no id)");
-		return;
-	}
-	if (name)
-		sync_withdraw(in, ev->id, name, reason);
-}
-
-/* kill with the stop signal or SIGKILL (drain): withdrawn at once. */
-static void handle_kill(struct inspector *in, const struct dk_event *ev)
-{
-	if (!sync_knows(in, ev->id)) {
-		withdraw_known(in, ev, NULL, NULL); /* says why it is ignored */
-		return;
-	}
-	int signo = holdback_on_kill(in, ev);
-	if (!signo)
-		return;
-	char reason[64];
-	snprintf(reason, sizeof reason, "signal %d: draining", signo);
-	sync_mark_stale(in, ev->id);
-	withdraw_known(in, ev, ev->name, reason);
-}
-
-static void handle_container_event(struct inspector *in, const struct dk_event *ev)
-{
-	const char *a = ev->action;
-	if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0) {
-		/* A new run: whatever grace period the last one had is over. */
-		holdback_process_ended(in, ev->id);
-		if (interesting(in, ev->name, ev->id))
-			sync_inspect_event(in, ev->id, ev->name);
-	} else if (starts_with(a, "health_status")) {
-		if (in->config.skip_unhealthy && interesting(in, ev->name, ev->id))
-			sync_inspect_event(in, ev->id, ev->name);
-	} else if (is_down_action(a)) {
-		holdback_process_ended(in, ev->id);
-		sync_confirm_down(in, ev->id, ev->name, a);
-	} else if (strcmp(a, "destroy") == 0) {
-		holdback_process_ended(in, ev->id);
-		holdback_forget(in, ev->id, ev->name);
-		sync_mark_stale(in, ev->id);
-		withdraw_known(in, ev, ev->name, a);
-		sync_forget(in, ev->id);
-	} else if (strcmp(a, "kill") == 0) {
-		handle_kill(in, ev);
-	} else if (strcmp(a, "rename") == 0) {
-		/* An answer under way may carry the old name, which no
-		 * container has any longer: the new name's inspection (queued
-		 * below when the new name is followed) answers instead. */
-		sync_mark_stale(in, ev->id);
-		if (ev->old_name)
-			withdraw_known(in, ev, ev->old_name, "renamed");
-		if (interesting(in, ev->name, ev->id))
-			sync_inspect_event(in, ev->id, ev->name);
-	}
-}
-
-static void handle_event(struct event_stream *es, const char *line, size_t len)
-{
-	struct inspector *in = es->in;
 	struct dk_event ev;
 	char *error = NULL;
 	if (dk_parse_event(line, len, &ev, &error) < 0) {
-		in->api->log(in->host, BH_LOG_WARNING, "ignoring an event: %s",
+		es->api->log(es->host, BH_LOG_WARNING, "ignoring an event: %s",
 			     error ? error : "out of memory");
 		free(error);
 		return;
 	}
-	docker_metrics_event(&in->metrics, ev.action);
-	in->api->log(in->host, BH_LOG_DEBUG, "event %s%s %s", ev.network ? "network " : "", ev.action,
-		     ev.name ? ev.name : ev.id ? ev.id : "?");
-	if (ev.network) {
-		handle_network_event(in, &ev);
-	} else if (ev.id) {
-		/* What a listing asked for earlier says about this container
-		 * is now outdated. */
-		sync_note_event(in, ev.id);
-		handle_container_event(in, &ev);
-	} else {
-		in->api->log(in->host, BH_LOG_DEBUG, "event %s without a container id: ignored", ev.action);
-	}
+	es->callbacks.event(es->arg, &ev);
 	dk_event_free(&ev);
 }
 
@@ -174,7 +68,7 @@ static void process_lines(struct event_stream *es)
 			break;
 		size_t end = (size_t)(nl - es->buf);
 		if (end > start)
-			handle_event(es, es->buf + start, end - start);
+			handle_line(es, es->buf + start, end - start);
 		start = end + 1;
 	}
 	if (start > 0) {
@@ -209,7 +103,7 @@ static void on_timer(void *arg)
 	if (es->paused) {
 		/* From the loop, outside libcurl: may call on_chunk at once. */
 		es->paused = false;
-		dc_resume(es->in->client, es->req);
+		dc_resume(es->client, es->req);
 	}
 }
 
@@ -224,35 +118,32 @@ static void on_timer(void *arg)
  * with nothing to say sends nothing, for hours. */
 static void watch_stall(struct event_stream *es)
 {
-	struct inspector *in = es->in;
 	if (es->len > es->line_start || es->skipping)
-		(void)in->api->timer_arm(in->host, es->stall_timer, (uint64_t)in->config.event_stall_ms);
+		(void)es->api->timer_arm(es->host, es->stall_timer, (uint64_t)es->config->event_stall_ms);
 	else
-		in->api->timer_disarm(in->host, es->stall_timer);
+		es->api->timer_disarm(es->host, es->stall_timer);
 }
 
 static void on_stall(void *arg)
 {
 	struct event_stream *es = arg;
-	struct inspector *in = es->in;
 	char *why = bh_strfmt("event stream stalled: no byte for %ld ms inside an event",
-			      in->config.event_stall_ms);
+			      es->config->event_stall_ms);
 	/* Complete lines before the partial one still count. */
 	process_lines(es);
 	/* Frees es (the partial goes with it): nothing after this. */
-	inspector_stream_ended(in, true, why ? why : "event stream stalled", true);
+	es->callbacks.ended(es->arg, true, why ? why : "event stream stalled", true);
 	free(why);
 }
 
 static bool on_chunk(void *arg, const char *data, size_t n)
 {
 	struct event_stream *es = arg;
-	struct inspector *in = es->in;
-	size_t max = in->config.max_response_bytes;
+	size_t max = es->config->max_response_bytes;
 	es->answered = true;
 	if (es->line_start >= max) {
 		es->paused = true;
-		(void)in->api->timer_arm(in->host, es->timer, 0);
+		(void)es->api->timer_arm(es->host, es->timer, 0);
 		return false;
 	}
 	while (n > 0) {
@@ -263,7 +154,7 @@ static bool on_chunk(void *arg, const char *data, size_t n)
 				es->skipping = false;
 		} else if (es->len - es->line_start + seg > max) {
 			if (!es->overflow_logged)
-				in->api->log(in->host, BH_LOG_WARNING,
+				es->api->log(es->host, BH_LOG_WARNING,
 					     "dropping an event larger than max_response_bytes (%zu)", max);
 			es->overflow_logged = true;
 			es->len = es->line_start;
@@ -281,16 +172,15 @@ static bool on_chunk(void *arg, const char *data, size_t n)
 		n -= seg;
 	}
 	watch_stall(es);
-	(void)in->api->timer_arm(in->host, es->timer, 0);
+	(void)es->api->timer_arm(es->host, es->timer, 0);
 	return true;
 }
 
 static void on_done(void *arg, const struct dc_result *res)
 {
 	struct event_stream *es = arg;
-	struct inspector *in = es->in;
 	es->req = NULL;
-	in->api->timer_disarm(in->host, es->timer);
+	es->api->timer_disarm(es->host, es->timer);
 	process_lines(es);
 	/* A clean end of the response is an answer too: the engine (or a
 	 * proxy before it) ends streams, and that is no reason to back off. */
@@ -307,40 +197,43 @@ static void on_done(void *arg, const struct dc_result *res)
 	else
 		why = bh_strfmt("the engine closed the event stream");
 	/* May close (free) es: nothing after this. */
-	inspector_stream_ended(in, false, why ? why : "event stream lost", answered);
+	es->callbacks.ended(es->arg, false, why ? why : "event stream lost", answered);
 	free(why);
 }
 
-struct event_stream *events_open(struct inspector *in)
+struct event_stream *events_open(const struct bh_host_api *api, struct bh_host *host,
+				 struct dc_client *client, const struct docker_config *config,
+				 const struct event_stream_callbacks *callbacks, void *arg)
 {
 	struct event_stream *es = calloc(1, sizeof *es);
-	char *path = es ? bh_strfmt("%s%s", in->api_prefix, EVENTS_QUERY) : NULL;
+	char *path = es ? bh_strfmt("%s%s", dc_api_prefix(client), EVENTS_QUERY) : NULL;
 	if (!path) {
 		free(es);
 		return NULL;
 	}
-	es->in = in;
-	es->timer = in->api->timer_new(in->host, on_timer, es);
-	es->stall_timer = in->api->timer_new(in->host, on_stall, es);
+	*es = (struct event_stream){.api = api, .host = host, .client = client, .config = config,
+				    .callbacks = *callbacks, .arg = arg};
+	es->timer = api->timer_new(host, on_timer, es);
+	es->stall_timer = api->timer_new(host, on_stall, es);
 	if (es->timer && es->stall_timer)
-		es->req = dc_stream(in->client, path, on_chunk, on_done, es);
+		es->req = dc_stream(client, path, on_chunk, on_done, es);
 	free(path);
 	if (!es->req) {
-		events_close(in, es);
+		events_close(es);
 		return NULL;
 	}
 	return es;
 }
 
-void events_close(struct inspector *in, struct event_stream *es)
+void events_close(struct event_stream *es)
 {
 	if (!es)
 		return;
-	dc_cancel(in->client, es->req);
+	dc_cancel(es->client, es->req);
 	if (es->timer)
-		in->api->timer_free(in->host, es->timer);
+		es->api->timer_free(es->host, es->timer);
 	if (es->stall_timer)
-		in->api->timer_free(in->host, es->stall_timer);
+		es->api->timer_free(es->host, es->stall_timer);
 	free(es->buf);
 	free(es);
 }

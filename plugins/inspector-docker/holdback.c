@@ -28,7 +28,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "inspector_docker.h"
+#include <beachhead/sdk.h>
+
+#include "docker_metrics.h"
+#include "holdback.h"
 
 /* The engine's default grace period between the stop signal and SIGKILL. */
 #define DEFAULT_STOP_TIMEOUT_S 10
@@ -46,13 +49,6 @@ struct stop_entry {
 struct health_entry {
 	char *name;
 	char *health;
-};
-
-struct holdback {
-	struct stop_entry *stops;
-	size_t n_stops;
-	struct health_entry *healths;
-	size_t n_healths;
 };
 
 static const struct {
@@ -103,16 +99,9 @@ int holdback_parse_signal(const char *text)
 	return n >= ENGINE_SIGRTMIN && n <= ENGINE_SIGRTMAX ? (int)n : 0;
 }
 
-static struct holdback *state(struct inspector *in)
-{
-	if (!in->holdback)
-		in->holdback = calloc(1, sizeof *in->holdback);
-	return in->holdback;
-}
-
 static struct stop_entry *find_stop(struct holdback *h, const char *id)
 {
-	for (size_t i = 0; h && id && i < h->n_stops; i++)
+	for (size_t i = 0; id && i < h->n_stops; i++)
 		if (strcmp(h->stops[i].id, id) == 0)
 			return &h->stops[i];
 	return NULL;
@@ -147,58 +136,56 @@ static struct stop_entry *add_stop(struct holdback *h, const char *id)
 	return e;
 }
 
-void holdback_note_inspect(struct inspector *in, const struct dk_container *c)
+void holdback_note_inspect(struct holdback *h, const struct dk_container *c)
 {
 	if (!c->id)
 		return;
 	int signo = holdback_parse_signal(c->stop_signal);
 	if (signo == SIGTERM)
 		signo = 0;
-	struct stop_entry *e = find_stop(in->holdback, c->id);
+	struct stop_entry *e = find_stop(h, c->id);
 	if (!e) {
 		if (!signo && c->stop_timeout_s <= 0)
 			return; /* the defaults: nothing to remember */
-		struct holdback *h = state(in);
-		if (!h || !(e = add_stop(h, c->id)))
+		if (!(e = add_stop(h, c->id)))
 			return;
 	}
 	e->stop_signo = signo;
 	e->stop_timeout_s = c->stop_timeout_s;
 }
 
-bool holdback_draining(struct inspector *in, const char *id)
+bool holdback_draining(struct holdback *h, const char *id)
 {
-	struct stop_entry *e = find_stop(in->holdback, id);
+	struct stop_entry *e = find_stop(h, id);
 	if (!e || !e->draining_until)
 		return false;
-	if (in->api->now_ms(in->host) < e->draining_until)
+	if (h->api->now_ms(h->host) < e->draining_until)
 		return true;
 	e->draining_until = 0; /* it survived its grace period */
 	return false;
 }
 
-int holdback_on_kill(struct inspector *in, const struct dk_event *ev)
+int holdback_on_kill(struct holdback *h, const struct dk_event *ev)
 {
-	if (!in->config.drain || !ev->id)
+	if (!h->drain || !ev->id)
 		return 0;
 	int signo = holdback_parse_signal(ev->signal);
-	struct stop_entry *e = find_stop(in->holdback, ev->id);
+	struct stop_entry *e = find_stop(h, ev->id);
 	int stop_signo = e && e->stop_signo ? e->stop_signo : SIGTERM;
 	if (signo != stop_signo && signo != SIGKILL)
 		return 0; /* a reload or a user signal: the container goes on */
 	long timeout_s = e && e->stop_timeout_s > 0 ? e->stop_timeout_s : DEFAULT_STOP_TIMEOUT_S;
-	struct holdback *h = state(in);
-	if (!e && h)
+	if (!e)
 		e = add_stop(h, ev->id);
 	if (e)
 		/* One second more: SIGKILL and the die event follow the timeout. */
-		e->draining_until = in->api->now_ms(in->host) + (uint64_t)(timeout_s + 1) * 1000u;
+		e->draining_until = h->api->now_ms(h->host) + (uint64_t)(timeout_s + 1) * 1000u;
 	return signo;
 }
 
 static struct health_entry *find_health(struct holdback *h, const char *name)
 {
-	for (size_t i = 0; h && i < h->n_healths; i++)
+	for (size_t i = 0; i < h->n_healths; i++)
 		if (strcmp(h->healths[i].name, name) == 0)
 			return &h->healths[i];
 	return NULL;
@@ -211,11 +198,8 @@ static void drop_health(struct holdback *h, struct health_entry *e)
 	*e = h->healths[--h->n_healths];
 }
 
-static bool unhealthy_is_news(struct inspector *in, const char *name, const char *health)
+static bool unhealthy_is_news(struct holdback *h, const char *name, const char *health)
 {
-	struct holdback *h = state(in);
-	if (!h)
-		return true;
 	struct health_entry *e = find_health(h, name);
 	if (e && strcmp(e->health, health) == 0)
 		return false;
@@ -244,62 +228,64 @@ static bool unhealthy_is_news(struct inspector *in, const char *name, const char
 	return true;
 }
 
-void holdback_unhealthy(struct inspector *in, const struct dk_container *c)
+void holdback_unhealthy(struct holdback *h, const struct dk_container *c)
 {
-	bool news = unhealthy_is_news(in, c->name, c->health);
-	docker_metrics_unhealthy(&in->metrics, in->holdback ? in->holdback->n_healths : 0);
-	in->api->log(in->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
+	bool news = unhealthy_is_news(h, c->name, c->health);
+	docker_metrics_unhealthy(h->metrics, h->n_healths);
+	h->api->log(h->host, news ? BH_LOG_INFO : BH_LOG_DEBUG,
 		     "container %s: not registered while its health is '%s' (skip_unhealthy)", c->name,
 		     c->health);
 	char *why = bh_strfmt("health is '%s' (skip_unhealthy)", c->health);
 	/* By id: the name may already belong to another container. */
 	if (c->id)
-		in->api->container_gone(in->host, c->id, c->name, why ? why : "not healthy");
+		h->api->container_gone(h->host, c->id, c->name, why ? why : "not healthy");
 	else
-		in->api->container_down(in->host, c->name, why ? why : "not healthy");
+		h->api->container_down(h->host, c->name, why ? why : "not healthy");
 	free(why);
 }
 
-void holdback_process_ended(struct inspector *in, const char *id)
+void holdback_process_ended(struct holdback *h, const char *id)
 {
-	struct stop_entry *e = find_stop(in->holdback, id);
+	struct stop_entry *e = find_stop(h, id);
 	if (!e)
 		return;
 	e->draining_until = 0; /* a restart registers at once */
 	if (!e->stop_signo && e->stop_timeout_s <= 0)
-		drop_stop(in->holdback, e); /* only there for the drain */
+		drop_stop(h, e); /* only there for the drain */
 }
 
-void holdback_healthy(struct inspector *in, const char *name)
+void holdback_healthy(struct holdback *h, const char *name)
 {
-	struct health_entry *e = find_health(in->holdback, name);
+	struct health_entry *e = find_health(h, name);
 	if (e)
-		drop_health(in->holdback, e);
-	docker_metrics_unhealthy(&in->metrics, in->holdback ? in->holdback->n_healths : 0);
+		drop_health(h, e);
+	docker_metrics_unhealthy(h->metrics, h->n_healths);
 }
 
-void holdback_forget(struct inspector *in, const char *id, const char *name)
+void holdback_forget(struct holdback *h, const char *id, const char *name)
 {
-	struct holdback *h = in->holdback;
 	struct stop_entry *s = find_stop(h, id);
 	if (s)
 		drop_stop(h, s);
 	struct health_entry *e = name ? find_health(h, name) : NULL;
 	if (e)
 		drop_health(h, e);
-	docker_metrics_unhealthy(&in->metrics, h ? h->n_healths : 0);
+	docker_metrics_unhealthy(h->metrics, h->n_healths);
 }
 
-void holdback_free(struct inspector *in)
+void holdback_init(struct holdback *h, const struct bh_host_api *api, struct bh_host *host,
+		   struct docker_metrics *metrics, bool drain)
 {
-	struct holdback *h = in->holdback;
-	if (!h)
-		return;
+	*h = (struct holdback){.api = api, .host = host, .metrics = metrics, .drain = drain};
+}
+
+void holdback_free(struct holdback *h)
+{
 	clear_stops(h);
 	free(h->stops);
+	h->stops = NULL;
 	while (h->n_healths)
 		drop_health(h, &h->healths[0]);
 	free(h->healths);
-	free(h);
-	in->holdback = NULL;
+	h->healths = NULL;
 }

@@ -1,5 +1,7 @@
 /*
- * inspector-docker: the life cycle and the engine connection.
+ * inspector-docker: the exported table, the life cycle, the engine
+ * connection, and the wiring of the parts (full_pass.c, inspections.c,
+ * event_actions.c, events.c, reporter.c, holdback.c, ...).
  *
  *   DOWN --(timer)--> CONNECTING --GET /version ok--> UP (+ event stream)
  *     ^                    |                            |
@@ -14,7 +16,7 @@
  * answered and then ended (a proxy that ends long responses, an engine
  * restart) is reopened after the shortest delay.  Passes run whenever the
  * API answers (api_answered), whatever the state of the stream.  In
- * one-pass mode (refresh 0) there is no stream and no retry: the failure is
+ * one-pass mode (struct bh_init.one_pass) there is no stream and no retry: the failure is
  * reported and the pass ends incomplete at once, so the daemon exits
  * non-zero.
  */
@@ -24,29 +26,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <beachhead/sdk.h>
+
 #include "common/backoff.h"
 #include "common/http_multi.h"
-#include "inspector_docker.h"
-#include <beachhead/sdk.h>
+#include "docker_client.h"
+#include "docker_config.h"
+#include "docker_json.h"
+#include "docker_metrics.h"
+#include "event_actions.h"
+#include "events.h"
+#include "full_pass.h"
+#include "holdback.h"
+#include "inspections.h"
+#include "known.h"
+#include "reporter.h"
+#include "selection.h"
 
 /* The newest API version we speak; an older engine gets its own. */
 #define MAX_API_VERSION "1.43"
 #define BACKOFF_MIN_MS 500u
 #define BACKOFF_MAX_MS 30000u
 
-static void connect_engine(struct inspector *in);
+enum engine_state { ENGINE_DOWN, ENGINE_CONNECTING, ENGINE_UP };
 
-bool inspector_is_explicit(const struct inspector *in, const char *name, const char *id)
-{
-	for (char **c = in->containers; *c; c++) {
-		if (name && strcmp(*c, name) == 0)
-			return true;
-		/* Named by id or an id prefix of at least 12 digits, as docker accepts. */
-		if (id && strlen(*c) >= 12 && strncmp(id, *c, strlen(*c)) == 0)
-			return true;
-	}
-	return false;
-}
+/* One instance: its connection to the engine, and its parts, each with its
+ * own state, wired together at start (lower parts get what they report to,
+ * never this struct). */
+struct inspector {
+	const struct bh_host_api *api;
+	struct bh_host *host;
+	struct docker_config config;
+	struct selection selection;
+	bool one_pass;
+
+	struct dc_client *client;
+	enum engine_state state;
+	bool stopping;
+	bool unreachable_logged;
+	bool pass_wanted;  /* the core asked while we were connecting */
+	bool api_answered; /* the last /version succeeded: passes can run,
+			      whatever the state of the event stream */
+	struct bh_backoff backoff;
+	struct bh_timer *reconnect_timer;
+	struct dc_request *version_req;
+	struct event_stream *events;
+
+	struct known_set known;
+	struct holdback holdback;
+	struct reporter reporter;
+	struct inspections inspections;
+	struct full_pass pass;
+	struct event_actions actions;
+	struct docker_metrics metrics; /* docker_metrics.c */
+};
 
 static void set_status(struct inspector *in, const char *fmt, const char *arg)
 {
@@ -77,7 +110,7 @@ static void connect_failed(struct inspector *in, const char *why)
 	in->state = ENGINE_DOWN;
 	in->api_answered = false;
 	docker_metrics_engine(&in->metrics, false);
-	if (in->refresh == 0) {
+	if (in->one_pass) {
 		in->api->report_error(in->host, NULL, "engine unreachable: %s", why);
 		end_wanted_pass_incomplete(in);
 		return;
@@ -93,6 +126,93 @@ static void connect_failed(struct inspector *in, const char *why)
 	}
 	end_wanted_pass_incomplete(in);
 	schedule_reconnect(in);
+}
+
+/* The API version to speak, from a /version answer the engine gave with
+ * `version` as its own (NULL: it did not say): "/vX.Y", or "" for
+ * unversioned paths; malloc'd, NULL when out of memory. */
+static char *choose_api_prefix(struct inspector *in, const struct dc_result *res,
+			       const char *version)
+{
+	if (!version) {
+		in->api->log(in->host, BH_LOG_WARNING,
+			     "the engine did not say its API version; using unversioned paths");
+		return strdup("");
+	}
+	/* Never ask for more than the engine offers, nor more than we know. */
+	const char *use = dk_version_cmp(version, MAX_API_VERSION) < 0 ? version : MAX_API_VERSION;
+	/* ...but an engine whose MinAPIVersion is above our maximum (Docker 29
+	 * refuses everything below 1.44) rejects every request at MAX_API_VERSION
+	 * with HTTP 400.  Then the oldest version it accepts is the closest to
+	 * what we know (the fields we read are stable across these versions);
+	 * say so once per connection instead of failing every request. */
+	char *min_version = dk_parse_min_version(res->body, res->len);
+	if (min_version && dk_version_cmp(use, min_version) < 0 &&
+	    dk_version_cmp(min_version, version) <= 0) {
+		in->api->log(in->host, BH_LOG_WARNING,
+			     "the engine requires API %s or newer, above the %s this plugin was written for; "
+			     "using %s",
+			     min_version, MAX_API_VERSION, min_version);
+		use = min_version;
+	}
+	char *prefix = bh_strfmt("/v%s", use);
+	free(min_version);
+	return prefix;
+}
+
+/* The engine answered /version: said in the log and the status. */
+static void engine_reachable(struct inspector *in, const struct dc_result *res)
+{
+	const char *prefix = dc_api_prefix(in->client);
+	const char *api = prefix[0] ? prefix + 2 : "unversioned";
+	in->state = ENGINE_UP;
+	in->api_answered = true;
+	docker_metrics_engine(&in->metrics, true);
+	if (in->unreachable_logged) {
+		in->api->log(in->host, BH_LOG_INFO, "engine reachable again (API %s)", api);
+		in->unreachable_logged = false;
+	} else {
+		char *engine = dk_parse_engine_version(res->body, res->len);
+		in->api->log(in->host, BH_LOG_INFO, "connected to the %s: %s, API %s",
+			     dc_describe(in->client), engine ? engine : "version unknown", api);
+		free(engine);
+	}
+	set_status(in, "engine reachable (API %s)", api);
+}
+
+static void on_stream_event(void *arg, const struct dk_event *ev)
+{
+	struct inspector *in = arg;
+	event_actions_handle(&in->actions, ev);
+}
+
+static void on_stream_ended(void *arg, bool warn, const char *why, bool answered);
+
+static const struct event_stream_callbacks stream_callbacks = {
+	.event = on_stream_event,
+	.ended = on_stream_ended,
+};
+
+/* The engine is up: in one-pass mode the pass asked for, else the event
+ * stream first, then the pass: no event falls between them. */
+static void engine_up(struct inspector *in)
+{
+	if (in->one_pass) {
+		if (in->pass_wanted) {
+			in->pass_wanted = false;
+			full_pass_start(&in->pass);
+		}
+		return;
+	}
+	in->events = events_open(in->api, in->host, in->client, &in->config, &stream_callbacks, in);
+	if (!in->events) {
+		in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
+		in->state = ENGINE_DOWN;
+		docker_metrics_engine(&in->metrics, false);
+		schedule_reconnect(in);
+	}
+	in->pass_wanted = false;
+	full_pass_after_connect(&in->pass);
 }
 
 static void on_version(void *arg, const struct dc_result *res)
@@ -118,67 +238,16 @@ static void on_version(void *arg, const struct dc_result *res)
 		free(error);
 		return;
 	}
-	free(in->api_prefix);
-	in->api_prefix = NULL;
-	/* Never ask for more than the engine offers, nor more than we know. */
-	const char *use = version && dk_version_cmp(version, MAX_API_VERSION) < 0 ? version : MAX_API_VERSION;
-	/* ...but an engine whose MinAPIVersion is above our maximum (Docker 29
-	 * refuses everything below 1.44) rejects every request at MAX_API_VERSION
-	 * with HTTP 400.  Then the oldest version it accepts is the closest to
-	 * what we know (the fields we read are stable across these versions);
-	 * say so once per connection instead of failing every request. */
-	char *min_version = version ? dk_parse_min_version(res->body, res->len) : NULL;
-	if (min_version && dk_version_cmp(use, min_version) < 0 &&
-	    dk_version_cmp(min_version, version) <= 0) {
-		in->api->log(in->host, BH_LOG_WARNING,
-			     "the engine requires API %s or newer, above the %s this plugin was written for; "
-			     "using %s",
-			     min_version, MAX_API_VERSION, min_version);
-		use = min_version;
-	}
-	if (!version)
-		in->api->log(in->host, BH_LOG_WARNING,
-			     "the engine did not say its API version; using unversioned paths");
-	if (!(in->api_prefix = bh_strfmt("%s%s", version ? "/v" : "", version ? use : ""))) {
-		free(version);
-		free(min_version);
+	char *prefix = choose_api_prefix(in, res, version);
+	free(version);
+	if (!prefix || !dc_set_api_prefix(in->client, prefix)) {
+		free(prefix);
 		connect_failed(in, "out of memory");
 		return;
 	}
-	free(version);
-	free(min_version);
-	in->state = ENGINE_UP;
-	in->api_answered = true;
-	docker_metrics_engine(&in->metrics, true);
-	if (in->unreachable_logged) {
-		in->api->log(in->host, BH_LOG_INFO, "engine reachable again (API %s)",
-			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
-		in->unreachable_logged = false;
-	} else {
-		char *engine = dk_parse_engine_version(res->body, res->len);
-		in->api->log(in->host, BH_LOG_INFO, "connected to the %s: %s, API %s",
-			     dc_describe(in->client), engine ? engine : "version unknown",
-			     in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
-		free(engine);
-	}
-	set_status(in, "engine reachable (API %s)", in->api_prefix[0] ? in->api_prefix + 2 : "unversioned");
-	if (in->refresh == 0) {
-		if (in->pass_wanted) {
-			in->pass_wanted = false;
-			sync_start_pass(in);
-		}
-		return;
-	}
-	/* Stream first, then the pass: no event falls between them. */
-	in->events = events_open(in);
-	if (!in->events) {
-		in->api->log(in->host, BH_LOG_ERROR, "cannot open the event stream");
-		in->state = ENGINE_DOWN;
-		docker_metrics_engine(&in->metrics, false);
-		schedule_reconnect(in);
-	}
-	in->pass_wanted = false;
-	sync_pass_after_connect(in);
+	free(prefix);
+	engine_reachable(in, res);
+	engine_up(in);
 }
 
 static void connect_engine(struct inspector *in)
@@ -197,11 +266,14 @@ static void on_reconnect_timer(void *arg)
 	connect_engine(arg);
 }
 
-void inspector_stream_ended(struct inspector *in, bool warn, const char *why, bool answered)
+/* The event stream ended (or stalled): see struct event_stream_callbacks.
+ * Logged as a warning when warn or not answered, else as news (info). */
+static void on_stream_ended(void *arg, bool warn, const char *why, bool answered)
 {
+	struct inspector *in = arg;
 	if (in->stopping)
 		return;
-	events_close(in, in->events);
+	events_close(in->events);
 	in->events = NULL;
 	/* A pass under way goes on: its listing fails by itself if the engine
 	 * is gone (and then withdraws nothing). */
@@ -227,13 +299,8 @@ static void inspector_free(struct inspector *in)
 		in->api->timer_free(in->host, in->reconnect_timer);
 	docker_config_free(&in->config);
 	docker_metrics_free(&in->metrics);
-	for (char **c = in->containers; c && *c; c++)
-		free(*c);
-	free(in->containers);
-	for (size_t i = 0; i < in->n_warned; i++)
-		free(in->warned[i]);
-	free(in->warned);
-	free(in->api_prefix);
+	selection_free(&in->selection);
+	reporter_free(&in->reporter);
 	free(in);
 	bh_http_library_cleanup();
 }
@@ -249,34 +316,45 @@ static int docker_init(const struct bh_init *args, void **self)
 	}
 	in->api = args->api;
 	in->host = args->host;
-	in->enumerate = args->enumerate;
-	in->refresh = args->refresh;
+	in->one_pass = args->one_pass != 0;
 	bh_backoff_init(&in->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	if (docker_config_parse(args, &in->config) != BH_OK) {
 		free(in);
 		bh_http_library_cleanup();
 		return BH_ERR;
 	}
-	size_t n = 0;
-	while (args->containers && args->containers[n])
-		n++;
-	in->containers = calloc(n + 1, sizeof *in->containers);
-	if (!in->containers)
-		goto oom;
-	for (size_t i = 0, k = 0; i < n; i++) {
-		/* Docker shows names with a leading '/'; people copy them. */
-		const char *name = args->containers[i][0] == '/' ? args->containers[i] + 1 : args->containers[i];
-		if (!name[0])
-			continue;
-		if (!(in->containers[k++] = strdup(name)))
-			goto oom;
+	if (!selection_init(&in->selection, args->containers, args->enumerate != 0)) {
+		args->api->log(args->host, BH_LOG_ERROR, "out of memory");
+		inspector_free(in);
+		return BH_ERR;
 	}
 	*self = in;
 	return BH_OK;
-oom:
-	args->api->log(args->host, BH_LOG_ERROR, "out of memory");
-	inspector_free(in);
-	return BH_ERR;
+}
+
+static const struct inspections_callbacks inspections_callbacks = {
+	.settled = full_pass_settled,
+};
+
+/* Each part gets what it reports to and reads from; the lower ones never
+ * see this struct. */
+static void wire_parts(struct inspector *in)
+{
+	const struct bh_host_api *api = in->api;
+	struct bh_host *host = in->host;
+	holdback_init(&in->holdback, api, host, &in->metrics, in->config.drain);
+	in->reporter = (struct reporter){.api = api, .host = host, .config = &in->config,
+					 .holdback = &in->holdback, .known = &in->known,
+					 .one_pass = in->one_pass};
+	inspections_init(&in->inspections, api, host, in->client, &in->config, &in->selection,
+			 &in->known, &in->reporter, &in->metrics, &inspections_callbacks, &in->pass);
+	full_pass_init(&in->pass, api, host, in->client, &in->config, &in->selection, &in->known,
+		       &in->reporter, &in->inspections, in->one_pass);
+	in->actions = (struct event_actions){.api = api, .host = host, .config = &in->config,
+					     .selection = &in->selection, .known = &in->known,
+					     .inspections = &in->inspections,
+					     .holdback = &in->holdback, .reporter = &in->reporter,
+					     .metrics = &in->metrics};
 }
 
 static int docker_start(void *self)
@@ -289,7 +367,7 @@ static int docker_start(void *self)
 		in->api->log(in->host, BH_LOG_ERROR, "cannot set up the HTTP client for %s", in->config.url);
 		return BH_ERR;
 	}
-	in->started = true;
+	wire_parts(in);
 	in->api->log(in->host, BH_LOG_INFO, "using %s (url from %s)", dc_describe(in->client),
 		     in->config.url_origin);
 	connect_engine(in);
@@ -301,14 +379,14 @@ static int docker_resync(void *self)
 	struct inspector *in = self;
 	if (in->stopping)
 		return BH_ERR;
-	if (in->refresh > 0 && in->api_answered) {
+	if (!in->one_pass && in->api_answered) {
 		/* The API answers, whatever the event stream does. */
-		sync_start_pass(in);
+		full_pass_start(&in->pass);
 		return BH_OK;
 	}
 	switch (in->state) {
 	case ENGINE_UP:
-		sync_start_pass(in);
+		full_pass_start(&in->pass);
 		break;
 	case ENGINE_CONNECTING:
 		in->pass_wanted = true;
@@ -332,13 +410,14 @@ static void docker_stop(void *self)
 		in->api->timer_disarm(in->host, in->reconnect_timer);
 	if (!in->client)
 		return;
-	events_close(in, in->events);
+	events_close(in->events);
 	in->events = NULL;
 	/* A pass cut short ends incomplete (withdraws nothing), so that the
 	 * core never waits for it, e.g. after a reload replaced us. */
-	sync_abort_pass(in, true);
-	sync_free(in);
-	holdback_free(in);
+	full_pass_abort(&in->pass, true);
+	inspections_free(&in->inspections);
+	known_free(&in->known);
+	holdback_free(&in->holdback);
 	dc_cancel(in->client, in->version_req);
 	in->version_req = NULL;
 	dc_cancel_all(in->client);

@@ -57,14 +57,14 @@ void known_forget(struct known_set *set, const char *id)
 		entry_free(known_of(n));
 }
 
-void known_forget_unlisted(struct known_set *set, uint64_t pass, uint64_t since_seq)
+void known_forget_unlisted(struct known_set *set, uint64_t since_seq)
 {
 	struct bh_strmap_iter it = bh_strmap_iter(&set->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));) {
 		struct known_container *k = known_of(n);
 		/* An event after the listing was asked for is newer than the
 		 * listing: keep what the event brought. */
-		if (k->listed_pass != pass && k->event_seq <= since_seq) {
+		if (k->listed_pass != set->pass && k->event_seq <= since_seq) {
 			bh_strmap_unlink(&set->map, n);
 			entry_free(k);
 		}
@@ -79,6 +79,25 @@ static void node_free(struct bh_strmap_node *node)
 void known_free(struct known_set *set)
 {
 	bh_strmap_clear(&set->map, node_free);
+}
+
+uint64_t known_begin_pass(struct known_set *set)
+{
+	set->pass++;
+	return set->event_seq;
+}
+
+void known_mark_listed(const struct known_set *set, struct known_container *k)
+{
+	k->listed_pass = set->pass;
+}
+
+void known_note_event(struct known_set *set, const char *id)
+{
+	set->event_seq++;
+	struct known_container *k = known_find(set, id);
+	if (k)
+		k->event_seq = set->event_seq;
 }
 
 static bool replace(char **slot, const char *value)
