@@ -45,6 +45,10 @@ struct ctx {
 	const struct bh_init *args;
 	struct bh_config cfg;
 	bool failed;
+	const char *docker_host; /* $DOCKER_HOST, NULL when unset or empty */
+	int tls_verify;          /* -1: not configured */
+	const config_setting_t *cert_setting;    /* NULL: cert_path not configured */
+	const config_setting_t *address_setting; /* where to blame a missing advertise_address */
 };
 
 static void get_bool(struct ctx *ctx, const config_setting_t *s, bool *out)
@@ -151,9 +155,16 @@ static void describe(const struct bh_init *args, const struct docker_config *st)
 	describe_one(args, "max_response_bytes", max_response, "default");
 }
 
-int docker_config_parse(const struct bh_init *args, struct docker_config *st)
+static bool is_supported_url(const char *url)
 {
-	struct ctx ctx = {args, bh_config_begin(args), false};
+	return strncmp(url, "unix://", 7) == 0 || strncmp(url, "tcp://", 6) == 0 ||
+	       strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/* The built-in defaults, with the Docker client's environment as the
+ * docker CLI reads it; false when out of memory. */
+static bool set_defaults(struct ctx *ctx, struct docker_config *st)
+{
 	memset(st, 0, sizeof *st);
 	st->address = ADDRESS_IP;
 	st->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -163,112 +174,141 @@ int docker_config_parse(const struct bh_init *args, struct docker_config *st)
 	st->drain = true;
 	st->max_response_bytes = DEFAULT_MAX_RESPONSE;
 	st->max_list_bytes = DEFAULT_MAX_LIST;
-	/* The Docker client's environment, as the docker CLI reads it. */
-	const char *host = env_nonempty("DOCKER_HOST");
-	const char *cert_env = env_nonempty("DOCKER_CERT_PATH");
-	bool verify_env = env_nonempty("DOCKER_TLS_VERIFY") != NULL;
-	int tls_verify = -1; /* not configured */
-	bool cert_configured = false;
-	const config_setting_t *cert_setting = NULL;
-	st->url = strdup(host ? host : DEFAULT_URL);
-	st->url_origin = strdup(host ? "environment (DOCKER_HOST)" : "default");
+	ctx->docker_host = env_nonempty("DOCKER_HOST");
+	ctx->tls_verify = -1;
+	st->url = strdup(ctx->docker_host ? ctx->docker_host : DEFAULT_URL);
+	st->url_origin = strdup(ctx->docker_host ? "environment (DOCKER_HOST)" : "default");
 	st->envvar = strdup("BEACHHEAD_DOMAINS");
 	st->label = strdup("beachhead.domains");
-	if (!st->url || !st->url_origin || !st->envvar || !st->label) {
-		docker_config_free(st);
-		return BH_ERR;
+	return st->url && st->url_origin && st->envvar && st->label;
+}
+
+static void parse_url_setting(struct ctx *ctx, const config_setting_t *s, struct docker_config *st)
+{
+	(void)bh_config_nonempty_string(&ctx->cfg, s, &st->url);
+	set_origin(ctx, s, &st->url_origin);
+	if (!is_supported_url(st->url))
+		bh_config_error(&ctx->cfg, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
+		    st->url);
+	else if (strncmp(st->url, "unix://", 7) == 0 && st->url[7] != '/')
+		bh_config_error(&ctx->cfg, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
+}
+
+static void parse_address_setting(struct ctx *ctx, const config_setting_t *s,
+				  struct docker_config *st)
+{
+	ctx->address_setting = s;
+	char *mode = NULL;
+	(void)bh_config_nonempty_string(&ctx->cfg, s, &mode);
+	if (!mode)
+		return;
+	if (strcmp(mode, "ip") == 0)
+		st->address = ADDRESS_IP;
+	else if (strcmp(mode, "name") == 0)
+		st->address = ADDRESS_NAME;
+	else if (strcmp(mode, "published") == 0)
+		st->address = ADDRESS_PUBLISHED;
+	else
+		bh_config_error(&ctx->cfg, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
+	free(mode);
+}
+
+/* The settings that are strings or switches; false: not one of them. */
+static bool parse_text_setting(struct ctx *ctx, const char *name, const config_setting_t *s,
+			       struct docker_config *st)
+{
+	if (strcmp(name, "url") == 0) {
+		parse_url_setting(ctx, s, st);
+	} else if (strcmp(name, "tls_verify") == 0) {
+		(void)bh_config_bool(&ctx->cfg, s, &ctx->tls_verify);
+	} else if (strcmp(name, "cert_path") == 0) {
+		(void)bh_config_nonempty_string(&ctx->cfg, s, &st->cert_path);
+		ctx->cert_setting = s;
+	} else if (strcmp(name, "address") == 0) {
+		parse_address_setting(ctx, s, st);
+	} else if (strcmp(name, "envvar") == 0) {
+		(void)bh_config_nonempty_string(&ctx->cfg, s, &st->envvar);
+		if (st->envvar && strchr(st->envvar, '='))
+			bh_config_error(&ctx->cfg, s, "'envvar' must not contain '=': '%s'", st->envvar);
+	} else if (strcmp(name, "label") == 0) {
+		(void)bh_config_string(&ctx->cfg, s, &st->label);
+	} else if (strcmp(name, "network") == 0) {
+		(void)bh_config_nonempty_string(&ctx->cfg, s, &st->network);
+	} else if (strcmp(name, "advertise_address") == 0) {
+		(void)bh_config_nonempty_string(&ctx->cfg, s, &st->advertise_address);
+	} else if (strcmp(name, "skip_unhealthy") == 0) {
+		get_bool(ctx, s, &st->skip_unhealthy);
+	} else if (strcmp(name, "drain") == 0) {
+		get_bool(ctx, s, &st->drain);
+	} else {
+		return false;
 	}
-	const config_setting_t *group = args->config;
-	const config_setting_t *address_setting = group;
-	for (int i = 0; i < config_setting_length(group); i++) {
-		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		unsigned long long n;
-		if (strcmp(name, "plugin") == 0) {
-			continue;
-		} else if (strcmp(name, "url") == 0) {
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->url);
-			set_origin(&ctx, s, &st->url_origin);
-			if (strncmp(st->url, "unix://", 7) != 0 && strncmp(st->url, "tcp://", 6) != 0 &&
-			    strncmp(st->url, "http://", 7) != 0 && strncmp(st->url, "https://", 8) != 0)
-				bh_config_error(&ctx.cfg, s, "'url' must start with unix://, tcp://, http:// or https://, not '%s'",
-				    st->url);
-			else if (strncmp(st->url, "unix://", 7) == 0 && st->url[7] != '/')
-				bh_config_error(&ctx.cfg, s, "'url' needs an absolute socket path: unix:///path, not '%s'", st->url);
-		} else if (strcmp(name, "tls_verify") == 0) {
-			(void)bh_config_bool(&ctx.cfg, s, &tls_verify);
-		} else if (strcmp(name, "cert_path") == 0) {
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->cert_path);
-			cert_configured = true;
-			cert_setting = s;
-		} else if (strcmp(name, "address") == 0) {
-			address_setting = s;
-			char *mode = NULL;
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &mode);
-			if (!mode)
-				continue;
-			if (strcmp(mode, "ip") == 0)
-				st->address = ADDRESS_IP;
-			else if (strcmp(mode, "name") == 0)
-				st->address = ADDRESS_NAME;
-			else if (strcmp(mode, "published") == 0)
-				st->address = ADDRESS_PUBLISHED;
-			else
-				bh_config_error(&ctx.cfg, s, "'address' must be \"ip\", \"name\" or \"published\", not \"%s\"", mode);
-			free(mode);
-		} else if (strcmp(name, "envvar") == 0) {
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->envvar);
-			if (st->envvar && strchr(st->envvar, '='))
-				bh_config_error(&ctx.cfg, s, "'envvar' must not contain '=': '%s'", st->envvar);
-		} else if (strcmp(name, "label") == 0) {
-			(void)bh_config_string(&ctx.cfg, s, &st->label);
-		} else if (strcmp(name, "network") == 0) {
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->network);
-		} else if (strcmp(name, "advertise_address") == 0) {
-			(void)bh_config_nonempty_string(&ctx.cfg, s, &st->advertise_address);
-		} else if (strcmp(name, "skip_unhealthy") == 0) {
-			get_bool(&ctx, s, &st->skip_unhealthy);
-		} else if (strcmp(name, "drain") == 0) {
-			get_bool(&ctx, s, &st->drain);
-		} else if (strcmp(name, "timeout_ms") == 0) {
-			if (bh_config_uint(&ctx.cfg, s, 100, 3600000, &n) == 0)
-				st->timeout_ms = (long)n;
-		} else if (strcmp(name, "inspect_deadline_ms") == 0) {
-			if (bh_config_uint(&ctx.cfg, s, 50, 3600000, &n) == 0)
-				st->inspect_deadline_ms = (long)n;
-		} else if (strcmp(name, "max_inspections") == 0) {
-			/* At least the 4 that count at once, at most what an
-			 * engine's connection handling takes in its stride. */
-			if (bh_config_uint(&ctx.cfg, s, 4, 256, &n) == 0)
-				st->max_inspections = (unsigned)n;
-		} else if (strcmp(name, "event_stall_ms") == 0) {
-			if (bh_config_uint(&ctx.cfg, s, 100, 3600000, &n) == 0)
-				st->event_stall_ms = (long)n;
-		} else if (strcmp(name, "max_response_bytes") == 0) {
-			if (bh_config_uint(&ctx.cfg, s, 4096, 1ull << 30, &n) == 0)
-				st->max_response_bytes = (size_t)n;
-		} else if (strcmp(name, "max_list_bytes") == 0) {
-			if (bh_config_uint(&ctx.cfg, s, 4096, 1ull << 32, &n) == 0)
-				st->max_list_bytes = (size_t)n;
-		} else {
-			bh_config_unknown_among(&ctx.cfg, s,
-			    "url, tls_verify, cert_path, address, envvar, label, network, "
-			    "advertise_address, skip_unhealthy, drain, timeout_ms, "
-			    "inspect_deadline_ms, max_inspections, event_stall_ms, "
-			    "max_response_bytes, max_list_bytes");
-		}
+	return true;
+}
+
+/* The settings that are numbers, each in its range; false: not one of them. */
+static bool parse_number_setting(struct ctx *ctx, const char *name, const config_setting_t *s,
+				 struct docker_config *st)
+{
+	unsigned long long n;
+	if (strcmp(name, "timeout_ms") == 0) {
+		if (bh_config_uint(&ctx->cfg, s, 100, 3600000, &n) == 0)
+			st->timeout_ms = (long)n;
+	} else if (strcmp(name, "inspect_deadline_ms") == 0) {
+		if (bh_config_uint(&ctx->cfg, s, 50, 3600000, &n) == 0)
+			st->inspect_deadline_ms = (long)n;
+	} else if (strcmp(name, "max_inspections") == 0) {
+		/* At least the 4 that count at once, at most what an
+		 * engine's connection handling takes in its stride. */
+		if (bh_config_uint(&ctx->cfg, s, 4, 256, &n) == 0)
+			st->max_inspections = (unsigned)n;
+	} else if (strcmp(name, "event_stall_ms") == 0) {
+		if (bh_config_uint(&ctx->cfg, s, 100, 3600000, &n) == 0)
+			st->event_stall_ms = (long)n;
+	} else if (strcmp(name, "max_response_bytes") == 0) {
+		if (bh_config_uint(&ctx->cfg, s, 4096, 1ull << 30, &n) == 0)
+			st->max_response_bytes = (size_t)n;
+	} else if (strcmp(name, "max_list_bytes") == 0) {
+		if (bh_config_uint(&ctx->cfg, s, 4096, 1ull << 32, &n) == 0)
+			st->max_list_bytes = (size_t)n;
+	} else {
+		return false;
 	}
+	return true;
+}
+
+/* TLS as the docker CLI decides it: tls_verify and cert_path from the file
+ * win over DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
+static void decide_tls(struct ctx *ctx, struct docker_config *st)
+{
+	const char *cert_env = env_nonempty("DOCKER_CERT_PATH");
+	bool verify_env = env_nonempty("DOCKER_TLS_VERIFY") != NULL;
+	bool cert_configured = ctx->cert_setting != NULL;
+	if (!cert_configured && cert_env && (verify_env || ctx->tls_verify == 1)) {
+		if (!(st->cert_path = strdup(cert_env)))
+			ctx->failed = true;
+	}
+	st->tls_verify = ctx->tls_verify >= 0 ? ctx->tls_verify == 1 : (verify_env || st->cert_path != NULL);
+	st->tls = strncmp(st->url, "https://", 8) == 0 ||
+		  (strncmp(st->url, "tcp://", 6) == 0 &&
+		   (ctx->tls_verify == 1 || cert_configured || (ctx->tls_verify < 0 && verify_env)));
+	if (st->tls && st->cert_path)
+		check_cert_files(ctx, st->cert_path, ctx->cert_setting);
+}
+
+/* What only the settings together say. */
+static void check_together(struct ctx *ctx, struct docker_config *st)
+{
+	const char *host = ctx->docker_host;
 	/* $DOCKER_HOST gets the same check as 'url' (the docker CLI also
 	 * knows ssh:// and npipe://, which this plugin does not speak): a clear
 	 * message now instead of a libcurl error on every retry. */
-	if (host && st->url && strcmp(st->url, host) == 0 &&
-	    strncmp(host, "unix://", 7) != 0 && strncmp(host, "tcp://", 6) != 0 &&
-	    strncmp(host, "http://", 7) != 0 && strncmp(host, "https://", 8) != 0) {
-		args->api->log(args->host, BH_LOG_ERROR,
-			       "%s: DOCKER_HOST='%s' is not supported: it must start with unix://, tcp://, "
-			       "http:// or https:// (or set 'url')",
-			       args->instance, host);
-		ctx.failed = true;
+	if (host && st->url && strcmp(st->url, host) == 0 && !is_supported_url(host)) {
+		ctx->args->api->log(ctx->args->host, BH_LOG_ERROR,
+				    "%s: DOCKER_HOST='%s' is not supported: it must start with unix://, tcp://, "
+				    "http:// or https:// (or set 'url')",
+				    ctx->args->instance, host);
+		ctx->failed = true;
 	}
 	/* The listing carries at least one container's worth. */
 	if (st->max_list_bytes < st->max_response_bytes)
@@ -278,20 +318,35 @@ int docker_config_parse(const struct bh_init *args, struct docker_config *st)
 		free(st->label);
 		st->label = NULL;
 	}
-	if (!cert_configured && cert_env && (verify_env || tls_verify == 1)) {
-		if (!(st->cert_path = strdup(cert_env)))
-			ctx.failed = true;
-	}
-	st->tls_verify = tls_verify >= 0 ? tls_verify == 1 : (verify_env || st->cert_path != NULL);
-	st->tls = strncmp(st->url, "https://", 8) == 0 ||
-		  (strncmp(st->url, "tcp://", 6) == 0 &&
-		   (tls_verify == 1 || cert_configured || (tls_verify < 0 && verify_env)));
-	if (st->tls && st->cert_path)
-		check_cert_files(&ctx, st->cert_path, cert_setting);
+	decide_tls(ctx, st);
 	if (st->address == ADDRESS_PUBLISHED && !st->advertise_address)
-		bh_config_error(&ctx.cfg, address_setting,
+		bh_config_error(&ctx->cfg, ctx->address_setting,
 		    "%s needs 'advertise_address' (the host address proxies reach published ports on)",
 		    "address = \"published\"");
+}
+
+int docker_config_parse(const struct bh_init *args, struct docker_config *st)
+{
+	struct ctx ctx = {.args = args, .cfg = bh_config_begin(args)};
+	if (!set_defaults(&ctx, st)) {
+		docker_config_free(st);
+		return BH_ERR;
+	}
+	const config_setting_t *group = args->config;
+	ctx.address_setting = group;
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		if (strcmp(name, "plugin") == 0 || parse_text_setting(&ctx, name, s, st) ||
+		    parse_number_setting(&ctx, name, s, st))
+			continue;
+		bh_config_unknown_among(&ctx.cfg, s,
+		    "url, tls_verify, cert_path, address, envvar, label, network, "
+		    "advertise_address, skip_unhealthy, drain, timeout_ms, "
+		    "inspect_deadline_ms, max_inspections, event_stall_ms, "
+		    "max_response_bytes, max_list_bytes");
+	}
+	check_together(&ctx, st);
 	if (ctx.failed || bh_config_end(&ctx.cfg) != BH_OK) {
 		docker_config_free(st);
 		return BH_ERR;
