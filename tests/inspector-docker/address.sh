@@ -8,11 +8,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.3.0/24 znet >/dev/null || bh_fail "network create"
-docker network create --subnet 172.30.4.0/24 anet >/dev/null || bh_fail "network create"
+bh_engine_setup znet 172.30.3.0/24 anet 172.30.4.0/24
 OUT=$BH_TMP/out
 
 # Two networks: joined znet first, anet second.

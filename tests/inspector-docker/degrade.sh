@@ -21,12 +21,9 @@
 bh_stack_start dnet40 172.30.40.0/24
 NET=dnet40
 EXPIRE=4
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/inspector-docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
+bh_engine_start_proxy
+CTL=$BH_PROXY_CTL
+PROXY=$BH_PROXY_SOCK
 
 HEALTHY="h1 h2 h3 h4 h5 h6"
 for n in $HEALTHY; do bh_run "$n" -e "BEACHHEAD_DOMAINS=$n.example.org"; done

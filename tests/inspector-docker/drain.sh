@@ -16,9 +16,7 @@ bh_setup_tmp
 bh_engine_require_docker
 bh_redis_require
 bh_redis_start
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.50.0/24 drainnet >/dev/null || bh_fail "network create"
+bh_engine_setup drainnet 172.30.50.0/24
 
 # trapper NAME SIGNAL [docker run options]: PID 1 takes 3 s to exit on
 # SIGNAL; every other signal is ignored (PID 1 has no default actions).

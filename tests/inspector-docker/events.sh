@@ -7,10 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.1.0/24 testnet >/dev/null || bh_fail "network create"
+bh_engine_setup testnet 172.30.1.0/24
 
 run() { docker run -d --network testnet "$@" bbox:latest sleep 1000 >/dev/null || bh_fail "docker run $*"; }
 

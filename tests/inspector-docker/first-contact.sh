@@ -8,10 +8,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.42.0/24 fnet42 >/dev/null || bh_fail "network create"
+bh_engine_setup fnet42 172.30.42.0/24
 for n in early1 early2 early3; do bh_run_domain fnet42 $n; done
 
 LATE=$BH_TMP/late.sock # the daemon's engine address: nothing there yet

@@ -6,10 +6,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.52.0/24 healthnet >/dev/null || bh_fail "network create"
+bh_engine_setup healthnet 172.30.52.0/24
 
 # Healthy while the file /ok exists; the check runs every 500 ms.
 docker run -d --name doc --network healthnet -e BEACHHEAD_DOMAINS=doc.example.org \

@@ -9,10 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.2.0/24 testnet >/dev/null || bh_fail "network create"
+bh_engine_setup testnet 172.30.2.0/24
 docker run -d --name web1 --network testnet -e BEACHHEAD_DOMAINS=web1.example.org bbox:latest sleep 1000 >/dev/null || bh_fail run
 docker run -d --name plain --network testnet bbox:latest sleep 1000 >/dev/null || bh_fail run
 docker create --name dead --network testnet -e BEACHHEAD_DOMAINS=dead.example.org bbox:latest sleep 1000 >/dev/null || bh_fail create

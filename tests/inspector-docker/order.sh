@@ -17,12 +17,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.45.0/24 onet45 >/dev/null || bh_fail "network create"
-bh_engine_start_proxy
-CTL=$BH_PROXY_CTL
+bh_engine_setup --proxy onet45 172.30.45.0/24
 
 run() { bh_run_domain onet45 "$@"; }
 bh_daemon_conf "unix://$BH_PROXY_SOCK" "timeout_ms = 30000;"

@@ -5,12 +5,8 @@
 # and per network confine tenants; refusals name container, domain and rule.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
-bh_engine_require_docker
 bh_setup_tmp
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.5.0/25 greennet >/dev/null || bh_fail "network create"
-docker network create --subnet 172.30.5.128/25 plainnet >/dev/null || bh_fail "network create"
+bh_engine_setup greennet 172.30.5.0/25 plainnet 172.30.5.128/25
 
 cat >"$BH_TMP/beachhead.conf" <<CONF
 inspector = { plugin = "inspector-docker"; url = "$BH_DOCKER_URL"; };

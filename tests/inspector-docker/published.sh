@@ -10,9 +10,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
+bh_engine_setup
 docker network create --subnet 172.30.70.0/24 --gateway 172.30.70.1 pnet >/dev/null || bh_fail "network create"
 OUT=$BH_TMP/out
 # A host address that is neither loopback nor every address: the bridge's.

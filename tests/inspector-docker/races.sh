@@ -15,18 +15,8 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-command -v python3 >/dev/null 2>&1 || bh_skip "python3 is not installed"
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.41.0/25 rnet41 >/dev/null || bh_fail "network create"
-docker network create --subnet 172.30.41.128/25 rnet41b >/dev/null || bh_fail "network create"
-CTL=$BH_TMP/ctl
-mkdir -p "$CTL"
-PROXY=$BH_TMP/proxy.sock
-python3 "$top_srcdir/tests/inspector-docker/engine-proxy.py" "$PROXY" "$BH_DOCKER_SOCK" "$CTL" "$BH_TMP/requests" &
-bh_on_exit "kill $!"
-bh_wait_for 10 '[ -S "$PROXY" ]' "the stand-in proxy" || exit 1
+bh_engine_setup --proxy rnet41 172.30.41.0/25 rnet41b 172.30.41.128/25
+PROXY=$BH_PROXY_SOCK
 
 run() { docker run -d --network rnet41 "$@" bbox:latest sleep 100000 >/dev/null || bh_fail "docker run $*"; }
 conf() {

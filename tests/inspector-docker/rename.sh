@@ -11,13 +11,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.46.0/24 rnet46 >/dev/null || bh_fail "network create"
-docker network create --subnet 172.30.47.0/24 rnet47 >/dev/null || bh_fail "network create"
-bh_engine_start_proxy
-CTL=$BH_PROXY_CTL
+bh_engine_setup --proxy rnet46 172.30.46.0/24 rnet47 172.30.47.0/24
 
 bh_daemon_conf "unix://$BH_PROXY_SOCK"
 sed -i 's/^enumerate = true;/enumerate = false;\ncontainers = ["web"];/' "$BH_TMP/c.conf"

@@ -12,12 +12,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.44.0/24 snet44 >/dev/null || bh_fail "network create"
-bh_engine_start_proxy
-CTL=$BH_PROXY_CTL
+bh_engine_setup --proxy snet44 172.30.44.0/24
 
 run() { bh_run_domain snet44 "$@"; }
 for i in 1 2 3 4 5 6 7 8 9 10; do run ok$i; done

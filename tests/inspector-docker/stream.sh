@@ -19,12 +19,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/engine.sh"
 bh_setup_tmp
-bh_engine_require_docker
-bh_engine_start_docker
-bh_engine_import_image
-docker network create --subnet 172.30.43.0/24 snet43 >/dev/null || bh_fail "network create"
-bh_engine_start_proxy
-CTL=$BH_PROXY_CTL
+bh_engine_setup --proxy snet43 172.30.43.0/24
 EVLOG=$BH_PROXY_LOG.events
 
 run() { bh_run_domain snet43 "$@"; }

@@ -7,6 +7,9 @@
 #   bh_engine_start_docker            # sets DOCKER_HOST, BH_DOCKER_URL
 #   bh_engine_import_image            # bbox:latest from the host's busybox
 #
+# or, for the usual start of a test, all three and its networks (and the
+# stand-in proxy) in one: bh_engine_setup [--proxy] [NETWORK SUBNET]...
+#
 # The engine runs in private mount and network namespaces (unshare -m -n).
 # Mount: on a host with the hybrid cgroup layout, dockerd 20.10 refuses to
 # start while /sys/fs/cgroup/unified is mounted, so it is unmounted there.
@@ -258,6 +261,32 @@ bh_engine_start_proxy() {
 		"$BH_PROXY_CTL" "$BH_PROXY_LOG" &
 	bh_on_exit "kill $!"
 	bh_wait_for 10 '[ -S "$BH_PROXY_SOCK" ]' "the stand-in proxy" || exit 1
+}
+
+# bh_engine_setup [--proxy] [NETWORK SUBNET]...: the usual start of a test
+# against a throwaway dockerd, after bh_setup_tmp: skips without root or
+# dockerd, starts the engine, imports bbox:latest, creates each NETWORK on
+# its SUBNET (e.g. testnet 172.30.1.0/24), and with --proxy starts the
+# stand-in proxy in front of the engine (bh_engine_start_proxy) and sets CTL
+# to its control directory.
+bh_engine_setup() {
+	bh_setup_proxy=
+	if [ "${1:-}" = --proxy ]; then
+		bh_setup_proxy=1
+		shift
+	fi
+	bh_engine_require_docker
+	bh_engine_start_docker
+	bh_engine_import_image
+	while [ $# -ge 2 ]; do
+		docker network create --subnet "$2" "$1" >/dev/null || bh_fail "network create $1"
+		shift 2
+	done
+	[ $# -eq 0 ] || bh_fail "bh_engine_setup: a network without a subnet: $1"
+	if [ -n "$bh_setup_proxy" ]; then
+		bh_engine_start_proxy
+		CTL=$BH_PROXY_CTL
+	fi
 }
 
 # bh_daemon_conf URL [INSPECTOR_SETTINGS]: $BH_TMP/c.conf for a daemon that
