@@ -363,11 +363,12 @@ static int docker_start(void *self)
 	docker_metrics_register(&in->metrics, in->api, in->host);
 	in->client = dc_new(in->api, in->host, &in->config);
 	in->reconnect_timer = in->api->timer_new(in->host, on_reconnect_timer, in);
+	/* Wired even when start fails: stop() then finds every part idle. */
+	wire_parts(in);
 	if (!in->client || !in->reconnect_timer) {
 		in->api->log(in->host, BH_LOG_ERROR, "cannot set up the HTTP client for %s", in->config.url);
 		return BH_ERR;
 	}
-	wire_parts(in);
 	in->api->log(in->host, BH_LOG_INFO, "using %s (url from %s)", dc_describe(in->client),
 		     in->config.url_origin);
 	connect_engine(in);
