@@ -55,6 +55,9 @@ calls() {
 		dir=${dir#/}
 		name=$(basename "$object" .o)
 		part=${dir:+$dir/}${name#*_la-}
+		# An object whose source is gone (a renamed file, in a build
+		# tree that saw the old name) is not part of the component.
+		[ -f "$top_srcdir/$1/$part.c" ] || continue
 		nm "$object" | awk -v part="$part" '
 			$(NF-1) ~ /^[TDRB]$/ { print "D", part, $NF }
 			$(NF-1) == "U" { print "U", part, $NF }'
