@@ -9,10 +9,11 @@
 
 #include <beachhead/sdk.h>
 
-static char *where(const config_setting_t *s, const char *config_file)
+/* "FILE:LINE" of a rule, kept for the messages that name what allowed a
+ * domain. */
+static char *where(struct bh_config *cfg, const config_setting_t *s)
 {
-	const char *file = config_setting_source_file(s);
-	return bh_strfmt("%s:%u", file ? file : config_file, config_setting_source_line(s));
+	return bh_strfmt("%s:%u", bh_config_file(cfg, s), config_setting_source_line(s));
 }
 
 /* "example.org", "*.example.org" or ".example.org" with DNS characters. */
@@ -44,49 +45,42 @@ bool ownership_pattern_matches(const char *pattern, const char *domain)
 	return strcasecmp(pattern, domain) == 0;
 }
 
-static int fail_at(char **error, const config_setting_t *s, const char *config_file, const char *what)
+/* The first mistake ends the parse: reported through cfg, -1. */
+static int fail_at(struct bh_config *cfg, const config_setting_t *s, const char *what)
 {
-	char *w = where(s, config_file);
-	*error = bh_strfmt("%s: %s", w ? w : config_file, what);
-	free(w);
+	bh_config_error(cfg, s, "%s", what);
 	return -1;
 }
 
-static int read_patterns(const config_setting_t *list, const char *config_file, char ***out,
-			 char **error)
+static int read_patterns(const config_setting_t *list, struct bh_config *cfg, char ***out)
 {
 	int type = config_setting_type(list);
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-		return fail_at(error, list, config_file,
-			       "'allow' must be an array of domain patterns: [ \"*.example.org\" ]");
+		return fail_at(cfg, list, "'allow' must be an array of domain patterns: [ \"*.example.org\" ]");
 	int n = config_setting_length(list);
 	char **patterns = calloc((size_t)n + 1, sizeof *patterns);
 	if (!patterns)
-		return fail_at(error, list, config_file, "out of memory");
+		return fail_at(cfg, list, "out of memory");
 	*out = patterns;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 		const char *p = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
 		if (!p || !valid_pattern(p)) {
-			char *msg = bh_strfmt("'allow': '%s' is not a domain pattern (example.org, *.example.org "
-					      "or .example.org)",
-					      p ? p : "(not a string)");
-			int rc = fail_at(error, e, config_file, msg ? msg : "bad pattern");
-			free(msg);
-			return rc;
+			bh_config_error(cfg, e, "'allow': '%s' is not a domain pattern (example.org, "
+					"*.example.org or .example.org)", p ? p : "(not a string)");
+			return -1;
 		}
 		if (!(patterns[i] = strdup(p)))
-			return fail_at(error, e, config_file, "out of memory");
+			return fail_at(cfg, e, "out of memory");
 	}
 	return 0;
 }
 
-static int read_rule(const config_setting_t *g, const char *config_file, struct ownership_rule *rule,
-		     char **error)
+static int read_rule(const config_setting_t *g, struct bh_config *cfg, struct ownership_rule *rule)
 {
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-		return fail_at(error, g, config_file, "each rule must be a group: { label = \"k=v\"; allow = [...]; }");
-	rule->where = where(g, config_file);
+		return fail_at(cfg, g, "each rule must be a group: { label = \"k=v\"; allow = [...]; }");
+	rule->where = where(cfg, g);
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);
@@ -94,39 +88,35 @@ static int read_rule(const config_setting_t *g, const char *config_file, struct 
 				: strcmp(name, "network") == 0 ? &rule->network
 								: NULL;
 		if (strcmp(name, "allow") == 0) {
-			if (read_patterns(s, config_file, &rule->allow, error) < 0)
+			if (read_patterns(s, cfg, &rule->allow) < 0)
 				return -1;
 		} else if (!target) {
-			char *msg = bh_strfmt("unknown rule setting '%s' (label, network, allow)", name);
-			int rc = fail_at(error, s, config_file, msg ? msg : "unknown setting");
-			free(msg);
-			return rc;
+			bh_config_error(cfg, s, "unknown rule setting '%s' (label, network, allow)", name);
+			return -1;
 		} else if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0]) {
-			return fail_at(error, s, config_file, "'label' and 'network' must be non-empty strings");
+			return fail_at(cfg, s, "'label' and 'network' must be non-empty strings");
 		} else if (!(*target = strdup(config_setting_get_string(s)))) {
-			return fail_at(error, s, config_file, "out of memory");
+			return fail_at(cfg, s, "out of memory");
 		}
 	}
 	if (!rule->allow)
-		return fail_at(error, g, config_file, "a rule needs 'allow'");
+		return fail_at(cfg, g, "a rule needs 'allow'");
 	if (!rule->label == !rule->network)
-		return fail_at(error, g, config_file, "a rule needs exactly one of 'label' and 'network'");
+		return fail_at(cfg, g, "a rule needs exactly one of 'label' and 'network'");
 	return 0;
 }
 
-int ownership_parse(const config_setting_t *group, const char *config_file,
-		    struct ownership_policy *out, char **error)
+int ownership_parse(const config_setting_t *group, struct bh_config *cfg, struct ownership_policy *out)
 {
 	memset(out, 0, sizeof *out);
-	*error = NULL;
 	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
-		return fail_at(error, group, config_file, "'domains' must be a group");
+		return fail_at(cfg, group, "'domains' must be a group");
 	out->configured = true;
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s);
 		if (strcmp(name, "allow") == 0) {
-			if (read_patterns(s, config_file, &out->allow, error) < 0)
+			if (read_patterns(s, cfg, &out->allow) < 0)
 				return -1;
 		} else if (strcmp(name, "sharing") == 0) {
 			const char *v =
@@ -138,26 +128,22 @@ int ownership_parse(const config_setting_t *group, const char *config_file,
 			else if (strcmp(v, "exclusive") == 0)
 				out->sharing = SHARING_EXCLUSIVE;
 			else
-				return fail_at(error, s, config_file,
-					       "'sharing' must be \"any\", \"same-rule\" or \"exclusive\"");
+				return fail_at(cfg, s, "'sharing' must be \"any\", \"same-rule\" or \"exclusive\"");
 		} else if (strcmp(name, "rules") == 0) {
 			if (config_setting_type(s) != CONFIG_TYPE_LIST)
-				return fail_at(error, s, config_file, "'rules' must be a list of groups");
+				return fail_at(cfg, s, "'rules' must be a list of groups");
 			int n = config_setting_length(s);
 			out->rules = calloc((size_t)n + 1, sizeof *out->rules);
 			if (!out->rules)
-				return fail_at(error, s, config_file, "out of memory");
+				return fail_at(cfg, s, "out of memory");
 			for (int r = 0; r < n; r++) {
 				out->n_rules++;
-				if (read_rule(config_setting_get_elem(s, (unsigned)r), config_file,
-					      &out->rules[r], error) < 0)
+				if (read_rule(config_setting_get_elem(s, (unsigned)r), cfg, &out->rules[r]) < 0)
 					return -1;
 			}
 		} else {
-			char *msg = bh_strfmt("unknown setting 'domains.%s' (allow, rules, sharing)", name);
-			int rc = fail_at(error, s, config_file, msg ? msg : "unknown setting");
-			free(msg);
-			return rc;
+			bh_config_error(cfg, s, "unknown setting 'domains.%s' (allow, rules, sharing)", name);
+			return -1;
 		}
 	}
 	return 0;

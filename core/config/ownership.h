@@ -32,6 +32,7 @@
 #include <libconfig.h>
 
 #include <beachhead/plugin.h>
+#include <beachhead/sdk.h>
 
 struct ownership_rule {
 	char *label;   /* "key=value", or "key" for any value; NULL if by network */
@@ -50,10 +51,9 @@ struct ownership_policy {
 	size_t n_rules;
 };
 
-/* Parses the `domains` group.  Returns 0, or -1 with *error set to a
- * malloc'd "file:line: ..." message. */
-int ownership_parse(const config_setting_t *group, const char *config_file,
-		    struct ownership_policy *out, char **error);
+/* Parses the `domains` group.  Returns 0, or -1 after reporting the first
+ * mistake through cfg ("file:line: ..."). */
+int ownership_parse(const config_setting_t *group, struct bh_config *cfg, struct ownership_policy *out);
 void ownership_free(struct ownership_policy *policy);
 
 /* NULL when the container may claim domain, else a malloc'd reason.  When

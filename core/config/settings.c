@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include "settings.h"
+#include "config_errors.h"
 #include "config_preflight.h"
+#include "original_flags.h"
 #include <beachhead/sdk.h>
 
 #include <ctype.h>
@@ -37,7 +39,8 @@ const char *settings_source_file(const struct settings *st, const config_setting
 
 struct load_ctx {
 	struct settings *settings;
-	char **error;
+	/* The SDK's bh_config_* helpers report here: one line per mistake. */
+	struct config_errors errors;
 };
 
 static int fail(struct load_ctx *ctx, const config_setting_t *where, const char *fmt, ...)
@@ -47,38 +50,24 @@ static int fail(struct load_ctx *ctx, const config_setting_t *where, const char 
  * mistake in one run (as `nginx -t` reports them), not one per attempt. */
 static void append_error(struct load_ctx *ctx, char *line)
 {
-	if (!line)
-		return;
-	if (!*ctx->error) {
-		*ctx->error = line;
-		return;
-	}
-	char *joined = bh_strfmt("%s\n%s", *ctx->error, line);
-	free(line);
-	if (joined) {
-		free(*ctx->error);
-		*ctx->error = joined;
-	}
+	config_errors_add(&ctx->errors, line);
 }
 
-/* Records an error, prefixed with file:line of the setting at fault, or with
- * the file alone when the file as a whole is at fault. */
+/* Records an error, prefixed with file:line of the setting at fault (the
+ * SDK's wording), or with the file alone when the file as a whole is at
+ * fault. */
 static int fail(struct load_ctx *ctx, const config_setting_t *where, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *body = bh_vstrfmt(fmt, ap);
+	if (where) {
+		bh_config_verror(&ctx->errors.cfg, where, fmt, ap);
+	} else {
+		char *body = bh_vstrfmt(fmt, ap);
+		append_error(ctx, bh_strfmt("%s: %s", ctx->settings->config_file, body ? body : "?"));
+		free(body);
+	}
 	va_end(ap);
-	char *line;
-	if (where && settings_is_cli(where))
-		line = bh_strfmt("%s: %s", config_setting_source_file(where), body ? body : "?");
-	else if (where)
-		line = bh_strfmt("%s:%u: %s", settings_source_file(ctx->settings, where),
-				 config_setting_source_line(where), body ? body : "?");
-	else
-		line = bh_strfmt("%s: %s", ctx->settings->config_file, body ? body : "?");
-	free(body);
-	append_error(ctx, line);
 	return -1;
 }
 
@@ -101,11 +90,7 @@ static int note_cli_origin(struct load_ctx *ctx, enum setting_id id, const char 
 
 static int expect_type(struct load_ctx *ctx, const config_setting_t *s, int type)
 {
-	int actual = config_setting_type(s);
-	if (actual == type || (type == CONFIG_TYPE_INT && actual == CONFIG_TYPE_INT64))
-		return 0;
-	return fail(ctx, s, "'%s' must be %s, not %s", config_setting_name(s) ? config_setting_name(s) : "value",
-		    bh_config_type_name(type), bh_config_type_name(actual));
+	return bh_config_expect(&ctx->errors.cfg, s, type);
 }
 
 static int read_seconds(struct load_ctx *ctx, const config_setting_t *s, unsigned *out)
@@ -121,21 +106,15 @@ static int read_seconds(struct load_ctx *ctx, const config_setting_t *s, unsigne
 
 static int copy_string(struct load_ctx *ctx, const config_setting_t *s, char **out)
 {
-	if (expect_type(ctx, s, CONFIG_TYPE_STRING) < 0)
-		return -1;
-	char *copy = strdup(config_setting_get_string(s));
-	if (!copy)
-		return fail(ctx, s, "out of memory");
-	free(*out);
-	*out = copy;
-	return 0;
+	return bh_config_string(&ctx->errors.cfg, s, out);
 }
 
 static int read_bool(struct load_ctx *ctx, const config_setting_t *s, bool *out)
 {
-	if (expect_type(ctx, s, CONFIG_TYPE_BOOL) < 0)
+	int value;
+	if (bh_config_bool(&ctx->errors.cfg, s, &value) < 0)
 		return -1;
-	*out = config_setting_get_bool(s) != 0;
+	*out = value != 0;
 	return 0;
 }
 
@@ -370,13 +349,8 @@ static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum se
 		return copy_string(ctx, s, &st->state_dir) < 0 ? -1 : check_state_dir(ctx, s);
 	case SETTING_METRICS_LISTEN:
 		return copy_string(ctx, s, &st->metrics_listen) < 0 ? -1 : check_metrics_listen(ctx, s);
-	case SETTING_DOMAINS: {
-		char *error = NULL;
-		if (ownership_parse(s, st->config_file, &st->ownership, &error) == 0)
-			return 0;
-		append_error(ctx, error ? error : bh_strfmt("%s: 'domains': out of memory", st->config_file));
-		return -1;
-	}
+	case SETTING_DOMAINS:
+		return ownership_parse(s, &ctx->errors.cfg, &st->ownership);
 	case SETTING_SYSTEMD: {
 		bool on = false;
 		int rc = read_bool(ctx, s, &on);
@@ -437,6 +411,7 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 	st->config_file = strdup(path ? path : BUILTIN_CONFIG_NAME);
 	if (!st->config_file)
 		return fail(ctx, NULL, "out of memory");
+	ctx->errors.init.config_file = st->config_file;
 	int ok;
 	if (path) {
 		/* Nothing that could stop or stall the daemon reaches libconfig. */
@@ -458,61 +433,9 @@ static int read_source(struct load_ctx *ctx, const char *asked)
 	return 0;
 }
 
-bool settings_is_cli(const config_setting_t *s)
+const char *settings_flag_origin(const struct plugin_slot *slot, const config_setting_t *s)
 {
-	const char *file = config_setting_source_file(s);
-	return config_setting_source_line(s) == 0 && file &&
-	       strncmp(file, SETTINGS_CLI_ORIGIN, strlen(SETTINGS_CLI_ORIGIN)) == 0;
-}
-
-/* Marks a value the command line put into a plugin's group, so that
- * messages and --verbose name the option instead of "FILE:0".  libconfig
- * keeps file names in the config_t and never frees a setting's pointer. */
-static void mark_cli(config_setting_t *group, const char *name, const char *origin)
-{
-	config_setting_t *s = config_setting_get_member(group, name);
-	if (s) {
-		s->file = origin;
-		s->line = 0; /* an override keeps the file's setting, and its line */
-	}
-}
-
-/* Sets name in group to a string, creating or replacing it. */
-static int override_string(config_setting_t *group, const char *name, const char *value)
-{
-	config_setting_t *s = config_setting_get_member(group, name);
-	if (s && config_setting_type(s) != CONFIG_TYPE_STRING) {
-		if (config_setting_remove(group, name) != CONFIG_TRUE)
-			return -1;
-		s = NULL;
-	}
-	if (!s)
-		s = config_setting_add(group, name, CONFIG_TYPE_STRING);
-	return s && config_setting_set_string(s, value) == CONFIG_TRUE ? 0 : -1;
-}
-
-static int override_int(config_setting_t *group, const char *name, int value)
-{
-	config_setting_t *s = config_setting_get_member(group, name);
-	if (s && config_setting_type(s) != CONFIG_TYPE_INT) {
-		if (config_setting_remove(group, name) != CONFIG_TRUE)
-			return -1;
-		s = NULL;
-	}
-	if (!s)
-		s = config_setting_add(group, name, CONFIG_TYPE_INT);
-	return s && config_setting_set_int(s, value) == CONFIG_TRUE ? 0 : -1;
-}
-
-/* The plugin's base name: "/x/y/publisher-redis.so" -> "publisher-redis". */
-static bool slot_is(const struct plugin_slot *slot, const char *name)
-{
-	if (!slot->plugin)
-		return false; /* a slot the file got wrong (reported) */
-	const char *base = strrchr(slot->plugin, '/');
-	base = base ? base + 1 : slot->plugin;
-	size_t len = strlen(name);
-	return strncmp(base, name, len) == 0 && (base[len] == '\0' || strcmp(base + len, ".so") == 0);
+	return slot ? flag_origins_find(&slot->flag_origins, s) : NULL;
 }
 
 /* --dry-run swaps every publisher for one publisher-stdout. */
@@ -530,13 +453,16 @@ static int replace_publishers_with_stdout(struct load_ctx *ctx)
 		return fail(ctx, NULL, "cannot replace publishers for --dry-run");
 	config_setting_t *list = config_setting_add(root, "publishers", CONFIG_TYPE_LIST);
 	config_setting_t *group = list ? config_setting_add(list, NULL, CONFIG_TYPE_GROUP) : NULL;
-	if (!group || override_string(group, "plugin", "publisher-stdout") < 0)
+	config_setting_t *plugin = group ? config_setting_add(group, "plugin", CONFIG_TYPE_STRING) : NULL;
+	if (!plugin || config_setting_set_string(plugin, "publisher-stdout") != CONFIG_TRUE)
 		return fail(ctx, NULL, "out of memory");
 	return read_publishers(ctx, list);
 }
 
-/* Command-line options of the original override the file. */
-static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool refresh_given)
+/* refresh: 45% of expire, as the original, unless the file or --refresh
+ * gives it; never 0 for a non-zero expire, since 0 would silently mean "one
+ * pass, then exit". */
+static void apply_cli_timing(struct load_ctx *ctx, const struct cli_options *opts, bool refresh_given)
 {
 	struct settings *st = ctx->settings;
 	if (opts->expire >= 0) {
@@ -548,42 +474,56 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		refresh_given = true;
 		note_cli_origin(ctx, SETTING_REFRESH, "--refresh");
 	}
-	/* 45% of expire, as the original; never 0 for a non-zero expire, since
-	 * 0 would silently mean "one pass, then exit". */
 	if (!refresh_given) {
 		st->refresh = (unsigned)((uint64_t)st->expire * 45u / 100u);
 		if (st->expire > 0 && st->refresh == 0)
 			st->refresh = 1;
 	}
-	if (opts->key_prefix) {
-		if (!opts->key_prefix[0]) {
-			append_error(ctx, bh_strfmt(SETTINGS_CLI_ORIGIN "--key-prefix): must not be empty: keys "
-						 "would be bare container names in a database that other "
-						 "programs share"));
-			return -1;
-		}
-		free(st->key_prefix);
-		st->key_prefix = strdup(opts->key_prefix);
-		if (!st->key_prefix)
-			return fail(ctx, NULL, "out of memory");
-		note_cli_origin(ctx, SETTING_KEY_PREFIX, "--key-prefix");
+}
+
+static int apply_cli_key_prefix(struct load_ctx *ctx, const char *key_prefix)
+{
+	struct settings *st = ctx->settings;
+	if (!key_prefix)
+		return 0;
+	if (!key_prefix[0]) {
+		append_error(ctx, bh_strfmt(SETTINGS_CLI_ORIGIN "--key-prefix): must not be empty: keys "
+					 "would be bare container names in a database that other "
+					 "programs share"));
+		return -1;
 	}
-	if (opts->n_containers > 0) {
-		for (char **c = st->containers; c && *c; c++)
-			free(*c);
-		free(st->containers);
-		st->containers = calloc((size_t)opts->n_containers + 1, sizeof *st->containers);
-		if (!st->containers)
+	free(st->key_prefix);
+	st->key_prefix = strdup(key_prefix);
+	if (!st->key_prefix)
+		return fail(ctx, NULL, "out of memory");
+	return note_cli_origin(ctx, SETTING_KEY_PREFIX, "--key-prefix");
+}
+
+/* Container names on the command line replace the file's list. */
+static int apply_cli_containers(struct load_ctx *ctx, const struct cli_options *opts)
+{
+	struct settings *st = ctx->settings;
+	if (opts->n_containers <= 0)
+		return 0;
+	for (char **c = st->containers; c && *c; c++)
+		free(*c);
+	free(st->containers);
+	st->containers = calloc((size_t)opts->n_containers + 1, sizeof *st->containers);
+	if (!st->containers)
+		return fail(ctx, NULL, "out of memory");
+	for (int i = 0; i < opts->n_containers; i++) {
+		if (opts->containers[i][0] == '\0')
+			return fail(ctx, NULL, "container %d on the command line is an empty name", i + 1);
+		if (!(st->containers[i] = strdup(opts->containers[i])))
 			return fail(ctx, NULL, "out of memory");
-		for (int i = 0; i < opts->n_containers; i++) {
-			if (opts->containers[i][0] == '\0')
-				return fail(ctx, NULL, "container %d on the command line is an empty name",
-					    i + 1);
-			if (!(st->containers[i] = strdup(opts->containers[i])))
-				return fail(ctx, NULL, "out of memory");
-		}
-		note_cli_origin(ctx, SETTING_CONTAINERS, "arguments");
 	}
+	return note_cli_origin(ctx, SETTING_CONTAINERS, "arguments");
+}
+
+/* The switches of the original: each only ever turns its setting one way. */
+static void apply_cli_switches(struct load_ctx *ctx, const struct cli_options *opts)
+{
+	struct settings *st = ctx->settings;
 	if (opts->enumerate) {
 		st->enumerate = true;
 		note_cli_origin(ctx, SETTING_ENUMERATE, "--enumerate");
@@ -596,12 +536,6 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 	if (opts->error_missing_container) {
 		st->error_missing_container = true;
 		note_cli_origin(ctx, SETTING_ERROR_MISSING_CONTAINER, "--error-missing-container");
-	}
-	if (opts->plugin_path) {
-		free(st->plugin_path);
-		if (!(st->plugin_path = strdup(opts->plugin_path)))
-			return fail(ctx, NULL, "out of memory");
-		note_cli_origin(ctx, SETTING_PLUGIN_DIR, "--plugin-dir");
 	}
 	if (opts->quiet && st->log_level > BH_LOG_WARNING) {
 		st->log_level = BH_LOG_WARNING;
@@ -620,44 +554,43 @@ static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool 
 		note_cli_origin(ctx, SETTING_SYSTEMD, "--systemd");
 	}
 	st->dry_run = opts->dry_run;
+}
 
-	/* Plugin-specific options of the original go into the groups of the
-	 * plugins they always meant. */
-	bool docker = slot_is(&st->inspector, "inspector-docker");
-	bool docker_options = opts->docker_url || opts->docker_network || opts->envvar;
-	if (docker_options && !st->inspector.plugin)
-		return -1; /* the inspector setting is broken, and reported */
-	if (docker_options && !docker)
-		return fail(ctx, NULL, "--docker-url, --docker-network and --envvar need the inspector-docker "
-				 "inspector, but the configuration uses '%s'", st->inspector.plugin);
-	if ((opts->docker_url && override_string(st->inspector.group, "url", opts->docker_url) < 0) ||
-	    (opts->docker_network && override_string(st->inspector.group, "address", "name") < 0) ||
-	    (opts->envvar && override_string(st->inspector.group, "envvar", opts->envvar) < 0))
+static struct flag_target flag_target_of(struct plugin_slot *slot)
+{
+	return (struct flag_target){slot->plugin, slot->group, &slot->flag_origins};
+}
+
+/* The original's plugin flags go into the groups of the plugins they always
+ * meant (original_flags.c knows which). */
+static int apply_original_flags(struct load_ctx *ctx, const struct cli_options *opts)
+{
+	struct settings *st = ctx->settings;
+	struct flag_target inspector = flag_target_of(&st->inspector);
+	struct flag_target *publishers = calloc(st->n_publishers + 1, sizeof *publishers);
+	if (!publishers)
 		return fail(ctx, NULL, "out of memory");
-	if (docker_options) {
-		mark_cli(st->inspector.group, "url", SETTINGS_CLI_ORIGIN "--docker-url)");
-		mark_cli(st->inspector.group, "address", SETTINGS_CLI_ORIGIN "--docker-network)");
-		mark_cli(st->inspector.group, "envvar", SETTINGS_CLI_ORIGIN "--envvar)");
-	}
-	bool redis_options = opts->redis_host || opts->redis_port > 0;
-	bool redis_found = false;
-	for (size_t i = 0; i < st->n_publishers; i++) {
-		struct plugin_slot *slot = &st->publishers[i];
-		if (!slot_is(slot, "publisher-redis"))
-			continue;
-		redis_found = true;
-		if ((opts->redis_host && override_string(slot->group, "host", opts->redis_host) < 0) ||
-		    (opts->redis_port > 0 && override_int(slot->group, "port", opts->redis_port) < 0))
-			return fail(ctx, NULL, "out of memory");
-		if (opts->redis_host)
-			mark_cli(slot->group, "host", SETTINGS_CLI_ORIGIN "--redis-host)");
-		if (opts->redis_port > 0)
-			mark_cli(slot->group, "port", SETTINGS_CLI_ORIGIN "--redis-port)");
-	}
-	if (redis_options && !redis_found)
-		return fail(ctx, NULL, "--redis-host and --redis-port need a publisher-redis publisher, "
-				 "but the configuration has none");
-	if (st->dry_run && replace_publishers_with_stdout(ctx) < 0)
+	for (size_t i = 0; i < st->n_publishers; i++)
+		publishers[i] = flag_target_of(&st->publishers[i]);
+	char *error = NULL;
+	int rc = original_flags_apply(opts, &inspector, publishers, st->n_publishers, &error);
+	free(publishers);
+	if (rc < 0 && error)
+		fail(ctx, NULL, "%s", error);
+	free(error);
+	return rc;
+}
+
+/* Command-line options of the original override the file. */
+static int apply_cli(struct load_ctx *ctx, const struct cli_options *opts, bool refresh_given)
+{
+	apply_cli_timing(ctx, opts, refresh_given);
+	if (apply_cli_key_prefix(ctx, opts->key_prefix) < 0 || apply_cli_containers(ctx, opts) < 0)
+		return -1;
+	apply_cli_switches(ctx, opts);
+	if (apply_original_flags(ctx, opts) < 0)
+		return -1;
+	if (ctx->settings->dry_run && replace_publishers_with_stdout(ctx) < 0)
 		return -1;
 	return 0;
 }
@@ -721,7 +654,8 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 	st->log_level = BH_LOG_INFO;
 	st->timestamps = true;
 	st->systemd = -1;
-	struct load_ctx ctx = {st, error};
+	struct load_ctx ctx = {.settings = st};
+	config_errors_begin(&ctx.errors, NULL, error);
 	if (read_source(&ctx, opts->config_file) < 0)
 		return -1;
 	/* After a bad setting the rest is still read and checked, so that one
@@ -744,13 +678,10 @@ int settings_load(struct settings *st, const struct cli_options *opts, char **er
 	if (apply_metrics_listen(&ctx, opts->metrics_listen) < 0)
 		failed = true;
 	/* --plugin-dir and plugin_dir win over the environment. */
-	const char *env_path = getenv("BEACHHEAD_PLUGIN_PATH");
-	if (env_path && !st->plugin_path) {
-		if (!(st->plugin_path = strdup(env_path)))
-			return fail(&ctx, NULL, "out of memory");
-		free(st->origins[SETTING_PLUGIN_DIR]);
-		st->origins[SETTING_PLUGIN_DIR] = bh_strfmt("environment (BEACHHEAD_PLUGIN_PATH)");
-	}
+	const char *taken, *origin;
+	if (override_from_cli_or_env(&ctx, SETTING_PLUGIN_DIR, &st->plugin_path, opts->plugin_path,
+				     "--plugin-dir", "BEACHHEAD_PLUGIN_PATH", &taken, &origin) < 0)
+		return -1;
 	if (!st->enumerate && !st->containers[0])
 		failed = fail(&ctx, NULL, "nothing to inspect: name containers or use --enumerate "
 					  "(enumerate = true;)") < 0;

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "listen_address.h"
+#include "original_flags.h"
 #include "ownership.h"
 
 #define DEFAULT_CONFIG_FILE BH_SYSCONFDIR "/beachhead.conf"
@@ -50,14 +51,16 @@ enum setting_id {
 	SETTING_COUNT
 };
 
-/* Settings the command line put into a plugin's group carry line 0 and a
- * "file" of SETTINGS_CLI_ORIGIN "--option)", e.g. "command line (--docker-url)". */
+/* What messages and --verbose call a value from the command line:
+ * "command line (--docker-url)". */
 #define SETTINGS_CLI_ORIGIN "command line ("
 
 struct plugin_slot {
 	const char *plugin;       /* name or path; owned by cfg */
 	config_setting_t *group;  /* the plugin's own settings; owned by cfg */
 	char *instance;           /* "inspector", "publishers[1]" */
+	/* The settings of group the original's flags set (original_flags.c). */
+	struct flag_origins flag_origins;
 };
 
 struct settings {
@@ -105,16 +108,18 @@ void settings_free(struct settings *settings);
 
 /* The file a setting was read from (an @include'd one, or the main file). */
 const char *settings_source_file(const struct settings *st, const config_setting_t *s);
-/* True for a value the command line put into a plugin's group. */
-bool settings_is_cli(const config_setting_t *s);
+/* "command line (--docker-url)" for a value the command line put into a
+ * plugin's group, else NULL (slot may be NULL: none). */
+const char *settings_flag_origin(const struct plugin_slot *slot, const config_setting_t *s);
 
 /* settings_dump.c (--check-config --verbose): every setting, its value and
  * its origin, one "NAME VALUE<TAB># ORIGIN" line each.  settings_dump_line
- * writes one plugin setting (prefix = its instance, "inspector"); given is
+ * writes one setting of a plugin's slot (named "inspector.url"); given is
  * the setting in the file or set by the command line, or NULL. */
 void settings_dump_core(const struct settings *st, FILE *out);
 void settings_dump_group(const struct settings *st, const struct plugin_slot *slot, FILE *out);
-void settings_dump_line(FILE *out, const char *config_file, const char *prefix, const char *name,
-			const char *value, const config_setting_t *given, const char *origin_if_absent);
+void settings_dump_line(FILE *out, const char *config_file, const struct plugin_slot *slot,
+			const char *name, const char *value, const config_setting_t *given,
+			const char *origin_if_absent);
 
 #endif

@@ -37,16 +37,18 @@ static char *scalar_text(const config_setting_t *s)
 	return bh_strfmt("(...)");
 }
 
-void settings_dump_line(FILE *out, const char *config_file, const char *prefix, const char *name,
-			const char *value, const config_setting_t *given, const char *origin_if_absent)
+void settings_dump_line(FILE *out, const char *config_file, const struct plugin_slot *slot,
+			const char *name, const char *value, const config_setting_t *given,
+			const char *origin_if_absent)
 {
 	/* A secret is never printed, wherever it comes from. */
 	if (strcmp(name, "password") == 0 && value)
 		value = "(hidden)";
-	fprintf(out, "%s%s%s %s\t# ", prefix ? prefix : "", prefix ? "." : "", name, value ? value : "(none)");
+	fprintf(out, "%s.%s %s\t# ", slot->instance, name, value ? value : "(none)");
 	const char *file = given ? config_setting_source_file(given) : NULL;
-	if (given && settings_is_cli(given))
-		fprintf(out, "%s\n", file);
+	const char *flag = settings_flag_origin(slot, given);
+	if (flag)
+		fprintf(out, "%s\n", flag);
 	else if (given && config_setting_source_line(given) > 0)
 		fprintf(out, "%s:%u\n", file ? file : config_file, config_setting_source_line(given));
 	else
@@ -60,8 +62,7 @@ void settings_dump_group(const struct settings *st, const struct plugin_slot *sl
 		if (strcmp(config_setting_name(s), "plugin") == 0)
 			continue; /* listed before the plugin's init() */
 		char *value = scalar_text(s);
-		settings_dump_line(out, st->config_file, slot->instance, config_setting_name(s), value, s,
-				   "default");
+		settings_dump_line(out, st->config_file, slot, config_setting_name(s), value, s, "default");
 		free(value);
 	}
 	fflush(out);

@@ -59,7 +59,7 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 	const struct settings *st = set->settings;
 	if (describe_to) {
 		char *plugin = bh_strfmt("\"%s\"", inst->slot->plugin);
-		settings_dump_line(describe_to, st->config_file, inst->slot->instance, "plugin", plugin,
+		settings_dump_line(describe_to, st->config_file, inst->slot, "plugin", plugin,
 				   config_setting_get_member(inst->slot->group, "plugin"), "default");
 		free(plugin);
 	}

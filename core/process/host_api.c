@@ -200,8 +200,8 @@ static void host_describe_setting(struct bh_host *host, const char *name, const 
 	if (!out || !name)
 		return;
 	host->instance->described = true;
-	settings_dump_line(out, host->services->describe_config_file, host->instance->slot->instance, name,
-			   value, given, origin_if_absent);
+	settings_dump_line(out, host->services->describe_config_file, host->instance->slot, name, value,
+			   given, origin_if_absent);
 }
 
 static struct bh_metric *host_metric_register(struct bh_host *host, enum bh_metric_type type,
