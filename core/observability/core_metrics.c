@@ -127,7 +127,7 @@ static void collect_pending(struct core_metrics *m, const struct plugin_set *set
 		const struct plugin_instance *p = &set->publishers[i];
 		struct metric_handle *h = metrics_find_owned(m->reg, p, PENDING_NAME);
 		if (h)
-			metric_set(h, p->started ? (double)p->loaded.table->pending(p->self) : 0);
+			metric_set(h, (double)plugin_instance_pending(p));
 	}
 }
 

@@ -204,11 +204,8 @@ void plugin_set_destroy(struct plugin_set *set)
 size_t plugin_set_pending(const struct plugin_set *set)
 {
 	size_t pending = 0;
-	for (size_t i = 0; set && i < set->n_publishers; i++) {
-		const struct plugin_instance *p = &set->publishers[i];
-		if (p->started)
-			pending += p->loaded.table->pending(p->self);
-	}
+	for (size_t i = 0; set && i < set->n_publishers; i++)
+		pending += plugin_instance_pending(&set->publishers[i]);
 	return pending;
 }
 
@@ -243,11 +240,51 @@ bool plugin_instance_active(const struct plugin_instance *inst)
 	return inst->started && !inst->stopped;
 }
 
+const char *plugin_instance_name(const struct plugin_instance *inst)
+{
+	return inst->loaded.table->name;
+}
+
+enum bh_plugin_kind plugin_instance_kind(const struct plugin_instance *inst)
+{
+	return inst->loaded.table->kind;
+}
+
+int plugin_instance_resync(const struct plugin_instance *inspector)
+{
+	return inspector->loaded.table->resync(inspector->self);
+}
+
+int plugin_instance_publish(const struct plugin_instance *publisher, const struct bh_registration *reg)
+{
+	return publisher->loaded.table->publish(publisher->self, reg);
+}
+
+int plugin_instance_withdraw(const struct plugin_instance *publisher, const char *key,
+			     const char *container)
+{
+	return publisher->loaded.table->withdraw(publisher->self, key, container);
+}
+
+size_t plugin_instance_pending(const struct plugin_instance *publisher)
+{
+	return publisher->started ? publisher->loaded.table->pending(publisher->self) : 0;
+}
+
+bool plugin_instance_hand_over(const struct plugin_instance *publisher,
+			       void (*each)(void *arg, const char *key, const char *container), void *arg)
+{
+	if (!publisher->started || !publisher->loaded.table->hand_over_withdrawals)
+		return false;
+	publisher->loaded.table->hand_over_withdrawals(publisher->self, each, arg);
+	return true;
+}
+
 void plugin_set_publish(const struct plugin_set *set, const struct bh_registration *reg)
 {
 	for (size_t i = 0; i < set->n_publishers; i++) {
 		const struct plugin_instance *p = &set->publishers[i];
-		if (plugin_instance_active(p) && p->loaded.table->publish(p->self, reg) != BH_OK)
+		if (plugin_instance_active(p) && plugin_instance_publish(p, reg) != BH_OK)
 			log_debug("%s: publish of %s refused", p->origin, reg->key);
 	}
 }
@@ -256,7 +293,7 @@ void plugin_set_withdraw(const struct plugin_set *set, const char *key, const ch
 {
 	for (size_t i = 0; i < set->n_publishers; i++) {
 		const struct plugin_instance *p = &set->publishers[i];
-		if (plugin_instance_active(p) && p->loaded.table->withdraw(p->self, key, container) != BH_OK)
+		if (plugin_instance_active(p) && plugin_instance_withdraw(p, key, container) != BH_OK)
 			log_debug("%s: withdrawal of %s refused", p->origin, key);
 	}
 }

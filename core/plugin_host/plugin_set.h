@@ -89,6 +89,26 @@ void plugin_instance_note_warning(struct plugin_instance *inst, char *text, uint
 
 /* Started and not stopped: takes new work. */
 bool plugin_instance_active(const struct plugin_instance *inst);
+
+/* The plugin's own name ("publisher-redis") and kind. */
+const char *plugin_instance_name(const struct plugin_instance *inst);
+enum bh_plugin_kind plugin_instance_kind(const struct plugin_instance *inst);
+
+/* The one place the core calls a plugin's functions (besides the life cycle
+ * above): what the rest of the core asks of one instance. */
+/* The inspector: a full pass now; BH_OK when it started. */
+int plugin_instance_resync(const struct plugin_instance *inspector);
+/* A publisher: one registration or withdrawal, whatever its state (a
+ * replay, a handover); the plugin's verdict. */
+int plugin_instance_publish(const struct plugin_instance *publisher, const struct bh_registration *reg);
+int plugin_instance_withdraw(const struct plugin_instance *publisher, const char *key,
+			     const char *container);
+/* Operations a started publisher has not confirmed yet (0 when not started). */
+size_t plugin_instance_pending(const struct plugin_instance *publisher);
+/* A started publisher of ABI 1.2 or later hands the withdrawals it still
+ * owes to each(arg, key, container); false when it cannot. */
+bool plugin_instance_hand_over(const struct plugin_instance *publisher,
+			       void (*each)(void *arg, const char *key, const char *container), void *arg);
 /* To every active publisher (a refusal is theirs to report). */
 void plugin_set_publish(const struct plugin_set *set, const struct bh_registration *reg);
 void plugin_set_withdraw(const struct plugin_set *set, const char *key, const char *container);

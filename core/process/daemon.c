@@ -87,7 +87,7 @@ static void start_pass(struct daemon *d)
 		log_warning("the previous full pass has not finished after %u s; skipping this one "
 			    "(registrations are refreshed all the same)",
 			    set->settings->refresh);
-	} else if (set->inspector.loaded.table->resync(set->inspector.self) != BH_OK) {
+	} else if (plugin_instance_resync(&set->inspector) != BH_OK) {
 		if (set->settings->refresh == 0) {
 			/* No pass will ever end: a one-pass run must not wait. */
 			error_tally_report(&d->errors, set->inspector.origin, NULL,
@@ -110,7 +110,7 @@ static void on_pass_request_timer(void *arg)
 	struct daemon *d = arg;
 	if (d->draining || d->registrations.pass_running)
 		return;
-	if (d->set->inspector.loaded.table->resync(d->set->inspector.self) != BH_OK)
+	if (plugin_instance_resync(&d->set->inspector) != BH_OK)
 		log_debug("%s: the requested pass did not start", d->set->inspector.origin);
 }
 

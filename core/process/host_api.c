@@ -93,7 +93,7 @@ static uint64_t host_now_ms(struct bh_host *host)
 static bool is_inspector(const struct bh_host *host, const char *what)
 {
 	const struct plugin_instance *inst = host->instance;
-	if (inst->loaded.table->kind != BH_PLUGIN_INSPECTOR) {
+	if (plugin_instance_kind(inst) != BH_PLUGIN_INSPECTOR) {
 		log_error("%s: called %s, which only an inspector may call; ignored", inst->origin, what);
 		return false;
 	}
@@ -169,7 +169,7 @@ static void host_report_error(struct bh_host *host, const char *container, const
 	va_end(ap);
 	error_tally_report(host->services->errors, host->instance->origin, container,
 			   msg ? msg : "(out of memory)");
-	if (host->instance->loaded.table->kind == BH_PLUGIN_PUBLISHER)
+	if (plugin_instance_kind(host->instance) == BH_PLUGIN_PUBLISHER)
 		registrations_store_failed(host->services->registrations, container);
 	free(msg);
 }
@@ -185,7 +185,7 @@ static void host_set_status(struct bh_host *host, const char *text)
 
 static void host_request_replay(struct bh_host *host)
 {
-	if (host->instance->loaded.table->kind != BH_PLUGIN_PUBLISHER) {
+	if (plugin_instance_kind(host->instance) != BH_PLUGIN_PUBLISHER) {
 		log_error("%s: request_replay is for publishers; ignored", host->instance->origin);
 		return;
 	}
@@ -213,7 +213,7 @@ static struct bh_metric *host_metric_register(struct bh_host *host, enum bh_metr
 	struct plugin_instance *inst = host->instance;
 	if (!reg)
 		return NULL; /* metrics off: no cost */
-	bool publisher = inst->loaded.table->kind == BH_PLUGIN_PUBLISHER;
+	bool publisher = plugin_instance_kind(inst) == BH_PLUGIN_PUBLISHER;
 	/* publisher="NAME[i]": two publishers of one plugin stay apart. */
 	char *who = publisher ? plugin_instance_label(inst) : NULL;
 	struct metric_label *all = calloc(n_labels + 1, sizeof *all);

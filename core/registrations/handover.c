@@ -39,23 +39,17 @@ struct collect_ctx {
 	bool out_of_memory;
 };
 
-static bool supports_handover(const struct plugin_instance *inst)
-{
-	const struct bh_plugin *t = inst->loaded.table;
-	return inst->started && t->hand_over_withdrawals;
-}
-
 static bool find_successor(const struct plugin_instance *old, size_t old_index,
 			   const struct plugin_set *next, size_t *successor)
 {
-	const char *name = old->loaded.table->name;
+	const char *name = plugin_instance_name(old);
 	if (old_index < next->n_publishers &&
-	    strcmp(next->publishers[old_index].loaded.table->name, name) == 0) {
+	    strcmp(plugin_instance_name(&next->publishers[old_index]), name) == 0) {
 		*successor = old_index;
 		return true;
 	}
 	for (size_t i = 0; i < next->n_publishers; i++) {
-		if (strcmp(next->publishers[i].loaded.table->name, name) == 0) {
+		if (strcmp(plugin_instance_name(&next->publishers[i]), name) == 0) {
 			*successor = i;
 			return true;
 		}
@@ -106,11 +100,10 @@ struct handover *handover_take(struct plugin_set *old, const struct plugin_set *
 	h->tail = &h->head;
 	for (size_t i = 0; i < old->n_publishers; i++) {
 		struct plugin_instance *inst = &old->publishers[i];
-		if (!supports_handover(inst))
-			continue;
 		struct collect_ctx ctx = {.handover = h, .from = inst};
 		ctx.has_successor = find_successor(inst, i, next, &ctx.successor);
-		inst->loaded.table->hand_over_withdrawals(inst->self, collect_one, &ctx);
+		if (!plugin_instance_hand_over(inst, collect_one, &ctx))
+			continue;
 		if (ctx.out_of_memory)
 			log_error("reload: %s: out of memory: some owed withdrawals are lost",
 				  inst->origin);
@@ -134,7 +127,7 @@ void handover_give(const struct plugin_set *set, const struct registrations *reg
 			w->successor < set->n_publishers ? &set->publishers[w->successor] : NULL;
 		/* Registered again (same container, same key): the replay stores it. */
 		if (to && to->started && !registrations_hold(registrations, w->container, w->key))
-			(void)to->loaded.table->withdraw(to->self, w->key, w->container);
+			(void)plugin_instance_withdraw(to, w->key, w->container);
 		free(w->key);
 		free(w->container);
 		free(w);

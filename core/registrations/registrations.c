@@ -552,7 +552,7 @@ static void replay_one(void *arg, struct registration_entry *e)
 {
 	const struct replay_ctx *ctx = arg;
 	struct bh_registration reg = to_registration(ctx->registrations, e);
-	(void)ctx->publisher->loaded.table->publish(ctx->publisher->self, &reg);
+	(void)plugin_instance_publish(ctx->publisher, &reg);
 }
 
 static void withdraw_one(void *arg, struct registration_entry *e)
@@ -560,7 +560,7 @@ static void withdraw_one(void *arg, struct registration_entry *e)
 	const struct plugin_instance *publisher = arg;
 	if (!e->published)
 		return; /* never written: nothing to delete */
-	(void)publisher->loaded.table->withdraw(publisher->self, e->key, e->container);
+	(void)plugin_instance_withdraw(publisher, e->key, e->container);
 }
 
 void registrations_withdraw_all_from(const struct registrations *r,
