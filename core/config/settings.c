@@ -476,9 +476,12 @@ static void apply_cli_timing(struct load_ctx *ctx, const struct cli_options *opt
 	}
 	if (!refresh_given) {
 		st->refresh = (unsigned)((uint64_t)st->expire * 45u / 100u);
-		if (st->expire > 0 && st->refresh == 0)
+		if (st->expire > 0 && st->refresh < 1)
 			st->refresh = 1;
 	}
+	/* The original said "one pass, then exit" by refresh = 0: the one place
+	 * the mode is read from refresh; the rest of the core asks the mode. */
+	st->run_mode = st->refresh > 0 ? RUN_MODE_SERVICE : RUN_MODE_ONE_PASS;
 }
 
 static int apply_cli_key_prefix(struct load_ctx *ctx, const char *key_prefix)

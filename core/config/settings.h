@@ -23,6 +23,14 @@
 /* systemd's StateDirectory=beachhead-companion; the Debian package creates it. */
 #define DEFAULT_STATE_DIR "/var/lib/beachhead-companion"
 
+/* How the daemon runs: as a service, every `refresh` seconds, or the
+ * original's one-pass mode (refresh = 0): one pass, wait for the stores,
+ * exit with a status that says whether everything was written. */
+enum run_mode {
+	RUN_MODE_SERVICE,
+	RUN_MODE_ONE_PASS
+};
+
 enum missing_envvar_mode {
 	MISSING_ENVVAR_AUTO,  /* error for named containers, ignored for enumerated */
 	MISSING_ENVVAR_ERROR, /* always an error */
@@ -72,7 +80,8 @@ struct settings {
 	size_t n_publishers;
 
 	unsigned expire;
-	unsigned refresh;
+	unsigned refresh; /* seconds; 0 in one-pass mode */
+	enum run_mode run_mode;
 	char *key_prefix;
 	char *host_id;       /* NULL = none: keys are key_prefix + container */
 	char *key_namespace; /* key_prefix [+ host_id + "/"]: keys = this + container */

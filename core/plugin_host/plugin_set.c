@@ -79,7 +79,7 @@ static int init_instance(const struct plugin_set *set, struct plugin_instance *i
 		.state_dir = set->owner ? set->owner->state_dir : NULL,
 		.owner_token = set->owner ? set->owner->token : NULL,
 		.owner_record = set->owner ? set->owner->record : NULL,
-		.one_pass = st->refresh == 0,
+		.one_pass = st->run_mode == RUN_MODE_ONE_PASS,
 	};
 	if (inst->loaded.table->init(&args, &inst->self) != BH_OK) {
 		log_error("%s: %s refused its configuration", inst->slot->instance, inst->origin);

@@ -16,6 +16,7 @@
 
 #include "core_events.h"
 #include "error_tally.h"
+#include "flush_wait.h"
 #include "host_api.h"
 #include "log.h"
 #include "loop.h"
@@ -29,41 +30,31 @@
 #include "status_line.h"
 #include <beachhead/sdk.h>
 
-/* How long publishers may take to flush at exit, and how often we look. */
+/* How long publishers may take to flush at exit (and at the end of a
+ * one-pass run). */
 #define DRAIN_TIMEOUT_MS 5000u
-#define DRAIN_POLL_MS 10u
-/* How long a reload waits for the old publishers to flush. */
-#define SWITCH_TIMEOUT_MS 5000u
-#define SWITCH_POLL_MS 10u
-/* The systemd status line is refreshed at most this often. */
-#define STATUS_DELAY_MS 1000u
 
 struct daemon {
-	const struct cli_options *opts; /* re-applied on every reload */
 	struct loop *loop;
-	struct plugin_set *set;  /* the running configuration */
-	struct plugin_set *next; /* a reloaded configuration waiting for the
-				  * old publishers to flush their withdrawals */
+	struct plugin_set *set; /* the running configuration */
 	struct registrations registrations;
 	struct error_tally errors;
 	struct core_events events;     /* what the parts tell the daemon */
 	struct host_services services; /* what the plugins' calls reach */
 	struct owner_identity owner;   /* who claims namespaces; for every set */
 	struct observability metrics;  /* metrics_listen: /metrics, /healthz, /readyz */
+	struct reload reload;          /* SIGHUP: the next set, while the old flushes */
+	struct notify_schedule notify; /* systemd STATUS= and watchdog */
 	bool fatal;                    /* a runtime failure that ends the daemon */
 
+	/* Passes: every refresh seconds, and soon when a part asks. */
 	struct bh_timer *refresh_timer;
 	struct bh_timer *pass_request_timer;
 	struct bh_timer *replay_timer;
-	struct bh_timer *switch_timer;
-	uint64_t switch_deadline_ms;
-	struct bh_timer *settle_timer; /* one pass: waits for the stores */
-	uint64_t settle_deadline_ms;
-	struct bh_timer *status_timer;
-	struct bh_timer *watchdog_timer;
-	uint64_t watchdog_interval_ms;
-	struct bh_timer *drain_timer;
-	uint64_t drain_deadline_ms;
+	/* The end of a one-pass run (settle) and of any run (drain): both wait
+	 * for the publishers to flush. */
+	struct flush_wait settle;
+	struct flush_wait drain;
 	bool draining;
 	bool abandon_drain; /* one pass: the stores were given up on */
 };
@@ -88,7 +79,7 @@ static void start_pass(struct daemon *d)
 			    "(registrations are refreshed all the same)",
 			    set->settings->refresh);
 	} else if (plugin_instance_resync(&set->inspector) != BH_OK) {
-		if (set->settings->refresh == 0) {
+		if (set->settings->run_mode == RUN_MODE_ONE_PASS) {
 			/* No pass will ever end: a one-pass run must not wait. */
 			error_tally_report(&d->errors, set->inspector.origin, NULL,
 					   "could not start the full pass");
@@ -97,7 +88,7 @@ static void start_pass(struct daemon *d)
 		}
 		log_warning("%s: could not start a full pass", set->inspector.origin);
 	}
-	if (set->settings->refresh > 0 &&
+	if (set->settings->run_mode == RUN_MODE_SERVICE &&
 	    loop_timer_arm(d->refresh_timer, (uint64_t)set->settings->refresh * 1000u) < 0) {
 		/* Without the timer nothing would ever refresh again. */
 		log_error("cannot arm the refresh timer; exiting");
@@ -133,24 +124,26 @@ static void on_refresh_timer(void *arg)
 	start_pass(d);
 }
 
+static size_t publishers_pending(void *arg)
+{
+	const struct daemon *d = arg;
+	return plugin_set_pending(d->set);
+}
+
 /*
  * A one-pass run ends once the stores acknowledged what the pass wrote (or
  * gave up), so that their errors and what was really written are reported
  * before "stopping", and the exit status covers them.
  */
-static void on_settle_timer(void *arg)
+static void on_settled(void *arg, size_t left)
 {
 	struct daemon *d = arg;
-	size_t pending = plugin_set_pending(d->set);
-	if (pending > 0 && loop_now_ms() < d->settle_deadline_ms &&
-	    loop_timer_arm(d->settle_timer, DRAIN_POLL_MS) == 0)
-		return;
-	if (pending > 0) {
-		log_error("%zu operations still unacknowledged after %u ms", pending, DRAIN_TIMEOUT_MS);
+	if (left > 0) {
+		log_error("%zu operations still unacknowledged after %u ms", left, DRAIN_TIMEOUT_MS);
 		error_tally_count(&d->errors);
 		d->abandon_drain = true; /* waited long enough: no second wait */
 	}
-	registrations_one_pass_written(&d->registrations, pending == 0);
+	registrations_one_pass_written(&d->registrations, left == 0);
 	begin_drain(d, "one pass done");
 }
 
@@ -161,10 +154,8 @@ static void on_pass_finished(void *arg)
 	struct daemon *d = arg;
 	observability_pass_finished(&d->metrics);
 	on_status_changed(d);
-	if (d->set->settings->refresh == 0 && !d->draining) {
-		d->settle_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
-		on_settle_timer(d);
-	}
+	if (d->set->settings->run_mode == RUN_MODE_ONE_PASS && !d->draining)
+		flush_wait_start(&d->settle, DRAIN_TIMEOUT_MS);
 }
 
 /* --- replay --- */
@@ -192,58 +183,24 @@ static void on_replay_wanted(void *arg)
 
 /* --- systemd status and watchdog --- */
 
-static char *status_text(const struct daemon *d)
+/* The summary line of systemd's STATUS= and SIGUSR1. */
+static char *status_text(void *arg)
 {
+	const struct daemon *d = arg;
 	return status_line(registrations_count(&d->registrations), &d->errors, d->set, d->draining);
-}
-
-static void on_status_timer(void *arg)
-{
-	char *text = status_text(arg);
-	if (text)
-		notify_status(text);
-	free(text);
 }
 
 static void on_status_changed(void *arg)
 {
 	struct daemon *d = arg;
-	if (notify_enabled() && d->status_timer && !loop_timer_armed(d->status_timer))
-		(void)loop_timer_arm(d->status_timer, STATUS_DELAY_MS);
+	notify_status_changed(&d->notify);
 }
 
-/* The ping comes from the loop itself: a stuck loop stops pinging and
- * systemd kills it, which a helper thread would hide. */
-static void on_watchdog_timer(void *arg)
+/* --- reload (reload.c prepares, waits and switches; the daemon runs the result) --- */
+
+static void on_reload_switched(void *arg)
 {
 	struct daemon *d = arg;
-	notify_watchdog();
-	if (loop_timer_arm(d->watchdog_timer, d->watchdog_interval_ms) < 0)
-		log_error("cannot re-arm the watchdog timer");
-}
-
-/* --- reload (reload.c does the work; the daemon waits between halves) --- */
-
-/* The listener stays as it started: its socket was bound once, and
- * scrapers keep their target through a reload. */
-static void warn_metrics_listen_changed(const struct settings *old, const struct settings *next)
-{
-	const char *a = old->metrics_listen, *b = next->metrics_listen;
-	if ((a || b) && (!a || !b || strcmp(a, b) != 0))
-		log_warning("reload: metrics_listen changed (%s -> %s); it takes effect at the next "
-			    "restart", a ? a : "off", b ? b : "off");
-}
-
-static void switch_to_next(struct daemon *d)
-{
-	struct plugin_set *old = d->set;
-	warn_metrics_listen_changed(old->settings, d->next->settings);
-	d->set = d->next;
-	d->next = NULL;
-	if (reload_switch(old, d->set, &d->registrations) < 0) {
-		exit_on_failure(d);
-		return;
-	}
 	observability_set_started(&d->metrics, d->set);
 	on_replay_wanted(d);
 	loop_timer_disarm(d->refresh_timer);
@@ -255,58 +212,22 @@ static void switch_to_next(struct daemon *d)
 	on_status_changed(d);
 }
 
-static void on_switch_timer(void *arg)
+static void on_reload_failed(void *arg)
 {
-	struct daemon *d = arg;
-	if (d->draining || !d->next)
-		return; /* shutting down: the new set is never started */
-	size_t pending = plugin_set_pending(d->set);
-	if (pending > 0 && loop_now_ms() < d->switch_deadline_ms &&
-	    loop_timer_arm(d->switch_timer, SWITCH_POLL_MS) == 0)
-		return;
-	if (pending > 0)
-		log_warning("reload: %zu operations of the old publishers never completed "
-			    "(withdrawals they owe go to their successors)",
-			    pending);
-	switch_to_next(d);
-}
-
-static void reload(struct daemon *d)
-{
-	if (d->next) {
-		log_warning("SIGHUP: a reload is already in progress; ignored");
-		return;
-	}
-	log_info("SIGHUP: reloading the configuration");
-	notify_reloading();
-	d->next = reload_prepare(d->opts, d->set, &d->registrations, &d->services);
-	if (!d->next) {
-		notify_ready();
-		return;
-	}
-	d->switch_deadline_ms = loop_now_ms() + SWITCH_TIMEOUT_MS;
-	on_switch_timer(d);
+	exit_on_failure(arg);
 }
 
 /* --- shutdown --- */
 
-static void on_drain_timer(void *arg)
+static void on_drained(void *arg, size_t left)
 {
 	struct daemon *d = arg;
-	size_t pending = plugin_set_pending(d->set);
-	if (pending == 0 || d->abandon_drain) {
-		loop_quit(d->loop);
-		return;
-	}
-	if (loop_now_ms() >= d->drain_deadline_ms) {
-		log_error("%zu operations still unacknowledged after %u ms; exiting anyway", pending,
+	if (left > 0) {
+		log_error("%zu operations still unacknowledged after %u ms; exiting anyway", left,
 			  DRAIN_TIMEOUT_MS);
 		error_tally_count(&d->errors);
-		loop_quit(d->loop);
-		return;
 	}
-	if (loop_timer_arm(d->drain_timer, DRAIN_POLL_MS) < 0)
-		loop_quit(d->loop);
+	loop_quit(d->loop);
 }
 
 static void begin_drain(struct daemon *d, const char *why)
@@ -321,11 +242,13 @@ static void begin_drain(struct daemon *d, const char *why)
 	/* A reload waiting for the old publishers to flush is abandoned: the
 	 * new set never starts (daemon_run destroys it unstarted), and the
 	 * old one drains as usual. */
-	loop_timer_disarm(d->switch_timer);
+	reload_abandon(&d->reload);
 	/* The inspector produces nothing more; publishers flush what they hold. */
 	plugin_set_stop(d->set);
-	d->drain_deadline_ms = loop_now_ms() + DRAIN_TIMEOUT_MS;
-	on_drain_timer(d);
+	if (d->abandon_drain)
+		loop_quit(d->loop);
+	else
+		flush_wait_start(&d->drain, DRAIN_TIMEOUT_MS);
 }
 
 static void on_signal(void *arg, int signo)
@@ -333,7 +256,7 @@ static void on_signal(void *arg, int signo)
 	struct daemon *d = arg;
 	if (signo == SIGHUP) {
 		if (!d->draining)
-			reload(d);
+			reload_begin(&d->reload);
 		return;
 	}
 	if (signo == SIGUSR1) {
@@ -357,7 +280,7 @@ static void on_signal(void *arg, int signo)
 
 /* --- life cycle --- */
 
-static int setup_loop(struct daemon *d)
+static int setup_loop(struct daemon *d, const struct cli_options *opts)
 {
 	/* Every signal whose default action would kill the daemon without a
 	 * drain and that a person or a script may send: SIGUSR1 logs a status
@@ -376,29 +299,17 @@ static int setup_loop(struct daemon *d)
 		{&d->refresh_timer, on_refresh_timer},
 		{&d->pass_request_timer, on_pass_request_timer},
 		{&d->replay_timer, on_replay_timer},
-		{&d->switch_timer, on_switch_timer},
-		{&d->settle_timer, on_settle_timer},
-		{&d->status_timer, on_status_timer},
-		{&d->watchdog_timer, on_watchdog_timer},
-		{&d->drain_timer, on_drain_timer},
 	};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
 		if (!(*timers[i].timer = loop_timer_new(d->loop, timers[i].cb, d)))
 			return -1;
+	struct reload_events reloaded = {on_reload_switched, on_reload_failed, d};
+	if (flush_wait_init(&d->settle, d->loop, publishers_pending, on_settled, d) < 0 ||
+	    flush_wait_init(&d->drain, d->loop, publishers_pending, on_drained, d) < 0 ||
+	    notify_schedule_init(&d->notify, d->loop, status_text, d) < 0 ||
+	    reload_init(&d->reload, d->loop, opts, &d->set, &d->registrations, &d->services, reloaded) < 0)
+		return -1;
 	return 0;
-}
-
-static void setup_systemd(struct daemon *d)
-{
-	if (!notify_setup(d->set->settings->systemd))
-		return;
-	uint64_t usec = notify_watchdog_usec();
-	if (usec > 0) {
-		d->watchdog_interval_ms = usec / 2000u ? usec / 2000u : 1u;
-		log_debug("systemd watchdog: pinging every %llu ms",
-			  (unsigned long long)d->watchdog_interval_ms);
-		on_watchdog_timer(d);
-	}
 }
 
 /* The warnings a start would print: --check-config prints them too. */
@@ -411,9 +322,8 @@ static void warn_about_settings(const struct settings *settings)
 }
 
 /* Wires the parts to each other and to the daemon. */
-static void connect_parts(struct daemon *d, const struct cli_options *opts)
+static void connect_parts(struct daemon *d)
 {
-	d->opts = opts;
 	d->events = (struct core_events){
 		.status_changed = on_status_changed,
 		.pass_wanted = on_pass_wanted,
@@ -434,9 +344,9 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	       bool settings_refused)
 {
 	struct daemon d = {0};
-	connect_parts(&d, opts);
+	connect_parts(&d);
 	int status = EXIT_OK;
-	if (setup_loop(&d) < 0) {
+	if (setup_loop(&d, opts) < 0) {
 		log_error("cannot set up the event loop");
 		settings_free(settings);
 		free(settings);
@@ -500,18 +410,18 @@ int daemon_run(struct settings *settings, const struct cli_options *opts, bool c
 	observability_set_started(&d.metrics, d.set);
 	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
 		 d.set->inspector.origin, d.set->n_publishers, settings->expire, settings->refresh,
-		 settings->refresh == 0 ? " (one pass)" : "");
-	setup_systemd(&d);
+		 settings->run_mode == RUN_MODE_ONE_PASS ? " (one pass)" : "");
+	notify_schedule_start(&d.notify, settings->systemd);
 	notify_ready();
 	on_status_changed(&d);
 	start_pass(&d);
 	if (loop_run(d.loop) < 0 || d.fatal)
 		status = EXIT_RUNTIME_ERROR;
-	else if (d.set->settings->refresh == 0 && d.errors.count > 0)
+	else if (d.set->settings->run_mode == RUN_MODE_ONE_PASS && d.errors.count > 0)
 		status = EXIT_RUNTIME_ERROR;
 out:
 	observability_stop(&d.metrics);
-	plugin_set_destroy(d.next);
+	reload_free(&d.reload);
 	plugin_set_destroy(d.set);
 	observability_free(&d.metrics);
 	registrations_free(&d.registrations);

@@ -130,3 +130,50 @@ bool notify_enabled(void)
 {
 	return enabled;
 }
+
+static void on_status_timer(void *arg)
+{
+	struct notify_schedule *schedule = arg;
+	char *text = schedule->status_text(schedule->arg);
+	if (text)
+		notify_status(text);
+	free(text);
+}
+
+/* The ping comes from the loop itself: a stuck loop stops pinging and
+ * systemd kills it, which a helper thread would hide. */
+static void on_watchdog_timer(void *arg)
+{
+	struct notify_schedule *schedule = arg;
+	notify_watchdog();
+	if (loop_timer_arm(schedule->watchdog_timer, schedule->watchdog_interval_ms) < 0)
+		log_error("cannot re-arm the watchdog timer");
+}
+
+int notify_schedule_init(struct notify_schedule *schedule, struct loop *loop,
+			 char *(*status_text)(void *arg), void *arg)
+{
+	*schedule = (struct notify_schedule){.status_text = status_text, .arg = arg};
+	schedule->status_timer = loop_timer_new(loop, on_status_timer, schedule);
+	schedule->watchdog_timer = loop_timer_new(loop, on_watchdog_timer, schedule);
+	return schedule->status_timer && schedule->watchdog_timer ? 0 : -1;
+}
+
+void notify_schedule_start(struct notify_schedule *schedule, int mode)
+{
+	if (!notify_setup(mode))
+		return;
+	uint64_t usec = notify_watchdog_usec();
+	if (usec > 0) {
+		schedule->watchdog_interval_ms = usec / 2000u ? usec / 2000u : 1u;
+		log_debug("systemd watchdog: pinging every %llu ms",
+			  (unsigned long long)schedule->watchdog_interval_ms);
+		on_watchdog_timer(schedule);
+	}
+}
+
+void notify_status_changed(struct notify_schedule *schedule)
+{
+	if (notify_enabled() && schedule->status_timer && !loop_timer_armed(schedule->status_timer))
+		(void)loop_timer_arm(schedule->status_timer, NOTIFY_STATUS_DELAY_MS);
+}

@@ -28,6 +28,7 @@
 
 #include "handover.h"
 #include "log.h"
+#include "notify.h"
 #include <beachhead/sdk.h>
 
 /* Appends a canonical text of a setting (names, types, values) to out. */
@@ -117,7 +118,7 @@ static struct settings *load_new_settings(const struct cli_options *opts)
 	struct settings *settings = calloc(1, sizeof *settings);
 	char *error = NULL;
 	if (settings && settings_load(settings, opts, &error) == 0) {
-		if (settings->refresh > 0)
+		if (settings->run_mode == RUN_MODE_SERVICE)
 			return settings;
 		/* A running daemon does not turn into a one-pass run. */
 		error = bh_strfmt("%s: refresh = 0 (one pass, then exit) cannot be reloaded into",
@@ -165,4 +166,82 @@ struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_
 	 * new pass registers them afresh. */
 	registrations_reset_for_reload(registrations, prefix_changed);
 	return next;
+}
+
+/* The listener stays as it started: its socket was bound once, and
+ * scrapers keep their target through a reload. */
+static void warn_metrics_listen_changed(const struct settings *old, const struct settings *next)
+{
+	const char *a = old->metrics_listen, *b = next->metrics_listen;
+	if ((a || b) && (!a || !b || strcmp(a, b) != 0))
+		log_warning("reload: metrics_listen changed (%s -> %s); it takes effect at the next "
+			    "restart", a ? a : "off", b ? b : "off");
+}
+
+static size_t running_pending(void *arg)
+{
+	const struct reload *reload = arg;
+	return plugin_set_pending(*reload->running);
+}
+
+/* The old publishers flushed (left = 0) or the wait gave up. */
+static void on_flushed(void *arg, size_t left)
+{
+	struct reload *reload = arg;
+	if (!reload->next)
+		return;
+	if (left > 0)
+		log_warning("reload: %zu operations of the old publishers never completed "
+			    "(withdrawals they owe go to their successors)",
+			    left);
+	struct plugin_set *old = *reload->running;
+	warn_metrics_listen_changed(old->settings, reload->next->settings);
+	*reload->running = reload->next;
+	reload->next = NULL;
+	if (reload_switch(old, *reload->running, reload->registrations) < 0)
+		reload->events.failed(reload->events.arg);
+	else
+		reload->events.switched(reload->events.arg);
+}
+
+int reload_init(struct reload *reload, struct loop *loop, const struct cli_options *opts,
+		struct plugin_set **running, struct registrations *registrations,
+		struct host_services *services, struct reload_events events)
+{
+	*reload = (struct reload){
+		.opts = opts,
+		.running = running,
+		.registrations = registrations,
+		.services = services,
+		.events = events,
+	};
+	return flush_wait_init(&reload->wait, loop, running_pending, on_flushed, reload);
+}
+
+void reload_begin(struct reload *reload)
+{
+	if (reload->next) {
+		log_warning("SIGHUP: a reload is already in progress; ignored");
+		return;
+	}
+	log_info("SIGHUP: reloading the configuration");
+	notify_reloading();
+	reload->next = reload_prepare(reload->opts, *reload->running, reload->registrations,
+				      reload->services);
+	if (!reload->next) {
+		notify_ready();
+		return;
+	}
+	flush_wait_start(&reload->wait, RELOAD_SWITCH_TIMEOUT_MS);
+}
+
+void reload_abandon(struct reload *reload)
+{
+	flush_wait_cancel(&reload->wait);
+}
+
+void reload_free(struct reload *reload)
+{
+	plugin_set_destroy(reload->next);
+	reload->next = NULL;
 }

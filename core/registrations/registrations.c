@@ -112,7 +112,7 @@ static void publish_all(struct registrations *r, struct registration_entry *e)
 	/* Logged when handed to the publishers, never for a registration
 	 * that is dropped before (a claimant refused later in the pass); in a
 	 * one-pass run only once the stores acknowledged it. */
-	bool one_pass = r->set->settings->refresh == 0;
+	bool one_pass = r->set->settings->run_mode == RUN_MODE_ONE_PASS;
 	if (e->announce && !one_pass) {
 		announce(e);
 		e->announce = false;
