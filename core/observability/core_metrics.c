@@ -167,13 +167,13 @@ static void visit_domains(void *arg, struct registration_entry *e)
 static double count_domains(const struct registrations *r)
 {
 	struct domain_count c = {.counting = true};
-	registry_each(&r->registry, visit_domains, &c);
+	registration_table_each(&r->table, visit_domains, &c);
 	if (c.total == 0)
 		return 0;
 	if (!(c.nodes = calloc(c.total, sizeof *c.nodes)))
 		return -1;
 	c.counting = false;
-	registry_each(&r->registry, visit_domains, &c);
+	registration_table_each(&r->table, visit_domains, &c);
 	double distinct = (double)c.seen.count;
 	bh_strmap_free(&c.seen);
 	free(c.nodes);

@@ -195,7 +195,7 @@ static void collect_servers(void *arg, struct registration_entry *e)
 }
 
 char *claims_conflict(const struct claims *claims, enum ownership_sharing sharing,
-		      const struct registry *registrations, const char *container, int64_t created_ns,
+		      const struct registration_table *registrations, const char *container, int64_t created_ns,
 		      const struct domain_spec_list *specs, const char *const *groups, char ***younger)
 {
 	*younger = NULL;
@@ -208,7 +208,7 @@ char *claims_conflict(const struct claims *claims, enum ownership_sharing sharin
 			return bh_strfmt("out of memory");
 		const struct domain_claim *claim = claim_find(claims, domain);
 		const struct registration_entry *holder =
-			claim ? registry_find(registrations, claim->holder) : NULL;
+			claim ? registration_table_find(registrations, claim->holder) : NULL;
 		if (!holder || strcmp(claim->holder, container) == 0 || strcmp(claim->group, groups[i]) == 0) {
 			free(domain); /* free, ours, or shared within the group */
 			continue;
@@ -223,7 +223,7 @@ char *claims_conflict(const struct claims *claims, enum ownership_sharing sharin
 		}
 		/* The whole younger group gives way, every replica of it. */
 		struct servers_ctx ctx = {domain, container, younger, &n_younger, 0, NULL};
-		registry_each(registrations, collect_servers, &ctx);
+		registration_table_each(registrations, collect_servers, &ctx);
 		free(domain);
 		if (ctx.rc < 0) {
 			claims_free_list(*younger);
@@ -236,7 +236,7 @@ char *claims_conflict(const struct claims *claims, enum ownership_sharing sharin
 
 static bool contender_wants(const struct claims *claims, const char *domain, const char *except);
 
-bool claims_release(struct claims *claims, const struct registry *registrations,
+bool claims_release(struct claims *claims, const struct registration_table *registrations,
 		    struct registration_entry *e)
 {
 	bool freed_wanted = false;
@@ -246,7 +246,7 @@ bool claims_release(struct claims *claims, const struct registry *registrations,
 			/* The claim names the group's oldest server: pass it on
 			 * to the next oldest replica, if any. */
 			struct servers_ctx ctx = {*dom, e->container, NULL, NULL, 0, NULL};
-			registry_each(registrations, collect_servers, &ctx);
+			registration_table_each(registrations, collect_servers, &ctx);
 			if (ctx.oldest) {
 				char *group = strdup(claim->group); /* claim_set replaces the claim */
 				if (!group || claim_set(claims, *dom, ctx.oldest->container, group) < 0)
@@ -273,7 +273,7 @@ static bool same_domains(char *const *a, char *const *b)
 }
 
 int claims_take(struct claims *claims, enum ownership_sharing sharing,
-		const struct registry *registrations, struct registration_entry *e,
+		const struct registration_table *registrations, struct registration_entry *e,
 		const struct domain_spec_list *specs, const char *const *groups)
 {
 	char **fresh = lowercase_domains(specs);
@@ -292,7 +292,7 @@ int claims_take(struct claims *claims, enum ownership_sharing sharing,
 	for (size_t i = 0; i < specs->count; i++) {
 		const struct domain_claim *claim = claim_find(claims, e->domains[i]);
 		const struct registration_entry *holder =
-			claim ? registry_find(registrations, claim->holder) : NULL;
+			claim ? registration_table_find(registrations, claim->holder) : NULL;
 		if (holder && holder != e &&
 		    is_older(holder->created_ns, holder->container, e->created_ns, e->container))
 			continue; /* an older replica of the same group names the claim */

@@ -10,7 +10,7 @@
  * events.  With "any" (the default) nothing is recorded and nothing
  * conflicts.
  *
- * The claims are kept beside the registrations (registry.h): a
+ * The claims are kept beside the registrations (registration_table.h): a
  * registration lists the domains it serves (lowercased), a claim names the
  * oldest registration serving a domain and its group.
  */
@@ -24,7 +24,7 @@
 
 #include "domain_spec.h"
 #include "ownership.h"
-#include "registry.h"
+#include "registration_table.h"
 
 struct claims {
 	struct bh_strmap holders;    /* lowercased domain -> its oldest server and group */
@@ -43,17 +43,17 @@ void claims_free(struct claims *claims);
  * give way (or NULL).
  */
 char *claims_conflict(const struct claims *claims, enum ownership_sharing sharing,
-		      const struct registry *registrations, const char *container, int64_t created_ns,
+		      const struct registration_table *registrations, const char *container, int64_t created_ns,
 		      const struct domain_spec_list *specs, const char *const *groups, char ***younger);
 
 /* Records e's domains (from specs, groups as above) as served by e. */
 int claims_take(struct claims *claims, enum ownership_sharing sharing,
-		const struct registry *registrations, struct registration_entry *e,
+		const struct registration_table *registrations, struct registration_entry *e,
 		const struct domain_spec_list *specs, const char *const *groups);
 
 /* Drops every claim e holds.  Returns true when a domain became free that
  * a contender asked for: a full pass lets it take over. */
-bool claims_release(struct claims *claims, const struct registry *registrations,
+bool claims_release(struct claims *claims, const struct registration_table *registrations,
 		    struct registration_entry *e);
 
 void claims_free_list(char **names);

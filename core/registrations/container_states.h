@@ -2,7 +2,7 @@
  * Containers the inspector reported that hold no registration, by why:
  * their specs are invalid (or unusable: no address, no published port), or
  * they ask for no domain.  For beachhead_containers{state}; registered and
- * refused containers are counted where they are kept (the registry, the
+ * refused containers are counted where they are kept (the registration table, the
  * claims' contenders).  A container leaves on any later verdict, when it
  * goes, or when a complete pass no longer reports it.
  */

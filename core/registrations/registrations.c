@@ -30,7 +30,7 @@ void registrations_init(struct registrations *r, struct error_tally *errors,
 			const struct core_events *events)
 {
 	memset(r, 0, sizeof *r);
-	registry_init(&r->registry);
+	registration_table_init(&r->table);
 	claims_init(&r->claims);
 	error_memo_init(&r->said);
 	container_states_init(&r->states);
@@ -40,7 +40,7 @@ void registrations_init(struct registrations *r, struct error_tally *errors,
 
 void registrations_free(struct registrations *r)
 {
-	registry_free(&r->registry);
+	registration_table_free(&r->table);
 	claims_free(&r->claims);
 	error_memo_free(&r->said);
 	container_states_free(&r->states);
@@ -58,12 +58,12 @@ void registrations_close(struct registrations *r)
 
 size_t registrations_count(const struct registrations *r)
 {
-	return r->registry.map.count;
+	return r->table.map.count;
 }
 
 bool registrations_hold(const struct registrations *r, const char *container, const char *key)
 {
-	const struct registration_entry *e = container ? registry_find(&r->registry, container) : NULL;
+	const struct registration_entry *e = container ? registration_table_find(&r->table, container) : NULL;
 	return e && strcmp(e->key, key) == 0;
 }
 
@@ -72,8 +72,8 @@ void registrations_reset_for_reload(struct registrations *r, bool forget_registr
 	claims_free(&r->claims);
 	claims_init(&r->claims);
 	if (forget_registrations) {
-		registry_free(&r->registry);
-		registry_init(&r->registry);
+		registration_table_free(&r->table);
+		registration_table_init(&r->table);
 	}
 }
 
@@ -130,11 +130,11 @@ static void status_changed(const struct registrations *r)
 /* Withdraws the container's registration from every publisher, if it has one. */
 static void withdraw(struct registrations *r, const char *container, const char *reason)
 {
-	struct registration_entry *e = registry_find(&r->registry, container);
+	struct registration_entry *e = registration_table_find(&r->table, container);
 	if (!e)
 		return;
 	/* A contender for a domain this one held may take it now. */
-	bool wanted = claims_release(&r->claims, &r->registry, e);
+	bool wanted = claims_release(&r->claims, &r->table, e);
 	if (e->published) {
 		log_info("container %s: withdrawing %s (%s)", container, e->key, reason);
 		plugin_set_withdraw(r->set, e->key, e->container);
@@ -142,7 +142,7 @@ static void withdraw(struct registrations *r, const char *container, const char 
 		/* Never written: a DEL would only wake every confd watcher. */
 		log_debug("container %s: dropping %s before it was written (%s)", container, e->key, reason);
 	}
-	registry_remove(&r->registry, container);
+	registration_table_remove(&r->table, container);
 	status_changed(r);
 	if (wanted)
 		r->events->pass_wanted(r->events->arg);
@@ -258,7 +258,7 @@ static bool may_claim(struct registrations *r, const struct bh_container *c,
 		return false;
 	}
 	char **younger = NULL;
-	char *conflict = claims_conflict(&r->claims, r->set->settings->ownership.sharing, &r->registry,
+	char *conflict = claims_conflict(&r->claims, r->set->settings->ownership.sharing, &r->table,
 					 c->name, created_ns, specs, *groups, &younger);
 	if (conflict) {
 		report(r, c->name, "%s", conflict);
@@ -268,7 +268,7 @@ static bool may_claim(struct registrations *r, const struct bh_container *c,
 		return false;
 	}
 	for (char **y = younger; y && *y; y++) {
-		struct registration_entry *e = registry_find(&r->registry, *y);
+		struct registration_entry *e = registration_table_find(&r->table, *y);
 		report(r, *y, "an older container, %s, claims one of its domains; registration %s", c->name,
 		       e && e->published ? "withdrawn" : "not published");
 		if (e)
@@ -349,9 +349,9 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	}
 	char *value = registration_json(&specs, c->address);
 	char *key = make_key(r, c->name);
-	struct registration_entry *existing = registry_find(&r->registry, c->name);
+	struct registration_entry *existing = registration_table_find(&r->table, c->name);
 	bool changed = !existing || !value || strcmp(existing->value, value) != 0;
-	struct registration_entry *e = key && value ? registry_put(&r->registry, c->name, key, value) : NULL;
+	struct registration_entry *e = key && value ? registration_table_put(&r->table, c->name, key, value) : NULL;
 	free(key);
 	free(value);
 	flush_warnings(&warn, changed);
@@ -364,7 +364,7 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 	e->seen_pass = r->pass;
 	e->created_ns = created_ns;
 	remember_id(e, c->id);
-	if (claims_take(&r->claims, r->set->settings->ownership.sharing, &r->registry, e, &specs,
+	if (claims_take(&r->claims, r->set->settings->ownership.sharing, &r->table, e, &specs,
 			groups) < 0)
 		log_error("container %s: out of memory recording its domains", c->name);
 	free(groups);
@@ -434,7 +434,7 @@ void registrations_container_gone(struct registrations *r, const char *id, const
 {
 	if (!name)
 		return;
-	struct registration_entry *e = registry_find(&r->registry, name);
+	struct registration_entry *e = registration_table_find(&r->table, name);
 	if (e && !same_container(e, id)) {
 		/* The name was reused: the answer is about the old container. */
 		log_debug("container %s: %s (%.12s), but the name now belongs to %.12s; kept", name,
@@ -446,7 +446,7 @@ void registrations_container_gone(struct registrations *r, const char *id, const
 
 void registrations_container_keep(struct registrations *r, const char *id, const char *name)
 {
-	struct registration_entry *e = name ? registry_find(&r->registry, name) : NULL;
+	struct registration_entry *e = name ? registration_table_find(&r->table, name) : NULL;
 	if (e && same_container(e, id))
 		e->seen_pass = r->pass;
 }
@@ -459,10 +459,10 @@ static void publish_now(void *arg, struct registration_entry *e)
 
 void registrations_refresh_all(struct registrations *r)
 {
-	if (r->registry.map.count == 0)
+	if (r->table.map.count == 0)
 		return;
-	log_debug("refreshing %zu registrations", r->registry.map.count);
-	registry_each(&r->registry, publish_now, r);
+	log_debug("refreshing %zu registrations", r->table.map.count);
+	registration_table_each(&r->table, publish_now, r);
 }
 
 void registrations_container_missing(struct registrations *r, const char *name, const char *reason)
@@ -519,10 +519,10 @@ void registrations_pass_end(struct registrations *r, int complete)
 	r->pass_running = false;
 	log_debug("full pass %llu ends (%s)", (unsigned long long)r->pass,
 		  complete ? "complete" : "incomplete");
-	if (complete && r->registry.map.count > 0) {
-		/* Collect first: withdrawing changes the registry. */
-		struct sweep_ctx ctx = {r->pass, calloc(r->registry.map.count, sizeof(char *)), 0};
-		registry_each(&r->registry, collect_stale, &ctx);
+	if (complete && r->table.map.count > 0) {
+		/* Collect first: withdrawing changes the table. */
+		struct sweep_ctx ctx = {r->pass, calloc(r->table.map.count, sizeof(char *)), 0};
+		registration_table_each(&r->table, collect_stale, &ctx);
 		for (size_t i = 0; i < ctx.n_stale; i++) {
 			withdraw(r, ctx.stale[i], "not seen in the full pass");
 			free(ctx.stale[i]);
@@ -537,7 +537,7 @@ void registrations_pass_end(struct registrations *r, int complete)
 	r->last_pass_complete = complete;
 	if (complete)
 		r->last_complete_pass_end_ms = r->last_pass_end_ms;
-	registry_each(&r->registry, publish_deferred, r);
+	registration_table_each(&r->table, publish_deferred, r);
 	if (complete)
 		sweep_namespace(r);
 	r->events->pass_finished(r->events->arg);
@@ -566,23 +566,23 @@ static void withdraw_one(void *arg, struct registration_entry *e)
 void registrations_withdraw_all_from(const struct registrations *r,
 				     const struct plugin_instance *publisher)
 {
-	if (!publisher->started || r->registry.map.count == 0)
+	if (!publisher->started || r->table.map.count == 0)
 		return;
 	log_info("%s: withdrawing its %zu registrations (not covered by the new configuration)",
-		 publisher->origin, r->registry.map.count);
-	registry_each(&r->registry, withdraw_one, (void *)publisher);
+		 publisher->origin, r->table.map.count);
+	registration_table_each(&r->table, withdraw_one, (void *)publisher);
 }
 
 void registrations_replay(const struct registrations *r, const struct plugin_instance *publisher)
 {
-	log_info("%s: replaying %zu registrations", publisher->origin, r->registry.map.count);
+	log_info("%s: replaying %zu registrations", publisher->origin, r->table.map.count);
 	struct replay_ctx ctx = {r, publisher};
-	registry_each(&r->registry, replay_one, &ctx);
+	registration_table_each(&r->table, replay_one, &ctx);
 }
 
 void registrations_store_failed(struct registrations *r, const char *container)
 {
-	struct registration_entry *e = container ? registry_find(&r->registry, container) : NULL;
+	struct registration_entry *e = container ? registration_table_find(&r->table, container) : NULL;
 	if (e)
 		e->store_failed = true;
 	else if (!container)
@@ -607,5 +607,5 @@ void registrations_one_pass_written(struct registrations *r, bool all_acknowledg
 	/* A store that failed as a whole (refused AUTH, unreachable) may have
 	 * dropped what it was given: nothing it holds counts as written. */
 	bool confirmed = all_acknowledged && !r->store_trouble;
-	registry_each(&r->registry, report_written, &confirmed);
+	registration_table_each(&r->table, report_written, &confirmed);
 }

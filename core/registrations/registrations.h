@@ -21,10 +21,10 @@
 #include "error_memo.h"
 #include "error_tally.h"
 #include "plugin_set.h"
-#include "registry.h"
+#include "registration_table.h"
 
 struct registrations {
-	struct registry registry;     /* container -> what was last published */
+	struct registration_table table;     /* container -> what was last published */
 	struct claims claims;         /* domain -> holder; contenders */
 	struct error_memo said;       /* container -> last error or note logged */
 	const struct plugin_set *set; /* the running set: its settings and publishers */

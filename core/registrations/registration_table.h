@@ -3,8 +3,8 @@
  * last published for each container, so that withdrawals, sweeps after a
  * full pass and replays to a reconnected publisher need no engine round trip.
  */
-#ifndef BH_REGISTRY_H
-#define BH_REGISTRY_H
+#ifndef BH_REGISTRATION_TABLE_H
+#define BH_REGISTRATION_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,22 +29,22 @@ struct registration_entry {
 	struct bh_strmap_node node; /* keyed by container */
 };
 
-struct registry {
+struct registration_table {
 	struct bh_strmap map;
 };
 
-/* A zeroed registry is a valid empty one too; this only says so. */
-void registry_init(struct registry *reg);
-void registry_free(struct registry *reg);
+/* A zeroed table is a valid empty one too; this only says so. */
+void registration_table_init(struct registration_table *reg);
+void registration_table_free(struct registration_table *reg);
 
-struct registration_entry *registry_find(const struct registry *reg, const char *container);
+struct registration_entry *registration_table_find(const struct registration_table *reg, const char *container);
 /* Creates or updates; copies the strings. Returns the entry or NULL (OOM). */
-struct registration_entry *registry_put(struct registry *reg, const char *container,
+struct registration_entry *registration_table_put(struct registration_table *reg, const char *container,
 					const char *key, const char *value);
-void registry_remove(struct registry *reg, const char *container);
+void registration_table_remove(struct registration_table *reg, const char *container);
 
-typedef void (*registry_visit_cb)(void *arg, struct registration_entry *entry);
+typedef void (*registration_table_visit_cb)(void *arg, struct registration_entry *entry);
 /* Visits every entry; the callback must not add or remove entries. */
-void registry_each(const struct registry *reg, registry_visit_cb cb, void *arg);
+void registration_table_each(const struct registration_table *reg, registration_table_visit_cb cb, void *arg);
 
 #endif

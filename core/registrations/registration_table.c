@@ -1,11 +1,11 @@
 #include "config.h"
 
-#include "registry.h"
+#include "registration_table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void registry_init(struct registry *reg)
+void registration_table_init(struct registration_table *reg)
 {
 	bh_strmap_init(&reg->map);
 }
@@ -27,7 +27,7 @@ static struct registration_entry *entry_of(struct bh_strmap_node *node)
 	return node ? BH_STRMAP_ENTRY(node, struct registration_entry, node) : NULL;
 }
 
-void registry_free(struct registry *reg)
+void registration_table_free(struct registration_table *reg)
 {
 	struct bh_strmap_iter it = bh_strmap_iter(&reg->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
@@ -35,7 +35,7 @@ void registry_free(struct registry *reg)
 	bh_strmap_free(&reg->map);
 }
 
-struct registration_entry *registry_find(const struct registry *reg, const char *container)
+struct registration_entry *registration_table_find(const struct registration_table *reg, const char *container)
 {
 	return entry_of(bh_strmap_find(&reg->map, container));
 }
@@ -52,10 +52,10 @@ static int replace_string(char **slot, const char *value)
 	return 0;
 }
 
-struct registration_entry *registry_put(struct registry *reg, const char *container,
+struct registration_entry *registration_table_put(struct registration_table *reg, const char *container,
 					const char *key, const char *value)
 {
-	struct registration_entry *e = registry_find(reg, container);
+	struct registration_entry *e = registration_table_find(reg, container);
 	if (e)
 		return replace_string(&e->key, key) == 0 && replace_string(&e->value, value) == 0 ? e : NULL;
 	e = calloc(1, sizeof *e);
@@ -72,14 +72,14 @@ struct registration_entry *registry_put(struct registry *reg, const char *contai
 	return e;
 }
 
-void registry_remove(struct registry *reg, const char *container)
+void registration_table_remove(struct registration_table *reg, const char *container)
 {
 	struct bh_strmap_node *n = bh_strmap_remove(&reg->map, container);
 	if (n)
 		entry_free(entry_of(n));
 }
 
-void registry_each(const struct registry *reg, registry_visit_cb cb, void *arg)
+void registration_table_each(const struct registration_table *reg, registration_table_visit_cb cb, void *arg)
 {
 	struct bh_strmap_iter it = bh_strmap_iter(&reg->map);
 	for (struct bh_strmap_node *n; (n = bh_strmap_next(&it));)
