@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +138,97 @@ static int parse_number(const char *text, long max, long *value)
 	return 0;
 }
 
+/* Options stored as they come: a text kept as given (checked with the
+ * settings), or a switch turned on. */
+enum stored_as { STORED_TEXT, STORED_SWITCH };
+
+static const struct {
+	int option;
+	enum stored_as as;
+	size_t field; /* a const char * (text) or a bool (switch) of struct cli_options */
+} plain_options[] = {
+	{'c', STORED_TEXT, offsetof(struct cli_options, config_file)},
+	{OPT_PLUGIN_DIR, STORED_TEXT, offsetof(struct cli_options, plugin_path)},
+	{OPT_REDIS_HOST, STORED_TEXT, offsetof(struct cli_options, redis_host)},
+	{OPT_KEY_PREFIX, STORED_TEXT, offsetof(struct cli_options, key_prefix)},
+	{OPT_HOST_ID, STORED_TEXT, offsetof(struct cli_options, host_id)},
+	{OPT_STATE_DIR, STORED_TEXT, offsetof(struct cli_options, state_dir)},
+	{OPT_METRICS_LISTEN, STORED_TEXT, offsetof(struct cli_options, metrics_listen)},
+	{OPT_DOCKER_URL, STORED_TEXT, offsetof(struct cli_options, docker_url)},
+	{OPT_ENVVAR, STORED_TEXT, offsetof(struct cli_options, envvar)},
+	{OPT_HEALTH_CHECK, STORED_SWITCH, offsetof(struct cli_options, health_check)},
+	{OPT_DOCKER_NETWORK, STORED_SWITCH, offsetof(struct cli_options, docker_network)},
+	{OPT_ENUMERATE, STORED_SWITCH, offsetof(struct cli_options, enumerate)},
+	{OPT_SYSTEMD, STORED_SWITCH, offsetof(struct cli_options, systemd)},
+	{OPT_ERROR_MISSING_ENVVAR, STORED_SWITCH, offsetof(struct cli_options, error_missing_envvar)},
+	{OPT_IGNORE_MISSING_ENVVAR, STORED_SWITCH, offsetof(struct cli_options, ignore_missing_envvar)},
+	{OPT_ERROR_MISSING_CONTAINER, STORED_SWITCH, offsetof(struct cli_options, error_missing_container)},
+	{'n', STORED_SWITCH, offsetof(struct cli_options, dry_run)},
+	{OPT_QUIET, STORED_SWITCH, offsetof(struct cli_options, quiet)},
+	{OPT_VERBOSE, STORED_SWITCH, offsetof(struct cli_options, verbose)},
+	{OPT_NO_TIMESTAMP, STORED_SWITCH, offsetof(struct cli_options, no_timestamp)},
+	{OPT_CHECK_CONFIG, STORED_SWITCH, offsetof(struct cli_options, check_config)},
+	{'h', STORED_SWITCH, offsetof(struct cli_options, help)},
+	{OPT_VERSION, STORED_SWITCH, offsetof(struct cli_options, version)},
+};
+
+/* True when c is one of plain_options (now stored). */
+static bool store_plain_option(int c, const char *arg, struct cli_options *opts)
+{
+	for (size_t i = 0; i < sizeof plain_options / sizeof plain_options[0]; i++) {
+		if (plain_options[i].option != c)
+			continue;
+		void *field = (char *)opts + plain_options[i].field;
+		if (plain_options[i].as == STORED_TEXT)
+			*(const char **)field = arg;
+		else
+			*(bool *)field = true;
+		return true;
+	}
+	return false;
+}
+
+/* --redis-port, --expire, --refresh: 1 (stored), 0 (not one of them), or
+ * -1 after printing why the value is wrong. */
+static int store_number_option(int c, const char *arg, struct cli_options *opts, FILE *err)
+{
+	long number = 0;
+	if (c == OPT_REDIS_PORT) {
+		if (parse_number(arg, 65535, &number) < 0 || number == 0) {
+			fprintf(err, "beachhead-companion: --redis-port: '%s' is not a port (1-65535)\n", arg);
+			return -1;
+		}
+		opts->redis_port = (int)number;
+		return 1;
+	}
+	if (c != OPT_EXPIRE && c != OPT_REFRESH)
+		return 0;
+	if (parse_number(arg, INT_MAX, &number) < 0) {
+		fprintf(err, "beachhead-companion: --%s: '%s' is not a number of seconds\n",
+			c == OPT_EXPIRE ? "expire" : "refresh", arg);
+		return -1;
+	}
+	if (c == OPT_EXPIRE)
+		opts->expire = number;
+	else
+		opts->refresh = number;
+	return 1;
+}
+
+/* getopt_long's ':' (a value missing) or '?' (unknown option). */
+static void report_bad_option(int c, char **argv, FILE *err)
+{
+	if (c == ':') {
+		fprintf(err, "beachhead-companion: option '%s' needs a value\n", argv[optind - 1]);
+		return;
+	}
+	/* Inside a cluster like -xn, optind has not moved on yet. */
+	if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
+		fprintf(err, "beachhead-companion: unknown option '-%c' (see --help)\n", optopt);
+	else
+		fprintf(err, "beachhead-companion: unknown option '%s' (see --help)\n", argv[optind - 1]);
+}
+
 int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 {
 	memset(opts, 0, sizeof *opts);
@@ -151,108 +244,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opts, FILE *err)
 		int c = getopt_long(argc, argv, ":c:nh", long_options, &index);
 		if (c == -1)
 			break;
-		long number = 0;
-		switch (c) {
-		case 'c':
-			opts->config_file = optarg;
-			break;
-		case OPT_PLUGIN_DIR:
-			opts->plugin_path = optarg;
-			break;
-		case OPT_REDIS_HOST:
-			opts->redis_host = optarg;
-			break;
-		case OPT_REDIS_PORT:
-			if (parse_number(optarg, 65535, &number) < 0 || number == 0) {
-				fprintf(err, "beachhead-companion: --redis-port: '%s' is not a port (1-65535)\n",
-					optarg);
-				return -1;
-			}
-			opts->redis_port = (int)number;
-			break;
-		case OPT_EXPIRE:
-		case OPT_REFRESH:
-			if (parse_number(optarg, INT_MAX, &number) < 0) {
-				fprintf(err, "beachhead-companion: --%s: '%s' is not a number of seconds\n",
-					c == OPT_EXPIRE ? "expire" : "refresh", optarg);
-				return -1;
-			}
-			if (c == OPT_EXPIRE)
-				opts->expire = number;
-			else
-				opts->refresh = number;
-			break;
-		case OPT_KEY_PREFIX:
-			opts->key_prefix = optarg;
-			break;
-		case OPT_HOST_ID:
-			opts->host_id = optarg;
-			break;
-		case OPT_STATE_DIR:
-			opts->state_dir = optarg;
-			break;
-		case OPT_METRICS_LISTEN:
-			opts->metrics_listen = optarg;
-			break;
-		case OPT_HEALTH_CHECK:
-			opts->health_check = true;
-			break;
-		case OPT_DOCKER_URL:
-			opts->docker_url = optarg;
-			break;
-		case OPT_DOCKER_NETWORK:
-			opts->docker_network = true;
-			break;
-		case OPT_ENVVAR:
-			opts->envvar = optarg;
-			break;
-		case OPT_ENUMERATE:
-			opts->enumerate = true;
-			break;
-		case OPT_SYSTEMD:
-			opts->systemd = true;
-			break;
-		case OPT_ERROR_MISSING_ENVVAR:
-			opts->error_missing_envvar = true;
-			break;
-		case OPT_IGNORE_MISSING_ENVVAR:
-			opts->ignore_missing_envvar = true;
-			break;
-		case OPT_ERROR_MISSING_CONTAINER:
-			opts->error_missing_container = true;
-			break;
-		case 'n':
-			opts->dry_run = true;
-			break;
-		case OPT_QUIET:
-			opts->quiet = true;
-			break;
-		case OPT_VERBOSE:
-			opts->verbose = true;
-			break;
-		case OPT_NO_TIMESTAMP:
-			opts->no_timestamp = true;
-			break;
-		case OPT_CHECK_CONFIG:
-			opts->check_config = true;
-			break;
-		case 'h':
-			opts->help = true;
-			break;
-		case OPT_VERSION:
-			opts->version = true;
-			break;
-		case ':':
-			fprintf(err, "beachhead-companion: option '%s' needs a value\n", argv[optind - 1]);
+		if (store_plain_option(c, optarg, opts))
+			continue;
+		int stored = store_number_option(c, optarg, opts, err);
+		if (stored < 0)
 			return -1;
-		default:
-			/* Inside a cluster like -xn, optind has not moved on yet. */
-			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
-				fprintf(err, "beachhead-companion: unknown option '-%c' (see --help)\n",
-					optopt);
-			else
-				fprintf(err, "beachhead-companion: unknown option '%s' (see --help)\n",
-					argv[optind - 1]);
+		if (stored == 0) {
+			report_bad_option(c, argv, err);
 			return -1;
 		}
 	}

@@ -340,86 +340,97 @@ static void connect_parts(struct daemon *d)
 	};
 }
 
+static void discard_settings(struct settings *settings)
+{
+	settings_free(settings);
+	free(settings);
+}
+
+/*
+ * Loads and initialises the configuration's plugins (with check_only, only
+ * that, listing the settings with --verbose).  Returns -1 when the set is
+ * ready to start (d->set), else the exit status.  Takes settings.
+ */
+static int create_set(struct daemon *d, struct settings *settings, const struct cli_options *opts,
+		      bool check_only, bool settings_refused)
+{
+	log_info("%s %s (plugin ABI %d.%d), configuration %s", PACKAGE_NAME, PACKAGE_VERSION,
+		 BH_ABI_MAJOR, BH_ABI_MINOR, settings->config_file);
+	if (check_only)
+		warn_about_settings(settings);
+	if (!check_only && (owner_identity_load(&d->owner, settings->state_dir) < 0 ||
+			    /* Before the plugins: they register their metrics from start(). */
+			    observability_init(&d->metrics, settings, &d->registrations, &d->set) < 0)) {
+		discard_settings(settings);
+		return EXIT_RUNTIME_ERROR;
+	}
+	/* The set owns settings from here on, even when it is refused. */
+	char *config_file = strdup(settings->config_file);
+	if (check_only && opts->verbose) {
+		settings_dump_core(settings, stdout);
+		d->services.describe_to = stdout; /* the plugins list theirs from init() */
+		d->services.describe_config_file = config_file;
+	}
+	d->services.metrics = d->metrics.reg;
+	d->set = plugin_set_create(settings, &host_api, &d->services, d->services.describe_to,
+				   check_only ? NULL : &d->owner);
+	if (d->set && d->services.describe_to)
+		plugin_set_describe_undescribed(d->set, stdout);
+	d->services.describe_to = NULL;
+	d->services.describe_config_file = NULL;
+	int status = -1;
+	if (!d->set || settings_refused) {
+		if (check_only)
+			log_error("configuration %s has errors (see above)", config_file ? config_file : "");
+		status = EXIT_CONFIG_ERROR;
+	} else if (check_only) {
+		log_info("configuration %s is valid", d->set->settings->config_file);
+		status = EXIT_OK;
+	}
+	free(config_file);
+	return status;
+}
+
+/* Starts the set and runs the loop until the daemon stops; the exit status. */
+static int run_set(struct daemon *d)
+{
+	const struct settings *settings = d->set->settings;
+	warn_about_settings(settings);
+	registrations_use_set(&d->registrations, d->set);
+	if (plugin_set_start(d->set) < 0 || observability_listen(&d->metrics, d->loop, settings) < 0)
+		return EXIT_RUNTIME_ERROR;
+	observability_set_started(&d->metrics, d->set);
+	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
+		 d->set->inspector.origin, d->set->n_publishers, settings->expire, settings->refresh,
+		 settings->run_mode == RUN_MODE_ONE_PASS ? " (one pass)" : "");
+	notify_schedule_start(&d->notify, settings->systemd);
+	notify_ready();
+	on_status_changed(d);
+	start_pass(d);
+	if (loop_run(d->loop) < 0 || d->fatal)
+		return EXIT_RUNTIME_ERROR;
+	/* A reload may have replaced the set: ask the one that ran last. */
+	if (d->set->settings->run_mode == RUN_MODE_ONE_PASS && d->errors.count > 0)
+		return EXIT_RUNTIME_ERROR;
+	return EXIT_OK;
+}
+
 int daemon_run(struct settings *settings, const struct cli_options *opts, bool check_only,
 	       bool settings_refused)
 {
 	struct daemon d = {0};
 	connect_parts(&d);
-	int status = EXIT_OK;
+	int status;
 	if (setup_loop(&d, opts) < 0) {
 		log_error("cannot set up the event loop");
-		settings_free(settings);
-		free(settings);
+		discard_settings(settings);
 		status = EXIT_RUNTIME_ERROR;
-		goto out;
+	} else {
+		d.services.loop = d.loop;
+		status = create_set(&d, settings, opts, check_only, settings_refused);
+		if (status < 0)
+			status = run_set(&d);
 	}
-	d.services.loop = d.loop;
-	log_info("%s %s (plugin ABI %d.%d), configuration %s", PACKAGE_NAME, PACKAGE_VERSION,
-		 BH_ABI_MAJOR, BH_ABI_MINOR, settings->config_file);
-	if (check_only)
-		warn_about_settings(settings);
-	/* The set owns settings from here on, even when it is refused. */
-	char *config_file = strdup(settings->config_file);
-	if (check_only && opts->verbose) {
-		settings_dump_core(settings, stdout);
-		d.services.describe_to = stdout; /* the plugins list theirs from init() */
-		d.services.describe_config_file = config_file;
-	}
-	if (!check_only && owner_identity_load(&d.owner, settings->state_dir) < 0) {
-		settings_free(settings);
-		free(settings);
-		free(config_file);
-		status = EXIT_RUNTIME_ERROR;
-		goto out;
-	}
-	/* Before the plugins: they register their metrics from start(). */
-	if (!check_only && observability_init(&d.metrics, settings, &d.registrations, &d.set) < 0) {
-		settings_free(settings);
-		free(settings);
-		free(config_file);
-		status = EXIT_RUNTIME_ERROR;
-		goto out;
-	}
-	d.services.metrics = d.metrics.reg;
-	d.set = plugin_set_create(settings, &host_api, &d.services, d.services.describe_to,
-				  check_only ? NULL : &d.owner);
-	if (d.set && d.services.describe_to)
-		plugin_set_describe_undescribed(d.set, stdout);
-	d.services.describe_to = NULL;
-	d.services.describe_config_file = NULL;
-	if (!d.set || settings_refused) {
-		if (check_only)
-			log_error("configuration %s has errors (see above)",
-				  config_file ? config_file : "");
-		free(config_file);
-		status = EXIT_CONFIG_ERROR;
-		goto out;
-	}
-	free(config_file);
-	settings = d.set->settings;
-	if (check_only) {
-		log_info("configuration %s is valid", settings->config_file);
-		goto out;
-	}
-	warn_about_settings(settings);
-	registrations_use_set(&d.registrations, d.set);
-	if (plugin_set_start(d.set) < 0 || observability_listen(&d.metrics, d.loop, settings) < 0) {
-		status = EXIT_RUNTIME_ERROR;
-		goto out;
-	}
-	observability_set_started(&d.metrics, d.set);
-	log_info("started: inspector %s, %zu publisher(s), expire %u s, refresh %u s%s",
-		 d.set->inspector.origin, d.set->n_publishers, settings->expire, settings->refresh,
-		 settings->run_mode == RUN_MODE_ONE_PASS ? " (one pass)" : "");
-	notify_schedule_start(&d.notify, settings->systemd);
-	notify_ready();
-	on_status_changed(&d);
-	start_pass(&d);
-	if (loop_run(d.loop) < 0 || d.fatal)
-		status = EXIT_RUNTIME_ERROR;
-	else if (d.set->settings->run_mode == RUN_MODE_ONE_PASS && d.errors.count > 0)
-		status = EXIT_RUNTIME_ERROR;
-out:
 	observability_stop(&d.metrics);
 	reload_free(&d.reload);
 	plugin_set_destroy(d.set);

@@ -279,13 +279,14 @@ static bool may_claim(struct registrations *r, const struct bh_container *c,
 	return true;
 }
 
-void registrations_container_up(struct registrations *r, const struct bh_container *c)
+/*
+ * The container's domain specs, parsed and (in published-port mode) mapped
+ * to its published ports.  False when there is nothing to register: then
+ * it said why (state, report, withdrawal) and *specs is freed.
+ */
+static bool container_specs(struct registrations *r, const struct bh_container *c, const char *source,
+			    struct domain_spec_list *specs, struct warn_ctx *warn)
 {
-	if (r->closed || !c || !c->name || !c->name[0])
-		return;
-	const char *source = c->spec_source ? c->spec_source : "domain specs";
-	/* Every way out that registers nothing says why (metrics). */
-	container_states_forget(&r->states, c->name);
 	if (!c->specs) {
 		container_states_set(&r->states, c->name, CONTAINER_NO_DOMAINS, r->pass);
 		if (missing_is_error(r, c))
@@ -293,82 +294,78 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 		else
 			log_debug("container %s: no %s, skipped", c->name, source);
 		withdraw(r, c->name, "its domain specs are gone");
-		return;
+		return false;
 	}
 	if (!c->address || !c->address[0]) {
 		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
 		report(r, c->name, "no address to register (the inspector found none)");
 		withdraw(r, c->name, "it has no address");
-		return;
+		return false;
 	}
-	struct domain_spec_list specs;
 	char *error = NULL;
-	struct warn_ctx warn = {c->name, source, NULL, 0};
-	if (domain_spec_parse(c->specs, &specs, &error, spec_warning, &warn) < 0) {
+	if (domain_spec_parse(c->specs, specs, &error, spec_warning, warn) < 0) {
 		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
-		flush_warnings(&warn, report(r, c->name, "%s: %s; registration not published", source,
-					      error ? error : "out of memory"));
+		flush_warnings(warn, report(r, c->name, "%s: %s; registration not published", source,
+					     error ? error : "out of memory"));
 		free(error);
 		withdraw(r, c->name, "its domain specs are invalid");
-		return;
+		return false;
 	}
-	if (specs.count == 0) {
+	if (specs->count == 0) {
 		container_states_set(&r->states, c->name, CONTAINER_NO_DOMAINS, r->pass);
 		char *note = bh_strfmt("%s lists no domain, nothing to register", source);
 		bool news = !note || error_memo_is_news(&r->said, c->name, note);
 		log_msg(news ? BH_LOG_INFO : BH_LOG_DEBUG, "core", "container %s: %s", c->name,
 			note ? note : "lists no domain");
 		free(note);
-		flush_warnings(&warn, news);
-		domain_spec_list_free(&specs);
+		flush_warnings(warn, news);
+		domain_spec_list_free(specs);
 		withdraw(r, c->name, "it lists no domain");
-		return;
+		return false;
 	}
-	if (c->ports_published && published_ports_apply(c, &specs, spec_warning, &warn) < 0) {
-		flush_warnings(&warn, report(r, c->name, "out of memory; registration not published"));
-		domain_spec_list_free(&specs);
-		return;
+	if (c->ports_published && published_ports_apply(c, specs, spec_warning, warn) < 0) {
+		flush_warnings(warn, report(r, c->name, "out of memory; registration not published"));
+		domain_spec_list_free(specs);
+		return false;
 	}
-	if (specs.count == 0) {
+	if (specs->count == 0) {
 		/* Every domain was left out: a registration the proxy could
 		 * never reach is worse than none. */
 		container_states_set(&r->states, c->name, CONTAINER_INVALID, r->pass);
-		flush_warnings(&warn, report(r, c->name, "published address mode: no domain has a "
-						       "published port; registration not published"));
-		domain_spec_list_free(&specs);
+		flush_warnings(warn, report(r, c->name, "published address mode: no domain has a "
+						      "published port; registration not published"));
+		domain_spec_list_free(specs);
 		withdraw(r, c->name, "no domain has a published port");
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Stores the container's registration (its domains claimed by groups) and
+ * publishes it now, or at the end of the running pass. */
+static void store_registration(struct registrations *r, const struct bh_container *c,
+			       const struct domain_spec_list *specs, const char **groups,
+			       struct warn_ctx *warn)
+{
 	int64_t created_ns = c->created_ns;
-	const char **groups = NULL;
-	if (!may_claim(r, c, &specs, created_ns, &groups)) {
-		free(groups);
-		flush_warnings(&warn, false);
-		domain_spec_list_free(&specs);
-		return;
-	}
-	char *value = registration_json(&specs, c->address);
+	char *value = registration_json(specs, c->address);
 	char *key = make_key(r, c->name);
 	struct registration_entry *existing = registration_table_find(&r->table, c->name);
 	bool changed = !existing || !value || strcmp(existing->value, value) != 0;
 	struct registration_entry *e = key && value ? registration_table_put(&r->table, c->name, key, value) : NULL;
 	free(key);
 	free(value);
-	flush_warnings(&warn, changed);
+	flush_warnings(warn, changed);
 	if (!e) {
 		report(r, c->name, "out of memory building its registration");
-		free(groups);
-		domain_spec_list_free(&specs);
 		return;
 	}
 	e->seen_pass = r->pass;
 	e->created_ns = created_ns;
 	remember_id(e, c->id);
-	if (claims_take(&r->claims, r->set->settings->ownership.sharing, &r->table, e, &specs,
+	if (claims_take(&r->claims, r->set->settings->ownership.sharing, &r->table, e, specs,
 			groups) < 0)
 		log_error("container %s: out of memory recording its domains", c->name);
-	free(groups);
-	domain_spec_list_free(&specs);
 	error_memo_forget(&r->said, c->name);
 	claims_contender_forget(&r->claims, c->name);
 	if (changed) {
@@ -388,6 +385,26 @@ void registrations_container_up(struct registrations *r, const struct bh_contain
 		publish_all(r, e);
 	else if (changed)
 		e->deferred = true;
+}
+
+void registrations_container_up(struct registrations *r, const struct bh_container *c)
+{
+	if (r->closed || !c || !c->name || !c->name[0])
+		return;
+	const char *source = c->spec_source ? c->spec_source : "domain specs";
+	/* Every way out that registers nothing says why (metrics). */
+	container_states_forget(&r->states, c->name);
+	struct domain_spec_list specs;
+	struct warn_ctx warn = {c->name, source, NULL, 0};
+	if (!container_specs(r, c, source, &specs, &warn))
+		return;
+	const char **groups = NULL;
+	if (may_claim(r, c, &specs, c->created_ns, &groups))
+		store_registration(r, c, &specs, groups, &warn);
+	else
+		flush_warnings(&warn, false);
+	free(groups);
+	domain_spec_list_free(&specs);
 }
 
 /* The engine id a registration was built from (NULL: the inspector did not
