@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +165,7 @@ static int read_publishers(struct load_ctx *ctx, config_setting_t *list)
 	return rc;
 }
 
-static int read_containers(struct load_ctx *ctx, const config_setting_t *s)
+static int read_containers(struct load_ctx *ctx, config_setting_t *s)
 {
 	int type = config_setting_type(s);
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
@@ -188,7 +189,7 @@ static int read_containers(struct load_ctx *ctx, const config_setting_t *s)
 	return rc;
 }
 
-static int read_missing_envvar(struct load_ctx *ctx, const config_setting_t *s)
+static int read_missing_envvar(struct load_ctx *ctx, config_setting_t *s)
 {
 	if (expect_type(ctx, s, CONFIG_TYPE_STRING) < 0)
 		return -1;
@@ -204,7 +205,7 @@ static int read_missing_envvar(struct load_ctx *ctx, const config_setting_t *s)
 	return 0;
 }
 
-static int read_log_level(struct load_ctx *ctx, const config_setting_t *s)
+static int read_log_level(struct load_ctx *ctx, config_setting_t *s)
 {
 	if (expect_type(ctx, s, CONFIG_TYPE_STRING) < 0)
 		return -1;
@@ -229,7 +230,7 @@ static int setting_id_of(const char *name)
 
 /* A key prefix is what keeps our keys apart from everybody else's in a
  * shared database: an empty one would write bare container names. */
-static int check_state_dir(struct load_ctx *ctx, const config_setting_t *where)
+static int check_state_dir(struct load_ctx *ctx, config_setting_t *where)
 {
 	const char *dir = ctx->settings->state_dir;
 	if (dir[0] != '/')
@@ -237,7 +238,7 @@ static int check_state_dir(struct load_ctx *ctx, const config_setting_t *where)
 	return 0;
 }
 
-static int check_metrics_listen(struct load_ctx *ctx, const config_setting_t *where)
+static int check_metrics_listen(struct load_ctx *ctx, config_setting_t *where)
 {
 	const char *why = NULL;
 	struct settings *st = ctx->settings;
@@ -290,7 +291,7 @@ static int apply_metrics_listen(struct load_ctx *ctx, const char *from_cli)
 	return 0;
 }
 
-static int check_key_prefix(struct load_ctx *ctx, const config_setting_t *where)
+static int check_key_prefix(struct load_ctx *ctx, config_setting_t *where)
 {
 	if (ctx->settings->key_prefix && ctx->settings->key_prefix[0] == '\0')
 		return fail(ctx, where, "'key_prefix' must not be empty: keys would be bare container "
@@ -315,52 +316,73 @@ static config_setting_t *add_default_slot(struct load_ctx *ctx, const char *name
 	return type == CONFIG_TYPE_LIST ? config_setting_parent(s) : s;
 }
 
+static int read_inspector(struct load_ctx *ctx, config_setting_t *s)
+{
+	return read_slot(ctx, s, "inspector", &ctx->settings->inspector);
+}
+
+static int read_domains(struct load_ctx *ctx, config_setting_t *s)
+{
+	return ownership_parse(s, &ctx->errors.cfg, &ctx->settings->ownership);
+}
+
+static int read_systemd(struct load_ctx *ctx, config_setting_t *s)
+{
+	bool on = false;
+	int rc = read_bool(ctx, s, &on);
+	ctx->settings->systemd = on ? 1 : 0;
+	return rc;
+}
+
+/* How each top-level setting is read (indexed by enum setting_id): a plain
+ * value into a field of struct settings, then an optional check; or a
+ * reader of its own. */
+enum value_kind { VALUE_SECONDS, VALUE_STRING, VALUE_BOOL, VALUE_OWN };
+
+static const struct {
+	enum value_kind kind;
+	size_t field; /* offsetof(struct settings, ...) for the plain kinds */
+	int (*read)(struct load_ctx *ctx, config_setting_t *s); /* VALUE_OWN, or a check */
+} top_level_readers[SETTING_COUNT] = {
+	[SETTING_INSPECTOR] = {VALUE_OWN, 0, read_inspector},
+	[SETTING_PUBLISHERS] = {VALUE_OWN, 0, read_publishers},
+	[SETTING_EXPIRE] = {VALUE_SECONDS, offsetof(struct settings, expire), NULL},
+	[SETTING_REFRESH] = {VALUE_SECONDS, offsetof(struct settings, refresh), NULL},
+	[SETTING_KEY_PREFIX] = {VALUE_STRING, offsetof(struct settings, key_prefix), check_key_prefix},
+	[SETTING_CONTAINERS] = {VALUE_OWN, 0, read_containers},
+	[SETTING_ENUMERATE] = {VALUE_BOOL, offsetof(struct settings, enumerate), NULL},
+	[SETTING_MISSING_ENVVAR] = {VALUE_OWN, 0, read_missing_envvar},
+	[SETTING_ERROR_MISSING_CONTAINER] = {VALUE_BOOL, offsetof(struct settings, error_missing_container), NULL},
+	[SETTING_PLUGIN_DIR] = {VALUE_STRING, offsetof(struct settings, plugin_path), NULL},
+	[SETTING_LOG_LEVEL] = {VALUE_OWN, 0, read_log_level},
+	[SETTING_TIMESTAMPS] = {VALUE_BOOL, offsetof(struct settings, timestamps), NULL},
+	[SETTING_SYSTEMD] = {VALUE_OWN, 0, read_systemd},
+	[SETTING_DOMAINS] = {VALUE_OWN, 0, read_domains},
+	[SETTING_HOST_ID] = {VALUE_STRING, offsetof(struct settings, host_id), NULL},
+	[SETTING_STATE_DIR] = {VALUE_STRING, offsetof(struct settings, state_dir), check_state_dir},
+	[SETTING_METRICS_LISTEN] = {VALUE_STRING, offsetof(struct settings, metrics_listen), check_metrics_listen},
+};
+
 static int read_one_top_level(struct load_ctx *ctx, config_setting_t *s, enum setting_id id)
 {
-	struct settings *st = ctx->settings;
-	switch (id) {
-	case SETTING_INSPECTOR:
-		return read_slot(ctx, s, "inspector", &st->inspector);
-	case SETTING_PUBLISHERS:
-		return read_publishers(ctx, s);
-	case SETTING_EXPIRE:
-		return read_seconds(ctx, s, &st->expire);
-	case SETTING_REFRESH:
-		return read_seconds(ctx, s, &st->refresh);
-	case SETTING_KEY_PREFIX:
-		return copy_string(ctx, s, &st->key_prefix) < 0 ? -1 : check_key_prefix(ctx, s);
-	case SETTING_CONTAINERS:
-		return read_containers(ctx, s);
-	case SETTING_ENUMERATE:
-		return read_bool(ctx, s, &st->enumerate);
-	case SETTING_MISSING_ENVVAR:
-		return read_missing_envvar(ctx, s);
-	case SETTING_ERROR_MISSING_CONTAINER:
-		return read_bool(ctx, s, &st->error_missing_container);
-	case SETTING_PLUGIN_DIR:
-		return copy_string(ctx, s, &st->plugin_path);
-	case SETTING_LOG_LEVEL:
-		return read_log_level(ctx, s);
-	case SETTING_TIMESTAMPS:
-		return read_bool(ctx, s, &st->timestamps);
-	case SETTING_HOST_ID:
-		return copy_string(ctx, s, &st->host_id);
-	case SETTING_STATE_DIR:
-		return copy_string(ctx, s, &st->state_dir) < 0 ? -1 : check_state_dir(ctx, s);
-	case SETTING_METRICS_LISTEN:
-		return copy_string(ctx, s, &st->metrics_listen) < 0 ? -1 : check_metrics_listen(ctx, s);
-	case SETTING_DOMAINS:
-		return ownership_parse(s, &ctx->errors.cfg, &st->ownership);
-	case SETTING_SYSTEMD: {
-		bool on = false;
-		int rc = read_bool(ctx, s, &on);
-		st->systemd = on ? 1 : 0;
-		return rc;
-	}
-	case SETTING_COUNT:
+	void *field = (char *)ctx->settings + top_level_readers[id].field;
+	int rc = 0;
+	switch (top_level_readers[id].kind) {
+	case VALUE_SECONDS:
+		rc = read_seconds(ctx, s, field);
 		break;
+	case VALUE_STRING:
+		rc = copy_string(ctx, s, field);
+		break;
+	case VALUE_BOOL:
+		rc = read_bool(ctx, s, field);
+		break;
+	case VALUE_OWN:
+		return top_level_readers[id].read(ctx, s);
 	}
-	return fail(ctx, s, "unknown setting '%s'", config_setting_name(s));
+	if (rc < 0 || !top_level_readers[id].read)
+		return rc;
+	return top_level_readers[id].read(ctx, s);
 }
 
 /* Every setting is read and every mistake reported; returns 0, or -1 after
