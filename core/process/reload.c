@@ -92,7 +92,12 @@ static bool has_identical_successor(const struct plugin_instance *old, const str
 	return found;
 }
 
-int reload_switch(struct plugin_set *old, struct plugin_set *next, struct registrations *registrations)
+/* Second half, once the old publishers have flushed (or the wait gave up):
+ * destroys the old set and starts the new one, handing it what the old
+ * publishers still owe; every new publisher wants a replay.  -1 (reported)
+ * when the new set failed to start. */
+static int reload_switch(struct plugin_set *old, struct plugin_set *next,
+			 struct registrations *registrations)
 {
 	/* What the old publishers could not deliver goes to their successors
 	 * (after the start below, before the replay: DEL, then SET). */
@@ -142,8 +147,12 @@ static struct settings *load_new_settings(const struct cli_options *opts)
 	return NULL;
 }
 
-struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_set *running,
-				  struct registrations *registrations, struct host_services *services)
+/* First half: loads and initialises the new configuration; NULL (every
+ * error reported) keeps the running one untouched.  Otherwise retires the
+ * running set (see above) and returns the new one, not started. */
+static struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_set *running,
+					 struct registrations *registrations,
+					 struct host_services *services)
 {
 	struct settings *settings = load_new_settings(opts);
 	struct plugin_set *next = settings ? plugin_set_create(settings, &host_api, services, NULL, running->owner) : NULL;

@@ -1,7 +1,8 @@
 /*
  * SIGHUP: re-read the configuration.  An invalid one is reported (file:line)
  * and the running one keeps going.  A valid one replaces it in two halves,
- * with the daemon waiting between them for the old publishers to flush.
+ * with reload.c waiting between them for the old publishers to flush; the
+ * daemon hears the outcome through struct reload_events.
  */
 #ifndef BH_RELOAD_H
 #define BH_RELOAD_H
@@ -50,16 +51,5 @@ void reload_begin(struct reload *reload);
 void reload_abandon(struct reload *reload);
 void reload_free(struct reload *reload);
 
-/* First half: loads and initialises the new configuration; NULL (every
- * error reported) keeps the running one untouched.  Otherwise retires the
- * running set (see reload.c) and returns the new one, not started. */
-struct plugin_set *reload_prepare(const struct cli_options *opts, struct plugin_set *running,
-				  struct registrations *registrations, struct host_services *services);
-
-/* Second half, once the old publishers have flushed (or the wait gave up):
- * destroys the old set and starts the new one, handing it what the old
- * publishers still owe; every new publisher wants a replay.  -1 (reported)
- * when the new set failed to start. */
-int reload_switch(struct plugin_set *old, struct plugin_set *next, struct registrations *registrations);
 
 #endif
