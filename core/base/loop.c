@@ -112,6 +112,19 @@ static void source_kill(struct source *source)
 	source->loop->has_dead = true;
 }
 
+/* Links a new source and adds its fd to epoll; -1 when epoll refuses it
+ * (the source is then killed: the reaper frees it, and a timer's fd). */
+static int source_start(struct loop *loop, struct source *source, enum source_type type, int fd,
+			uint32_t epoll_events)
+{
+	source_link(loop, source, type, fd);
+	if (epoll_update(source, epoll_events) < 0) {
+		source_kill(source);
+		return -1;
+	}
+	return 0;
+}
+
 static void source_release(struct source *source)
 {
 	/* Timer and signal fds are ours; watched fds belong to the plugin. */
@@ -181,11 +194,8 @@ struct bh_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, bh_w
 	watch->cb = cb;
 	watch->arg = arg;
 	watch->events = events;
-	source_link(loop, &watch->source, SOURCE_WATCH, fd);
-	if (epoll_update(&watch->source, watch_epoll_events(events)) < 0) {
-		source_kill(&watch->source);
+	if (source_start(loop, &watch->source, SOURCE_WATCH, fd, watch_epoll_events(events)) < 0)
 		return NULL;
-	}
 	return watch;
 }
 
@@ -223,11 +233,8 @@ struct bh_timer *loop_timer_new(struct loop *loop, bh_timer_cb cb, void *arg)
 	}
 	timer->cb = cb;
 	timer->arg = arg;
-	source_link(loop, &timer->source, SOURCE_TIMER, fd);
-	if (epoll_update(&timer->source, EPOLLIN) < 0) {
-		source_kill(&timer->source);
+	if (source_start(loop, &timer->source, SOURCE_TIMER, fd, EPOLLIN) < 0)
 		return NULL;
-	}
 	return timer;
 }
 
@@ -297,12 +304,7 @@ int loop_signals(struct loop *loop, const int *signals, int count, loop_signal_c
 	}
 	sig->cb = cb;
 	sig->arg = arg;
-	source_link(loop, &sig->source, SOURCE_SIGNAL, fd);
-	if (epoll_update(&sig->source, EPOLLIN) < 0) {
-		source_kill(&sig->source);
-		return -1;
-	}
-	return 0;
+	return source_start(loop, &sig->source, SOURCE_SIGNAL, fd, EPOLLIN);
 }
 
 /* --- dispatch --- */
