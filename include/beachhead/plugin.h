@@ -70,6 +70,17 @@
  *     minor N only runs under a core of minor >= N (the loader refuses it
  *     otherwise), so the field only serves plugins that want to run under
  *     older cores with fewer features.  Document that or drop it.
+ *   - struct bh_host is one plugin instance (the plugin as one slot of
+ *     the configuration names it), not a host: name it for that (e.g.
+ *     struct bh_instance).  Noted 2026-12-06; the tag is in every
+ *     plugin's source, so it waits for the break.
+ *   - A value the original's flags (--docker-url, --redis-host, ...) put
+ *     into a plugin's group is named by config_setting_source_file() and
+ *     _line() (the SDK's "FILE:LINE:" messages): for the plugin to say
+ *     "command line (--docker-url)", the core labels those libconfig
+ *     fields.  Give the plugins the origin through the ABI instead (a
+ *     host service origin_of(setting), used by sdk.h), so that the core
+ *     no longer writes into libconfig's settings.  Noted 2026-12-06.
  *
  * Plugins never call core symbols directly: everything they need (logging,
  * timers, fd watches, emitting registrations) comes through the

@@ -31,7 +31,7 @@ S=$BH_TMP/src
 (cd "$S" && ./configure -q --without-systemd >"$BH_TMP/configure.out" 2>"$BH_TMP/configure.err") ||
 	{ cat "$BH_TMP/configure.err" >&2; bh_fail "./configure in place failed"; }
 [ ! -s "$BH_TMP/configure.err" ] || { cat "$BH_TMP/configure.err" >&2; bh_fail "./configure -q is not quiet"; }
-[ -d "$S/core" ] && [ -f "$S/core/main.c" ] || bh_fail "configure removed the core/ sources"
+[ -d "$S/core" ] && [ -f "$S/core/process/main.c" ] || bh_fail "configure removed the core/ sources"
 
 [ "$(bh_build_dir "$S")" = "$S" ] || bh_fail "a checkout configured in place is not built in place"
 (cd "$S" && make man/beachhead-companion.8 man/beachhead.conf.5 >"$BH_TMP/man.log" 2>&1) ||

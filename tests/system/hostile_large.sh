@@ -167,7 +167,7 @@ if bh_wait_for "$(bh_t 20)" '[ "$(bh_redis_cli exists /beachhead/biglabel)" = 1 
 else
 	grep 'container biglabel' "$LOG" | cut -c1-300 >&2
 	[ ! -s "$BH_TMP/good.violations" ] || bh_note "meanwhile the well-behaved key lapsed: $(head -n 1 "$BH_TMP/good.violations")"
-	bh_fail "C. the 1 MiB label ($LABELN domains) was neither published nor refused within $(bh_t 20) s (the loop stalls: see core/domain_spec.c list_has_domain, O(n^2))"
+	bh_fail "C. the 1 MiB label ($LABELN domains) was neither published nor refused within $(bh_t 20) s (the loop stalls: see core/registrations/domain_spec.c list_has_domain, O(n^2))"
 fi
 responsive C
 bh_verify_daemon_alive "$LOG"

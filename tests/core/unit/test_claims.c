@@ -14,21 +14,21 @@
 #include "claims.h"
 #include "domain_spec.h"
 #include "error_memo.h"
-#include "registry.h"
+#include "registration_table.h"
 
-static struct registry regs;
+static struct registration_table regs;
 static struct claims claims;
 
 static void setup(void)
 {
-	registry_init(&regs);
+	registration_table_init(&regs);
 	claims_init(&claims);
 }
 
 static void teardown(void)
 {
 	claims_free(&claims);
-	registry_free(&regs);
+	registration_table_free(&regs);
 }
 
 static struct domain_spec_list parse(const char *text)
@@ -50,7 +50,7 @@ static struct registration_entry *serve(const char *container, int64_t created_n
 	ck_assert_uint_lt(specs.count, 8);
 	for (size_t i = 0; i < specs.count; i++)
 		groups[i] = group;
-	struct registration_entry *e = registry_put(&regs, container, container, "[]");
+	struct registration_entry *e = registration_table_put(&regs, container, container, "[]");
 	ck_assert_ptr_nonnull(e);
 	e->created_ns = created_ns;
 	ck_assert_int_eq(claims_take(&claims, sharing, &regs, e, &specs, groups), 0);
@@ -83,7 +83,7 @@ START_TEST(test_any_records_nothing)
 	domain_spec_list_free(&specs);
 	ck_assert_uint_eq(claims.holders.count, 0);
 	/* The registration still lists its domains, lowercased. */
-	ck_assert_str_eq(registry_find(&regs, "a")->domains[0], "example.org");
+	ck_assert_str_eq(registration_table_find(&regs, "a")->domains[0], "example.org");
 }
 END_TEST
 
@@ -140,15 +140,15 @@ START_TEST(test_release_passes_claim_to_next_replica)
 	domain_spec_list_free(&specs);
 	/* r1 goes: r2 holds the claim now, nothing became free. */
 	ck_assert(!claims_release(&claims, &regs, r1));
-	registry_remove(&regs, "r1");
+	registration_table_remove(&regs, "r1");
 	char **younger = NULL;
 	char *reason = conflict("other", 300, "example.org", "other", &younger);
 	ck_assert_ptr_nonnull(reason);
 	ck_assert_ptr_nonnull(strstr(reason, "older container r2"));
 	free(reason);
 	/* r2 goes too: the domain is free and the contender wants it. */
-	ck_assert(claims_release(&claims, &regs, registry_find(&regs, "r2")));
-	registry_remove(&regs, "r2");
+	ck_assert(claims_release(&claims, &regs, registration_table_find(&regs, "r2")));
+	registration_table_remove(&regs, "r2");
 	ck_assert_uint_eq(claims.holders.count, 0);
 }
 END_TEST

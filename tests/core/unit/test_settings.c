@@ -874,6 +874,30 @@ START_TEST(test_docker_options_into_inspector)
 }
 END_TEST
 
+/* Only the flags given name the command line as a setting's origin: the
+ * file's url stays the file's when only --envvar is given (it read
+ * "command line (--docker-url)" in messages and --verbose before). */
+START_TEST(test_docker_option_origins_only_for_flags_given)
+{
+	const char *path = write_config(
+		"inspector = { plugin = \"inspector-docker\"; url = \"unix:///old\"; };\n" MIN_PUBLISHERS);
+	static struct settings st;
+	const char *error = NULL;
+	int rc = load(&st, &error, "-c", path, "--envvar", "MY_DOMAINS", "web", NULL);
+	ck_assert_msg(rc == 0, "settings_load: %s", error);
+	const config_setting_t *url = config_setting_get_member(st.inspector.group, "url");
+	const config_setting_t *envvar = config_setting_get_member(st.inspector.group, "envvar");
+	ck_assert_ptr_nonnull(url);
+	ck_assert_ptr_nonnull(envvar);
+	ck_assert_uint_eq(config_setting_source_line(url), 1);
+	ck_assert_str_eq(config_setting_source_file(url), path);
+	ck_assert_str_eq(config_setting_source_file(envvar), "command line (--envvar)");
+	ck_assert_ptr_null(settings_flag_origin(&st.inspector, url));
+	ck_assert_str_eq(settings_flag_origin(&st.inspector, envvar), "command line (--envvar)");
+	settings_free(&st);
+}
+END_TEST
+
 START_TEST(test_docker_options_by_path)
 {
 	const char *path = write_config(
@@ -1131,6 +1155,7 @@ static Suite *settings_suite(void)
 	tcase_add_test(tc, test_redis_options_into_redis_publishers);
 	tcase_add_test(tc, test_redis_options_with_builtin_defaults);
 	tcase_add_test(tc, test_docker_options_into_inspector);
+	tcase_add_test(tc, test_docker_option_origins_only_for_flags_given);
 	tcase_add_test(tc, test_docker_options_by_path);
 	tcase_add_loop_test(tc, test_docker_options_need_docker_inspector, 0,
 			    (int)(sizeof docker_option_cases / sizeof docker_option_cases[0]));

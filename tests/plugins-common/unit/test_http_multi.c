@@ -1,7 +1,7 @@
 /*
  * Unit tests of plugins/common/http_multi.c, the libcurl-multi adapter the
  * HTTP plugins share, through the core's own host API and loop
- * (core/host_api.c, core/loop.c) and against an HTTP peer on a unix socket.
+ * (core/process/host_api.c, core/base/loop.c) and against an HTTP peer on a unix socket.
  *
  * The peer is a stand-in written here, in a child process, because what it
  * must do cannot be had from a real server on demand: answer, stream a
