@@ -310,9 +310,7 @@ static int publisher_redis_init(const struct bh_init *args, void **self)
 		return BH_ERR;
 	p->api = args->api;
 	p->host = args->host;
-	/* ABI 1.3's flag, not refresh == 0 (refresh stays the interval). */
-	p->one_pass = args->size >= offsetof(struct bh_init, one_pass) + sizeof args->one_pass &&
-		      args->one_pass;
+	p->one_pass = bh_init_one_pass(args);
 	p->expire = args->expire;
 	p->refresh = args->refresh;
 	if (copy_identity(p, args) != BH_OK) {
@@ -366,6 +364,8 @@ static void publisher_redis_destroy(void *self)
 	/* The replies the link's end runs are dropped: nothing is owed now. */
 	p->writer.closing = p->notify.closing = p->sweep.closing = p->repair.closing = true;
 	redis_conn_destroy(&p->conn);
+	/* The writer borrowed the claim from the repair part: it goes first. */
+	p->writer.claim = NULL;
 	redis_repair_destroy(&p->repair);
 	redis_write_report_left_behind(&p->writer);
 	redis_notify_free(&p->notify);
