@@ -316,7 +316,7 @@ static int docker_init(const struct bh_init *args, void **self)
 	}
 	in->api = args->api;
 	in->host = args->host;
-	in->one_pass = args->one_pass != 0;
+	in->one_pass = bh_init_one_pass(args);
 	bh_backoff_init(&in->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	if (docker_config_parse(args, &in->config) != BH_OK) {
 		free(in);
