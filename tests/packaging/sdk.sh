@@ -50,7 +50,7 @@ mkdir "$T/build"
 (cd "$T/build" && "$src/configure" -q --prefix="$T/inst" >"$T/configure.log" 2>&1 &&
 	make -j"$(nproc)" >"$T/make.log" 2>&1 &&
 	make install >"$T/install.log" 2>&1 &&
-	make tests/inspector-scripted.la >>"$T/make.log" 2>&1) ||
+	make tests/plugins/inspector-scripted.la >>"$T/make.log" 2>&1) ||
 	{ tail -n 40 "$T/configure.log" "$T/make.log" "$T/install.log" >&2 2>/dev/null; bh_fail "build or install"; }
 
 # --- 2. installed layout -------------------------------------------------
