@@ -397,11 +397,6 @@ void etcd_stream_cancel(struct etcd_client *c, struct bh_http_request *r)
 	bh_http_cancel(c->http, r);
 }
 
-void etcd_stream_resume(struct etcd_client *c, struct bh_http_request *r)
-{
-	bh_http_resume(c->http, r);
-}
-
 int64_t etcd_reply_revision(const struct etcd_reply *reply)
 {
 	json_object *header = NULL;

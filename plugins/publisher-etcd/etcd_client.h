@@ -46,7 +46,6 @@ void etcd_client_free(struct etcd_client *c);
 struct bh_http_request *etcd_stream(struct etcd_client *c, const char *path, json_object *body,
 				    bh_http_chunk_cb chunk, bh_http_done_cb done, void *arg);
 void etcd_stream_cancel(struct etcd_client *c, struct bh_http_request *r);
-void etcd_stream_resume(struct etcd_client *c, struct bh_http_request *r);
 /* The endpoint in use, for messages. */
 const char *etcd_endpoint(const struct etcd_client *c);
 
